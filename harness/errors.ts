@@ -1,0 +1,36 @@
+// Harness errors carry a stable code (callers branch on it, the CLI maps it to an exit code) and a
+// hint that tells the user what to do about it.
+export type HarnessErrorCode =
+  | 'USAGE' // bad flags or options
+  | 'CONFIG_INVALID'
+  | 'DOCKER_UNAVAILABLE'
+  | 'IMAGE_BUILD_FAILED'
+  | 'ISSUER_START_FAILED'
+  | 'ISSUER_REQUEST_FAILED';
+
+export class HarnessError extends Error {
+  override readonly name = 'HarnessError';
+  readonly hint: string | undefined;
+
+  constructor(
+    readonly code: HarnessErrorCode,
+    message: string,
+    options: { hint?: string; cause?: unknown } = {},
+  ) {
+    super(message, options.cause === undefined ? undefined : { cause: options.cause });
+    this.hint = options.hint;
+  }
+}
+
+/** Process exit codes of `ba-conformance`: 1 is reserved for runs with FAIL verdicts. */
+export const EXIT_CODES = { ok: 0, findings: 1, usage: 2, harness: 3 } as const;
+
+export function exitCodeFor(err: unknown): number {
+  if (err instanceof HarnessError && (err.code === 'USAGE' || err.code === 'CONFIG_INVALID')) return EXIT_CODES.usage;
+  return EXIT_CODES.harness;
+}
+
+export function describeError(err: unknown): string {
+  if (err instanceof HarnessError) return err.hint ? `${err.message}\n  -> ${err.hint}` : err.message;
+  return err instanceof Error ? (err.stack ?? err.message) : String(err);
+}

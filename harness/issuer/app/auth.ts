@@ -1,0 +1,83 @@
+// A real Better Auth instance: the jwt() plugin, email/password sign-in, the memory adapter.
+// Everything the backend under test sees (tokens, JWKS) comes from Better Auth's own code paths.
+import { betterAuth } from 'better-auth';
+import { jwt } from 'better-auth/plugins';
+import type { JwtOptions } from 'better-auth/plugins';
+import type { IssuerAlgorithm, IssuerAppConfig, PayloadConfig } from '../protocol.js';
+
+/** keyPairConfig per algorithm, as Better Auth documents them. */
+export function keyPairConfigFor(alg: IssuerAlgorithm): NonNullable<NonNullable<JwtOptions['jwks']>['keyPairConfig']> {
+  switch (alg) {
+    case 'EdDSA':
+      return { alg: 'EdDSA', crv: 'Ed25519' };
+    case 'ES256':
+    case 'ES512':
+      return { alg }; // the curve follows from the algorithm (P-256, P-521)
+    case 'RS256':
+    case 'PS256':
+      return { alg, modulusLength: 2048 };
+  }
+}
+
+export function jwtOptionsFor(config: IssuerAppConfig): JwtOptions {
+  const [primary, ...extra] = config.algorithms;
+  if (!primary) throw new Error('at least one algorithm is required');
+  return {
+    jwks: {
+      keyPairConfig: keyPairConfigFor(primary),
+      ...(extra.length > 0 ? { keyPairConfigs: extra.map(keyPairConfigFor) } : {}),
+      ...(config.rotationInterval !== undefined ? { rotationInterval: config.rotationInterval } : {}),
+      ...(config.gracePeriod !== undefined ? { gracePeriod: config.gracePeriod } : {}),
+    },
+    jwt: {
+      ...(config.issuer !== undefined ? { issuer: config.issuer } : {}),
+      ...(config.audience !== undefined ? { audience: config.audience } : {}),
+      expirationTime: config.expirationTime,
+      ...(config.payload ? { definePayload: payloadDefiner(config.payload) } : {}),
+      ...(config.subject !== undefined ? { getSubject: subjectTemplate(config.subject) } : {}),
+    },
+  } as JwtOptions;
+}
+
+type SessionArg = { user: Record<string, unknown>; session: Record<string, unknown> };
+
+function payloadDefiner(payload: PayloadConfig) {
+  return ({ user, session }: SessionArg): Record<string, unknown> => {
+    const fromUser =
+      payload.userFields === 'all'
+        ? { ...user }
+        : Object.fromEntries(payload.userFields.filter((f) => f in user).map((f) => [f, user[f]]));
+    return {
+      ...fromUser,
+      ...(payload.sessionIdClaim ? { [payload.sessionIdClaim]: session.id } : {}),
+      ...payload.claims,
+    };
+  };
+}
+
+function subjectTemplate(template: string) {
+  return ({ user }: SessionArg): string =>
+    template.replace(/\{(id|email|name)\}/g, (_, field: string) => String(user[field] ?? ''));
+}
+
+export async function createIssuerAuth(config: IssuerAppConfig, baseUrl: string) {
+  // Imported dynamically on purpose: a static import breaks under esbuild (BETTER-AUTH-ISSUER.md G6).
+  const { memoryAdapter } = await import('better-auth/adapters/memory');
+  const jwtOptions = jwtOptionsFor(config);
+  const auth = betterAuth({
+    baseURL: baseUrl,
+    basePath: '/api/auth',
+    secret: config.secret,
+    database: memoryAdapter({ user: [], session: [], account: [], verification: [], jwks: [] }),
+    emailAndPassword: { enabled: true },
+    // Better Auth turns rate limiting on under NODE_ENV=production; a harness must never be throttled.
+    rateLimit: { enabled: false },
+    trustedOrigins: [new URL(baseUrl).origin],
+    telemetry: { enabled: false },
+    logger: { level: 'error' },
+    plugins: [jwt(jwtOptions)],
+  });
+  return { auth, jwtOptions };
+}
+
+export type IssuerAuth = Awaited<ReturnType<typeof createIssuerAuth>>['auth'];

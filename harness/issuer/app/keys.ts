@@ -1,0 +1,172 @@
+// The issuer's key store: Better Auth's own `jwks` table, read and changed through its adapter,
+// plus signing of arbitrary header/payload bytes with a real issuer key.
+import { KeyObject, createPrivateKey, sign as cryptoSign, constants } from 'node:crypto';
+import { createJwk, resolveSigningKey } from 'better-auth/plugins';
+import type { JwtOptions } from 'better-auth/plugins';
+import { symmetricDecrypt } from 'better-auth/crypto';
+import { base64url } from 'jose';
+import { keyPairConfigFor } from './auth.js';
+import type { IssuerAuth } from './auth.js';
+import { ISSUER_ALGORITHMS } from '../protocol.js';
+import type { IssuerAlgorithm, KeyInfo, SignRequest, SignResponse } from '../protocol.js';
+
+interface JwkRow {
+  id: string;
+  publicKey: string;
+  privateKey: string;
+  createdAt: Date;
+  expiresAt?: Date | null;
+  alg?: string | null;
+  crv?: string | null;
+}
+
+const DEFAULT_GRACE_PERIOD_S = 2_592_000; // Better Auth's jwks.gracePeriod default (30 days)
+
+export class HttpError extends Error {
+  constructor(
+    readonly status: number,
+    readonly code: string,
+    message: string,
+  ) {
+    super(message);
+  }
+}
+
+export class KeyStore {
+  constructor(
+    private readonly auth: IssuerAuth,
+    private readonly jwtOptions: JwtOptions,
+  ) {}
+
+  private get primaryAlg(): IssuerAlgorithm {
+    return (this.jwtOptions.jwks?.keyPairConfig?.alg ?? 'EdDSA') as IssuerAlgorithm;
+  }
+
+  private async endpointContext() {
+    // The shape Better Auth's plugin helpers expect: { context: AuthContext }.
+    return { context: await this.auth.$context } as unknown as Parameters<typeof createJwk>[0];
+  }
+
+  private async rows(): Promise<JwkRow[]> {
+    const ctx = await this.auth.$context;
+    return ctx.adapter.findMany<JwkRow>({ model: 'jwks' });
+  }
+
+  private async row(kid: string): Promise<JwkRow> {
+    const ctx = await this.auth.$context;
+    const row = await ctx.adapter.findOne<JwkRow>({ model: 'jwks', where: [{ field: 'id', value: kid }] });
+    if (!row) throw new HttpError(404, 'key_not_found', `no key with kid "${kid}" in the issuer's key store`);
+    return row;
+  }
+
+  /** Creates a key of the given algorithm; for the primary algorithm it becomes the signing key at once. */
+  async rotate(alg: IssuerAlgorithm = this.primaryAlg): Promise<KeyInfo> {
+    if (!ISSUER_ALGORITHMS.includes(alg)) throw new HttpError(400, 'bad_alg', `unsupported algorithm "${alg}"`);
+    const options: JwtOptions = { ...this.jwtOptions, jwks: { ...this.jwtOptions.jwks, keyPairConfig: keyPairConfigFor(alg) } };
+    const created = (await createJwk(await this.endpointContext(), options)) as JwkRow;
+    return this.describe(created.id);
+  }
+
+  /** Expires the key now: it stops signing and stays published for the grace period. */
+  async retire(kid: string): Promise<KeyInfo> {
+    await this.row(kid);
+    const ctx = await this.auth.$context;
+    await ctx.adapter.update({ model: 'jwks', where: [{ field: 'id', value: kid }], update: { expiresAt: new Date() } });
+    return this.describe(kid);
+  }
+
+  /** Deletes the key: gone from the JWKS at once. */
+  async remove(kid: string): Promise<void> {
+    await this.row(kid);
+    const ctx = await this.auth.$context;
+    await ctx.adapter.delete({ model: 'jwks', where: [{ field: 'id', value: kid }] });
+  }
+
+  async list(): Promise<KeyInfo[]> {
+    const rows = await this.rows();
+    const signingKid = await this.signingKid(rows);
+    const grace = (this.jwtOptions.jwks?.gracePeriod ?? DEFAULT_GRACE_PERIOD_S) * 1000;
+    const now = Date.now();
+    return rows
+      .sort((a, b) => a.createdAt.getTime() - b.createdAt.getTime())
+      .map((r) => ({
+        kid: r.id,
+        alg: r.alg ?? this.primaryAlg,
+        ...(r.crv ? { crv: r.crv } : {}),
+        createdAt: r.createdAt.toISOString(),
+        expiresAt: r.expiresAt ? r.expiresAt.toISOString() : null,
+        published: !r.expiresAt || r.expiresAt.getTime() + grace > now,
+        signing: r.id === signingKid,
+        publicJwk: JSON.parse(r.publicKey) as Record<string, unknown>,
+      }));
+  }
+
+  private async describe(kid: string): Promise<KeyInfo> {
+    const info = (await this.list()).find((k) => k.kid === kid);
+    if (!info) throw new HttpError(404, 'key_not_found', `no key with kid "${kid}"`);
+    return info;
+  }
+
+  /** Mirrors Better Auth's choice for /api/auth/token without minting: newest live primary key, else newest live key. */
+  private async signingKid(rows: JwkRow[]): Promise<string | undefined> {
+    const now = new Date();
+    const live = rows.filter((r) => !r.expiresAt || r.expiresAt > now).sort((a, b) => b.createdAt.getTime() - a.createdAt.getTime());
+    return (live.find((r) => (r.alg ?? this.primaryAlg) === this.primaryAlg) ?? live[0])?.id;
+  }
+
+  /** Makes sure every configured algorithm has a key before anyone fetches the JWKS (avoids Better Auth's first-key race). */
+  async ensureKeys(algorithms: IssuerAlgorithm[]): Promise<string[]> {
+    const rows = await this.rows();
+    for (const alg of algorithms) {
+      if (!rows.some((r) => (r.alg ?? this.primaryAlg) === alg)) await this.rotate(alg);
+    }
+    return (await this.list()).filter((k) => k.published).map((k) => k.kid);
+  }
+
+  async sign(req: SignRequest, defaults: () => Record<string, unknown>): Promise<SignResponse> {
+    const key = await this.signingKey(req.key);
+    const header = req.rawHeader ?? JSON.stringify(req.header ?? { alg: key.alg, kid: key.kid });
+    const claims = req.defaults ? { ...defaults(), ...req.claims } : (req.claims ?? {});
+    const payload = req.rawPayload ?? JSON.stringify(claims);
+    const signingInput = `${base64url.encode(header)}.${base64url.encode(payload)}`;
+    const signature = signBytes(key.alg, key.privateKey, Buffer.from(signingInput));
+    return { token: `${signingInput}.${base64url.encode(signature)}`, kid: key.kid, alg: key.alg };
+  }
+
+  private async signingKey(which: SignRequest['key']): Promise<{ kid: string; alg: IssuerAlgorithm; privateKey: KeyObject }> {
+    if (which?.kid !== undefined) {
+      // Any stored key, expired or not: checks need tokens from retired keys too.
+      const row = await this.row(which.kid);
+      const alg = (row.alg ?? this.primaryAlg) as IssuerAlgorithm;
+      if (which.alg !== undefined && which.alg !== alg)
+        throw new HttpError(400, 'alg_mismatch', `key "${which.kid}" is ${alg}, not ${which.alg}`);
+      const jwk = this.jwtOptions.jwks?.disablePrivateKeyEncryption
+        ? row.privateKey
+        : await symmetricDecrypt({ key: (await this.auth.$context).secretConfig, data: JSON.parse(row.privateKey) });
+      return { kid: row.id, alg, privateKey: createPrivateKey({ key: JSON.parse(jwk), format: 'jwk' }) };
+    }
+    if (which?.alg !== undefined && !(await this.rows()).some((r) => (r.alg ?? this.primaryAlg) === which.alg)) {
+      throw new HttpError(409, 'no_key_for_alg', `the issuer has no ${which.alg} key; rotate one in first (POST /__admin/keys {"alg":"${which.alg}"})`);
+    }
+    // Better Auth's own selection, so "the current key" means exactly what it signs tokens with.
+    const resolved = await resolveSigningKey(await this.endpointContext(), this.jwtOptions, which?.alg ? { signingAlgorithm: which.alg } : undefined);
+    if (!resolved) throw new HttpError(500, 'no_signing_key', 'Better Auth resolved no signing key');
+    return { kid: resolved.kid, alg: resolved.alg as IssuerAlgorithm, privateKey: KeyObject.from(resolved.privateKey as Parameters<typeof KeyObject.from>[0]) };
+  }
+}
+
+/** JWS signature over exact bytes (RFC 7518 §3): jose cannot sign a header whose `alg` lies about the key. */
+function signBytes(alg: IssuerAlgorithm, key: KeyObject, data: Buffer): Buffer {
+  switch (alg) {
+    case 'EdDSA':
+      return cryptoSign(null, data, key);
+    case 'ES256':
+      return cryptoSign('sha256', data, { key, dsaEncoding: 'ieee-p1363' });
+    case 'ES512':
+      return cryptoSign('sha512', data, { key, dsaEncoding: 'ieee-p1363' });
+    case 'RS256':
+      return cryptoSign('sha256', data, key);
+    case 'PS256':
+      return cryptoSign('sha256', data, { key, padding: constants.RSA_PKCS1_PSS_PADDING, saltLength: 32 });
+  }
+}

@@ -1,0 +1,70 @@
+// Bundles the issuer app into one ESM file that runs with plain `node` and no node_modules
+// (the child process and the container image both run it). The bundle is rebuilt only when its
+// inputs change: the app sources, the lockfile and the Dockerfile.
+import { createHash } from 'node:crypto';
+import { existsSync } from 'node:fs';
+import { copyFile, mkdir, readFile, readdir, rename, writeFile } from 'node:fs/promises';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { build } from 'esbuild';
+
+export const REPO_ROOT = fileURLToPath(new URL('../../', import.meta.url));
+const ISSUER_DIR = path.join(REPO_ROOT, 'harness', 'issuer');
+/** Also the Docker build context: the bundle and the Dockerfile, nothing else. */
+export const BUNDLE_DIR = path.join(REPO_ROOT, 'dist', 'issuer');
+export const BUNDLE_FILE = path.join(BUNDLE_DIR, 'issuer.mjs');
+const HASH_FILE = path.join(BUNDLE_DIR, 'inputs.sha256');
+
+export interface IssuerBundle {
+  file: string;
+  dir: string;
+  /** Hash of the inputs; names the container image built from this bundle. */
+  hash: string;
+}
+
+async function inputsHash(): Promise<string> {
+  const appDir = path.join(ISSUER_DIR, 'app');
+  const files = [
+    ...(await readdir(appDir)).filter((f) => f.endsWith('.ts')).map((f) => path.join(appDir, f)),
+    path.join(ISSUER_DIR, 'protocol.ts'),
+    path.join(ISSUER_DIR, 'Dockerfile'),
+    path.join(REPO_ROOT, 'package-lock.json'),
+  ].sort();
+  const hash = createHash('sha256');
+  for (const file of files) hash.update(file.slice(REPO_ROOT.length)).update(await readFile(file));
+  return hash.digest('hex');
+}
+
+let pending: Promise<IssuerBundle> | undefined;
+
+/** Returns the current bundle, building it first when it is missing or stale. */
+export function ensureIssuerBundle(): Promise<IssuerBundle> {
+  pending ??= (async () => {
+    const hash = await inputsHash();
+    if (existsSync(BUNDLE_FILE) && existsSync(HASH_FILE) && (await readFile(HASH_FILE, 'utf8')) === hash) {
+      return { file: BUNDLE_FILE, dir: BUNDLE_DIR, hash };
+    }
+    await mkdir(BUNDLE_DIR, { recursive: true });
+    // Write beside the target and rename, so concurrent test workers never run a half-written file.
+    const tmp = `${BUNDLE_FILE}.${process.pid}.tmp`;
+    await build({
+      entryPoints: [path.join(ISSUER_DIR, 'app', 'main.ts')],
+      bundle: true,
+      platform: 'node',
+      format: 'esm',
+      target: 'node20',
+      minify: true,
+      legalComments: 'none',
+      outfile: tmp,
+      logLevel: 'error',
+    });
+    await rename(tmp, BUNDLE_FILE);
+    await copyFile(path.join(ISSUER_DIR, 'Dockerfile'), path.join(BUNDLE_DIR, 'Dockerfile'));
+    await writeFile(HASH_FILE, hash);
+    return { file: BUNDLE_FILE, dir: BUNDLE_DIR, hash };
+  })().catch((err: unknown) => {
+    pending = undefined;
+    throw err;
+  });
+  return pending;
+}

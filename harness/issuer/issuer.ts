@@ -1,0 +1,170 @@
+// The started issuer: its URLs and token parameters, the control operations (keys, signing, JWKS
+// faults, the fetch log), and real Better Auth users and tokens. The same for both runtimes.
+import { HarnessError } from '../errors.js';
+import { HttpClient, cookieHeaderFrom } from '../http.js';
+import type { HttpResponse } from '../http.js';
+import type { IssuerAlgorithm, JwksFault, JwksFetch, KeyInfo, SignRequest, SignResponse } from './protocol.js';
+import { ADMIN_PREFIX, AUTH_BASE_PATH, JWKS_PATH, REDIRECT_TARGET_PATH } from './protocol.js';
+import type { IssuerRuntime } from './runtime.js';
+import { UserFactory } from './users.js';
+import type { UserProfile } from './users.js';
+
+export interface IssuerUser extends UserProfile {
+  id: string;
+  /** Better Auth's session cookie(s), as a Cookie header value. */
+  cookie: string;
+}
+
+export class Issuer {
+  private readonly admin: HttpClient;
+  private readonly web: HttpClient;
+  private readonly users: UserFactory;
+  private stopping: Promise<void> | undefined;
+
+  constructor(
+    private readonly runtime: IssuerRuntime,
+    adminToken: string,
+    seed: number,
+    /** Why this mode was chosen (auto mode says what it found). */
+    readonly modeReason: string,
+    readonly algorithms: readonly IssuerAlgorithm[],
+  ) {
+    this.admin = new HttpClient(runtime.url, { headers: { authorization: `Bearer ${adminToken}` } });
+    // Better Auth checks the Origin of sign-up and sign-in (BETTER-AUTH-ISSUER.md G1): be a browser on its own origin.
+    this.web = new HttpClient(runtime.url, { headers: { origin: new URL(runtime.ready.baseUrl).origin } });
+    this.users = new UserFactory(seed);
+  }
+
+  get mode(): 'process' | 'container' {
+    return this.runtime.mode;
+  }
+  /** Where the issuer answers (loopback). */
+  get url(): string {
+    return this.runtime.url;
+  }
+  /** Better Auth's baseURL (the default `iss` and `aud`). */
+  get baseUrl(): string {
+    return this.runtime.ready.baseUrl;
+  }
+  /** The JWKS URL a backend under test must be configured with. */
+  get jwksUrl(): string {
+    return `${this.runtime.url}${JWKS_PATH}`;
+  }
+  get issuer(): string {
+    return this.runtime.ready.issuer;
+  }
+  get audience(): string | string[] {
+    return this.runtime.ready.audience;
+  }
+  /** The Faker seed of this issuer's users. */
+  get seed(): number {
+    return this.users.seed;
+  }
+  /** The child's pid or the container's id. */
+  get runtimeId(): string {
+    return this.runtime.id;
+  }
+
+  // Keys
+
+  keys(): Promise<KeyInfo[]> {
+    return this.call('GET', '/keys');
+  }
+  /** A new key of `alg` (default: the primary algorithm) becomes its signing key; older keys stay published. */
+  rotate(alg?: IssuerAlgorithm): Promise<KeyInfo> {
+    return this.call('POST', '/keys', alg ? { alg } : {});
+  }
+  /** The key stops signing now and stays published for the grace period. */
+  retireKey(kid: string): Promise<KeyInfo> {
+    return this.call('POST', `/keys/${encodeURIComponent(kid)}/retire`);
+  }
+  /** The key leaves the JWKS now. */
+  removeKey(kid: string): Promise<void> {
+    return this.call('DELETE', `/keys/${encodeURIComponent(kid)}`);
+  }
+  /** A token with exactly this header and these claims, signed by a real issuer key. */
+  sign(request: SignRequest): Promise<SignResponse> {
+    return this.call('POST', '/sign', request);
+  }
+
+  // JWKS faults and the fetch log
+
+  setJwksFault(fault: JwksFault): Promise<void> {
+    return this.call('PUT', '/jwks/fault', fault).then(() => undefined);
+  }
+  clearJwksFault(): Promise<void> {
+    return this.call('DELETE', '/jwks/fault');
+  }
+  /** Every JWKS request after `sinceSeq` (default: all kept since the last reset). */
+  jwksFetches(sinceSeq = 0): Promise<JwksFetch[]> {
+    return this.call('GET', `/jwks/fetches?since=${sinceSeq}`);
+  }
+  resetJwksFetches(): Promise<void> {
+    return this.call('DELETE', '/jwks/fetches');
+  }
+  /** A URL on another origin (localhost vs 127.0.0.1) that serves the real JWKS: the default `redirect` target. */
+  get redirectTarget(): string {
+    const url = new URL(this.runtime.url);
+    url.hostname = url.hostname === 'localhost' ? '127.0.0.1' : 'localhost';
+    url.pathname = REDIRECT_TARGET_PATH;
+    return url.toString();
+  }
+
+  // Users, through Better Auth's real endpoints
+
+  /** Signs up a new Faker user (signed in, as Better Auth does on sign-up). */
+  async createUser(overrides: Partial<UserProfile> = {}): Promise<IssuerUser> {
+    const profile = { ...this.users.next(), ...overrides };
+    const res = await this.web.send('POST', `${AUTH_BASE_PATH}/sign-up/email`, { body: profile });
+    const body = expectOk<{ user: { id: string } }>(res, 'sign-up');
+    return { ...profile, id: body.user.id, cookie: cookieHeaderFrom(res.headers['set-cookie']) };
+  }
+  /** A new session for the user: returns the user with its new cookie. */
+  async signIn(user: IssuerUser): Promise<IssuerUser> {
+    const res = await this.web.send('POST', `${AUTH_BASE_PATH}/sign-in/email`, { body: { email: user.email, password: user.password } });
+    expectOk(res, 'sign-in');
+    return { ...user, cookie: cookieHeaderFrom(res.headers['set-cookie']) };
+  }
+  /** Better Auth's own sign-out: ends the session behind the user's cookie. */
+  async signOut(user: IssuerUser): Promise<void> {
+    expectOk(await this.web.send('POST', `${AUTH_BASE_PATH}/sign-out`, { headers: { cookie: user.cookie }, body: {} }), 'sign-out');
+  }
+  /** A fresh JWT from GET /api/auth/token with the user's session. */
+  async tokenFor(user: IssuerUser): Promise<string> {
+    const res = await this.web.send('GET', `${AUTH_BASE_PATH}/token`, { headers: { cookie: user.cookie } });
+    return expectOk<{ token: string }>(res, 'token').token;
+  }
+  /** Ends every session of the user. */
+  revokeSessions(user: Pick<IssuerUser, 'id'>): Promise<void> {
+    return this.call('POST', `/users/${encodeURIComponent(user.id)}/revoke-sessions`);
+  }
+  deleteUser(user: Pick<IssuerUser, 'id'>): Promise<void> {
+    return this.call('DELETE', `/users/${encodeURIComponent(user.id)}`);
+  }
+
+  /** Stops the issuer and removes its process or container. Idempotent. */
+  stop(): Promise<void> {
+    this.stopping ??= (async () => {
+      await Promise.allSettled([this.admin.close(), this.web.close()]);
+      await this.runtime.stop();
+    })();
+    return this.stopping;
+  }
+
+  async [Symbol.asyncDispose](): Promise<void> {
+    await this.stop();
+  }
+
+  private async call<T>(method: string, path: string, body?: unknown): Promise<T> {
+    const res = await this.admin.send(method, `${ADMIN_PREFIX}${path}`, body === undefined ? {} : { body });
+    if (res.status === 204) return undefined as T;
+    return expectOk<T>(res, `${method} ${ADMIN_PREFIX}${path}`);
+  }
+}
+
+function expectOk<T>(res: HttpResponse, what: string): T {
+  if (res.status < 200 || res.status > 299) {
+    throw new HarnessError('ISSUER_REQUEST_FAILED', `issuer ${what} answered ${res.status}: ${res.text.slice(0, 300)}`);
+  }
+  return JSON.parse(res.text) as T;
+}

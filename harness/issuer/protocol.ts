@@ -1,0 +1,134 @@
+// The wire contract between the issuer app (which runs in a child process or a container) and the
+// harness that controls it. Types and constants only: both sides import this file, and the app is
+// bundled, so nothing here may pull in harness code.
+
+/** Signing algorithms Better Auth's jwt() plugin can generate keys for (its `keyPairConfig.alg`). */
+export const ISSUER_ALGORITHMS = ['EdDSA', 'ES256', 'ES512', 'RS256', 'PS256'] as const;
+export type IssuerAlgorithm = (typeof ISSUER_ALGORITHMS)[number];
+
+export const AUTH_BASE_PATH = '/api/auth';
+export const JWKS_PATH = `${AUTH_BASE_PATH}/jwks`;
+/** Serves the real JWKS with no fault applied: the default target of the `redirect` fault. */
+export const REDIRECT_TARGET_PATH = '/__redirected/jwks';
+export const ADMIN_PREFIX = '/__admin';
+
+/** Environment variables the app reads. The admin token is kept out of the config so the config can be logged. */
+export const ENV = {
+  config: 'BA_ISSUER_CONFIG',
+  adminToken: 'BA_ISSUER_ADMIN_TOKEN',
+  /** Exit when no authenticated admin request arrived for this many ms (containers outlive a killed parent otherwise). */
+  leaseMs: 'BA_ISSUER_LEASE_MS',
+  /** "1": exit when stdin closes, i.e. when the parent process dies, however it died. */
+  exitWithStdin: 'BA_ISSUER_EXIT_WITH_STDIN',
+} as const;
+
+/** What the app needs to start. The harness builds it from IssuerOptions; see harness/issuer/options.ts. */
+export interface IssuerAppConfig {
+  host: string;
+  port: number;
+  /** Better Auth's baseURL. Absent: http://<host>:<bound port>, known once the server listens. */
+  baseUrl?: string;
+  /** The first is the primary algorithm (Better Auth's keyPairConfig); every one gets a published key at start. */
+  algorithms: IssuerAlgorithm[];
+  /** jwt.issuer; Better Auth defaults it to the baseURL origin. */
+  issuer?: string;
+  /** jwt.audience; Better Auth defaults it to the baseURL origin. */
+  audience?: string | string[];
+  /** jwt.expirationTime: seconds as a number, or a jose time span such as "15m". */
+  expirationTime: string | number;
+  /** jwks.rotationInterval in seconds (off when absent). */
+  rotationInterval?: number;
+  /** jwks.gracePeriod in seconds (Better Auth's default, 30 days, when absent). */
+  gracePeriod?: number;
+  /** jwt.definePayload. Absent: Better Auth's default, the whole user row. */
+  payload?: PayloadConfig;
+  /** jwt.getSubject as a template: "{id}", "{email}" and "{name}" are replaced. Absent: the user id. */
+  subject?: string;
+  /** Better Auth's secret (encrypts private keys at rest). Random per run. */
+  secret: string;
+}
+
+export interface PayloadConfig {
+  /** User fields to copy into the token; "all" is the whole row. */
+  userFields: 'all' | string[];
+  /** Fixed claims added to every token. */
+  claims?: Record<string, unknown>;
+  /** When set, the Better Auth session id is added under this claim name (e.g. "sid"). */
+  sessionIdClaim?: string;
+}
+
+/** Printed by the app on stdout, one JSON object per line. */
+export type AppEvent =
+  | { event: 'ready'; port: number; baseUrl: string; issuer: string; audience: string | string[]; kids: string[] }
+  | { event: 'stopping'; reason: string };
+
+export interface KeyInfo {
+  kid: string;
+  alg: string;
+  crv?: string;
+  createdAt: string;
+  expiresAt: string | null;
+  /** Served by /api/auth/jwks right now (no expiry, or expiry + grace period still ahead). */
+  published: boolean;
+  /** The key Better Auth's /api/auth/token signs with right now. */
+  signing: boolean;
+  publicJwk: Record<string, unknown>;
+}
+
+export interface SignRequest {
+  /** Which real issuer key signs. Default: the key Better Auth itself would sign with now. */
+  key?: { kid?: string; alg?: IssuerAlgorithm };
+  /** Exact protected header. Default: { alg: <key alg>, kid: <key id> }. */
+  header?: Record<string, unknown>;
+  /** Exact header bytes before base64url encoding (invalid JSON, duplicate names, ...). Wins over `header`. */
+  rawHeader?: string;
+  /** Exact claims. Default: none at all. */
+  claims?: Record<string, unknown>;
+  /** Exact payload bytes before base64url encoding. Wins over `claims`. */
+  rawPayload?: string;
+  /** Fill iat, exp, iss and aud the way /api/auth/token does, for those the claims leave out. */
+  defaults?: boolean;
+}
+
+export interface SignResponse {
+  token: string;
+  /** The key that produced the signature, whatever the header claims. */
+  kid: string;
+  alg: IssuerAlgorithm;
+}
+
+/** A JWKS fault: what /api/auth/jwks answers instead of the real key set. */
+export type JwksFault = (
+  | { kind: 'status'; status?: number; body?: string; contentType?: string }
+  | { kind: 'hang' }
+  | { kind: 'slow'; bytesPerChunk?: number; intervalMs?: number }
+  | { kind: 'invalid-json' }
+  | { kind: 'empty-keys' }
+  | { kind: 'html' }
+  | { kind: 'redirect'; location: string; status?: 301 | 302 | 303 | 307 | 308 }
+  | { kind: 'extra-keys'; keys: Record<string, unknown>[]; position?: 'before' | 'after' }
+) & {
+  /** Apply to the next N JWKS requests only, then serve normally again. Absent: until cleared. */
+  remaining?: number;
+};
+export type JwksFaultKind = JwksFault['kind'];
+
+export interface JwksFetch {
+  /** Monotonic over the issuer's life; resetting the log does not reset it. */
+  seq: number;
+  at: string;
+  epochMs: number;
+  method: string;
+  /** Path and query as requested. */
+  path: string;
+  remoteAddress: string;
+  userAgent: string | null;
+  headers: Record<string, string | string[]>;
+  /** The fault that answered this request, or null for the real key set. */
+  fault: JwksFaultKind | null;
+}
+
+export interface AdminError {
+  error: string;
+  message: string;
+}
