@@ -8,11 +8,13 @@ const STOP_BUDGET_MS = 5_000;
 let installed = false;
 
 async function onSignal(signal: NodeJS.Signals): Promise<void> {
+  // Counted now: a `once` listener of someone else's is gone by the time the stops have finished.
+  const othersHandleIt = process.listenerCount(signal) > 1;
   const stops = [...live].map((r) => r.stop().catch(() => {}));
   await Promise.race([Promise.all(stops), new Promise((resolve) => setTimeout(resolve, STOP_BUDGET_MS).unref())]);
   // When someone else (the CLI, a test runner) also handles the signal, leave the exit to them;
   // otherwise restore the default behaviour and die of the same signal.
-  if (process.listenerCount(signal) > 1) return;
+  if (othersHandleIt) return;
   for (const s of SIGNALS) process.removeListener(s, onSignal);
   process.kill(process.pid, signal);
 }

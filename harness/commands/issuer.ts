@@ -1,0 +1,99 @@
+// `ba-conformance issuer`: start a harness issuer, print what a backend needs to trust it and a
+// valid token for a fresh user, then serve until Ctrl-C.
+import { Command, InvalidArgumentError, Option } from 'commander';
+import { ISSUER_ALGORITHMS, ISSUER_MODES, startIssuer } from '../issuer/index.js';
+import type { IssuerAlgorithm, IssuerMode } from '../issuer/index.js';
+
+interface IssuerFlags {
+  mode: IssuerMode;
+  alg: IssuerAlgorithm[];
+  host: string;
+  port: number;
+  issuer?: string;
+  audience?: string[];
+  expiration?: string;
+  seed?: number;
+  json?: boolean;
+}
+
+function integer(min: number, max: number) {
+  return (value: string): number => {
+    const n = Number(value);
+    if (!Number.isInteger(n) || n < min || n > max) throw new InvalidArgumentError(`expected a whole number from ${min} to ${max}`);
+    return n;
+  };
+}
+
+export function issuerCommand(): Command {
+  return new Command('issuer')
+    .description('start a Better Auth issuer the harness controls, print its JWKS URL, issuer, audience and a valid token, and serve until Ctrl-C')
+    .addOption(new Option('--mode <mode>', 'where the issuer runs').choices(ISSUER_MODES).default('auto'))
+    .addOption(new Option('--alg <alg...>', 'key algorithms; the first signs tokens').choices(ISSUER_ALGORITHMS).default(['EdDSA']))
+    .option('--host <address>', 'address to listen on (process) or publish on (container)', '127.0.0.1')
+    .option('--port <port>', 'fixed port (0: the OS picks)', integer(0, 65535), 0)
+    .option('--issuer <iss>', 'token issuer (default: the base URL)')
+    .option('--audience <aud...>', 'token audience (default: the base URL)')
+    .option('--expiration <span>', 'token lifetime, e.g. 15m or 3600', undefined)
+    .option('--seed <n>', 'seed for the generated users', integer(0, 2 ** 32 - 1))
+    .option('--json', 'print one JSON object {baseUrl, jwksUrl, issuer, audience, token, ...} on stdout')
+    .action(async (flags: IssuerFlags) => {
+      const log = (line: string) => process.stderr.write(`${line}\n`);
+      const issuer = await startIssuer({
+        mode: flags.mode,
+        algorithms: flags.alg,
+        host: flags.host,
+        port: flags.port,
+        ...(flags.issuer !== undefined ? { issuer: flags.issuer } : {}),
+        ...(flags.audience !== undefined ? { audience: flags.audience.length === 1 ? flags.audience[0]! : flags.audience } : {}),
+        ...(flags.expiration !== undefined ? { expirationTime: /^\d+$/.test(flags.expiration) ? Number(flags.expiration) : flags.expiration } : {}),
+        ...(flags.seed !== undefined ? { seed: flags.seed } : {}),
+        log,
+      });
+      const stopped = new Promise<void>((resolve) => {
+        const stop = () => void issuer.stop().then(resolve);
+        process.once('SIGINT', stop);
+        process.once('SIGTERM', stop);
+      });
+      try {
+        const user = await issuer.createUser();
+        const token = await issuer.tokenFor(user);
+        const info = {
+          baseUrl: issuer.baseUrl,
+          jwksUrl: issuer.jwksUrl,
+          issuer: issuer.issuer,
+          audience: issuer.audience,
+          token,
+          mode: issuer.mode,
+          algorithms: issuer.algorithms,
+          user: { id: user.id, email: user.email },
+          seed: issuer.seed,
+        };
+        if (flags.json) process.stdout.write(`${JSON.stringify(info)}\n`);
+        else process.stdout.write(humanReadable(info, issuer.modeReason));
+        log('serving until Ctrl-C');
+      } catch (err) {
+        await issuer.stop();
+        throw err;
+      }
+      await stopped;
+      log('issuer stopped');
+    });
+}
+
+function humanReadable(info: { baseUrl: string; jwksUrl: string; issuer: string; audience: string | string[]; token: string; mode: string; algorithms: readonly string[]; user: { id: string; email: string } }, reason: string): string {
+  const audience = Array.isArray(info.audience) ? info.audience.join(',') : info.audience;
+  return [
+    `Better Auth issuer running (${reason})`,
+    `  base URL    ${info.baseUrl}`,
+    `  JWKS URL    ${info.jwksUrl}`,
+    `  issuer      ${info.issuer}`,
+    `  audience    ${audience}`,
+    `  algorithms  ${info.algorithms.join(', ')}`,
+    `  user        ${info.user.email} (sub ${info.user.id})`,
+    `  token       ${info.token}`,
+    '',
+    'Configure the backend under test with:',
+    `  JWKS_URL=${info.jwksUrl} JWT_ISSUER=${info.issuer} JWT_AUDIENCE=${audience}`,
+    '',
+  ].join('\n');
+}

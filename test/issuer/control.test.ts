@@ -1,0 +1,209 @@
+// The control operations: exact signing, rotate/retire/remove, admin authentication, user operations.
+import { createRemoteJWKSet, decodeJwt, decodeProtectedHeader, jwtVerify } from 'jose';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { startIssuer } from '../../harness/issuer/index.js';
+import type { Issuer } from '../../harness/issuer/index.js';
+import { ADMIN_PREFIX } from '../../harness/issuer/protocol.js';
+import { describeEachMode } from '../support/modes.js';
+import { get } from '../support/http.js';
+
+const segment = (token: string, i: number) => Buffer.from(token.split('.')[i]!, 'base64url').toString('utf8');
+const jwksKids = async (issuer: Issuer) => ((await (await fetch(issuer.jwksUrl)).json()) as { keys: { kid: string }[] }).keys.map((k) => k.kid);
+
+describeEachMode('issuer control', (mode) => {
+  let issuer: Issuer;
+  beforeAll(async () => {
+    issuer = await startIssuer({ mode, algorithms: ['EdDSA', 'ES256'], gracePeriod: 3600 });
+  });
+  afterAll(() => issuer?.stop());
+
+  describe('sign', () => {
+    it('carries exactly the header and claims asked for, none of the defaults', async () => {
+      const header = { alg: 'EdDSA', kid: 'chosen', typ: 'JWT', crit: ['x-foo'], 'x-foo': 1 };
+      const claims = { sub: 'someone', n: 1, nested: { a: [1, 2] } };
+      const { token, kid } = await issuer.sign({ header, claims });
+      expect(JSON.parse(segment(token, 0))).toEqual(header);
+      expect(JSON.parse(segment(token, 1))).toEqual(claims);
+      expect(kid).toBe((await issuer.keys()).find((k) => k.signing)!.kid);
+    });
+
+    it('signs with the real current key: verifiable with jose when the header names that key', async () => {
+      const { token } = await issuer.sign({ claims: { sub: 'u1' }, defaults: true });
+      const { payload, protectedHeader } = await jwtVerify(token, createRemoteJWKSet(new URL(issuer.jwksUrl)), {
+        issuer: issuer.issuer,
+        audience: issuer.audience,
+      });
+      expect(protectedHeader).toEqual({ alg: 'EdDSA', kid: (await issuer.keys()).find((k) => k.signing)!.kid });
+      expect(Object.keys(payload).sort()).toEqual(['aud', 'exp', 'iat', 'iss', 'sub']);
+      expect(payload.exp! - payload.iat!).toBe(900);
+    });
+
+    it('sends raw header and payload bytes unchanged (duplicate names, invalid JSON)', async () => {
+      const rawHeader = '{"alg":"EdDSA","alg":"none"}';
+      const rawPayload = '{"sub":"a","sub":"b"';
+      const { token } = await issuer.sign({ rawHeader, rawPayload });
+      expect(segment(token, 0)).toBe(rawHeader);
+      expect(segment(token, 1)).toBe(rawPayload);
+    });
+
+    it('keeps a real signature under a lying header (alg none) and empty claims', async () => {
+      const { token } = await issuer.sign({ header: { alg: 'none' } });
+      expect(decodeProtectedHeader(token)).toEqual({ alg: 'none' });
+      expect(segment(token, 1)).toBe('{}');
+      expect(token.split('.')[2]!.length).toBeGreaterThan(80); // a 64-byte Ed25519 signature
+    });
+
+    it('signs with a named algorithm or kid, and refuses a kid/alg mismatch', async () => {
+      const es = (await issuer.keys()).find((k) => k.alg === 'ES256')!;
+      const byAlg = await issuer.sign({ key: { alg: 'ES256' }, claims: {} });
+      expect(byAlg).toMatchObject({ kid: es.kid, alg: 'ES256' });
+      const byKid = await issuer.sign({ key: { kid: es.kid }, header: { alg: 'ES256', kid: es.kid }, claims: { sub: 'k' }, defaults: true });
+      await jwtVerify(byKid.token, createRemoteJWKSet(new URL(issuer.jwksUrl)), { issuer: issuer.issuer, audience: issuer.audience });
+      await expect(issuer.sign({ key: { kid: es.kid, alg: 'EdDSA' } })).rejects.toThrow(/400/);
+      await expect(issuer.sign({ key: { alg: 'RS256' } })).rejects.toThrow(/409.*rotate one in first/);
+      await expect(issuer.sign({ key: { kid: 'no-such-kid' } })).rejects.toThrow(/404/);
+    });
+
+    it('rejects malformed requests with a message that names the field', async () => {
+      await expect(issuer.sign({ claims: 'x' } as never)).rejects.toThrow(/400.*claims/);
+      await expect(issuer.sign({ bogus: 1 } as never)).rejects.toThrow(/400.*bogus/);
+    });
+  });
+
+  describe('keys', () => {
+    it('rotate: the new key signs the next /token, the previous stays published', async () => {
+      const user = await issuer.createUser();
+      const before = decodeProtectedHeader(await issuer.tokenFor(user)).kid!;
+      const rotated = await issuer.rotate();
+      expect(rotated).toMatchObject({ alg: 'EdDSA', signing: true, published: true, expiresAt: null });
+      const after = decodeProtectedHeader(await issuer.tokenFor(user)).kid;
+      expect(after).toBe(rotated.kid);
+      expect(after).not.toBe(before);
+      expect(await jwksKids(issuer)).toEqual(expect.arrayContaining([before, rotated.kid]));
+      // A token from the old key still verifies while the key is published.
+      const old = await issuer.sign({ key: { kid: before }, header: { alg: 'EdDSA', kid: before }, claims: { sub: 's' }, defaults: true });
+      await jwtVerify(old.token, createRemoteJWKSet(new URL(issuer.jwksUrl)), { issuer: issuer.issuer, audience: issuer.audience });
+    });
+
+    it('retire: the key stops signing, stays published within the grace period', async () => {
+      const current = (await issuer.keys()).find((k) => k.signing)!;
+      const retired = await issuer.retireKey(current.kid);
+      expect(retired).toMatchObject({ kid: current.kid, signing: false, published: true });
+      expect(retired.expiresAt).not.toBeNull();
+      expect(await jwksKids(issuer)).toContain(current.kid);
+      const next = decodeProtectedHeader(await issuer.tokenFor(await issuer.createUser())).kid;
+      expect(next).not.toBe(current.kid);
+      expect((await issuer.keys()).find((k) => k.kid === next)).toMatchObject({ signing: true, alg: 'EdDSA' });
+    });
+
+    it('remove: the key leaves the JWKS at once', async () => {
+      const victim = (await issuer.rotate()).kid;
+      expect(await jwksKids(issuer)).toContain(victim);
+      await issuer.removeKey(victim);
+      expect(await jwksKids(issuer)).not.toContain(victim);
+      expect((await issuer.keys()).map((k) => k.kid)).not.toContain(victim);
+      await expect(issuer.removeKey(victim)).rejects.toThrow(/404/);
+    });
+
+    it('rotate with another algorithm adds a key of it without changing the /token key', async () => {
+      const signingBefore = (await issuer.keys()).find((k) => k.signing)!.kid;
+      const rs = await issuer.rotate('RS256');
+      expect(rs).toMatchObject({ alg: 'RS256', signing: false, publicJwk: { kty: 'RSA' } });
+      expect(await jwksKids(issuer)).toContain(rs.kid);
+      expect(decodeProtectedHeader(await issuer.tokenFor(await issuer.createUser())).kid).toBe(signingBefore);
+    });
+  });
+
+  describe('admin authentication', () => {
+    const routes: [string, string][] = [
+      ['GET', '/keys'],
+      ['POST', '/keys'],
+      ['POST', '/sign'],
+      ['PUT', '/jwks/fault'],
+      ['GET', '/jwks/fetches'],
+      ['DELETE', '/jwks/fetches'],
+      ['POST', '/users/x/revoke-sessions'],
+      ['DELETE', '/users/x'],
+      ['GET', '/no-such-route'],
+    ];
+    it('answers 401 without the admin token, and with a wrong one, on every route', async () => {
+      for (const [method, path] of routes) {
+        for (const authorization of [undefined, 'Bearer wrong-token', `Bearer ${'x'.repeat(43)}`]) {
+          const res = await fetch(`${issuer.url}${ADMIN_PREFIX}${path}`, {
+            method,
+            headers: authorization ? { authorization } : {},
+            ...(method === 'GET' ? {} : { body: '{}' }),
+          });
+          expect(res.status, `${method} ${path} with ${authorization ?? 'no token'}`).toBe(401);
+          expect(res.headers.get('www-authenticate')).toMatch(/^Bearer/);
+        }
+      }
+    });
+  });
+
+  describe('users', () => {
+    it('sign-out ends the session: /token then refuses it, and sign-in gives a new one', async () => {
+      const user = await issuer.createUser();
+      await issuer.tokenFor(user);
+      await issuer.signOut(user);
+      await expect(issuer.tokenFor(user)).rejects.toThrow(/401/);
+      const again = await issuer.signIn(user);
+      expect(decodeJwt(await issuer.tokenFor(again)).sub).toBe(user.id);
+    });
+
+    it('revokeSessions ends every session of one user and no other', async () => {
+      const a = await issuer.createUser();
+      const a2 = await issuer.signIn(a);
+      const b = await issuer.createUser();
+      await issuer.revokeSessions(a);
+      await expect(issuer.tokenFor(a)).rejects.toThrow(/401/);
+      await expect(issuer.tokenFor(a2)).rejects.toThrow(/401/);
+      expect(decodeJwt(await issuer.tokenFor(b)).sub).toBe(b.id);
+    });
+
+    it('deleteUser removes the user: sign-in fails, and a second delete is a 404', async () => {
+      const user = await issuer.createUser();
+      await issuer.deleteUser(user);
+      await expect(issuer.tokenFor(user)).rejects.toThrow(/401/);
+      await expect(issuer.signIn(user)).rejects.toThrow(/401/);
+      await expect(issuer.deleteUser(user)).rejects.toThrow(/404/);
+    });
+  });
+});
+
+describe('admin routes without an admin token', () => {
+  it('are not mounted at all when the issuer was not started by the harness', async () => {
+    const { spawn } = await import('node:child_process');
+    const { createInterface } = await import('node:readline');
+    const { ensureIssuerBundle } = await import('../../harness/issuer/bundle.js');
+    const bundle = await ensureIssuerBundle();
+    const child = spawn(process.execPath, [bundle.file], { env: { PATH: process.env.PATH, PORT: '0' }, stdio: ['ignore', 'pipe', 'inherit'] });
+    try {
+      const port = await new Promise<number>((resolve) =>
+        createInterface({ input: child.stdout }).on('line', (line) => {
+          if (line.includes('"ready"')) resolve((JSON.parse(line) as { port: number }).port);
+        }),
+      );
+      const res = await get(`http://127.0.0.1:${port}${ADMIN_PREFIX}/keys`);
+      expect(res.status).toBe(404);
+      expect((await get(`http://127.0.0.1:${port}/api/auth/jwks`)).status).toBe(200);
+    } finally {
+      child.kill();
+    }
+  });
+});
+
+describe('users from a seed', () => {
+  it('are the same Faker users, signed up through Better Auth, on two issuers with the same seed', async () => {
+    const [a, b] = await Promise.all([startIssuer({ mode: 'process', seed: 12345 }), startIssuer({ mode: 'process', seed: 12345 })]);
+    try {
+      const [ua, ub] = [await a.createUser(), await b.createUser()];
+      expect({ name: ua.name, email: ua.email, password: ua.password }).toEqual({ name: ub.name, email: ub.email, password: ub.password });
+      expect(ua.email).toMatch(/^[a-z0-9._-]+\.1@example\.test$/);
+      expect(ua.id).not.toBe(ub.id); // ids come from Better Auth, not from the seed
+      expect(decodeJwt(await a.tokenFor(ua))).toMatchObject({ sub: ua.id, email: ua.email, name: ua.name });
+    } finally {
+      await Promise.all([a.stop(), b.stop()]);
+    }
+  });
+});

@@ -1,0 +1,27 @@
+import { defineConfig } from 'vitest/config';
+
+// Two projects: the harness's own tests (run by `npm test`), and the conformance suites under
+// suites/, which `ba-conformance run` drives against a backend.
+export default defineConfig({
+  test: {
+    projects: [
+      {
+        test: {
+          name: 'harness',
+          include: ['test/**/*.test.ts'],
+          // Real issuers, real containers: start-up (an image build on a cold machine) takes seconds.
+          testTimeout: 60_000,
+          hookTimeout: 180_000,
+        },
+      },
+      {
+        test: {
+          name: 'suites',
+          include: ['suites/**/*.suite.ts'],
+          testTimeout: 120_000,
+          hookTimeout: 180_000,
+        },
+      },
+    ],
+  },
+});
