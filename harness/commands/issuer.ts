@@ -1,6 +1,7 @@
 // `ba-conformance issuer`: start a harness issuer, print what a backend needs to trust it and a
 // valid token for a fresh user, then serve until Ctrl-C.
 import { Command, InvalidArgumentError, Option } from 'commander';
+import { interrupted } from '../issuer/cleanup.js';
 import { ISSUER_ALGORITHMS, ISSUER_MODES, startIssuer } from '../issuer/index.js';
 import type { IssuerAlgorithm, IssuerMode } from '../issuer/index.js';
 
@@ -49,11 +50,7 @@ export function issuerCommand(): Command {
         ...(flags.seed !== undefined ? { seed: flags.seed } : {}),
         log,
       });
-      const stopped = new Promise<void>((resolve) => {
-        const stop = () => void issuer.stop().then(resolve);
-        process.once('SIGINT', stop);
-        process.once('SIGTERM', stop);
-      });
+      const stopped = interrupted();
       try {
         const user = await issuer.createUser();
         const token = await issuer.tokenFor(user);
@@ -75,8 +72,7 @@ export function issuerCommand(): Command {
         await issuer.stop();
         throw err;
       }
-      await stopped;
-      log('issuer stopped');
+      log(`${await stopped}: issuer stopped`);
     });
 }
 

@@ -10,6 +10,7 @@ import { HarnessError } from '../errors.js';
 import { pollUntil } from '../poll.js';
 import { LOCAL_BASE_IMAGE, withTempDir, writeLocalBaseContext } from './base-image.js';
 import type { IssuerBundle } from './bundle.js';
+import { inspectContainer } from './docker.js';
 import { trackForCleanup } from './cleanup.js';
 import { ADMIN_PREFIX, AUTH_BASE_PATH, ENV } from './protocol.js';
 import type { IssuerAppConfig } from './protocol.js';
@@ -178,7 +179,7 @@ async function startOnce(
       await started.stop({ remove: false, timeout: 2_000 }).catch(() => {});
       // Docker's auto-remove may already be under way; either way, return only once it is gone.
       await client.container.remove(container, { removeVolumes: true }).catch(() => {});
-      await pollUntil(async () => ((await containerGone(client, containerId)) ? true : undefined), {
+      await pollUntil(async () => ((await inspectContainer(containerId)) === null ? true : undefined), {
         timeoutMs: 10_000,
         what: `container ${containerId.slice(0, 12)} to be removed`,
       });
@@ -217,14 +218,5 @@ async function renewLease(url: string, adminToken: string): Promise<void> {
     await res.body.dump();
   } catch {
     // A missed renewal is harmless; the lease is several renewals long.
-  }
-}
-
-async function containerGone(client: Awaited<ReturnType<Testcontainers['getContainerRuntimeClient']>>, id: string): Promise<boolean> {
-  try {
-    await client.container.inspect(client.container.getById(id));
-    return false;
-  } catch (err) {
-    return /no such container|404/i.test(String((err as Error).message ?? err));
   }
 }

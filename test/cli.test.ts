@@ -1,0 +1,64 @@
+// `ba-conformance issuer` as a user runs it: the JSON it prints verifies with jose, Ctrl-C stops it
+// cleanly, and bad flags exit 2 with a message.
+import { spawn } from 'node:child_process';
+import { once } from 'node:events';
+import { createInterface } from 'node:readline';
+import { createRemoteJWKSet, jwtVerify } from 'jose';
+import { describe, expect, it } from 'vitest';
+import { REPO_ROOT } from '../harness/issuer/bundle.js';
+import { get } from './support/http.js';
+
+function cli(args: string[]) {
+  const child = spawn(process.execPath, ['bin/ba-conformance.js', ...args], { cwd: REPO_ROOT, stdio: ['ignore', 'pipe', 'pipe'] });
+  let stderr = '';
+  child.stderr.on('data', (d: Buffer) => (stderr += d.toString()));
+  const exit = once(child, 'exit').then(([code]) => code as number | null);
+  return { child, exit, stderr: () => stderr };
+}
+
+describe('ba-conformance issuer', () => {
+  it('--json prints one object whose token jose verifies against its JWKS URL, issuer and audience; Ctrl-C stops it', async () => {
+    const run = cli(['issuer', '--json', '--mode', 'process', '--alg', 'ES256', '--seed', '7']);
+    const line = await new Promise<string>((resolve) => createInterface({ input: run.child.stdout }).once('line', resolve));
+    const info = JSON.parse(line) as Record<string, string>;
+    expect(Object.keys(info)).toEqual(expect.arrayContaining(['baseUrl', 'jwksUrl', 'issuer', 'audience', 'token']));
+    const { payload, protectedHeader } = await jwtVerify(info.token!, createRemoteJWKSet(new URL(info.jwksUrl!)), {
+      issuer: info.issuer!,
+      audience: info.audience!,
+    });
+    expect(protectedHeader.alg).toBe('ES256');
+    expect(payload.sub).toBeTruthy();
+    run.child.kill('SIGINT');
+    expect(await run.exit).toBe(0);
+    expect(run.stderr()).toMatch(/SIGINT: issuer stopped/);
+    await expect(get(info.jwksUrl!, { timeoutMs: 1_000 })).rejects.toThrow(); // nothing listens any more
+  });
+
+  it('prints the values to configure a backend with, in plain text by default', async () => {
+    const run = cli(['issuer', '--mode', 'process', '--issuer', 'https://auth.example.test', '--audience', 'api://x']);
+    const lines: string[] = [];
+    await new Promise<void>((resolve) =>
+      createInterface({ input: run.child.stdout }).on('line', (l) => {
+        lines.push(l);
+        if (l.startsWith('  JWKS_URL=')) resolve();
+      }),
+    );
+    run.child.kill('SIGTERM');
+    expect(await run.exit).toBe(0);
+    const text = lines.join('\n');
+    expect(text).toMatch(/issuer {6}https:\/\/auth\.example\.test/);
+    expect(text).toMatch(/JWKS_URL=http:\/\/127\.0\.0\.1:\d+\/api\/auth\/jwks JWT_ISSUER=https:\/\/auth\.example\.test JWT_AUDIENCE=api:\/\/x/);
+  });
+
+  it.each([
+    [['issuer', '--alg', 'HS256'], /argument 'HS256' is invalid/],
+    [['issuer', '--mode', 'vm'], /argument 'vm' is invalid/],
+    [['issuer', '--port', '-1'], /whole number from 0 to 65535/],
+    [['issuer', '--expiration', 'soon'], /expirationTime/],
+    [['frobnicate'], /unknown command/],
+  ])('%j exits 2 with a message', async (args, message) => {
+    const run = cli(args);
+    expect(await run.exit).toBe(2);
+    expect(run.stderr()).toMatch(message);
+  });
+});
