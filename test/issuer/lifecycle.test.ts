@@ -43,6 +43,16 @@ describeEachMode('lifecycle', (mode) => {
     await expect(get(issuer.jwksUrl, { timeoutMs: 1_000 })).rejects.toThrow();
   });
 
+  it('`await using` stops the issuer when the scope ends', async () => {
+    let id: string;
+    {
+      await using issuer = await startIssuer({ mode });
+      id = issuer.runtimeId;
+      expect((await get(issuer.jwksUrl)).status).toBe(200);
+    }
+    await gone(mode, id, 1_000);
+  });
+
   it('nothing is left when the harness is interrupted (SIGTERM, SIGINT)', async () => {
     for (const signal of ['SIGTERM', 'SIGINT'] as const) {
       const parent = startParent(mode, 30_000);
