@@ -2,6 +2,7 @@
 import { randomBytes, randomInt } from 'node:crypto';
 import { z } from 'zod';
 import { HarnessError } from '../errors.js';
+import { jwtSettingsShape } from './jwt-settings.js';
 import { ISSUER_ALGORITHMS } from './protocol.js';
 import type { IssuerAlgorithm, IssuerAppConfig, PayloadConfig } from './protocol.js';
 
@@ -47,25 +48,11 @@ export interface IssuerOptions {
   log?: (line: string) => void;
 }
 
-const timeSpan = z.union([z.number().int().positive(), z.string().regex(/^\d+\s*(s|sec|secs|second|seconds|m|min|mins|minute|minutes|h|hr|hrs|hour|hours|d|day|days|w|week|weeks|y|year|years)$/i, 'a time span such as "15m", "1h" or "30s"')]);
-
 const optionsSchema = z.strictObject({
+  ...jwtSettingsShape,
+  algorithms: jwtSettingsShape.algorithms.optional(),
+  expirationTime: jwtSettingsShape.expirationTime.optional(),
   mode: z.enum(ISSUER_MODES).optional(),
-  algorithms: z.array(z.enum(ISSUER_ALGORITHMS)).min(1).refine((a) => new Set(a).size === a.length, 'algorithms must not repeat').optional(),
-  issuer: z.string().min(1).optional(),
-  audience: z.union([z.string().min(1), z.array(z.string().min(1)).min(1)]).optional(),
-  expirationTime: timeSpan.optional(),
-  rotationInterval: z.number().int().positive().optional(),
-  gracePeriod: z.number().int().min(0).optional(),
-  payload: z
-    .strictObject({
-      userFields: z.union([z.literal('all'), z.array(z.string())]),
-      claims: z.record(z.string(), z.unknown()).optional(),
-      sessionIdClaim: z.string().min(1).optional(),
-    })
-    .optional(),
-  subject: z.string().min(1).optional(),
-  baseUrl: z.url({ protocol: /^https?$/ }).optional(),
   host: z.string().min(1).optional(),
   port: z.number().int().min(0).max(65535).optional(),
   seed: z.number().int().min(0).max(2 ** 32 - 1).optional(),

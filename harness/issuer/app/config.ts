@@ -2,27 +2,14 @@
 // HOST, PORT and BASE_URL also work on their own, for running the image by hand.
 import { randomBytes } from 'node:crypto';
 import { z } from 'zod';
-import { ENV, ISSUER_ALGORITHMS } from '../protocol.js';
+import { jwtSettingsShape } from '../jwt-settings.js';
+import { ENV } from '../protocol.js';
 import type { IssuerAppConfig } from '../protocol.js';
 
 const configSchema = z.strictObject({
+  ...jwtSettingsShape,
   host: z.string().min(1),
   port: z.number().int().min(0).max(65535),
-  baseUrl: z.url().optional(),
-  algorithms: z.array(z.enum(ISSUER_ALGORITHMS)).min(1),
-  issuer: z.string().min(1).optional(),
-  audience: z.union([z.string().min(1), z.array(z.string().min(1)).min(1)]).optional(),
-  expirationTime: z.union([z.string().min(1), z.number().int().positive()]),
-  rotationInterval: z.number().int().positive().optional(),
-  gracePeriod: z.number().int().min(0).optional(),
-  payload: z
-    .strictObject({
-      userFields: z.union([z.literal('all'), z.array(z.string())]),
-      claims: z.record(z.string(), z.unknown()).optional(),
-      sessionIdClaim: z.string().min(1).optional(),
-    })
-    .optional(),
-  subject: z.string().min(1).optional(),
   secret: z.string().min(32),
 }) satisfies z.ZodType<IssuerAppConfig>;
 
