@@ -3,6 +3,7 @@
 import { Command, CommanderError } from 'commander';
 import pkg from '../package.json' with { type: 'json' };
 import { issuerCommand } from './commands/issuer.js';
+import { runCommand } from './commands/run.js';
 import { EXIT_CODES, describeError, exitCodeFor } from './errors.js';
 
 const program = new Command('ba-conformance')
@@ -11,6 +12,7 @@ const program = new Command('ba-conformance')
   .exitOverride()
   .showHelpAfterError('(run with --help for usage)');
 
+program.addCommand(runCommand());
 program.addCommand(issuerCommand());
 for (const command of program.commands) command.exitOverride();
 

@@ -6,7 +6,8 @@ export type HarnessErrorCode =
   | 'DOCKER_UNAVAILABLE'
   | 'IMAGE_BUILD_FAILED'
   | 'ISSUER_START_FAILED'
-  | 'ISSUER_REQUEST_FAILED';
+  | 'ISSUER_REQUEST_FAILED'
+  | 'TARGET_UNREACHABLE';
 
 export class HarnessError extends Error {
   override readonly name = 'HarnessError';

@@ -1,6 +1,6 @@
 // Bundles the issuer app into one ESM file that runs with plain `node` and no node_modules
 // (the child process and the container image both run it). The bundle is rebuilt only when its
-// inputs change: the issuer sources, the lockfile and the Dockerfile.
+// inputs change: the harness sources, the lockfile and the Dockerfile.
 import { createHash } from 'node:crypto';
 import { existsSync } from 'node:fs';
 import { copyFile, mkdir, readFile, readdir, rename, writeFile } from 'node:fs/promises';
@@ -23,8 +23,9 @@ export interface IssuerBundle {
 }
 
 async function inputsHash(): Promise<string> {
-  // Every TypeScript file under harness/issuer: a superset of what the app imports, so never stale.
-  const sources = (await readdir(ISSUER_DIR, { recursive: true })).filter((f) => f.endsWith('.ts')).map((f) => path.join(ISSUER_DIR, f));
+  // Every TypeScript file under harness/: a superset of what the app imports, so never stale.
+  const harnessDir = path.join(REPO_ROOT, 'harness');
+  const sources = (await readdir(harnessDir, { recursive: true })).filter((f) => f.endsWith('.ts')).map((f) => path.join(harnessDir, f));
   const files = [...sources, path.join(ISSUER_DIR, 'Dockerfile'), path.join(REPO_ROOT, 'package-lock.json')].sort();
   const hash = createHash('sha256');
   for (const file of files) hash.update(file.slice(REPO_ROOT.length)).update(await readFile(file));

@@ -15,7 +15,30 @@ export interface IssuerUser extends UserProfile {
   cookie: string;
 }
 
+/** Everything another process needs to control a running issuer (it is serializable). */
+export interface IssuerConnection {
+  mode: 'process' | 'container';
+  url: string;
+  ready: IssuerRuntime['ready'];
+  id: string;
+  adminToken: string;
+  seed: number;
+  modeReason: string;
+  algorithms: IssuerAlgorithm[];
+}
+
 export class Issuer {
+  /**
+   * A handle on an issuer another process started (Vitest workers use the runner's issuer). Its
+   * users come from `seed` mixed with `seedSalt`, so handles on one issuer never sign up the same email.
+   */
+  static connect(connection: IssuerConnection, seedSalt = ''): Issuer {
+    const runtime: IssuerRuntime = { ...connection, stop: async () => {} };
+    let seed = connection.seed;
+    for (const ch of seedSalt) seed = (Math.imul(seed ^ ch.charCodeAt(0), 16777619) >>> 0);
+    return new Issuer(runtime, connection.adminToken, seed, connection.modeReason, connection.algorithms);
+  }
+
   private readonly admin: HttpClient;
   private readonly web: HttpClient;
   private readonly users: UserFactory;
@@ -23,7 +46,7 @@ export class Issuer {
 
   constructor(
     private readonly runtime: IssuerRuntime,
-    adminToken: string,
+    private readonly adminToken: string,
     seed: number,
     /** Why this mode was chosen (auto mode says what it found). */
     readonly modeReason: string,
@@ -140,6 +163,11 @@ export class Issuer {
   }
   deleteUser(user: Pick<IssuerUser, 'id'>): Promise<void> {
     return this.call('DELETE', `/users/${encodeURIComponent(user.id)}`);
+  }
+
+  connection(): IssuerConnection {
+    const { mode, url, ready, id } = this.runtime;
+    return { mode, url, ready, id, adminToken: this.adminToken, seed: this.seed, modeReason: this.modeReason, algorithms: [...this.algorithms] };
   }
 
   /** Stops the issuer and removes its process or container. Idempotent. */

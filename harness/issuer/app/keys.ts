@@ -1,10 +1,10 @@
 // The issuer's key store: Better Auth's own `jwks` table, read and changed through its adapter,
 // plus signing of arbitrary header/payload bytes with a real issuer key.
-import { KeyObject, createPrivateKey, sign as cryptoSign, constants } from 'node:crypto';
+import { KeyObject, createPrivateKey } from 'node:crypto';
 import { createJwk, resolveSigningKey } from 'better-auth/plugins';
 import type { JwtOptions } from 'better-auth/plugins';
 import { symmetricDecrypt } from 'better-auth/crypto';
-import { base64url } from 'jose';
+import { b64u, signBytes, signingInput } from '../../forge/jws.js';
 import { keyPairConfigFor } from './auth.js';
 import type { IssuerAuth } from './auth.js';
 import { ISSUER_ALGORITHMS } from '../protocol.js';
@@ -125,12 +125,10 @@ export class KeyStore {
 
   async sign(req: SignRequest, defaults: () => Record<string, unknown>): Promise<SignResponse> {
     const key = await this.signingKey(req.key);
-    const header = req.rawHeader ?? JSON.stringify(req.header ?? { alg: key.alg, kid: key.kid });
-    const claims = req.defaults ? { ...defaults(), ...req.claims } : (req.claims ?? {});
-    const payload = req.rawPayload ?? JSON.stringify(claims);
-    const signingInput = `${base64url.encode(header)}.${base64url.encode(payload)}`;
-    const signature = signBytes(key.alg, key.privateKey, Buffer.from(signingInput));
-    return { token: `${signingInput}.${base64url.encode(signature)}`, kid: key.kid, alg: key.alg };
+    const header = req.rawHeader ?? req.header ?? { alg: key.alg, kid: key.kid };
+    const payload = req.rawPayload ?? (req.defaults ? { ...defaults(), ...req.claims } : (req.claims ?? {}));
+    const input = signingInput(header, payload);
+    return { token: `${input}.${b64u(signBytes(key.alg, key.privateKey, Buffer.from(input)))}`, kid: key.kid, alg: key.alg };
   }
 
   private async signingKey(which: SignRequest['key']): Promise<{ kid: string; alg: IssuerAlgorithm; privateKey: KeyObject }> {
@@ -152,21 +150,5 @@ export class KeyStore {
     const resolved = await resolveSigningKey(await this.endpointContext(), this.jwtOptions, which?.alg ? { signingAlgorithm: which.alg } : undefined);
     if (!resolved) throw new HttpError(500, 'no_signing_key', 'Better Auth resolved no signing key');
     return { kid: resolved.kid, alg: resolved.alg as IssuerAlgorithm, privateKey: KeyObject.from(resolved.privateKey as Parameters<typeof KeyObject.from>[0]) };
-  }
-}
-
-/** JWS signature over exact bytes (RFC 7518 §3): jose cannot sign a header whose `alg` lies about the key. */
-function signBytes(alg: IssuerAlgorithm, key: KeyObject, data: Buffer): Buffer {
-  switch (alg) {
-    case 'EdDSA':
-      return cryptoSign(null, data, key);
-    case 'ES256':
-      return cryptoSign('sha256', data, { key, dsaEncoding: 'ieee-p1363' });
-    case 'ES512':
-      return cryptoSign('sha512', data, { key, dsaEncoding: 'ieee-p1363' });
-    case 'RS256':
-      return cryptoSign('sha256', data, key);
-    case 'PS256':
-      return cryptoSign('sha256', data, { key, padding: constants.RSA_PKCS1_PSS_PADDING, saltLength: 32 });
   }
 }

@@ -1,0 +1,64 @@
+// What a check is and what it records. `id` and `verdict` are a stable interface: CI gates,
+// waivers and dashboards parse them from report.json.
+
+export const VERDICTS = ['PASS', 'NON-STRICT', 'FAIL', 'INFO', 'SKIP', 'ERROR'] as const;
+export type Verdict = (typeof VERDICTS)[number];
+
+/** C forgery/impersonation, H trust-boundary/data exposure, M availability/rotation/parsing, L hardening, I measured only. */
+export const SEVERITIES = ['critical', 'high', 'medium', 'low', 'info'] as const;
+export type Severity = (typeof SEVERITIES)[number];
+
+export const FAMILIES = ['CTL', 'FMT', 'SIG', 'KEY', 'CLM', 'XJWT', 'JWKS', 'TRN', 'ERR', 'DOS', 'ISO', 'LIFE', 'INT', 'COV'] as const;
+export type Family = (typeof FAMILIES)[number];
+
+export interface CheckMeta {
+  id: string;
+  title: string;
+  severity: Severity;
+  /** The normative sentence the check enforces. */
+  requirement: string;
+  /** RFC sections, CVEs, ASVS items. */
+  references: string[];
+  /** What a secure backend does. */
+  expected: string;
+}
+
+/** One HTTP exchange with the backend under test, kept as evidence. */
+export interface Exchange {
+  /** What this request tried (e.g. "alg: nOnE"). */
+  label: string;
+  request: { method: string; url: string; headers: Record<string, string>; token?: DecodedToken };
+  response?: { status: number; headers: Record<string, string | string[]>; bodyExcerpt: string };
+  /** A transport failure: timeout, refused connection. */
+  error?: string;
+  outcome: Outcome;
+  durationMs: number;
+}
+
+export interface DecodedToken {
+  compact: string;
+  header?: unknown;
+  payload?: unknown;
+}
+
+/**
+ * accepted: 2xx (the protected request succeeded). rejected: 401/403, or 400.
+ * server-error: 5xx (never a secure rejection; ERR-NO-5XX fails). other: any other status.
+ * transport-error: no answer. For positive controls, `identity-mismatch` is a 2xx that named someone else.
+ */
+export type Outcome = 'accepted' | 'rejected' | 'server-error' | 'other' | 'transport-error' | 'identity-mismatch';
+
+export interface CheckRecord extends CheckMeta {
+  family: Family;
+  verdict: Verdict;
+  observed: string;
+  measured?: Record<string, number | string>;
+  evidence: Exchange[];
+  durationMs: number;
+}
+
+export function familyOf(id: string): Family {
+  const prefix = id.split('-', 1)[0] as Family;
+  if (!FAMILIES.includes(prefix)) throw new Error(`check id ${id} does not start with a known family`);
+  return prefix;
+}

@@ -1,0 +1,55 @@
+// The oracle: how exchanges become a verdict. Every check goes through these few functions, so
+// "accepted", "rejected" and "crashed" mean the same everywhere. A false PASS is the worst bug
+// this product can have: anything unclear is ERROR, never PASS.
+import type { Exchange, Verdict } from './model.js';
+
+export interface CheckResult {
+  verdict: Verdict;
+  observed: string;
+  measured?: Record<string, number | string>;
+}
+
+function statusTally(exchanges: Exchange[]): string {
+  const counts = new Map<string, number>();
+  for (const e of exchanges) {
+    const key = e.response ? String(e.response.status) : 'no answer';
+    counts.set(key, (counts.get(key) ?? 0) + 1);
+  }
+  return [...counts].map(([k, n]) => `${k}×${n}`).join(', ');
+}
+
+const labels = (exchanges: Exchange[]) => exchanges.map((e) => `"${e.label}"${e.response ? ` (${e.response.status})` : ''}`).join(', ');
+
+/**
+ * Every exchange must be refused. Accepted anywhere: `onAccepted` (FAIL by default). No answer:
+ * ERROR. 5xx counts as not accepted here, and fails ERR-NO-5XX separately.
+ */
+export function expectAllRejected(exchanges: Exchange[], onAccepted: Verdict = 'FAIL'): CheckResult {
+  if (exchanges.length === 0) return { verdict: 'ERROR', observed: 'nothing was sent' };
+  const accepted = exchanges.filter((e) => e.outcome === 'accepted');
+  if (accepted.length > 0) return { verdict: onAccepted, observed: `accepted: ${labels(accepted)}; all statuses: ${statusTally(exchanges)}` };
+  const unanswered = exchanges.filter((e) => e.outcome === 'transport-error');
+  if (unanswered.length > 0) return { verdict: 'ERROR', observed: `no answer to ${labels(unanswered)}: ${unanswered[0]!.error}` };
+  const crashed = exchanges.filter((e) => e.outcome === 'server-error');
+  const odd = exchanges.filter((e) => e.outcome === 'other');
+  const notes = [
+    crashed.length ? `${crashed.length} answered 5xx (see ERR-NO-5XX)` : '',
+    odd.length ? `${odd.length} answered neither 2xx nor 400/401/403: ${labels(odd)}` : '',
+  ].filter(Boolean);
+  return { verdict: 'PASS', observed: `all ${exchanges.length} rejected (${statusTally(exchanges)})${notes.length ? `; ${notes.join('; ')}` : ''}` };
+}
+
+/** Every exchange must be accepted (e.g. `bearer` in lower case); rejection gives `onRejected`. */
+export function expectAllAccepted(exchanges: Exchange[], onRejected: Verdict): CheckResult {
+  const unanswered = exchanges.filter((e) => e.outcome === 'transport-error');
+  if (unanswered.length > 0) return { verdict: 'ERROR', observed: `no answer to ${labels(unanswered)}` };
+  const refused = exchanges.filter((e) => e.outcome !== 'accepted');
+  if (refused.length > 0) return { verdict: onRejected, observed: `not accepted: ${labels(refused)}` };
+  return { verdict: 'PASS', observed: `all ${exchanges.length} accepted` };
+}
+
+/** Verdict precedence when one check ID is reported from several places. */
+const SEVERITY_OF_VERDICT: Verdict[] = ['SKIP', 'PASS', 'INFO', 'NON-STRICT', 'ERROR', 'FAIL'];
+export function worstVerdict(verdicts: Verdict[]): Verdict {
+  return verdicts.reduce((a, b) => (SEVERITY_OF_VERDICT.indexOf(b) > SEVERITY_OF_VERDICT.indexOf(a) ? b : a), 'SKIP' as Verdict);
+}

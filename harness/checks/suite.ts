@@ -1,0 +1,175 @@
+// The DSL suite files are written in. `family('SIG')` sets up one family file: a connection to the
+// run's issuer, a client for the backend, a real user with a fresh valid token, and the positive
+// control that gates every check (a backend that rejects valid tokens gets ERROR, never PASS).
+// `check(meta, run)` is one Vitest test per check ID; its record lands in the test's meta, where
+// the runner's reporter collects it. The family ends with a CTL-PERSIST probe after its attacks.
+import { afterAll, beforeAll, inject, test } from 'vitest';
+import { Issuer } from '../issuer/issuer.js';
+import type { IssuerConnection, IssuerUser } from '../issuer/issuer.js';
+import type { IssuerAlgorithm, SignRequest } from '../issuer/protocol.js';
+import { TargetClient } from '../target/client.js';
+import type { SendOptions, TargetSettings } from '../target/client.js';
+import type { CheckMeta, CheckRecord, Exchange, Family } from './model.js';
+import { familyOf } from './model.js';
+import type { CheckResult } from './oracle.js';
+
+/** What the runner hands every worker (serializable). */
+export interface ProvidedRun {
+  runId: string;
+  issuer: IssuerConnection;
+  /** A published key of an algorithm the backend is not configured for (SIG-ALG-NOT-ALLOWED). */
+  alternateKey: { kid: string; alg: IssuerAlgorithm };
+  target: TargetSettings;
+}
+
+declare module 'vitest' {
+  interface ProvidedContext {
+    conformance: ProvidedRun;
+  }
+  interface TaskMeta {
+    check?: CheckRecord;
+  }
+}
+
+export interface CheckTools {
+  run: ProvidedRun;
+  issuer: Issuer;
+  target: TargetClient;
+  /** User A, signed up for this family, and a fresh valid token of theirs. */
+  user: IssuerUser;
+  token: string;
+  /** The claims of `token`. */
+  claims: Record<string, unknown>;
+  /** Sends one request (token in a Bearer header unless told otherwise) and keeps it as evidence. */
+  send(label: string, tokenOrOptions: string | SendOptions): Promise<Exchange>;
+  /** Sends every [label, token] pair concurrently. */
+  sendAll(variants: [string, string][]): Promise<Exchange[]>;
+  /** A token validly signed by the issuer's current key: A's claims with `changes` applied (undefined deletes). */
+  signed(changes: Record<string, unknown>, request?: Omit<SignRequest, 'claims'>): Promise<string>;
+  skip(observed: string): CheckResult;
+}
+
+interface FamilyState {
+  run: ProvidedRun;
+  issuer: Issuer;
+  target: TargetClient;
+  user: IssuerUser;
+  token: string;
+  /** Why the positive control failed, when it did. */
+  gate?: { observed: string; evidence: Exchange[] };
+}
+
+/** A positive control: the exchange must be an acceptance and, with an identity endpoint, name the expected subject. */
+export function judgeValid(target: TargetClient, exchange: Exchange, expectedSub: string): { ok: boolean; observed: string } {
+  if (exchange.outcome !== 'accepted') {
+    const status = exchange.response ? `${exchange.response.status} ${exchange.response.bodyExcerpt.slice(0, 120)}` : exchange.error;
+    return { ok: false, observed: `a fresh valid token was not accepted: ${status}` };
+  }
+  const subject = target.subjectOf(exchange);
+  if (target.settings.identityPath && subject !== expectedSub) {
+    exchange.outcome = 'identity-mismatch';
+    return { ok: false, observed: `accepted, but the identity endpoint named ${JSON.stringify(subject)} instead of ${expectedSub}` };
+  }
+  return { ok: true, observed: target.settings.identityPath ? `accepted as ${subject}` : `accepted (${exchange.response!.status})` };
+}
+
+function record(meta: CheckMeta, result: CheckResult, evidence: Exchange[], startedAt: number): CheckRecord {
+  return { ...meta, family: familyOf(meta.id), ...result, evidence, durationMs: Math.round(performance.now() - startedAt) };
+}
+
+export function family(name: Family) {
+  let state: FamilyState | undefined;
+  let setupError: string | undefined;
+
+  beforeAll(async () => {
+    try {
+      const run = inject('conformance');
+      const issuer = Issuer.connect(run.issuer, name);
+      const target = new TargetClient(run.target);
+      const user = await issuer.createUser();
+      const token = await issuer.tokenFor(user);
+      state = { run, issuer, target, user, token };
+      const exchange = await target.send(`${name}-setup`, 'positive control: fresh valid token', { token });
+      const control = judgeValid(target, exchange, user.id);
+      if (!control.ok) state.gate = { observed: control.observed, evidence: [exchange] };
+    } catch (err) {
+      setupError = `the family could not be set up: ${(err as Error).message}`;
+    }
+  });
+  afterAll(async () => {
+    await state?.target.close();
+  });
+
+  function check(meta: CheckMeta, run: (tools: CheckTools) => Promise<CheckResult>, options: { gated?: boolean } = {}): void {
+    test.concurrent(meta.id, async ({ task }) => {
+      const startedAt = performance.now();
+      const evidence: Exchange[] = [];
+      const finish = (result: CheckResult, extra: Exchange[] = []) => {
+        task.meta.check = record(meta, result, [...extra, ...evidence], startedAt);
+        if (result.verdict === 'FAIL' || result.verdict === 'ERROR') throw new Error(`${meta.id}: ${result.verdict}: ${result.observed}`);
+      };
+      if (!state) return finish({ verdict: 'ERROR', observed: setupError ?? 'the family was not set up' });
+      if (state.gate && options.gated !== false) {
+        return finish({ verdict: 'ERROR', observed: `inconclusive: the backend rejects valid tokens (${state.gate.observed})` }, state.gate.evidence);
+      }
+      const s = state;
+      const send = async (label: string, tokenOrOptions: string | SendOptions) => {
+        const exchange = await s.target.send(meta.id, label, typeof tokenOrOptions === 'string' ? { token: tokenOrOptions } : tokenOrOptions);
+        evidence.push(exchange);
+        return exchange;
+      };
+      const claims = JSON.parse(Buffer.from(s.token.split('.')[1]!, 'base64url').toString('utf8')) as Record<string, unknown>;
+      const tools: CheckTools = {
+        run: s.run,
+        issuer: s.issuer,
+        target: s.target,
+        user: s.user,
+        token: s.token,
+        claims,
+        send,
+        sendAll: (variants) => Promise.all(variants.map(([label, token]) => send(label, token))),
+        async signed(changes, request = {}) {
+          const next = { ...claims, ...changes };
+          for (const [k, v] of Object.entries(changes)) if (v === undefined) delete next[k];
+          return (await s.issuer.sign({ ...request, claims: next })).token;
+        },
+        skip: (observed) => ({ verdict: 'SKIP', observed }),
+      };
+      let result: CheckResult;
+      try {
+        result = await run(tools);
+      } catch (err) {
+        result = { verdict: 'ERROR', observed: `the check itself failed: ${(err as Error).message}` };
+      }
+      finish(result);
+    });
+  }
+
+  /** Re-sends a fresh valid token after this family's attacks: still accepted, no lockout or poisoning. */
+  function persistenceProbe(): void {
+    test(`CTL-PERSIST after ${name}`, async ({ task }) => {
+      const startedAt = performance.now();
+      const meta = CTL_PERSIST;
+      if (!state || state.gate) {
+        task.meta.check = record(meta, { verdict: 'ERROR', observed: 'inconclusive: the positive control failed before the attacks' }, state?.gate?.evidence ?? [], startedAt);
+        throw new Error('CTL-PERSIST inconclusive');
+      }
+      const token = await state.issuer.tokenFor(state.user);
+      const exchange = await state.target.send(meta.id, `valid token after the ${name} checks`, { token });
+      const probe = judgeValid(state.target, exchange, state.user.id);
+      task.meta.check = record(meta, { verdict: probe.ok ? 'PASS' : 'FAIL', observed: `after the ${name} checks: ${probe.observed}` }, [exchange], startedAt);
+      if (!probe.ok) throw new Error(`CTL-PERSIST: ${probe.observed}`);
+    });
+  }
+
+  return { check, persistenceProbe };
+}
+
+export const CTL_PERSIST: CheckMeta = {
+  id: 'CTL-PERSIST',
+  title: 'A valid token is still accepted after each batch of attacks',
+  severity: 'medium',
+  requirement: 'Rejected attacks must not lock out legitimate users or poison caches.',
+  references: ['jwt_tool persistence checks'],
+  expected: '2xx with the right identity after every family',
+};

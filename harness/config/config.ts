@@ -1,0 +1,139 @@
+// The contract a user writes: conformance.config.ts with `export default defineConfig({...})`.
+// Every essential setting can also come from the environment (CI) or a flag (quick runs);
+// flags win over the environment, which wins over the file.
+import { existsSync } from 'node:fs';
+import path from 'node:path';
+import { pathToFileURL } from 'node:url';
+import { z } from 'zod';
+import { HarnessError } from '../errors.js';
+import { ISSUER_MODES } from '../issuer/options.js';
+import { jwtSettingsShape } from '../issuer/jwt-settings.js';
+
+const pathSchema = z.string().regex(/^\//, 'a path starting with "/"');
+
+const configSchema = z.strictObject({
+  target: z.strictObject({
+    /** Base URL of the backend under test (loopback only). */
+    baseUrl: z.url({ protocol: /^https?$/ }),
+    /** An endpoint that requires a bearer token. */
+    protectedPath: pathSchema.optional(),
+    /** An endpoint that answers with the caller's identity; acceptance then also checks the subject. */
+    identityPath: pathSchema.optional(),
+    /** Dotted path of the subject in the identity endpoint's JSON. */
+    identitySubject: z.string().min(1).default('sub'),
+    /** Shell command that starts the backend, run with JWKS_URL, JWT_ISSUER, JWT_AUDIENCE, JWT_ALGORITHMS, BETTER_AUTH_URL set. */
+    start: z.string().min(1).optional(),
+    cwd: z.string().optional(),
+    readinessPath: pathSchema.default('/health'),
+    readinessTimeoutMs: z.number().int().positive().default(30_000),
+    timeoutMs: z.number().int().positive().default(5_000),
+    concurrency: z.number().int().min(1).max(64).default(8),
+    /** Attack a backend beyond loopback (a staging host). Off by default, so a typo cannot aim the suite elsewhere. */
+    allowRemote: z.boolean().default(false),
+  }),
+  issuer: z
+    .strictObject({
+      mode: z.enum(ISSUER_MODES).default('auto'),
+      algorithms: jwtSettingsShape.algorithms.optional(),
+      issuer: jwtSettingsShape.issuer,
+      audience: jwtSettingsShape.audience,
+      expirationTime: jwtSettingsShape.expirationTime.optional(),
+      port: z.number().int().min(0).max(65535).optional(),
+    })
+    .default({ mode: 'auto' }),
+  /** Check ID prefixes to run (e.g. ["SIG-", "CLM-EXP"]); all when absent. */
+  only: z.array(z.string().min(1)).optional(),
+  seed: z.number().int().min(0).max(2 ** 32 - 1).optional(),
+  report: z.strictObject({ outDir: z.string().min(1).default('reports') }).default({ outDir: 'reports' }),
+});
+
+export type ConformanceConfig = z.input<typeof configSchema>;
+export type ResolvedConfig = z.output<typeof configSchema> & { target: { protectedPath: string } };
+
+/** Identity function that gives a config file its types. */
+export function defineConfig(config: ConformanceConfig): ConformanceConfig {
+  return config;
+}
+
+/** What flags and the environment can set; undefined leaves the file's value. */
+export interface Overrides {
+  target?: string;
+  protectedPath?: string;
+  identityPath?: string;
+  start?: string;
+  issuerMode?: string;
+  algorithms?: string[];
+  only?: string[];
+  outDir?: string;
+  seed?: number;
+}
+
+export function overridesFromEnv(env: NodeJS.ProcessEnv): Overrides {
+  const list = (v: string | undefined) => v?.split(',').map((s) => s.trim()).filter(Boolean);
+  return {
+    target: env.BA_CONFORMANCE_TARGET,
+    protectedPath: env.BA_CONFORMANCE_PROTECTED,
+    identityPath: env.BA_CONFORMANCE_IDENTITY,
+    start: env.BA_CONFORMANCE_START,
+    issuerMode: env.BA_CONFORMANCE_ISSUER_MODE,
+    algorithms: list(env.BA_CONFORMANCE_ALG),
+    only: list(env.BA_CONFORMANCE_ONLY),
+    outDir: env.BA_CONFORMANCE_OUT,
+    seed: env.BA_CONFORMANCE_SEED ? Number(env.BA_CONFORMANCE_SEED) : undefined,
+  };
+}
+
+function apply(base: Record<string, any>, o: Overrides): Record<string, any> {
+  const set = <T>(value: T | undefined, fn: (v: T) => void) => value !== undefined && fn(value);
+  const c: Record<string, any> = { ...base, target: { ...base.target }, issuer: { ...base.issuer }, report: { ...base.report } };
+  set(o.target, (v) => (c.target.baseUrl = v));
+  set(o.protectedPath, (v) => (c.target.protectedPath = v));
+  set(o.identityPath, (v) => (c.target.identityPath = v));
+  set(o.start, (v) => (c.target.start = v));
+  set(o.issuerMode, (v) => (c.issuer.mode = v));
+  set(o.algorithms, (v) => (c.issuer.algorithms = v));
+  set(o.only, (v) => (c.only = v));
+  set(o.outDir, (v) => (c.report.outDir = v));
+  set(o.seed, (v) => (c.seed = v));
+  return c;
+}
+
+export async function loadConfigFile(file: string | undefined, cwd: string): Promise<Record<string, unknown>> {
+  const candidate = file ?? (existsSync(path.join(cwd, 'conformance.config.ts')) ? 'conformance.config.ts' : undefined);
+  if (!candidate) return {};
+  const full = path.resolve(cwd, candidate);
+  if (!existsSync(full)) throw new HarnessError('CONFIG_INVALID', `config file ${full} does not exist`, { hint: 'pass --config <file>, or omit it and give --target and --protected' });
+  try {
+    const mod = (await import(pathToFileURL(full).href)) as { default?: unknown };
+    if (!mod.default || typeof mod.default !== 'object') throw new Error('it has no default export; write `export default defineConfig({ ... })`');
+    return mod.default as Record<string, unknown>;
+  } catch (err) {
+    throw new HarnessError('CONFIG_INVALID', `cannot load ${full}: ${(err as Error).message}`, { cause: err });
+  }
+}
+
+export function resolveConfig(fromFile: Record<string, unknown>, ...overrides: Overrides[]): ResolvedConfig {
+  let merged: Record<string, any> = { target: {}, ...fromFile };
+  for (const o of overrides) merged = apply(merged, o);
+  const parsed = configSchema.safeParse(merged);
+  if (!parsed.success) {
+    throw new HarnessError('CONFIG_INVALID', `invalid configuration:\n${z.prettifyError(parsed.error)}`, {
+      hint: 'a quick run needs --target <base URL> and --protected <path>; see `ba-conformance run --help`',
+    });
+  }
+  const config = parsed.data;
+  const protectedPath = config.target.protectedPath ?? config.target.identityPath;
+  if (!protectedPath) {
+    throw new HarnessError('CONFIG_INVALID', 'invalid configuration: target.protectedPath is missing', {
+      hint: 'give the path of an endpoint that requires a bearer token (--protected /api/me), or an identity endpoint (--identity)',
+    });
+  }
+  const host = new URL(config.target.baseUrl).hostname;
+  const loopback = host === 'localhost' || host === '[::1]' || /^127\.\d+\.\d+\.\d+$/.test(host);
+  if (!loopback && !config.target.allowRemote) {
+    throw new HarnessError('CONFIG_INVALID', `target.baseUrl ${config.target.baseUrl} is not a loopback address`, {
+      hint: 'to attack a backend on another host (a staging server you own), set target.allowRemote: true in conformance.config.ts',
+    });
+  }
+  return { ...config, target: { ...config.target, protectedPath } };
+}

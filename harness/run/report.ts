@@ -1,0 +1,68 @@
+// report.json (versioned: CI gates and dashboards parse `checks[].id` and `checks[].verdict`) and
+// the console summary, whose last line is `N passed, N failed, ...`.
+import { mkdir, writeFile } from 'node:fs/promises';
+import path from 'node:path';
+import type { CheckRecord, Verdict } from '../checks/model.js';
+
+export const REPORT_SCHEMA_VERSION = 1;
+
+export interface Summary {
+  pass: number;
+  nonStrict: number;
+  fail: number;
+  info: number;
+  skip: number;
+  error: number;
+}
+
+export interface Report {
+  schemaVersion: number;
+  tool: { name: string; version: string };
+  run: { id: string; startedAt: string; finishedAt: string; durationMs: number; seed: number | null };
+  target: { baseUrl: string; protectedPath: string; identityPath: string | null; started: boolean };
+  issuer: { mode: string; alg: string[]; issuer: string; audience: string | string[]; jwksUrl: string } | null;
+  summary: Summary;
+  /** Problems that kept the harness from deciding; a run with any exits 3 unless it has FAILs. */
+  problems: string[];
+  checks: CheckRecord[];
+}
+
+const KEY: Record<Verdict, keyof Summary> = { PASS: 'pass', 'NON-STRICT': 'nonStrict', FAIL: 'fail', INFO: 'info', SKIP: 'skip', ERROR: 'error' };
+
+export function summarize(checks: CheckRecord[]): Summary {
+  const summary: Summary = { pass: 0, nonStrict: 0, fail: 0, info: 0, skip: 0, error: 0 };
+  for (const c of checks) summary[KEY[c.verdict]]++;
+  return summary;
+}
+
+export async function writeReport(report: Report, outDir: string): Promise<string> {
+  await mkdir(outDir, { recursive: true });
+  const file = path.join(outDir, 'report.json');
+  await writeFile(file, `${JSON.stringify(report, null, 2)}\n`);
+  return file;
+}
+
+export function summaryLine(s: Summary): string {
+  return `${s.pass} passed, ${s.fail} failed, ${s.nonStrict} non-strict, ${s.info} info, ${s.skip} skipped, ${s.error} errors`;
+}
+
+export function consoleSummary(report: Report, reportFile: string): string {
+  const lines: string[] = [];
+  const notable = report.checks.filter((c) => c.verdict !== 'PASS');
+  const order: Verdict[] = ['FAIL', 'ERROR', 'NON-STRICT', 'INFO', 'SKIP'];
+  for (const verdict of order) {
+    for (const c of notable.filter((x) => x.verdict === verdict)) {
+      lines.push(`${verdict.padEnd(10)} ${c.id.padEnd(28)} ${c.severity.padEnd(8)} ${c.observed.slice(0, 160)}`);
+    }
+  }
+  for (const p of report.problems) lines.push(`PROBLEM    ${p}`);
+  lines.push('', `report: ${reportFile}`, `${report.checks.length} checks against ${report.target.baseUrl} in ${(report.run.durationMs / 1000).toFixed(1)} s`, summaryLine(report.summary));
+  return `${lines.join('\n')}\n`;
+}
+
+/** 1 with any FAIL; else 3 when the harness could not decide (ERROR or problems); else 0. */
+export function exitCodeOf(report: Report): number {
+  if (report.summary.fail > 0) return 1;
+  if (report.summary.error > 0 || report.problems.length > 0) return 3;
+  return 0;
+}

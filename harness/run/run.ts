@@ -1,0 +1,130 @@
+// One conformance run: start the issuer the backend will trust, start the backend (when a start
+// command is given), run the suites in Vitest with the run's context, and write report.json, also
+// when the run fails midway (whatever was decided by then is kept).
+import { randomUUID } from 'node:crypto';
+import path from 'node:path';
+import { startVitest } from 'vitest/node';
+import pkg from '../../package.json' with { type: 'json' };
+import type { CheckRecord } from '../checks/model.js';
+import type { ProvidedRun } from '../checks/suite.js';
+import type { ResolvedConfig } from '../config/config.js';
+import { REPO_ROOT } from '../issuer/bundle.js';
+import { startIssuer } from '../issuer/index.js';
+import type { Issuer, IssuerAlgorithm } from '../issuer/index.js';
+import { launchTarget } from '../target/launcher.js';
+import type { LaunchedTarget } from '../target/launcher.js';
+import { mergeById, noServerErrors } from './aggregate.js';
+import { CheckCollector } from './collector.js';
+import { REPORT_SCHEMA_VERSION, exitCodeOf, summarize, writeReport } from './report.js';
+import type { Report } from './report.js';
+
+export interface RunOutcome {
+  report: Report;
+  reportFile: string;
+  exitCode: number;
+}
+
+const escape = (s: string) => s.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
+
+/** A key of an algorithm the backend does not expect, published from the start (SIG-ALG-NOT-ALLOWED). */
+function alternateAlgorithm(algorithms: readonly IssuerAlgorithm[]): IssuerAlgorithm {
+  return (['RS256', 'ES256', 'EdDSA'] as const).find((a) => !algorithms.includes(a))!;
+}
+
+export async function runConformance(config: ResolvedConfig, log: (line: string) => void): Promise<RunOutcome> {
+  const runId = randomUUID().slice(0, 8);
+  const startedAt = new Date();
+  const problems: string[] = [];
+  let records: CheckRecord[] = [];
+  let issuer: Issuer | undefined;
+  let target: LaunchedTarget | undefined;
+  try {
+    issuer = await startIssuer({
+      mode: config.issuer.mode,
+      ...(config.issuer.algorithms ? { algorithms: config.issuer.algorithms } : {}),
+      ...(config.issuer.issuer ? { issuer: config.issuer.issuer } : {}),
+      ...(config.issuer.audience ? { audience: config.issuer.audience } : {}),
+      ...(config.issuer.expirationTime ? { expirationTime: config.issuer.expirationTime } : {}),
+      ...(config.issuer.port !== undefined ? { port: config.issuer.port } : {}),
+      ...(config.seed !== undefined ? { seed: config.seed } : {}),
+      log,
+    });
+    const alternate = await issuer.rotate(alternateAlgorithm(issuer.algorithms));
+    if (config.target.start) {
+      log(`starting the backend: ${config.target.start}`);
+      target = await launchTarget({
+        command: config.target.start,
+        baseUrl: config.target.baseUrl,
+        readinessPath: config.target.readinessPath,
+        readinessTimeoutMs: config.target.readinessTimeoutMs,
+        ...(config.target.cwd ? { cwd: config.target.cwd } : {}),
+        env: {
+          JWKS_URL: issuer.jwksUrl,
+          JWT_ISSUER: issuer.issuer,
+          JWT_AUDIENCE: Array.isArray(issuer.audience) ? issuer.audience.join(',') : issuer.audience,
+          JWT_ALGORITHMS: issuer.algorithms.join(','),
+          BETTER_AUTH_URL: issuer.baseUrl,
+        },
+      });
+    }
+    const provided: ProvidedRun = {
+      runId,
+      issuer: issuer.connection(),
+      alternateKey: { kid: alternate.kid, alg: alternate.alg as IssuerAlgorithm },
+      target: {
+        baseUrl: config.target.baseUrl,
+        protectedPath: config.target.protectedPath,
+        identityPath: config.target.identityPath,
+        identitySubject: config.target.identitySubject,
+        timeoutMs: config.target.timeoutMs,
+        concurrency: config.target.concurrency,
+        runId,
+        toolVersion: pkg.version,
+      },
+    };
+    const collector = new CheckCollector();
+    const only = config.only?.length ? new RegExp(`^(${[...config.only, 'CTL-PERSIST'].map(escape).join('|')})`) : undefined;
+    const vitest = await startVitest(
+      'test',
+      [],
+      {
+        root: REPO_ROOT,
+        config: path.join(REPO_ROOT, 'vitest.config.ts'),
+        project: ['suites'],
+        watch: false,
+        reporters: [collector],
+        provide: { conformance: provided },
+        ...(only ? { testNamePattern: only } : {}),
+      },
+      {},
+    );
+    await vitest.close();
+    records = mergeById(collector.records);
+    if (records.length > 0) records.push(noServerErrors(records));
+    problems.push(...collector.problems);
+  } catch (err) {
+    problems.push(`the run stopped early: ${(err as Error).message}`);
+    throw Object.assign(err as Error, { partial: await finish() });
+  } finally {
+    await target?.stop();
+    await issuer?.stop();
+  }
+  return finish();
+
+  async function finish(): Promise<RunOutcome> {
+    const finishedAt = new Date();
+    const checks = [...records].sort((a, b) => a.id.localeCompare(b.id));
+    const report: Report = {
+      schemaVersion: REPORT_SCHEMA_VERSION,
+      tool: { name: pkg.name, version: pkg.version },
+      run: { id: runId, startedAt: startedAt.toISOString(), finishedAt: finishedAt.toISOString(), durationMs: finishedAt.getTime() - startedAt.getTime(), seed: issuer?.seed ?? null },
+      target: { baseUrl: config.target.baseUrl, protectedPath: config.target.protectedPath, identityPath: config.target.identityPath ?? null, started: Boolean(config.target.start) },
+      issuer: issuer ? { mode: issuer.mode, alg: [...issuer.algorithms], issuer: issuer.issuer, audience: issuer.audience, jwksUrl: issuer.jwksUrl } : null,
+      summary: summarize(checks),
+      problems,
+      checks,
+    };
+    const reportFile = await writeReport(report, path.resolve(config.report.outDir));
+    return { report, reportFile, exitCode: exitCodeOf(report) };
+  }
+}

@@ -1,0 +1,114 @@
+// The HTTP client for the backend under test. Every request becomes an Exchange (the evidence in
+// the report): the request with its token decoded, the response status, headers and a body excerpt.
+// Requests carry the run ID and check ID in the User-Agent, so findings can be matched to server logs.
+import { Agent, request } from 'undici';
+import type { DecodedToken, Exchange, Outcome } from '../checks/model.js';
+
+const BODY_EXCERPT = 2_048;
+
+export interface TargetSettings {
+  baseUrl: string;
+  protectedPath: string;
+  identityPath: string | undefined;
+  /** Dotted path of the subject in the identity endpoint's JSON. */
+  identitySubject: string;
+  timeoutMs: number;
+  concurrency: number;
+  runId: string;
+  toolVersion: string;
+}
+
+export interface SendOptions {
+  method?: string;
+  path?: string;
+  /** Sent as `Authorization: Bearer <token>` unless `authorization` is given. */
+  token?: string;
+  /** The exact Authorization header value; null sends none. */
+  authorization?: string | null;
+  headers?: Record<string, string>;
+}
+
+export function decodeToken(compact: string): DecodedToken {
+  const part = (i: number) => {
+    try {
+      return JSON.parse(Buffer.from(compact.split('.')[i] ?? '', 'base64url').toString('utf8')) as unknown;
+    } catch {
+      return undefined;
+    }
+  };
+  return { compact, header: part(0), payload: part(1) };
+}
+
+export function outcomeOf(status: number): Outcome {
+  if (status >= 200 && status < 300) return 'accepted';
+  if (status === 401 || status === 403 || status === 400) return 'rejected';
+  if (status >= 500) return 'server-error';
+  return 'other';
+}
+
+export class TargetClient {
+  private readonly agent: Agent;
+
+  constructor(readonly settings: TargetSettings) {
+    this.agent = new Agent({ connections: settings.concurrency, keepAliveTimeout: 4_000 });
+  }
+
+  /** The path checks send tokens to: the identity endpoint when configured, so acceptance names a subject. */
+  get probePath(): string {
+    return this.settings.identityPath ?? this.settings.protectedPath;
+  }
+
+  async send(checkId: string, label: string, options: SendOptions = {}): Promise<Exchange> {
+    const method = options.method ?? 'GET';
+    const url = new URL(options.path ?? this.probePath, this.settings.baseUrl).toString();
+    const authorization = options.authorization !== undefined ? options.authorization : options.token !== undefined ? `Bearer ${options.token}` : null;
+    const headers: Record<string, string> = {
+      'user-agent': `ba-conformance/${this.settings.toolVersion} (run ${this.settings.runId}; check ${checkId})`,
+      ...options.headers,
+      ...(authorization !== null ? { authorization } : {}),
+    };
+    const started = performance.now();
+    const token = options.token !== undefined ? decodeToken(options.token) : undefined;
+    const base = { label, request: { method, url, headers, ...(token ? { token } : {}) } };
+    try {
+      const res = await request(url, {
+        method: method as 'GET',
+        headers,
+        dispatcher: this.agent,
+        headersTimeout: this.settings.timeoutMs,
+        bodyTimeout: this.settings.timeoutMs,
+        signal: AbortSignal.timeout(this.settings.timeoutMs),
+      });
+      const body = await res.body.text();
+      return {
+        ...base,
+        response: {
+          status: res.statusCode,
+          headers: Object.fromEntries(Object.entries(res.headers).filter((e): e is [string, string | string[]] => e[1] !== undefined)),
+          bodyExcerpt: body.slice(0, BODY_EXCERPT),
+        },
+        outcome: outcomeOf(res.statusCode),
+        durationMs: Math.round(performance.now() - started),
+      };
+    } catch (err) {
+      const cause = (err as Error & { cause?: Error }).cause;
+      return { ...base, error: `${(err as Error).message}${cause ? ` (${cause.message})` : ''}`, outcome: 'transport-error', durationMs: Math.round(performance.now() - started) };
+    }
+  }
+
+  /** The subject the identity endpoint named in an accepted exchange, if configured. */
+  subjectOf(exchange: Exchange): string | undefined {
+    if (!this.settings.identityPath || !exchange.response) return undefined;
+    try {
+      let value: unknown = JSON.parse(exchange.response.bodyExcerpt);
+      for (const key of this.settings.identitySubject.split('.')) value = (value as Record<string, unknown> | undefined)?.[key];
+      return typeof value === 'string' ? value : undefined;
+    } catch {
+      return undefined;
+    }
+  }
+
+  async close(): Promise<void> {
+    await this.agent.close();
+  }
+}

@@ -1,0 +1,48 @@
+// Control checks (CHECKS.md §6.1): the backend accepts what it must, so negative results mean something.
+import { family, judgeValid } from '../harness/checks/suite.js';
+
+const { check, persistenceProbe } = family('CTL');
+
+check(
+  {
+    id: 'CTL-VALID-EDDSA',
+    title: 'A fresh Better Auth token from /api/auth/token is accepted',
+    severity: 'info',
+    requirement: 'The backend accepts a valid token of the issuer it trusts; otherwise every negative check is inconclusive.',
+    references: ['OIDF oidcc-client-test', 'Better Auth jwt plugin (EdDSA default)'],
+    expected: '2xx, and the identity endpoint names the token subject',
+  },
+  async ({ issuer, target, user, send }) => {
+    const alg = issuer.algorithms[0];
+    if (alg !== 'EdDSA') return { verdict: 'SKIP', observed: `the issuer signs with ${alg}, not EdDSA (run with --alg EdDSA)` };
+    const exchange = await send('fresh EdDSA token from /api/auth/token', await issuer.tokenFor(user));
+    const probe = judgeValid(target, exchange, user.id);
+    return { verdict: probe.ok ? 'PASS' : 'ERROR', observed: probe.observed };
+  },
+  { gated: false },
+);
+
+check(
+  {
+    id: 'CTL-NO-TOKEN',
+    title: 'A request without credentials gets 401 with a Bearer challenge',
+    severity: 'low',
+    requirement: 'RFC 6750 §3: a protected resource answers a request without credentials with 401 and WWW-Authenticate: Bearer; without credentials it SHOULD NOT include an error code (§3.1).',
+    references: ['RFC 6750 §3, §3.1', 'RFC 9110 §15.5.2'],
+    expected: '401 + WWW-Authenticate: Bearer, no error= parameter',
+  },
+  async ({ send, target }) => {
+    const exchange = await send('no Authorization header', { authorization: null, path: target.settings.protectedPath });
+    if (exchange.outcome === 'transport-error') return { verdict: 'ERROR', observed: `no answer: ${exchange.error}` };
+    const status = exchange.response!.status;
+    if (exchange.outcome === 'accepted') return { verdict: 'FAIL', observed: `the protected endpoint answered ${status} without any token` };
+    const challenge = String(exchange.response!.headers['www-authenticate'] ?? '');
+    if (status !== 401) return { verdict: 'NON-STRICT', observed: `answered ${status}, not 401` };
+    if (!/^bearer\b/i.test(challenge)) return { verdict: 'NON-STRICT', observed: `401 without a Bearer challenge (WWW-Authenticate: ${challenge || 'absent'})` };
+    if (/\berror=/i.test(challenge)) return { verdict: 'NON-STRICT', observed: `401 with an error code although no credentials were sent: ${challenge}` };
+    return { verdict: 'PASS', observed: `401, WWW-Authenticate: ${challenge}` };
+  },
+  { gated: false },
+);
+
+persistenceProbe();
