@@ -53,3 +53,8 @@ const SEVERITY_OF_VERDICT: Verdict[] = ['SKIP', 'PASS', 'INFO', 'NON-STRICT', 'E
 export function worstVerdict(verdicts: Verdict[]): Verdict {
   return verdicts.reduce((a, b) => (SEVERITY_OF_VERDICT.indexOf(b) > SEVERITY_OF_VERDICT.indexOf(a) ? b : a), 'SKIP' as Verdict);
 }
+
+/** One verdict from several sub-results of a check: the worst verdict, every observation. */
+export function combine(results: CheckResult[]): CheckResult {
+  return { verdict: worstVerdict(results.map((r) => r.verdict)), observed: results.map((r) => r.observed).join('; ') };
+}

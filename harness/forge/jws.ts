@@ -10,9 +10,9 @@ export type HmacAlg = 'HS256' | 'HS384' | 'HS512';
 export const b64u = (data: string | Uint8Array): string => Buffer.from(data).toString('base64url');
 export const fromB64u = (segment: string): Buffer => Buffer.from(segment, 'base64url');
 
-/** `base64url(header).base64url(payload)`; strings are taken as the exact JSON bytes. */
-export function signingInput(header: object | string, payload: object | string): string {
-  const json = (v: object | string) => (typeof v === 'string' ? v : JSON.stringify(v));
+/** `base64url(header).base64url(payload)`; strings are the exact JSON text, byte arrays the exact bytes. */
+export function signingInput(header: object | string | Uint8Array, payload: object | string | Uint8Array): string {
+  const json = (v: object | string | Uint8Array) => (typeof v === 'string' || v instanceof Uint8Array ? v : JSON.stringify(v));
   return `${b64u(json(header))}.${b64u(json(payload))}`;
 }
 

@@ -80,15 +80,18 @@ export interface SignRequest {
   key?: { kid?: string; alg?: IssuerAlgorithm };
   /** Exact protected header. Default: { alg: <key alg>, kid: <key id> }. */
   header?: Record<string, unknown>;
-  /** Exact header bytes before base64url encoding (invalid JSON, duplicate names, ...). Wins over `header`. */
-  rawHeader?: string;
+  /** Exact header text, or exact bytes as { base64url } (invalid UTF-8), before encoding. Wins over `header`. */
+  rawHeader?: RawSegment;
   /** Exact claims. Default: none at all. */
   claims?: Record<string, unknown>;
-  /** Exact payload bytes before base64url encoding. Wins over `claims`. */
-  rawPayload?: string;
+  /** Exact payload text or bytes, like `rawHeader`. Wins over `claims`. */
+  rawPayload?: RawSegment;
   /** Fill iat, exp, iss and aud the way /api/auth/token does, for those the claims leave out. */
   defaults?: boolean;
 }
+
+/** A segment's exact content: text (encoded as UTF-8), or any bytes given in base64url. */
+export type RawSegment = string | { base64url: string };
 
 export interface SignResponse {
   token: string;

@@ -14,12 +14,14 @@ const MAX_BODY_BYTES = 4 * 1024 * 1024;
 const algSchema = z.enum(ISSUER_ALGORITHMS);
 const jsonObject = z.record(z.string(), z.unknown());
 
+const rawSegment = z.union([z.string(), z.strictObject({ base64url: z.string().regex(/^[A-Za-z0-9_-]*$/, 'base64url without padding') })]);
+
 const signSchema = z.strictObject({
   key: z.strictObject({ kid: z.string().optional(), alg: algSchema.optional() }).optional(),
   header: jsonObject.optional(),
-  rawHeader: z.string().optional(),
+  rawHeader: rawSegment.optional(),
   claims: jsonObject.optional(),
-  rawPayload: z.string().optional(),
+  rawPayload: rawSegment.optional(),
   defaults: z.boolean().optional(),
 });
 

@@ -8,7 +8,7 @@ import { b64u, signBytes, signingInput } from '../../forge/jws.js';
 import { keyPairConfigFor } from './auth.js';
 import type { IssuerAuth } from './auth.js';
 import { ISSUER_ALGORITHMS } from '../protocol.js';
-import type { IssuerAlgorithm, KeyInfo, SignRequest, SignResponse } from '../protocol.js';
+import type { IssuerAlgorithm, KeyInfo, RawSegment, SignRequest, SignResponse } from '../protocol.js';
 
 interface JwkRow {
   id: string;
@@ -125,8 +125,9 @@ export class KeyStore {
 
   async sign(req: SignRequest, defaults: () => Record<string, unknown>): Promise<SignResponse> {
     const key = await this.signingKey(req.key);
-    const header = req.rawHeader ?? req.header ?? { alg: key.alg, kid: key.kid };
-    const payload = req.rawPayload ?? (req.defaults ? { ...defaults(), ...req.claims } : (req.claims ?? {}));
+    const raw = (segment: RawSegment) => (typeof segment === 'string' ? segment : Buffer.from(segment.base64url, 'base64url'));
+    const header = req.rawHeader !== undefined ? raw(req.rawHeader) : (req.header ?? { alg: key.alg, kid: key.kid });
+    const payload = req.rawPayload !== undefined ? raw(req.rawPayload) : req.defaults ? { ...defaults(), ...req.claims } : (req.claims ?? {});
     const input = signingInput(header, payload);
     return { token: `${input}.${b64u(signBytes(key.alg, key.privateKey, Buffer.from(input)))}`, kid: key.kid, alg: key.alg };
   }

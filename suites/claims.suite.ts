@@ -1,0 +1,272 @@
+// Claims checks (CHECKS.md §6.5). Every token here carries a valid signature from the issuer's real
+// key, so a rejection can only come from the claim under test: what token-mutation tools cannot test.
+import { family } from '../harness/checks/suite.js';
+import type { CheckTools } from '../harness/checks/suite.js';
+import { combine, expectAllAccepted, expectAllRejected } from '../harness/checks/oracle.js';
+import type { CheckResult } from '../harness/checks/oracle.js';
+
+const { check, persistenceProbe } = family('CLM');
+const now = () => Math.floor(Date.now() / 1000);
+
+/** Sends A's claims with each change, validly signed, and expects every one rejected. */
+async function rejectSigned(tools: CheckTools, variants: [string, Record<string, unknown>][]): Promise<CheckResult> {
+  const tokens = await Promise.all(variants.map(async ([label, changes]) => [label, await tools.signed({ iat: now(), exp: now() + 600, ...changes })] as [string, string]));
+  return expectAllRejected(await tools.sendAll(tokens));
+}
+
+const expected = (c: Record<string, unknown>, name: 'iss' | 'aud') => String(Array.isArray(c[name]) ? (c[name] as string[])[0] : c[name]);
+
+check(
+  {
+    id: 'CLM-EXP-PAST',
+    title: 'An expired token is rejected',
+    severity: 'high',
+    requirement: 'RFC 7519 §4.1.4: the current time MUST be before exp (with at most a small leeway).',
+    references: ['RFC 7519 §4.1.4', 'RFC 9068 §4', 'ASVS 5.0 9.2.1', 'OIDF invalid-expired-exp'],
+    expected: '401 for exp one minute and one hour in the past',
+  },
+  (t) => rejectSigned(t, [['exp = now - 60 s', { exp: now() - 60, iat: now() - 960 }], ['exp = now - 1 h', { exp: now() - 3600, iat: now() - 4500 }]]),
+);
+
+const LEEWAY_STEPS = [5, 30, 60, 120, 300, 600];
+check(
+  {
+    id: 'CLM-EXP-LEEWAY',
+    title: 'The clock leeway on exp is small (measured)',
+    severity: 'medium',
+    requirement: 'RFC 7519 §4.1.4: leeway "usually no more than a few minutes". PASS at most 60 s, NON-STRICT up to 300 s, FAIL beyond.',
+    references: ['RFC 7519 §4.1.4'],
+    expected: 'expired tokens rejected from 60 s past exp at the latest',
+  },
+  async (t) => {
+    const results = await Promise.all(
+      LEEWAY_STEPS.map(async (ago) => {
+        const exchange = await t.send(`exp = now - ${ago} s`, await t.signed({ exp: now() - ago, iat: now() - ago - 900 }));
+        return { ago, exchange };
+      }),
+    );
+    const unanswered = results.find((r) => r.exchange.outcome === 'transport-error');
+    if (unanswered) return { verdict: 'ERROR', observed: `no answer for exp = now - ${unanswered.ago} s` };
+    const accepted = results.filter((r) => r.exchange.outcome === 'accepted').map((r) => r.ago);
+    const leeway = accepted.length ? Math.max(...accepted) : 0;
+    const measured = { leewaySecondsAtLeast: leeway, probedSeconds: LEEWAY_STEPS.join(',') };
+    const observed = accepted.length ? `expired tokens accepted up to ${leeway} s past exp` : `rejected from ${LEEWAY_STEPS[0]} s past exp`;
+    return { verdict: leeway <= 60 ? 'PASS' : leeway <= 300 ? 'NON-STRICT' : 'FAIL', observed, measured };
+  },
+);
+
+check(
+  {
+    id: 'CLM-EXP-MISSING',
+    title: 'A token without exp is rejected',
+    severity: 'high',
+    requirement: 'RFC 9068 §2.2 requires exp in access tokens; without it a stolen token never expires (jose accepts it unless exp is required).',
+    references: ['RFC 9068 §2.2', 'RFC 7519 §4.1.4', 'OIDF FAPI invalid-missing-exp'],
+    expected: '401',
+  },
+  (t) => rejectSigned(t, [['no exp claim', { exp: undefined }]]),
+);
+
+check(
+  {
+    id: 'CLM-EXP-TYPE',
+    title: 'An exp of the wrong type is rejected, never treated as absent',
+    severity: 'high',
+    requirement: 'RFC 7519 §4.1.4, §2: exp MUST be a NumericDate.',
+    references: ['RFC 7519 §2, §4.1.4', 'CVE-2026-25537', 'legacy jwt-go VerifyExpiresAt'],
+    expected: '401 for every wrong type (FAIL if accepted); 401 for exp = 1e308 (NON-STRICT if accepted: no maximum lifetime)',
+  },
+  async (t) => {
+    const wrongTypes = await rejectSigned(t, (['9999999999', '1e10', -1, null, true, [], {}] as unknown[]).map((exp) => [`exp = ${JSON.stringify(exp)}`, { exp }]));
+    // 1e308 is a number, so accepting it is no type confusion, but it means no maximum lifetime.
+    const absurd = await expectAllRejected(await t.sendAll([['exp = 1e308', await t.signed({ iat: now(), exp: 1e308 })]]), 'NON-STRICT');
+    return combine([wrongTypes, { ...absurd, observed: `exp = 1e308: ${absurd.observed}` }]);
+  },
+);
+
+check(
+  {
+    id: 'CLM-NBF-FUTURE',
+    title: 'A token not yet valid (nbf well in the future) is rejected',
+    severity: 'medium',
+    requirement: 'RFC 7519 §4.1.5: the current time MUST be after or equal to nbf (small leeway allowed).',
+    references: ['RFC 7519 §4.1.5', 'OIDF nbf-over-60-seconds'],
+    expected: '401 for nbf = now + 120 s and now + 600 s',
+  },
+  (t) => rejectSigned(t, [['nbf = now + 120 s', { nbf: now() + 120 }], ['nbf = now + 600 s', { nbf: now() + 600 }]]),
+);
+
+check(
+  {
+    id: 'CLM-IAT-FUTURE',
+    title: 'A token issued in the future is rejected',
+    severity: 'low',
+    requirement: 'RFC 7519 §4.1.6: iat is the time of issue; a token from an hour ahead is not plausible (jose checks it only with maxTokenAge).',
+    references: ['RFC 7519 §4.1.6', 'OIDF ValidateIdToken'],
+    expected: '401 (NON-STRICT if accepted)',
+  },
+  async (t) => expectAllRejected(await t.sendAll([['iat = now + 1 h', await t.signed({ iat: now() + 3600, exp: now() + 4500 })]]), 'NON-STRICT'),
+);
+
+check(
+  {
+    id: 'CLM-ISS-WRONG',
+    title: 'A token from another issuer is rejected (exact match)',
+    severity: 'high',
+    requirement: 'RFC 7519 §4.1.1 / RFC 9068 §4: iss MUST exactly match the expected issuer (case-sensitive).',
+    references: ['RFC 7519 §4.1.1', 'RFC 9068 §4', 'RFC 8725 §3.8', 'OIDF invalid-iss', 'backstage#25829'],
+    expected: '401 for every near-miss',
+  },
+  (t) => {
+    const iss = expected(t.claims, 'iss');
+    const url = new URL(iss);
+    const variants: [string, Record<string, unknown>][] = [
+      ['iss + "1"', { iss: `${iss}1` }],
+      ['trailing slash toggled', { iss: iss.endsWith('/') ? iss.slice(0, -1) : `${iss}/` }],
+      ['other scheme', { iss: iss.replace(/^http(s?):/, (_, s: string) => (s ? 'http:' : 'https:')) }],
+      ['host upper-case', { iss: iss.replace(url.hostname, url.hostname.toUpperCase()) }],
+      ['another port', { iss: `${url.protocol}//${url.hostname}:${Number(url.port || 80) + 1}${url.pathname === '/' ? '' : url.pathname}` }],
+      ['another service', { iss: 'https://auth.attacker.example' }],
+    ];
+    return rejectSigned(t, variants.filter(([, c]) => c.iss !== iss));
+  },
+);
+
+check(
+  {
+    id: 'CLM-ISS-SUBSTRING',
+    title: 'An issuer that is a prefix or substring of the expected one is rejected',
+    severity: 'high',
+    requirement: 'RFC 7519 §4.1.1: string comparison, not substring matching.',
+    references: ['CVE-2024-53861 (PyJWT)'],
+    expected: '401',
+  },
+  (t) => {
+    const iss = expected(t.claims, 'iss');
+    return rejectSigned(t, [
+      ['iss = first half of the expected issuer', { iss: iss.slice(0, Math.ceil(iss.length / 2)) }],
+      ['iss = "http"', { iss: 'http' }],
+      ['iss = expected without its last character', { iss: iss.slice(0, -1) }],
+    ]);
+  },
+);
+
+check(
+  {
+    id: 'CLM-ISS-ARRAY',
+    title: 'An issuer given as an array is rejected',
+    severity: 'high',
+    requirement: 'RFC 7519 §4.1.1: iss is a single StringOrURI.',
+    references: ['CVE-2025-30144 (fast-jwt)', 'fast-jwt#552'],
+    expected: '401',
+  },
+  (t) => {
+    const iss = expected(t.claims, 'iss');
+    return rejectSigned(t, [
+      ['iss = [expected]', { iss: [iss] }],
+      ['iss = ["evil", expected]', { iss: ['https://evil.example', iss] }],
+    ]);
+  },
+);
+
+check(
+  {
+    id: 'CLM-ISS-MISSING',
+    title: 'A token without iss is rejected',
+    severity: 'high',
+    requirement: 'RFC 9068 §2.2 / RFC 8725 §3.8: the issuer is validated, so it must be present.',
+    references: ['RFC 8725 §3.8', 'OIDF FAPI invalid-missing-iss'],
+    expected: '401',
+  },
+  (t) => rejectSigned(t, [['no iss claim', { iss: undefined }]]),
+);
+
+check(
+  {
+    id: 'CLM-AUD-WRONG',
+    title: 'A token for another audience is rejected',
+    severity: 'high',
+    requirement: "RFC 7519 §4.1.3: if the recipient does not identify itself with a value in aud, the JWT MUST be rejected.",
+    references: ['RFC 7519 §4.1.3', 'RFC 8725 §3.9', 'ASVS 5.0 9.2.3', 'OIDF invalid-aud'],
+    expected: '401',
+  },
+  (t) => {
+    const aud = expected(t.claims, 'aud');
+    return rejectSigned(t, [
+      ['aud + "1"', { aud: `${aud}1` }],
+      ["another service's audience", { aud: 'https://billing.internal.example' }],
+    ]);
+  },
+);
+
+check(
+  {
+    id: 'CLM-AUD-MISSING',
+    title: 'A token without aud is rejected',
+    severity: 'high',
+    requirement: 'RFC 8725 §3.9: a backend that expects an audience must not accept tokens meant for anyone.',
+    references: ['RFC 8725 §3.9', 'OIDF missing-aud', 'Better Auth verifyJWT requires aud'],
+    expected: '401',
+  },
+  (t) => rejectSigned(t, [['no aud claim', { aud: undefined }]]),
+);
+
+check(
+  {
+    id: 'CLM-AUD-ARRAY-VALID',
+    title: 'An audience array containing the expected audience is accepted',
+    severity: 'low',
+    requirement: 'RFC 7519 §4.1.3: aud may be an array of strings.',
+    references: ['RFC 7519 §4.1.3', 'OIDF valid-aud-as-array'],
+    expected: '2xx (NON-STRICT if rejected)',
+  },
+  async (t) => expectAllAccepted(await t.sendAll([['aud = [expected]', await t.signed({ iat: now(), exp: now() + 600, aud: [expected(t.claims, 'aud')] })]]), 'NON-STRICT'),
+);
+
+check(
+  {
+    id: 'CLM-AUD-TYPE',
+    title: 'Audiences of the wrong type or near-miss values are rejected',
+    severity: 'high',
+    requirement: 'RFC 7519 §4.1.3: aud is a StringOrURI or an array of them, compared exactly.',
+    references: ['CVE-2020-26160 (jwt-go)'],
+    expected: '401',
+  },
+  (t) => {
+    const aud = expected(t.claims, 'aud');
+    return rejectSigned(
+      t,
+      ([['""', ''], ['[]', []], ['a number', 1], ['an object', { aud }], ['expected + ".evil"', `${aud}.evil`], ['a substring', aud.slice(0, -2)]] as [string, unknown][]).map(([label, value]) => [`aud = ${label}`, { aud: value }]),
+    );
+  },
+);
+
+check(
+  {
+    id: 'CLM-SUB-MISSING',
+    title: 'A token without sub is rejected',
+    severity: 'high',
+    requirement: 'The subject identifies the user; a token without one must not reach user data (Better Auth verifyJWT requires sub).',
+    references: ['OIDF missing-sub', 'RFC 9068 §2.2'],
+    expected: '401',
+  },
+  (t) => rejectSigned(t, [['no sub claim', { sub: undefined }]]),
+);
+
+check(
+  {
+    id: 'CLM-SUB-TYPE',
+    title: 'A sub of the wrong type is rejected',
+    severity: 'high',
+    requirement: 'RFC 7519 §4.1.2: sub is a case-sensitive string; other types must not resolve to a user.',
+    references: ['RFC 7519 §4.1.2', 'fast-jwt#552'],
+    expected: '401 for every wrong type',
+  },
+  (t) =>
+    rejectSigned(
+      t,
+      ([['1 (number)', 1], ['{"$ne":""}', { $ne: '' }], ['[sub]', [t.user.id]], ['""', ''], ['null', null]] as [string, unknown][]).map(([label, sub]) => [`sub = ${label}`, { sub }]),
+    ),
+);
+
+persistenceProbe();

@@ -1,0 +1,290 @@
+// Signature and algorithm checks (CHECKS.md §6.3). Forgeries use attacker keys or no key;
+// validly signed variants (lying headers, crit) are signed by the issuer's real key.
+import { family } from '../harness/checks/suite.js';
+import { expectAllRejected } from '../harness/checks/oracle.js';
+import { attackerKey, publicKeySecrets } from '../harness/forge/keys.js';
+import { b64u, hmacCompact, signCompact, signingInput } from '../harness/forge/jws.js';
+import type { HmacAlg } from '../harness/forge/jws.js';
+import { flipSignature, resizeSignature, split, stripSignature, unsecured, withClaims } from '../harness/forge/token.js';
+import { WEAK_HMAC_SECRETS } from '../harness/forge/wordlists.js';
+
+const { check, persistenceProbe } = family('SIG');
+const HS: HmacAlg[] = ['HS256', 'HS384', 'HS512'];
+const fresh = (claims: Record<string, unknown>) => ({ ...claims, iat: Math.floor(Date.now() / 1000), exp: Math.floor(Date.now() / 1000) + 600 });
+const headerOf = (token: string) => JSON.parse(Buffer.from(split(token).header, 'base64url').toString()) as { alg: string; kid?: string };
+
+check(
+  {
+    id: 'SIG-UNVERIFIED',
+    title: 'Claims changed after signing are rejected',
+    severity: 'critical',
+    requirement: 'RFC 7515 §5.2 / RFC 8725 §3.3: validate the signature before trusting any content of the JWT.',
+    references: ['RFC 7515 §5.2', 'RFC 8725 §3.3', 'ASVS 5.0 9.1.1', 'PortSwigger JWT lab 1'],
+    expected: '401 for every altered token',
+  },
+  async ({ token, issuer, sendAll }) => {
+    const other = await issuer.createUser();
+    return expectAllRejected(
+      await sendAll([
+        ['sub changed to another real user, signature kept', withClaims(token, (c) => ({ ...c, sub: other.id, id: other.id, email: other.email }))],
+        ['role claim added, signature kept', withClaims(token, (c) => ({ ...c, role: 'admin', roles: ['admin'] }))],
+        ['exp extended by a year, signature kept', withClaims(token, (c) => ({ ...c, exp: Number(c.exp) + 31_536_000 }))],
+      ]),
+    );
+  },
+);
+
+check(
+  {
+    id: 'SIG-BITFLIP',
+    title: 'A signature with flipped bits is rejected',
+    severity: 'critical',
+    requirement: 'RFC 7515 §5.2: the JWS is invalid when the signature does not validate.',
+    references: ['RFC 7515 §5.2', 'Wycheproof rejectsModifiedSignature', 'OIDF invalid-sig'],
+    expected: '401',
+  },
+  async ({ token, sendAll }) => expectAllRejected(await sendAll([['every signature byte XOR 0x5A', flipSignature(token)]])),
+);
+
+check(
+  {
+    id: 'SIG-TRUNCATED',
+    title: 'A signature one byte short or long, or truncated, is rejected without a crash',
+    severity: 'critical',
+    requirement: 'RFC 7515 §5.2; a malformed signature is an invalid token, not a server error.',
+    references: ['RFC 7515 §5.2', 'jwt_tool "broken signature"'],
+    expected: '401, never 5xx',
+  },
+  async ({ token, sendAll }) =>
+    expectAllRejected(
+      await sendAll([
+        ['signature minus 4 bytes', resizeSignature(token, -4)],
+        ['signature minus 1 byte', resizeSignature(token, -1)],
+        ['signature plus 1 byte', resizeSignature(token, 1)],
+      ]),
+    ),
+);
+
+check(
+  {
+    id: 'SIG-STRIPPED',
+    title: 'A token with an empty signature segment is rejected',
+    severity: 'critical',
+    requirement: 'RFC 7515 §5.2: a JWS whose signature does not validate is rejected; an empty signature validates nothing.',
+    references: ['RFC 7515 §5.2', 'CVE-2020-28042', 'jwt_tool -X n'],
+    expected: '401',
+  },
+  async ({ token, sendAll }) => expectAllRejected(await sendAll([['h.p. (signature removed, header unchanged)', stripSignature(token)]])),
+);
+
+check(
+  {
+    id: 'SIG-ALG-NONE',
+    title: 'Unsecured tokens (alg none, any spelling) are rejected',
+    severity: 'critical',
+    requirement: "RFC 8725 §3.2 / RFC 7518 §3.6: a verifier MUST NOT accept unsecured JWTs ('none') unless explicitly configured to.",
+    references: ['RFC 7518 §3.6', 'RFC 8725 §3.2', 'RFC 9068 §4', 'ASVS 5.0 9.1.2', 'CVE-2015-2951', 'CVE-2022-23540', 'PortSwigger JWT lab 2'],
+    expected: '401 for every spelling, with and without kid',
+  },
+  async ({ token, sendAll }) => {
+    const kid = headerOf(token).kid;
+    const variants: [string, string][] = [];
+    for (const alg of ['none', 'None', 'NONE', 'nOnE']) {
+      variants.push([`alg: ${alg}, kid kept`, unsecured(token, { alg, kid })], [`alg: ${alg}, no kid`, unsecured(token, { alg })]);
+    }
+    return expectAllRejected(await sendAll(variants));
+  },
+);
+
+check(
+  {
+    id: 'SIG-ALG-NONE-KEEP-SIG',
+    title: 'alg none with the original signature kept is rejected',
+    severity: 'critical',
+    requirement: 'RFC 8725 §3.2: the algorithm is never taken from the header; a header claiming none must not skip verification.',
+    references: ['RFC 8725 §3.1, §3.2'],
+    expected: '401',
+  },
+  async ({ token, sendAll }) => {
+    const kid = headerOf(token).kid;
+    return expectAllRejected(
+      await sendAll([
+        ['alg: none, kid kept, original signature', unsecured(token, { alg: 'none', kid }, true)],
+        ['alg: none, original signature', unsecured(token, { alg: 'none' }, true)],
+      ]),
+    );
+  },
+);
+
+check(
+  {
+    id: 'SIG-ALG-MISSING',
+    title: 'A validly signed token without alg is rejected',
+    severity: 'high',
+    requirement: 'RFC 7515 §4.1.1: alg MUST be present; a verifier must not fill it in from the key.',
+    references: ['RFC 7515 §4.1.1'],
+    expected: '401',
+  },
+  async ({ claims, issuer, sendAll }) => {
+    const current = (await issuer.keys()).find((k) => k.signing)!;
+    const { token } = await issuer.sign({ header: { kid: current.kid }, claims: fresh(claims) });
+    return expectAllRejected(await sendAll([['header {kid} only, real signature', token]]));
+  },
+);
+
+check(
+  {
+    id: 'SIG-ALG-UNKNOWN',
+    title: 'Unknown or differently spelled alg values are rejected, even with a real signature',
+    severity: 'medium',
+    requirement: 'RFC 7515 §4.1.1: alg values are case-sensitive; an unknown alg makes the JWS invalid.',
+    references: ['RFC 7515 §4.1.1'],
+    expected: '401',
+  },
+  async ({ claims, issuer, sendAll }) => {
+    const current = (await issuer.keys()).find((k) => k.signing)!;
+    const variants = await Promise.all(
+      [current.alg.toLowerCase(), current.alg.toUpperCase(), `${current.alg} `, 'FOO', 'HS1', 5].map(async (alg) => {
+        const { token } = await issuer.sign({ header: { alg, kid: current.kid }, claims: fresh(claims) });
+        return [`alg: ${JSON.stringify(alg)}, real ${current.alg} signature`, token] as [string, string];
+      }),
+    );
+    return expectAllRejected(await sendAll(variants.filter(([label]) => !label.startsWith(`alg: "${current.alg}",`))));
+  },
+);
+
+check(
+  {
+    id: 'SIG-ALG-HS-PUBKEY',
+    title: 'HMAC tokens keyed with the issuer public key are rejected (key confusion)',
+    severity: 'critical',
+    requirement: 'RFC 8725 §3.1: each key is used with exactly one algorithm, chosen by the verifier, never by the token.',
+    references: ['RFC 8725 §3.1', 'CVE-2015-9235', 'CVE-2016-10555', 'CVE-2022-29217', 'CVE-2023-48223', 'CVE-2024-33663', 'CVE-2026-22817', 'CVE-2026-48526', 'PortSwigger JWT labs 7-8'],
+    expected: '401 for every public-key form and HMAC size',
+  },
+  async ({ claims, issuer, sendAll }) => {
+    const keys = (await issuer.keys()).filter((k) => k.published);
+    const variants: [string, string][] = [];
+    for (const key of keys) {
+      for (const { label, secret } of publicKeySecrets(key.publicJwk)) {
+        for (const alg of HS) variants.push([`${alg} keyed with the ${key.alg} key as ${label}`, hmacCompact(alg, secret, { alg, kid: key.kid, typ: 'JWT' }, fresh(claims))]);
+      }
+    }
+    return expectAllRejected(await sendAll(variants));
+  },
+);
+
+check(
+  {
+    id: 'SIG-ALG-NOT-ALLOWED',
+    title: 'A token validly signed with an algorithm the backend does not use is rejected',
+    severity: 'medium',
+    requirement: 'RFC 8725 §3.1: the verifier pins the algorithms it accepts.',
+    references: ['RFC 8725 §3.1', 'OIDF invalid-alternate-alg'],
+    expected: '401',
+  },
+  async ({ claims, issuer, run, sendAll }) => {
+    const { kid, alg } = run.alternateKey;
+    const { token } = await issuer.sign({ key: { kid }, header: { alg, kid }, claims: fresh(claims) });
+    return expectAllRejected(await sendAll([[`${alg} token from the issuer's published ${alg} key (backend configured for ${issuer.algorithms.join(', ')})`, token]]));
+  },
+);
+
+check(
+  {
+    id: 'SIG-KEY-ALG-MISMATCH',
+    title: "The issuer key's kid with another algorithm and an attacker's signature is rejected",
+    severity: 'high',
+    requirement: 'RFC 8725 §3.1: key selection binds the kid to the key type and algorithm; the header alg must not pick how a key is used.',
+    references: ['RFC 8725 §3.1', 'CVE-2026-22818 (Hono)', 'pyjwt#1129'],
+    expected: '401',
+  },
+  async ({ claims, token, sendAll }) => {
+    const kid = headerOf(token).kid;
+    const variants: [string, string][] = [];
+    for (const alg of ['RS256', 'ES256', 'EdDSA'] as const) {
+      const key = attackerKey(alg);
+      const headerAlg = alg === 'RS256' ? (['RS256', 'PS256'] as const) : ([alg] as const);
+      for (const h of headerAlg) {
+        if (h === headerOf(token).alg) continue;
+        variants.push([`kid of the issuer key, alg ${h}, attacker signature`, signCompact(h, key.privateKey, { alg: h, kid }, fresh(claims))]);
+      }
+    }
+    return expectAllRejected(await sendAll(variants));
+  },
+);
+
+check(
+  {
+    id: 'SIG-BLANK-HMAC',
+    title: 'HMAC tokens with an empty or all-zero key are rejected',
+    severity: 'critical',
+    requirement: 'RFC 7518 §3.2: an HMAC key must be at least as long as the hash output; an empty key authenticates nothing.',
+    references: ['RFC 7518 §3.2', 'CVE-2019-20933', 'CVE-2020-28637', 'CVE-2026-45363', 'jwt_tool -X b'],
+    expected: '401',
+  },
+  async ({ claims, token, sendAll }) => {
+    const kid = headerOf(token).kid;
+    const variants: [string, string][] = [];
+    for (const alg of HS) {
+      for (const [label, key] of [['empty key', ''], ['64 zero bytes', Buffer.alloc(64)]] as const) {
+        variants.push([`${alg}, ${label}, kid kept`, hmacCompact(alg, key, { alg, kid }, fresh(claims))], [`${alg}, ${label}, no kid`, hmacCompact(alg, key, { alg }, fresh(claims))]);
+      }
+    }
+    return expectAllRejected(await sendAll(variants));
+  },
+);
+
+check(
+  {
+    id: 'SIG-WEAK-HMAC',
+    title: 'HMAC tokens signed with common or default secrets are rejected',
+    severity: 'critical',
+    requirement: 'RFC 8725 §3.5 / RFC 7518 §3.2: HMAC secrets must have enough entropy; default secrets are public.',
+    references: ['RFC 7518 §3.2', 'RFC 8725 §3.5', 'jwt_tool jwt-common.txt', 'Better Auth DEFAULT_SECRET'],
+    expected: '401 for every secret',
+  },
+  async ({ claims, token, sendAll }) => {
+    const kid = headerOf(token).kid;
+    return expectAllRejected(await sendAll(WEAK_HMAC_SECRETS.map((secret) => [`HS256 with secret "${secret}"`, hmacCompact('HS256', secret, { alg: 'HS256', kid, typ: 'JWT' }, fresh(claims))])));
+  },
+);
+
+check(
+  {
+    id: 'SIG-PSYCHIC',
+    title: 'ECDSA signatures with r = s = 0 are rejected (psychic signatures)',
+    severity: 'critical',
+    requirement: 'ECDSA verification rejects r or s outside [1, n-1] (CVE-2022-21449).',
+    references: ['CVE-2022-21449', 'RFC 7518 §3.4', 'nuclei CVE-2022-21449'],
+    expected: '401 in JOSE and DER form, with and without the issuer kid',
+  },
+  async ({ claims, token, sendAll }) => {
+    const kid = headerOf(token).kid;
+    const variants: [string, string][] = [];
+    for (const [alg, size] of [['ES256', 64], ['ES384', 96], ['ES512', 132]] as const) {
+      for (const [form, sig] of [['JOSE zeros', b64u(Buffer.alloc(size))], ['DER r=s=0', 'MAYCAQACAQA']] as const) {
+        variants.push([`${alg} ${form}, issuer kid`, `${signingInput({ alg, kid }, fresh(claims))}.${sig}`], [`${alg} ${form}, no kid`, `${signingInput({ alg }, fresh(claims))}.${sig}`]);
+      }
+    }
+    return expectAllRejected(await sendAll(variants));
+  },
+);
+
+check(
+  {
+    id: 'SIG-CRIT-UNKNOWN',
+    title: 'A validly signed token with an unknown critical header is rejected',
+    severity: 'medium',
+    requirement: 'RFC 7515 §4.1.11: if any extension listed in crit is not understood, the JWS MUST be rejected.',
+    references: ['RFC 7515 §4.1.11', 'CVE-2026-32597 (PyJWT)', 'fast-jwt GHSA-hm7r-c7qw-ghp6'],
+    expected: '401',
+  },
+  async ({ claims, issuer, sendAll }) => {
+    const current = (await issuer.keys()).find((k) => k.signing)!;
+    const { token } = await issuer.sign({ header: { alg: current.alg, kid: current.kid, crit: ['x-foo'], 'x-foo': 1 }, claims: fresh(claims) });
+    return expectAllRejected(await sendAll([['crit: ["x-foo"], real signature', token]]));
+  },
+);
+
+persistenceProbe();
