@@ -33,6 +33,10 @@ export function noServerErrors(records: CheckRecord[]): CheckRecord {
   const crashed = exchanges.filter(({ e }) => e.outcome === 'server-error');
   const base = { ...ERR_NO_5XX, family: 'ERR' as const, durationMs: 0 };
   if (exchanges.length === 0) return { ...base, verdict: 'ERROR', observed: 'no exchanges were recorded', evidence: [] };
+  const inconclusive = records.filter((r) => r.verdict === 'ERROR').length;
+  if (crashed.length === 0 && inconclusive > 0) {
+    return { ...base, verdict: 'ERROR', observed: `inconclusive: no 5xx in ${exchanges.length} requests, but ${inconclusive} checks could not run` , evidence: [] };
+  }
   if (crashed.length === 0) return { ...base, verdict: 'PASS', observed: `none of ${exchanges.length} requests answered 5xx`, evidence: [] };
   const checks = [...new Set(crashed.map(({ check }) => check))];
   return {
