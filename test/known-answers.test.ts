@@ -1,7 +1,7 @@
 // Known answers: the suite, run end to end by the CLI, gives every fixture backend exactly its
 // committed verdicts. The reference has no FAIL and no ERROR; each flawed variant differs from the
 // reference in exactly the checks its flaw explains (fixtures/backends/*/expected/*.json).
-import { spawn } from 'node:child_process';
+import { spawn, spawnSync } from 'node:child_process';
 import { once } from 'node:events';
 import { mkdtemp, readFile, readdir } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
@@ -14,6 +14,10 @@ import { freePort } from './support/free-port.js';
 import { CONTAINERS_TESTABLE } from './support/modes.js';
 
 const NODE_EXPECTED = path.join(REPO_ROOT, 'fixtures/backends/node/expected');
+const PYTHON_EXPECTED = path.join(REPO_ROOT, 'fixtures/backends/python/expected');
+// Debian's python3, not the one first on PATH (see DEVELOPERS.md); its packages are installed by .ci/run.
+const DEBIAN_PYTHON = '/usr/bin/python3';
+const pythonReady = spawnSync(DEBIAN_PYTHON, ['-c', 'import fastapi, uvicorn, jwt']).status === 0;
 
 interface Expectation {
   /** Default 1 for a flawed fixture: it has FAILs. */
@@ -86,4 +90,23 @@ describe('known answers: node fixtures', () => {
     expect(describeMismatches(await expectedVerdicts('alg-none.json'), report.checks), stderr).toEqual([]);
     expect(code).toBe(1);
   });
+});
+
+describe('known answers: python fixtures', () => {
+  it.skipIf(!pythonReady && !process.env.CI)(
+    `FastAPI + PyJWT (lru_cache JWKS, no iss/aud check) gives exactly its committed verdicts${pythonReady ? '' : ' (skipped: apt-get install python3-fastapi python3-uvicorn python3-jwt)'}`,
+    async () => {
+      const expectation = JSON.parse(await readFile(path.join(PYTHON_EXPECTED, 'fastapi-pyjwt.json'), 'utf8')) as Expectation & { issuerAlgorithms: string[] };
+      const port = await freePort();
+      const { code, report, stderr } = await runSuite([
+        '--target', `http://127.0.0.1:${port}`,
+        '--identity', '/api/me',
+        '--start', `PORT=${port} exec ${DEBIAN_PYTHON} fixtures/backends/python/fastapi_pyjwt.py`,
+        '--issuer-mode', 'process',
+        '--alg', ...expectation.issuerAlgorithms,
+      ]);
+      expect(describeMismatches(expectation.verdicts!, report.checks), stderr).toEqual([]);
+      expect(code).toBe(expectation.exitCode);
+    },
+  );
 });
