@@ -1,6 +1,6 @@
 // Checks decided over the whole run rather than by one test: several records of one ID (CTL-PERSIST
 // after each family) merge into one, and ERR-NO-5XX looks at every exchange of every check.
-import type { CheckMeta, CheckRecord } from '../checks/model.js';
+import type { CheckMeta, CheckRecord, Exchange } from '../checks/model.js';
 import { worstVerdict } from '../checks/oracle.js';
 
 export const ERR_NO_5XX: CheckMeta = {
@@ -33,7 +33,7 @@ export function noServerErrors(records: CheckRecord[]): CheckRecord {
   const crashed = exchanges.filter(({ e }) => e.outcome === 'server-error');
   const base = { ...ERR_NO_5XX, family: 'ERR' as const, durationMs: 0 };
   if (exchanges.length === 0) return { ...base, verdict: 'ERROR', observed: 'no exchanges were recorded', evidence: [] };
-  const inconclusive = records.filter((r) => r.verdict === 'ERROR').length;
+  const inconclusive = inconclusiveCount(records);
   if (crashed.length === 0 && inconclusive > 0) {
     return { ...base, verdict: 'ERROR', observed: `inconclusive: no 5xx in ${exchanges.length} requests, but ${inconclusive} checks could not run` , evidence: [] };
   }
@@ -45,5 +45,81 @@ export function noServerErrors(records: CheckRecord[]): CheckRecord {
     observed: `${crashed.length} of ${exchanges.length} requests answered 5xx, in ${checks.join(', ')}`,
     measured: { serverErrors: crashed.length, requests: exchanges.length },
     evidence: crashed.slice(0, 20).map(({ check, e }) => ({ ...e, label: `${check}: ${e.label}` })),
+  };
+}
+
+export const ERR_401_CHALLENGE: CheckMeta = {
+  id: 'ERR-401-CHALLENGE',
+  title: 'Rejected tokens get 401 with WWW-Authenticate: Bearer error="invalid_token"',
+  severity: 'low',
+  requirement: 'RFC 6750 §3, §3.1: an invalid token is answered with 401 and a Bearer challenge carrying error="invalid_token".',
+  references: ['RFC 6750 §3, §3.1', 'RFC 9068 §4'],
+  expected: '401 + WWW-Authenticate: Bearer error="invalid_token" for every rejected token (NON-STRICT otherwise)',
+};
+
+export const ERR_NO_LEAK: CheckMeta = {
+  id: 'ERR-NO-LEAK',
+  title: 'Error responses do not leak stack traces, key material or the token',
+  severity: 'low',
+  requirement: 'Error bodies must not disclose internals: stack traces, file paths, private key material, or the rejected token itself.',
+  references: ['OWASP ASVS 5.0 V16 (error handling)', 'jwt_tool reflected claims'],
+  expected: 'no stack trace, key material or token echo in any error body',
+};
+
+const LEAKS: [string, RegExp][] = [
+  ['a JavaScript stack trace', /\n\s+at \S.*\(?[^\s()]+:\d+:\d+\)?/],
+  ['a Python traceback', /Traceback \(most recent call last\)|File "[^"]+\.py", line \d+/],
+  ['a JVM or .NET stack trace', /\bat [\w$.]+\([\w]+\.(java|cs|kt):\d+\)/],
+  ['private key material', /-----BEGIN [A-Z ]*PRIVATE KEY-----|"d"\s*:\s*"[A-Za-z0-9_-]{20,}"/],
+  ['a node_modules path', /node_modules[\\/]/],
+];
+
+const rejectedWithToken = (records: CheckRecord[]) =>
+  records.flatMap((r) => r.evidence.filter((e) => e.request.token && e.response && e.outcome !== 'accepted').map((e) => ({ check: r.id, e })));
+
+const inconclusiveCount = (records: CheckRecord[]) => records.filter((r) => r.verdict === 'ERROR').length;
+
+export function challengeOnRejection(records: CheckRecord[]): CheckRecord {
+  const base = { ...ERR_401_CHALLENGE, family: 'ERR' as const, durationMs: 0 };
+  // 413/431 refuse an oversized request before any token is read (RFC 9110 §15.5.14, RFC 6585 §5): no challenge is owed.
+  const rejected = rejectedWithToken(records).filter(({ e }) => e.response!.status < 500 && e.response!.status !== 413 && e.response!.status !== 431);
+  if (rejected.length === 0) return { ...base, verdict: 'ERROR', observed: 'no rejected token was recorded', evidence: [] };
+  const wrong = rejected.filter(({ e }) => {
+    const challenge = String(e.response!.headers['www-authenticate'] ?? '');
+    const malformedRequest = e.response!.status === 400 && /invalid_request/i.test(challenge);
+    return !malformedRequest && !(e.response!.status === 401 && /^bearer\b/i.test(challenge) && /error="?invalid_token"?/i.test(challenge));
+  });
+  if (wrong.length === 0) return { ...base, verdict: 'PASS', observed: `all ${rejected.length} rejected tokens got 401 with a Bearer invalid_token challenge`, evidence: [] };
+  const sample = wrong[0]!.e;
+  return {
+    ...base,
+    verdict: 'NON-STRICT',
+    observed: `${wrong.length} of ${rejected.length} rejections lacked 401 + Bearer error="invalid_token" (e.g. ${sample.response!.status}, WWW-Authenticate: ${String(sample.response!.headers['www-authenticate'] ?? 'absent')})`,
+    evidence: wrong.slice(0, 10).map(({ check, e }) => ({ ...e, label: `${check}: ${e.label}` })),
+  };
+}
+
+export function noLeaks(records: CheckRecord[]): CheckRecord {
+  const base = { ...ERR_NO_LEAK, family: 'ERR' as const, durationMs: 0 };
+  const rejected = rejectedWithToken(records);
+  if (rejected.length === 0) return { ...base, verdict: 'ERROR', observed: 'no rejected token was recorded', evidence: [] };
+  const leaks: { check: string; e: Exchange; what: string }[] = [];
+  for (const { check, e } of rejected) {
+    const body = e.response!.bodyExcerpt;
+    const found = LEAKS.find(([, pattern]) => pattern.test(body))?.[0] ?? (e.request.token!.compact.length > 20 && body.includes(e.request.token!.compact) ? 'the rejected token' : undefined);
+    if (found) leaks.push({ check, e, what: found });
+  }
+  if (leaks.length === 0) {
+    const inconclusive = inconclusiveCount(records);
+    return inconclusive
+      ? { ...base, verdict: 'ERROR', observed: `inconclusive: nothing leaked in ${rejected.length} error bodies, but ${inconclusive} checks could not run`, evidence: [] }
+      : { ...base, verdict: 'PASS', observed: `nothing leaked in ${rejected.length} error bodies`, evidence: [] };
+  }
+  const kinds = [...new Set(leaks.map((l) => l.what))];
+  return {
+    ...base,
+    verdict: 'FAIL',
+    observed: `${leaks.length} of ${rejected.length} error bodies leaked ${kinds.join(', ')}`,
+    evidence: leaks.slice(0, 10).map(({ check, e, what }) => ({ ...e, label: `${check}: ${e.label} (leaks ${what})` })),
   };
 }

@@ -13,7 +13,7 @@ import { startIssuer } from '../issuer/index.js';
 import type { Issuer, IssuerAlgorithm } from '../issuer/index.js';
 import { launchTarget } from '../target/launcher.js';
 import type { LaunchedTarget } from '../target/launcher.js';
-import { mergeById, noServerErrors } from './aggregate.js';
+import { challengeOnRejection, mergeById, noLeaks, noServerErrors } from './aggregate.js';
 import { CheckCollector } from './collector.js';
 import { REPORT_SCHEMA_VERSION, exitCodeOf, summarize, writeReport } from './report.js';
 import type { Report } from './report.js';
@@ -100,7 +100,7 @@ export async function runConformance(config: ResolvedConfig, log: (line: string)
     );
     await vitest.close();
     records = mergeById(collector.records);
-    if (records.length > 0) records.push(noServerErrors(records));
+    if (records.length > 0) records.push(noServerErrors(records), challengeOnRejection(records), noLeaks(records));
     problems.push(...collector.problems);
   } catch (err) {
     problems.push(`the run stopped early: ${(err as Error).message}`);

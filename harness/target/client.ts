@@ -26,6 +26,8 @@ export interface SendOptions {
   /** The exact Authorization header value; null sends none. */
   authorization?: string | null;
   headers?: Record<string, string>;
+  /** Extra header lines sent as given, duplicates included (e.g. two Authorization headers). */
+  rawHeaders?: [string, string][];
 }
 
 export function decodeToken(compact: string): DecodedToken {
@@ -67,13 +69,16 @@ export class TargetClient {
       ...options.headers,
       ...(authorization !== null ? { authorization } : {}),
     };
+    const raw = options.rawHeaders ?? [];
     const started = performance.now();
     const token = options.token !== undefined ? decodeToken(options.token) : undefined;
-    const base = { label, request: { method, url, headers, ...(token ? { token } : {}) } };
+    const recorded = { ...headers };
+    for (const [name, value] of raw) recorded[name.toLowerCase()] = recorded[name.toLowerCase()] === undefined ? value : `${recorded[name.toLowerCase()]}\n${value}`;
+    const base = { label, request: { method, url, headers: recorded, ...(token ? { token } : {}) } };
     try {
       const res = await request(url, {
         method: method as 'GET',
-        headers,
+        headers: raw.length ? [...Object.entries(headers).flat(), ...raw.flat()] : headers,
         dispatcher: this.agent,
         headersTimeout: this.settings.timeoutMs,
         bodyTimeout: this.settings.timeoutMs,

@@ -1,0 +1,132 @@
+// Bearer transport checks (CHECKS.md §6.8) and resource exhaustion by token size (§6.10): how the
+// token reaches the backend, ambiguous credentials, and oversized headers.
+import { family } from '../harness/checks/suite.js';
+import { expectAllAccepted, expectAllRejected } from '../harness/checks/oracle.js';
+import type { CheckResult } from '../harness/checks/oracle.js';
+import { judgeValid } from '../harness/checks/suite.js';
+import { b64u } from '../harness/forge/jws.js';
+import { split } from '../harness/forge/token.js';
+
+const { check, persistenceProbe } = family('TRN');
+
+check(
+  {
+    id: 'TRN-SCHEME-CASE',
+    title: 'The Bearer scheme is matched case-insensitively',
+    severity: 'low',
+    requirement: 'RFC 9110 §11.1: the authentication scheme is case-insensitive.',
+    references: ['RFC 9110 §11.1', 'RFC 6750 §2.1'],
+    expected: '2xx for "bearer" and "BEARER" (NON-STRICT if rejected)',
+  },
+  async ({ token, send }) =>
+    expectAllAccepted(
+      [await send('scheme "bearer"', { authorization: `bearer ${token}` }), await send('scheme "BEARER"', { authorization: `BEARER ${token}` })],
+      'NON-STRICT',
+    ),
+);
+
+check(
+  {
+    id: 'TRN-SCHEME-OTHER',
+    title: 'A valid token under another scheme, or none, is rejected',
+    severity: 'medium',
+    requirement: 'RFC 6750 §2.1: the token is sent with the Bearer scheme; other schemes carry other credentials.',
+    references: ['RFC 6750 §2.1'],
+    expected: '401',
+  },
+  async ({ token, send }) =>
+    expectAllRejected(
+      await Promise.all(
+        [
+          ['raw token, no scheme', token],
+          ['Basic <jwt>', `Basic ${token}`],
+          ['Token <jwt>', `Token ${token}`],
+          ['JWT <jwt>', `JWT ${token}`],
+          ['Bearer: <jwt>', `Bearer: ${token}`],
+        ].map(([label, authorization]) => send(label!, { authorization: authorization! })),
+      ),
+    ),
+);
+
+check(
+  {
+    id: 'TRN-EMPTY',
+    title: 'An empty Bearer credential is rejected',
+    severity: 'low',
+    requirement: 'RFC 6750 §3.1: a request without a usable token is rejected (401, or 400 invalid_request).',
+    references: ['RFC 6750 §3.1'],
+    expected: '401 or 400',
+  },
+  async ({ send }) => expectAllRejected([await send('"Bearer"', { authorization: 'Bearer' }), await send('"Bearer " (trailing space)', { authorization: 'Bearer ' })]),
+);
+
+check(
+  {
+    id: 'TRN-DUP-HEADER',
+    title: 'Two Authorization headers, or two tokens in one, are rejected',
+    severity: 'high',
+    requirement: 'RFC 6750 §3.1: a request with more than one credential is malformed (invalid_request). Accepting one of them lets a proxy and the application disagree about who the caller is.',
+    references: ['RFC 6750 §2, §3.1', 'RFC 9110 §5.3'],
+    expected: '400 or 401, never an acceptance',
+  },
+  async ({ token, issuer, send }) => {
+    const other = await issuer.tokenFor(await issuer.createUser());
+    return expectAllRejected([
+      await send('two Authorization headers (user A, then user B)', { authorization: null, rawHeaders: [['authorization', `Bearer ${token}`], ['authorization', `Bearer ${other}`]] }),
+      await send('one header, two tokens comma-joined', { authorization: `Bearer ${token}, Bearer ${other}` }),
+    ]);
+  },
+);
+
+check(
+  {
+    id: 'TRN-QUERY',
+    title: 'A token in the query string alone is not accepted',
+    severity: 'medium',
+    requirement: 'RFC 6750 §2.3, §5.3: the URI query parameter SHOULD NOT be used; tokens in URLs leak into logs and Referer headers.',
+    references: ['RFC 6750 §2.3, §5.3'],
+    expected: '401 (NON-STRICT if accepted)',
+  },
+  async ({ token, target, send }) => {
+    const path = `${target.probePath}${target.probePath.includes('?') ? '&' : '?'}access_token=${encodeURIComponent(token)}`;
+    return expectAllRejected([await send('?access_token=<jwt>, no Authorization header', { authorization: null, path })], 'NON-STRICT');
+  },
+);
+
+const HUGE_SIZES: [string, number][] = [
+  ['8 KB', 8 * 1024],
+  ['64 KB', 64 * 1024],
+  ['1 MB', 1024 * 1024],
+];
+
+check(
+  {
+    id: 'DOS-HUGE-TOKEN',
+    title: 'Oversized tokens are refused quickly and the backend stays up',
+    severity: 'medium',
+    requirement: 'Unbounded decoding of attacker-sized tokens exhausts memory or CPU (CVE-2025-30204, CVE-2026-48525); refuse them early.',
+    references: ['CVE-2025-30204 (golang-jwt)', 'CVE-2026-48525 (PyJWT)', 'RFC 9110 §15.5.14 (413)', 'RFC 6585 §5 (431)'],
+    expected: 'not accepted (401/400/413/431 or the connection closed), no timeout, and a valid token still accepted afterwards',
+  },
+  async ({ token, user, target, send }): Promise<CheckResult> => {
+    const { header, signature } = split(token);
+    const exchanges = [];
+    for (const [label, size] of HUGE_SIZES) {
+      const payload = b64u(JSON.stringify({ sub: user.id, pad: 'A'.repeat(size) }));
+      exchanges.push(await send(`${label} token`, `${header}.${payload}.${signature}`));
+    }
+    const slowest = Math.max(...exchanges.map((e) => e.durationMs));
+    const measured = { slowestMs: slowest };
+    const accepted = exchanges.filter((e) => e.outcome === 'accepted');
+    if (accepted.length) return { verdict: 'FAIL', observed: `accepted: ${accepted.map((e) => e.label).join(', ')}`, measured };
+    const timedOut = exchanges.filter((e) => e.outcome === 'transport-error' && /timeout|aborted/i.test(e.error ?? ''));
+    if (timedOut.length) return { verdict: 'FAIL', observed: `no answer within ${target.settings.timeoutMs} ms: ${timedOut.map((e) => e.label).join(', ')}`, measured };
+    const after = await send('valid token after the oversized ones', token);
+    const alive = judgeValid(target, after, user.id);
+    if (!alive.ok) return { verdict: 'FAIL', observed: `after the oversized tokens: ${alive.observed}`, measured };
+    const how = exchanges.map((e) => `${e.label}: ${e.response ? e.response.status : `connection closed (${e.error})`}`).join('; ');
+    return { verdict: 'PASS', observed: `${how}; slowest ${slowest} ms; still serving`, measured };
+  },
+);
+
+persistenceProbe();
