@@ -2,11 +2,14 @@
 // cleanly, and bad flags exit 2 with a message.
 import { spawn } from 'node:child_process';
 import { once } from 'node:events';
+import { setTimeout as delay } from 'node:timers/promises';
 import { createInterface } from 'node:readline';
 import { createRemoteJWKSet, jwtVerify } from 'jose';
 import { describe, expect, it } from 'vitest';
 import { REPO_ROOT } from '../harness/issuer/bundle.js';
+import { pollUntil } from '../harness/poll.js';
 import { get } from './support/http.js';
+import { CONTAINERS_TESTABLE } from './support/modes.js';
 
 function cli(args: string[]) {
   const child = spawn(process.execPath, ['bin/ba-conformance.js', ...args], { cwd: REPO_ROOT, stdio: ['ignore', 'pipe', 'pipe'] });
@@ -32,6 +35,23 @@ describe('ba-conformance issuer', () => {
     expect(await run.exit).toBe(0);
     expect(run.stderr()).toMatch(/SIGINT: issuer stopped/);
     await expect(get(info.jwksUrl!, { timeoutMs: 1_000 })).rejects.toThrow(); // nothing listens any more
+  });
+
+  it.skipIf(!CONTAINERS_TESTABLE)('in container mode it serves until Ctrl-C and then removes the container', async () => {
+    const run = cli(['issuer', '--json', '--mode', 'container']);
+    const line = await new Promise<string>((resolve) => createInterface({ input: run.child.stdout }).once('line', resolve));
+    const info = JSON.parse(line) as Record<string, string>;
+    expect(info.mode).toBe('container');
+    // Still serving well after printing (it used to exit at once when nothing held the event loop).
+    await pollUntil(async () => (run.child.exitCode === null && (await get(info.jwksUrl!)).status === 200 ? true : undefined), { timeoutMs: 5_000, what: 'the JWKS' });
+    // It used to exit within milliseconds of printing; watch for an exit for a while.
+    const early = await Promise.race([run.exit.then(() => 'exited'), delay(2_000).then(() => 'still serving')]);
+    expect(early).toBe('still serving');
+    expect((await get(info.jwksUrl!)).status).toBe(200);
+    run.child.kill('SIGINT');
+    expect(await run.exit).toBe(0);
+    expect(run.stderr()).toMatch(/SIGINT: issuer stopped/);
+    await expect(get(info.jwksUrl!, { timeoutMs: 1_000 })).rejects.toThrow();
   });
 
   it('prints the values to configure a backend with, in plain text by default', async () => {

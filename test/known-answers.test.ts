@@ -10,7 +10,7 @@ import { describe, expect, it } from 'vitest';
 import type { CheckRecord } from '../harness/checks/model.js';
 import { REPO_ROOT } from '../harness/issuer/bundle.js';
 import type { Report } from '../harness/run/report.js';
-import { freePort } from './support/free-port.js';
+import { freePort } from '../harness/net.js';
 import { CONTAINERS_TESTABLE } from './support/modes.js';
 
 const NODE_EXPECTED = path.join(REPO_ROOT, 'fixtures/backends/node/expected');

@@ -51,6 +51,8 @@ export function issuerCommand(): Command {
         log,
       });
       const stopped = interrupted();
+      // Nothing else may hold the event loop (a container issuer leaves no child process): wait for Ctrl-C.
+      const keepAlive = setInterval(() => {}, 1 << 30);
       try {
         const user = await issuer.createUser();
         const token = await issuer.tokenFor(user);
@@ -69,14 +71,17 @@ export function issuerCommand(): Command {
         else process.stdout.write(humanReadable(info, issuer.modeReason));
         log('serving until Ctrl-C');
       } catch (err) {
+        clearInterval(keepAlive);
         await issuer.stop();
         throw err;
       }
-      log(`${await stopped}: issuer stopped`);
+      const { signal, allStopped } = await stopped;
+      clearInterval(keepAlive);
+      log(allStopped ? `${signal}: issuer stopped` : `${signal}: the issuer did not stop within 5 s; its container exits when its lease runs out`);
     });
 }
 
-function humanReadable(info: { baseUrl: string; jwksUrl: string; issuer: string; audience: string | string[]; token: string; mode: string; algorithms: readonly string[]; user: { id: string; email: string } }, reason: string): string {
+function humanReadable(info: { baseUrl: string; jwksUrl: string; issuer: string; audience: string | string[]; token: string; mode: string; algorithms: readonly string[]; user: { id: string; email: string }; seed: number }, reason: string): string {
   const audience = Array.isArray(info.audience) ? info.audience.join(',') : info.audience;
   return [
     `Better Auth issuer running (${reason})`,
@@ -85,7 +90,7 @@ function humanReadable(info: { baseUrl: string; jwksUrl: string; issuer: string;
     `  issuer      ${info.issuer}`,
     `  audience    ${audience}`,
     `  algorithms  ${info.algorithms.join(', ')}`,
-    `  user        ${info.user.email} (sub ${info.user.id})`,
+    `  user        ${info.user.email} (sub ${info.user.id}, seed ${info.seed})`,
     `  token       ${info.token}`,
     '',
     'Configure the backend under test with:',

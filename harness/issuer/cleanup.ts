@@ -8,23 +8,32 @@ import { constants } from 'node:os';
 type Resource = { stop: () => Promise<void>; killNow?: () => void };
 
 const live = new Set<Resource>();
-const waiters: ((signal: NodeJS.Signals) => void)[] = [];
+export interface Interruption {
+  signal: NodeJS.Signals;
+  /** False when something was still stopping after the budget ran out. */
+  allStopped: boolean;
+}
+
+const waiters: ((interruption: Interruption) => void)[] = [];
 const SIGNALS = ['SIGINT', 'SIGTERM', 'SIGHUP'] as const;
 const STOP_BUDGET_MS = 5_000;
 let installed = false;
 let handling = false;
 
+const exitCodeFor = (signal: NodeJS.Signals) => 128 + (constants.signals[signal] ?? 0);
+
 async function onSignal(signal: NodeJS.Signals): Promise<void> {
-  if (handling) return;
+  // A second signal while stopping means "now": leave at once (the process's own exit kills children).
+  if (handling) process.exit(exitCodeFor(signal));
   handling = true;
-  const stops = [...live].map((r) => r.stop().catch(() => {}));
-  await Promise.race([Promise.all(stops), new Promise((resolve) => setTimeout(resolve, STOP_BUDGET_MS).unref())]);
+  const stops = Promise.all([...live].map((r) => r.stop().catch(() => {}))).then(() => true);
+  const allStopped = await Promise.race([stops, new Promise<boolean>((resolve) => setTimeout(() => resolve(false), STOP_BUDGET_MS).unref())]);
   if (waiters.length > 0) {
-    for (const resolve of waiters.splice(0)) resolve(signal);
+    for (const resolve of waiters.splice(0)) resolve({ signal, allStopped });
     handling = false;
     return;
   }
-  process.exit(128 + (constants.signals[signal] ?? 0));
+  process.exit(exitCodeFor(signal));
 }
 
 function onExit(): void {
@@ -45,8 +54,8 @@ export function trackForCleanup(resource: Resource): () => void {
   return () => live.delete(resource);
 }
 
-/** Resolves with the signal once one arrived and everything tracked has been stopped; the process then stays up. */
-export function interrupted(): Promise<NodeJS.Signals> {
+/** Resolves once a signal arrived and everything tracked was stopped (or the budget ran out); the process then stays up. */
+export function interrupted(): Promise<Interruption> {
   install();
   return new Promise((resolve) => waiters.push(resolve));
 }

@@ -3,14 +3,14 @@
 // published on loopback only, and the container is removed on stop, on error, on SIGINT/SIGTERM,
 // and by Docker itself when the harness dies without a word (the app's lease runs out).
 import { createHash } from 'node:crypto';
-import { createServer } from 'node:net';
 import { createInterface } from 'node:readline';
 import { request } from 'undici';
 import { HarnessError } from '../errors.js';
+import { freePort } from '../net.js';
 import { pollUntil } from '../poll.js';
 import { LOCAL_BASE_IMAGE, withTempDir, writeLocalBaseContext } from './base-image.js';
 import type { IssuerBundle } from './bundle.js';
-import { inspectContainer } from './docker.js';
+import { inspectContainer, pruneImages } from './docker.js';
 import { trackForCleanup } from './cleanup.js';
 import { ADMIN_PREFIX, AUTH_BASE_PATH, ENV } from './protocol.js';
 import type { IssuerAppConfig } from './protocol.js';
@@ -18,6 +18,7 @@ import { OutputTail, readyEventFrom } from './runtime.js';
 import type { IssuerRuntime, ReadyEvent } from './runtime.js';
 
 export const PUBLIC_BASE_IMAGE = 'node:20-slim';
+const ISSUER_IMAGE_REPOSITORY = 'ba-conformance/issuer';
 const CONTAINER_PORT = 3000;
 const PORT_ATTEMPTS = 3;
 
@@ -46,7 +47,7 @@ const imageBuilds = new Map<string, Promise<string>>();
 /** The issuer image for this bundle, built unless it exists. */
 async function ensureIssuerImage(tc: Testcontainers, bundle: IssuerBundle, options: ContainerStartOptions): Promise<string> {
   const baseImage = await resolveBaseImage(tc, options);
-  const tag = `ba-conformance/issuer:${bundle.hash.slice(0, 16)}-${createHash('sha256').update(baseImage).digest('hex').slice(0, 8)}`;
+  const tag = `${ISSUER_IMAGE_REPOSITORY}:${bundle.hash.slice(0, 16)}-${createHash('sha256').update(baseImage).digest('hex').slice(0, 8)}`;
   let build = imageBuilds.get(tag);
   if (!build) {
     build = (async () => {
@@ -61,6 +62,8 @@ async function ensureIssuerImage(tc: Testcontainers, bundle: IssuerBundle, optio
           hint: 'set BA_ISSUER_BASE_IMAGE to a Node >= 20 image the engine has, or use --mode process',
         });
       }
+      const pruned = await pruneImages(ISSUER_IMAGE_REPOSITORY, tag).catch(() => []);
+      if (pruned.length) options.log(`removed superseded issuer images: ${pruned.join(', ')}`);
       return tag;
     })();
     imageBuilds.set(tag, build);
@@ -87,17 +90,6 @@ async function resolveBaseImage(tc: Testcontainers, options: ContainerStartOptio
     await tc.GenericContainer.fromDockerfile(dir).build(LOCAL_BASE_IMAGE, { deleteOnExit: false });
   });
   return LOCAL_BASE_IMAGE;
-}
-
-function freePort(host: string): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const server = createServer();
-    server.once('error', reject);
-    server.listen(0, host, () => {
-      const { port } = server.address() as { port: number };
-      server.close(() => resolve(port));
-    });
-  });
 }
 
 export async function startContainerIssuer(
@@ -128,8 +120,27 @@ async function startOnce(
   options: ContainerStartOptions,
   hostPort: number,
 ): Promise<IssuerRuntime> {
-  const url = `http://${options.hostIp}:${hostPort}`;
+  const url = `http://${options.hostIp.includes(':') ? `[${options.hostIp}]` : options.hostIp}:${hostPort}`;
   const appConfig: IssuerAppConfig = { ...config, host: '0.0.0.0', port: CONTAINER_PORT, baseUrl: config.baseUrl ?? url };
+  const client = await tc.getContainerRuntimeClient();
+
+  let containerId: string | undefined;
+  let lease: NodeJS.Timeout | undefined;
+  let untrack = () => {};
+  let stopped: Promise<void> | undefined;
+  const stop = () =>
+    (stopped ??= (async () => {
+      clearInterval(lease);
+      if (containerId) {
+        const id = containerId;
+        const container = client.container.getById(id);
+        await client.container.stop(container, { timeout: 2_000 }).catch(() => {});
+        // Docker's auto-remove may already be under way; either way, return only once it is gone.
+        await client.container.remove(container, { removeVolumes: true }).catch(() => {});
+        await pollUntil(async () => ((await inspectContainer(id)) === null ? true : undefined), { timeoutMs: 10_000, what: `container ${id.slice(0, 12)} to be removed` });
+      }
+      untrack();
+    })());
 
   class LoopbackPublishedContainer extends tc.GenericContainer {
     protected override async beforeContainerCreated(): Promise<void> {
@@ -138,13 +149,17 @@ async function startOnce(
       // Docker removes the container once it exits, also when the app's lease runs out.
       this.hostConfig.AutoRemove = true;
     }
+    protected override async containerCreated(id: string): Promise<void> {
+      // Tracked from creation on, so a Ctrl-C during start-up removes it too.
+      containerId = id;
+      untrack = trackForCleanup({ stop });
+    }
   }
 
   let ready: ReadyEvent | undefined;
   const tail = new OutputTail();
-  let started: Awaited<ReturnType<InstanceType<typeof tc.GenericContainer>['start']>>;
   try {
-    started = await new LoopbackPublishedContainer(image)
+    await new LoopbackPublishedContainer(image)
       .withExposedPorts(CONTAINER_PORT)
       .withEnvironment({
         [ENV.config]: JSON.stringify(appConfig),
@@ -153,40 +168,27 @@ async function startOnce(
       })
       .withLabels({ 'ba-conformance.issuer': 'true' })
       .withLogConsumer((stream) => {
-        createInterface({ input: stream }).on('line', (line) => {
-          const event = readyEventFrom(line.trim());
-          if (event) ready = event;
-          else tail.push(line);
-        });
+        // A broken log stream (dockerd restarting) must not crash the harness.
+        stream.on('error', (err: Error) => tail.push(`(container log stream failed: ${err.message})`));
+        createInterface({ input: stream })
+          .on('line', (line) => {
+            const event = readyEventFrom(line.trim());
+            if (event) ready = event;
+            else tail.push(line);
+          })
+          .on('error', () => {});
       })
       .withWaitStrategy(tc.Wait.forLogMessage(/"event":"ready"/))
       .withStartupTimeout(options.startupTimeoutMs)
       .start();
   } catch (err) {
+    await stop();
     throw new HarnessError('ISSUER_START_FAILED', `the issuer container did not start: ${(err as Error).message}\n${tail}`, {
       cause: err,
       hint: 'run `npx ba-conformance issuer --mode container` to see it on its own, or use --mode process',
     });
   }
-
-  const containerId = started.getId();
-  const client = await tc.getContainerRuntimeClient();
-  let stopped: Promise<void> | undefined;
-  const stop = () =>
-    (stopped ??= (async () => {
-      clearInterval(lease);
-      const container = client.container.getById(containerId);
-      await started.stop({ remove: false, timeout: 2_000 }).catch(() => {});
-      // Docker's auto-remove may already be under way; either way, return only once it is gone.
-      await client.container.remove(container, { removeVolumes: true }).catch(() => {});
-      await pollUntil(async () => ((await inspectContainer(containerId)) === null ? true : undefined), {
-        timeoutMs: 10_000,
-        what: `container ${containerId.slice(0, 12)} to be removed`,
-      });
-      untrack();
-    })());
-  const untrack = trackForCleanup({ stop });
-  const lease = setInterval(() => void renewLease(url, adminToken), Math.max(500, options.leaseMs / 3));
+  lease = setInterval(() => void renewLease(url, adminToken), Math.max(500, options.leaseMs / 3));
   lease.unref();
 
   try {
@@ -200,7 +202,7 @@ async function startOnce(
       },
       { timeoutMs: 10_000, what: `the issuer to answer on ${url}` },
     );
-    return { mode: 'container', url, ready: readyEvent, id: containerId, stop };
+    return { mode: 'container', url, ready: readyEvent, id: containerId!, stop };
   } catch (err) {
     await stop();
     throw new HarnessError('ISSUER_START_FAILED', `the issuer container started but ${(err as Error).message}\n${tail}`, { cause: err });

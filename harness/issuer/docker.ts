@@ -18,10 +18,15 @@ function dockerEndpoint() {
 }
 
 async function dockerGet(path: string, timeoutMs: number): Promise<{ status: number; text: string }> {
+  return dockerRequest('GET', path, timeoutMs);
+}
+
+async function dockerRequest(method: 'GET' | 'DELETE', path: string, timeoutMs: number): Promise<{ status: number; text: string }> {
   const { socketPath, base } = dockerEndpoint();
   const agent = new Agent(socketPath ? { connect: { socketPath } } : {});
   try {
     const res = await request(new URL(path, base), {
+      method,
       dispatcher: agent,
       headersTimeout: timeoutMs,
       bodyTimeout: timeoutMs,
@@ -59,4 +64,21 @@ export async function inspectContainer(id: string, timeoutMs = 5_000): Promise<C
   if (res.status === 404) return null;
   if (res.status !== 200) throw new Error(`docker inspect ${id} answered ${res.status}: ${res.text.slice(0, 200)}`);
   return JSON.parse(res.text) as ContainerInspect;
+}
+
+/**
+ * Removes other tags of `repository` than `keep` (superseded issuer images, 105 MB each). Best
+ * effort: an image a running container still uses is refused by the engine and stays.
+ */
+export async function pruneImages(repository: string, keep: string): Promise<string[]> {
+  const filters = encodeURIComponent(JSON.stringify({ reference: [repository] }));
+  const list = await dockerGet(`/images/json?filters=${filters}`, 5_000);
+  if (list.status !== 200) return [];
+  const tags = (JSON.parse(list.text) as { RepoTags?: string[] }[]).flatMap((i) => i.RepoTags ?? []).filter((t) => t !== keep && t.startsWith(`${repository}:`));
+  const removed: string[] = [];
+  for (const tag of tags) {
+    const res = await dockerRequest('DELETE', `/images/${encodeURIComponent(tag)}`, 10_000).catch(() => undefined);
+    if (res?.status === 200) removed.push(tag);
+  }
+  return removed;
 }

@@ -125,7 +125,7 @@ export class Issuer {
   resetJwksFetches(): Promise<void> {
     return this.call('DELETE', '/jwks/fetches');
   }
-  /** A URL on another origin (localhost vs 127.0.0.1) that serves the real JWKS: the default `redirect` target. */
+  /** A URL on another origin (localhost vs 127.0.0.1) that serves the real JWKS: a `redirect` fault's natural location. */
   get redirectTarget(): string {
     const url = new URL(this.runtime.url);
     url.hostname = url.hostname === 'localhost' ? '127.0.0.1' : 'localhost';

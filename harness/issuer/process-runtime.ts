@@ -1,6 +1,5 @@
 // Runs the bundled issuer app as a child process of the harness.
 import { spawn } from 'node:child_process';
-import { once } from 'node:events';
 import { createInterface } from 'node:readline';
 import { HarnessError } from '../errors.js';
 import type { IssuerBundle } from './bundle.js';
@@ -28,13 +27,15 @@ export async function startProcessIssuer(
     },
     stdio: ['pipe', 'pipe', 'pipe'],
   });
-  const exited = once(child, 'exit') as Promise<[number | null, NodeJS.Signals | null]>;
+  // Not events.once: it rejects on 'error' (a failed spawn), and nothing here would handle that.
+  const exited = new Promise<[number | null, NodeJS.Signals | null]>((resolve) => child.once('exit', (code, signal) => resolve([code, signal])));
   const tail = new OutputTail();
+  child.on('error', (err) => tail.push(`(process error: ${err.message})`)); // never an uncaught 'error' event
   createInterface({ input: child.stderr }).on('line', (line) => tail.push(line));
   const stdout = createInterface({ input: child.stdout });
 
   const stop = async () => {
-    if (child.exitCode !== null || child.signalCode !== null) return;
+    if (child.exitCode !== null || child.signalCode !== null || child.pid === undefined) return;
     child.kill('SIGTERM');
     const timer = setTimeout(() => child.kill('SIGKILL'), STOP_GRACE_MS);
     await exited;
@@ -58,6 +59,7 @@ export async function startProcessIssuer(
     child.once('error', (err) => {
       clearTimeout(timer);
       reject(startError(`could not be spawned: ${err.message}`, tail));
+      untrack();
     });
     void exited.then(([code, signal]) => {
       clearTimeout(timer);

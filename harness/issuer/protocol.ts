@@ -8,11 +8,11 @@ export type IssuerAlgorithm = (typeof ISSUER_ALGORITHMS)[number];
 
 export const AUTH_BASE_PATH = '/api/auth';
 export const JWKS_PATH = `${AUTH_BASE_PATH}/jwks`;
-/** Serves the real JWKS with no fault applied: the default target of the `redirect` fault. */
+/** Serves the real JWKS with no fault applied: a target for the `redirect` fault (Issuer.redirectTarget). */
 export const REDIRECT_TARGET_PATH = '/__redirected/jwks';
 export const ADMIN_PREFIX = '/__admin';
 
-/** Environment variables the app reads. The admin token is kept out of the config so the config can be logged. */
+/** Environment variables the app reads. The admin token is kept apart from the config (which holds the Better Auth secret: never log it). */
 export const ENV = {
   config: 'BA_ISSUER_CONFIG',
   adminToken: 'BA_ISSUER_ADMIN_TOKEN',

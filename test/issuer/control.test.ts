@@ -1,4 +1,5 @@
 // The control operations: exact signing, rotate/retire/remove, admin authentication, user operations.
+import { createPublicKey, verify as cryptoVerify } from 'node:crypto';
 import { createRemoteJWKSet, decodeJwt, decodeProtectedHeader, jwtVerify } from 'jose';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startIssuer } from '../../harness/issuer/index.js';
@@ -8,6 +9,23 @@ import { describeEachMode } from '../support/modes.js';
 import { get } from '../support/http.js';
 
 const segment = (token: string, i: number) => Buffer.from(token.split('.')[i]!, 'base64url').toString('utf8');
+
+/** Checks the signature over the exact signing input with node:crypto and the key's public JWK. */
+async function verifiesWith(issuer: Issuer, token: string, kid: string): Promise<boolean> {
+  const key = (await issuer.keys()).find((k) => k.kid === kid)!;
+  const [h, p, sig] = token.split('.') as [string, string, string];
+  const publicKey = createPublicKey({ key: key.publicJwk as never, format: 'jwk' });
+  const data = Buffer.from(`${h}.${p}`);
+  const signature = Buffer.from(sig, 'base64url');
+  switch (key.alg) {
+    case 'EdDSA':
+      return cryptoVerify(null, data, publicKey, signature);
+    case 'ES256':
+      return cryptoVerify('sha256', data, { key: publicKey, dsaEncoding: 'ieee-p1363' }, signature);
+    default:
+      throw new Error(`no verifier for ${key.alg} in this test`);
+  }
+}
 const jwksKids = async (issuer: Issuer) => ((await (await fetch(issuer.jwksUrl)).json()) as { keys: { kid: string }[] }).keys.map((k) => k.kid);
 
 describeEachMode('issuer control', (mode) => {
@@ -25,6 +43,7 @@ describeEachMode('issuer control', (mode) => {
       expect(JSON.parse(segment(token, 0))).toEqual(header);
       expect(JSON.parse(segment(token, 1))).toEqual(claims);
       expect(kid).toBe((await issuer.keys()).find((k) => k.signing)!.kid);
+      expect(await verifiesWith(issuer, token, kid)).toBe(true);
     });
 
     it('signs with the real current key: verifiable with jose when the header names that key', async () => {
@@ -41,22 +60,28 @@ describeEachMode('issuer control', (mode) => {
     it('sends raw header and payload bytes unchanged (duplicate names, invalid JSON)', async () => {
       const rawHeader = '{"alg":"EdDSA","alg":"none"}';
       const rawPayload = '{"sub":"a","sub":"b"';
-      const { token } = await issuer.sign({ rawHeader, rawPayload });
+      const { token, kid } = await issuer.sign({ rawHeader, rawPayload });
       expect(segment(token, 0)).toBe(rawHeader);
       expect(segment(token, 1)).toBe(rawPayload);
+      expect(await verifiesWith(issuer, token, kid)).toBe(true);
+      const bytes = Buffer.from([0x7b, 0xc3, 0x28, 0xff, 0x7d]); // '{' + invalid UTF-8 + '}'
+      const raw = await issuer.sign({ rawHeader, rawPayload: { base64url: bytes.toString('base64url') } });
+      expect(Buffer.from(raw.token.split('.')[1]!, 'base64url')).toEqual(bytes);
+      expect(await verifiesWith(issuer, raw.token, raw.kid)).toBe(true);
     });
 
     it('keeps a real signature under a lying header (alg none) and empty claims', async () => {
-      const { token } = await issuer.sign({ header: { alg: 'none' } });
+      const { token, kid } = await issuer.sign({ header: { alg: 'none' } });
       expect(decodeProtectedHeader(token)).toEqual({ alg: 'none' });
       expect(segment(token, 1)).toBe('{}');
-      expect(token.split('.')[2]!.length).toBeGreaterThan(80); // a 64-byte Ed25519 signature
+      expect(await verifiesWith(issuer, token, kid)).toBe(true);
     });
 
     it('signs with a named algorithm or kid, and refuses a kid/alg mismatch', async () => {
       const es = (await issuer.keys()).find((k) => k.alg === 'ES256')!;
       const byAlg = await issuer.sign({ key: { alg: 'ES256' }, claims: {} });
       expect(byAlg).toMatchObject({ kid: es.kid, alg: 'ES256' });
+      expect(await verifiesWith(issuer, byAlg.token, es.kid)).toBe(true);
       const byKid = await issuer.sign({ key: { kid: es.kid }, header: { alg: 'ES256', kid: es.kid }, claims: { sub: 'k' }, defaults: true });
       await jwtVerify(byKid.token, createRemoteJWKSet(new URL(issuer.jwksUrl)), { issuer: issuer.issuer, audience: issuer.audience });
       await expect(issuer.sign({ key: { kid: es.kid, alg: 'EdDSA' } })).rejects.toThrow(/400/);
@@ -177,13 +202,15 @@ describe('admin routes without an admin token', () => {
     const { createInterface } = await import('node:readline');
     const { ensureIssuerBundle } = await import('../../harness/issuer/bundle.js');
     const bundle = await ensureIssuerBundle();
-    const child = spawn(process.execPath, [bundle.file], { env: { PATH: process.env.PATH, PORT: '0' }, stdio: ['ignore', 'pipe', 'inherit'] });
+    // Exits with this test's worker even if the test times out: it watches its stdin.
+    const child = spawn(process.execPath, [bundle.file], { env: { PATH: process.env.PATH, PORT: '0', BA_ISSUER_EXIT_WITH_STDIN: '1' }, stdio: ['pipe', 'pipe', 'inherit'] });
     try {
-      const port = await new Promise<number>((resolve) =>
+      const port = await new Promise<number>((resolve, reject) => {
+        setTimeout(() => reject(new Error('the app did not print its ready line within 10 s')), 10_000).unref();
         createInterface({ input: child.stdout }).on('line', (line) => {
           if (line.includes('"ready"')) resolve((JSON.parse(line) as { port: number }).port);
-        }),
-      );
+        });
+      });
       const res = await get(`http://127.0.0.1:${port}${ADMIN_PREFIX}/keys`);
       expect(res.status).toBe(404);
       expect((await get(`http://127.0.0.1:${port}/api/auth/jwks`)).status).toBe(200);

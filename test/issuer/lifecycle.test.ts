@@ -1,6 +1,7 @@
 // Start, stop and clean-up: nothing is left behind after stop(), after the harness is interrupted,
 // or after it is killed outright; the container is published on loopback only; errors say what to do.
 import { spawn } from 'node:child_process';
+import { constants } from 'node:os';
 import { createInterface } from 'node:readline';
 import { afterEach, describe, expect, it } from 'vitest';
 import { HarnessError } from '../../harness/errors.js';
@@ -59,7 +60,8 @@ describeEachMode('lifecycle', (mode) => {
       const { id } = await parent.started;
       expect(mode === 'process' ? isAlive(Number(id)) : (await inspectContainer(id))?.State.Running).toBe(true);
       parent.child.kill(signal);
-      await parent.exited;
+      // 128 + signal number proves the harness's handler ran and exited; a default signal death gives null.
+      expect(await parent.exited).toBe(128 + constants.signals[signal]);
       await gone(mode, id, 10_000);
     }
   });

@@ -29,7 +29,7 @@ const remaining = z.number().int().positive().optional();
 const faultSchema = z.discriminatedUnion('kind', [
   z.strictObject({
     kind: z.literal('status'),
-    status: z.number().int().min(100).max(599).optional(),
+    status: z.number().int().min(200).max(599).optional(), // 1xx cannot carry the body
     body: z.string().optional(),
     contentType: z.string().optional(),
     remaining,
@@ -141,7 +141,13 @@ export function createAdminRouter(deps: AdminDeps) {
           ? new HttpError(405, 'method_not_allowed', `${req.method} is not allowed on ${url.pathname}`)
           : new HttpError(404, 'not_found', `no admin route ${url.pathname}`);
       }
-      const params = route.pattern.exec(path)!.slice(1).map(decodeURIComponent);
+      const params = route.pattern.exec(path)!.slice(1).map((p) => {
+        try {
+          return decodeURIComponent(p);
+        } catch {
+          throw new HttpError(400, 'invalid_path', `malformed escape in ${url.pathname}`);
+        }
+      });
       const result = await route.handler(await readJson(req), params, url);
       if (result === undefined) res.writeHead(204).end();
       else sendJson(res, 200, result);
