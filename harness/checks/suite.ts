@@ -17,6 +17,8 @@ import type { CheckResult } from './oracle.js';
 export interface ProvidedRun {
   runId: string;
   issuer: IssuerConnection;
+  /** Check ID prefixes selected with --only (absent: all). */
+  only?: string[];
   /** A published key of an algorithm the backend is not configured for (SIG-ALG-NOT-ALLOWED). */
   alternateKey: { kid: string; alg: IssuerAlgorithm };
   target: TargetSettings;
@@ -80,6 +82,7 @@ function record(meta: CheckMeta, result: CheckResult, evidence: Exchange[], star
 export function family(name: Family) {
   let state: FamilyState | undefined;
   let setupError: string | undefined;
+  const ids: string[] = [];
 
   beforeAll(async () => {
     try {
@@ -101,6 +104,7 @@ export function family(name: Family) {
   });
 
   function check(meta: CheckMeta, run: (tools: CheckTools) => Promise<CheckResult>, options: { gated?: boolean } = {}): void {
+    ids.push(meta.id);
     test.concurrent(meta.id, async ({ task }) => {
       const startedAt = performance.now();
       const evidence: Exchange[] = [];
@@ -147,7 +151,9 @@ export function family(name: Family) {
 
   /** Re-sends a fresh valid token after this family's attacks: still accepted, no lockout or poisoning. */
   function persistenceProbe(): void {
-    test(`CTL-PERSIST after ${name}`, async ({ task }) => {
+    test(`CTL-PERSIST after ${name}`, async ({ task, skip }) => {
+      const only = state?.run.only;
+      if (only && !ids.some((id) => only.some((prefix) => id.startsWith(prefix)))) return skip(`no ${name} check was selected`);
       const startedAt = performance.now();
       const meta = CTL_PERSIST;
       if (!state || state.gate) {

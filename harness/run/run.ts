@@ -69,6 +69,7 @@ export async function runConformance(config: ResolvedConfig, log: (line: string)
     }
     const provided: ProvidedRun = {
       runId,
+      ...(config.only?.length ? { only: config.only } : {}),
       issuer: issuer.connection(),
       alternateKey: { kid: alternate.kid, alg: alternate.alg as IssuerAlgorithm },
       target: {

@@ -1,0 +1,63 @@
+// The attacker's server: a loopback listener that serves JWKS and certificates for jku/x5u attacks
+// and records every inbound request, so "the backend fetched an attacker URL" is observed, not guessed.
+import http from 'node:http';
+import type { AddressInfo } from 'node:net';
+
+export interface AttackerHit {
+  at: string;
+  method: string;
+  path: string;
+  remoteAddress: string;
+  userAgent: string | null;
+}
+
+interface Resource {
+  contentType: string;
+  body: string;
+}
+
+export class AttackerListener {
+  private readonly resources = new Map<string, Resource>();
+  private readonly log: AttackerHit[] = [];
+
+  private constructor(
+    private readonly server: http.Server,
+    readonly url: string,
+  ) {}
+
+  static async start(host = '127.0.0.1'): Promise<AttackerListener> {
+    let listener: AttackerListener | undefined;
+    const server = http.createServer((req, res) => listener!.handle(req, res));
+    await new Promise<void>((resolve, reject) => {
+      server.once('error', reject);
+      server.listen(0, host, resolve);
+    });
+    const { port } = server.address() as AddressInfo;
+    listener = new AttackerListener(server, `http://${host}:${port}`);
+    return listener;
+  }
+
+  /** Serves `body` at `path` and returns its absolute URL. */
+  serve(path: string, contentType: string, body: string): string {
+    this.resources.set(path, { contentType, body });
+    return `${this.url}${path}`;
+  }
+
+  /** Requests whose path starts with `prefix` (each check uses its own prefix). */
+  hits(prefix = '/'): AttackerHit[] {
+    return this.log.filter((h) => h.path.startsWith(prefix));
+  }
+
+  private handle(req: http.IncomingMessage, res: http.ServerResponse): void {
+    const path = req.url ?? '/';
+    this.log.push({ at: new Date().toISOString(), method: req.method ?? 'GET', path, remoteAddress: req.socket.remoteAddress ?? '', userAgent: req.headers['user-agent'] ?? null });
+    const resource = this.resources.get(path.split('?')[0]!);
+    if (!resource) return void res.writeHead(404).end();
+    res.writeHead(200, { 'content-type': resource.contentType, 'content-length': Buffer.byteLength(resource.body) }).end(resource.body);
+  }
+
+  async stop(): Promise<void> {
+    this.server.closeAllConnections();
+    await new Promise((resolve) => this.server.close(resolve));
+  }
+}

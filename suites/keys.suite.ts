@@ -1,0 +1,233 @@
+// Key material referenced from the header (CHECKS.md §6.4): embedded keys, remote key URLs the
+// backend must never fetch, and kid values built to reach files, databases or parsers.
+import { afterAll, beforeAll } from 'vitest';
+import { AttackerListener } from '../harness/attacker/listener.js';
+import { family } from '../harness/checks/suite.js';
+import { expectAllRejected } from '../harness/checks/oracle.js';
+import type { CheckResult } from '../harness/checks/oracle.js';
+import type { Exchange } from '../harness/checks/model.js';
+import { selfSignedCertificate } from '../harness/forge/certificates.js';
+import { hmacCompact, signCompact } from '../harness/forge/jws.js';
+import { attackerKey } from '../harness/forge/keys.js';
+import { split, withHeader } from '../harness/forge/token.js';
+
+const { check, persistenceProbe } = family('KEY');
+const now = () => Math.floor(Date.now() / 1000);
+const fresh = (claims: Record<string, unknown>) => ({ ...claims, iat: now(), exp: now() + 600 });
+const kidOf = (token: string) => (JSON.parse(Buffer.from(split(token).header, 'base64url').toString()) as { kid?: string }).kid;
+
+let attacker: AttackerListener;
+beforeAll(async () => {
+  attacker = await AttackerListener.start();
+});
+afterAll(() => attacker?.stop());
+
+/** Rejected, and the attacker listener saw no request under `prefix` (a fetch alone is SSRF). */
+function rejectedWithoutFetch(exchanges: Exchange[], prefix: string): CheckResult {
+  const result = expectAllRejected(exchanges);
+  const hits = attacker.hits(prefix);
+  const measured = { attackerFetches: hits.length };
+  if (result.verdict !== 'PASS') return { ...result, measured };
+  if (hits.length > 0) return { verdict: 'FAIL', observed: `rejected, but the backend fetched ${hits.map((h) => h.path).join(', ')} from the attacker (SSRF)`, measured };
+  return { ...result, observed: `${result.observed}; no request reached the attacker listener`, measured };
+}
+
+check(
+  {
+    id: 'KEY-EMBEDDED-JWK',
+    title: "A token carrying its own key in the jwk header is rejected",
+    severity: 'critical',
+    requirement: 'RFC 8725 §3.10 / ASVS 9.1.3: keys come from the trusted JWKS, never from the token.',
+    references: ['RFC 7515 §4.1.3', 'RFC 8725 §3.10', 'CVE-2018-0114', 'PortSwigger JWT lab 4', 'jwt_tool -X i'],
+    expected: '401 for every key type and kid',
+  },
+  async ({ claims, token, sendAll }) => {
+    const realKid = kidOf(token);
+    const variants: [string, string][] = [];
+    for (const alg of ['EdDSA', 'ES256', 'RS256'] as const) {
+      const key = attackerKey(alg);
+      for (const [label, kid] of [['real kid', realKid], ["attacker's kid", 'attacker-key'], ['no kid', undefined]] as const) {
+        variants.push([`${alg} jwk in the header, ${label}`, signCompact(alg, key.privateKey, { alg, jwk: key.publicJwk, ...(kid ? { kid } : {}) }, fresh(claims))]);
+      }
+    }
+    return expectAllRejected(await sendAll(variants));
+  },
+);
+
+check(
+  {
+    id: 'KEY-JKU',
+    title: 'A jku header pointing at an attacker JWKS is neither fetched nor trusted',
+    severity: 'critical',
+    requirement: 'RFC 8725 §3.10: blindly following jku enables SSRF and forgery; keys come from the configured JWKS only.',
+    references: ['RFC 7515 §4.1.2', 'RFC 8725 §3.10', 'ASVS 9.1.3', 'PortSwigger JWT lab 5', 'jwt_tool -X s'],
+    expected: '401 and zero requests to the attacker',
+  },
+  async ({ claims, token, sendAll }) => {
+    const keys = (['EdDSA', 'ES256', 'RS256'] as const).map((alg) => ({ alg, key: attackerKey(alg), kid: `attacker-${alg}` }));
+    const jku = attacker.serve('/jku/jwks.json', 'application/json', JSON.stringify({ keys: keys.map((k) => ({ ...k.key.publicJwk, kid: k.kid })) }));
+    const variants: [string, string][] = keys.flatMap(({ alg, key, kid }) => [
+      [`${alg}, jku to the attacker JWKS, attacker kid`, signCompact(alg, key.privateKey, { alg, kid, jku }, fresh(claims))] as [string, string],
+      [`${alg}, jku to the attacker JWKS, real kid`, signCompact(alg, key.privateKey, { alg, kid: kidOf(token), jku }, fresh(claims))] as [string, string],
+    ]);
+    return rejectedWithoutFetch(await sendAll(variants), '/jku/');
+  },
+);
+
+check(
+  {
+    id: 'KEY-X5U',
+    title: 'An x5u header pointing at an attacker certificate is neither fetched nor trusted',
+    severity: 'critical',
+    requirement: 'RFC 7515 §4.1.5 / RFC 8725 §3.10: the certificate URL in a token is attacker-controlled.',
+    references: ['RFC 7515 §4.1.5', 'RFC 8725 §3.10', 'JWT Editor (x5u)'],
+    expected: '401 and zero requests to the attacker',
+  },
+  async ({ claims, sendAll }) => {
+    const cert = await selfSignedCertificate();
+    const x5u = attacker.serve('/x5u/cert.pem', 'application/pem-certificate-chain', cert.pem);
+    return rejectedWithoutFetch(
+      await sendAll([
+        ['ES256, x5u to an attacker certificate', signCompact('ES256', cert.privateKey, { alg: 'ES256', x5u }, fresh(claims))],
+        ['ES256, x5u and an attacker kid', signCompact('ES256', cert.privateKey, { alg: 'ES256', x5u, kid: 'attacker-cert' }, fresh(claims))],
+      ]),
+      '/x5u/',
+    );
+  },
+);
+
+check(
+  {
+    id: 'KEY-X5C',
+    title: 'A token carrying a self-signed certificate chain in x5c is rejected',
+    severity: 'critical',
+    requirement: 'RFC 7515 §4.1.6 / RFC 8725 §3.10: a chain in the token proves nothing unless it leads to a configured trust anchor.',
+    references: ['RFC 7515 §4.1.6', 'RFC 8725 §3.10'],
+    expected: '401',
+  },
+  async ({ claims, token, sendAll }) => {
+    const cert = await selfSignedCertificate();
+    return expectAllRejected(
+      await sendAll([
+        ['ES256 signed by a self-signed x5c certificate', signCompact('ES256', cert.privateKey, { alg: 'ES256', x5c: [cert.der] }, fresh(claims))],
+        ['the same with the real kid', signCompact('ES256', cert.privateKey, { alg: 'ES256', x5c: [cert.der], kid: kidOf(token) }, fresh(claims))],
+      ]),
+    );
+  },
+);
+
+check(
+  {
+    id: 'KEY-KID-TRAVERSAL',
+    title: 'kid values naming files are rejected (HMAC keyed with the file content)',
+    severity: 'critical',
+    requirement: 'RFC 8725 §3.10: kid is attacker-controlled and must not select files.',
+    references: ['RFC 7515 §4.1.4', 'PortSwigger JWT lab 6', 'jwt_tool playbook'],
+    expected: '401',
+  },
+  async ({ claims, sendAll }) => {
+    const variants: [string, string][] = [];
+    for (const [kid, secret] of [
+      ['../../../../../../dev/null', ''],
+      ['/dev/null', ''],
+      ['../../../../../../proc/sys/kernel/randomize_va_space', '2\n'],
+      ['/proc/sys/kernel/randomize_va_space', '2'],
+      ['..\\..\\..\\..\\NUL', ''],
+    ] as const) {
+      variants.push([`kid ${JSON.stringify(kid)}, HS256 keyed with ${JSON.stringify(secret)}`, hmacCompact('HS256', secret, { alg: 'HS256', kid }, fresh(claims))]);
+    }
+    return expectAllRejected(await sendAll(variants));
+  },
+);
+
+const SQL_ERRORS = /SQL|syntax error|sqlite|postgres|mysql|ORA-\d+|unterminated quoted string/i;
+check(
+  {
+    id: 'KEY-KID-SQLI',
+    title: 'SQL injection through kid gets no key, no database error and no delay',
+    severity: 'critical',
+    requirement: 'RFC 8725 §3.10: kid is attacker-controlled; looking it up must not be injectable.',
+    references: ['RFC 8725 §3.10', 'jwt_tool playbook'],
+    expected: '401 at normal latency, no database error in the body',
+  },
+  async ({ claims, target, sendAll }): Promise<CheckResult> => {
+    const exchanges = await sendAll([
+      ["kid x' UNION SELECT '1';-- with HS256 key \"1\"", hmacCompact('HS256', '1', { alg: 'HS256', kid: "x' UNION SELECT '1';--" }, fresh(claims))],
+      ["kid x' UNION SELECT 'secret' -- with HS256 key \"secret\"", hmacCompact('HS256', 'secret', { alg: 'HS256', kid: "x' UNION SELECT 'secret' -- " }, fresh(claims))],
+      ["kid ' (error-based)", hmacCompact('HS256', '1', { alg: 'HS256', kid: "'" }, fresh(claims))],
+      ["kid x' AND SLEEP(3)-- - (time-based, MySQL)", hmacCompact('HS256', '1', { alg: 'HS256', kid: "x' AND SLEEP(3)-- -" }, fresh(claims))],
+      ["kid x'; SELECT pg_sleep(3);-- (time-based, PostgreSQL)", hmacCompact('HS256', '1', { alg: 'HS256', kid: "x'; SELECT pg_sleep(3);--" }, fresh(claims))],
+    ]);
+    const result = expectAllRejected(exchanges);
+    const slowest = Math.max(...exchanges.map((e) => e.durationMs));
+    const measured = { slowestMs: slowest };
+    if (result.verdict === 'FAIL') return { ...result, measured };
+    const delayed = exchanges.filter((e) => e.durationMs >= 2_500 || (e.outcome === 'transport-error' && /timeout/i.test(e.error ?? '')));
+    if (delayed.length) return { verdict: 'FAIL', observed: `time-based injection suspected: ${delayed.map((e) => `${e.label} took ${e.durationMs} ms`).join('; ')} (timeout ${target.settings.timeoutMs} ms)`, measured };
+    const dbErrors = exchanges.filter((e) => SQL_ERRORS.test(e.response?.bodyExcerpt ?? ''));
+    if (dbErrors.length) return { verdict: 'FAIL', observed: `database errors in the response to ${dbErrors.map((e) => e.label).join(', ')}`, measured };
+    return { ...result, observed: `${result.observed}; slowest ${slowest} ms`, measured };
+  },
+);
+
+check(
+  {
+    id: 'KEY-KID-UNKNOWN',
+    title: 'A token with an unknown kid, signed by an attacker key, is rejected',
+    severity: 'high',
+    requirement: 'RFC 7517 §4.5: kid selects a key of the trusted set; no match means no key.',
+    references: ['RFC 7517 §4.5'],
+    expected: '401',
+  },
+  async ({ claims, issuer, sendAll }) => {
+    const alg = issuer.algorithms[0]!;
+    const key = attackerKey(alg === 'EdDSA' || alg === 'ES256' || alg === 'RS256' ? alg : 'EdDSA');
+    return expectAllRejected(await sendAll([[`${key.alg}, random kid, attacker signature`, signCompact(key.alg, key.privateKey, { alg: key.alg, kid: `k-${crypto.randomUUID()}` }, fresh(claims))]]));
+  },
+);
+
+check(
+  {
+    id: 'KEY-KID-ODD-TYPES',
+    title: 'kid values of odd types or sizes are rejected without a crash',
+    severity: 'medium',
+    requirement: 'RFC 7515 §4.1.4: kid is a string; other values must be rejected cleanly, never skip verification.',
+    references: ['RFC 7515 §4.1.4', 'jwt_tool er mode'],
+    expected: '401 (header changed, original signature kept), never 5xx',
+  },
+  async ({ token, sendAll }) => {
+    const kids: [string, unknown][] = [
+      ['a number', 1],
+      ['an object', { kid: kidOf(token) }],
+      ['an array', [kidOf(token)]],
+      ['null', null],
+      ['""', ''],
+      ['8 KB string', 'k'.repeat(8192)],
+      ['Unicode', 'ключ-🔑'],
+      ['__proto__', '__proto__'],
+      ['constructor', 'constructor'],
+    ];
+    return expectAllRejected(await sendAll(kids.map(([label, kid]) => [`kid = ${label}`, withHeader(token, (h) => ({ ...h, kid }))])));
+  },
+);
+
+check(
+  {
+    id: 'KEY-KID-ABSENT-SINGLE',
+    title: 'A valid token without kid (measured: accepted or not)',
+    severity: 'info',
+    requirement: 'RFC 7515 §4.1.4: kid is optional; with one key of the algorithm a verifier may use it. Better Auth always sets kid; its own verifier requires it.',
+    references: ['RFC 7515 §4.1.4', 'OIDF kid-absent-single-jwks', 'better-auth#7416'],
+    expected: 'INFO: either behaviour is reported',
+  },
+  async ({ claims, issuer, send }) => {
+    const alg = issuer.algorithms[0]!;
+    const { token } = await issuer.sign({ header: { alg }, claims: fresh(claims) });
+    const exchange = await send(`${alg} token from the current key, no kid`, token);
+    if (exchange.outcome === 'transport-error') return { verdict: 'ERROR', observed: `no answer: ${exchange.error}` };
+    const accepted = exchange.outcome === 'accepted';
+    return { verdict: 'INFO', observed: accepted ? 'accepted: the backend picks the only key of the algorithm' : `rejected (${exchange.response!.status}): a kid is required`, measured: { accepted: String(accepted) } };
+  },
+);
+
+persistenceProbe();
