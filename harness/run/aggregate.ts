@@ -81,8 +81,9 @@ const inconclusiveCount = (records: CheckRecord[]) => records.filter((r) => r.ve
 
 export function challengeOnRejection(records: CheckRecord[]): CheckRecord {
   const base = { ...ERR_401_CHALLENGE, family: 'ERR' as const, durationMs: 0 };
-  // 413/431 refuse an oversized request before any token is read (RFC 9110 §15.5.14, RFC 6585 §5): no challenge is owed.
-  const rejected = rejectedWithToken(records).filter(({ e }) => e.response!.status < 500 && e.response!.status !== 413 && e.response!.status !== 431);
+  // Oversized requests (DOS-*) are refused by the HTTP layer before any token is read (413, 431, or
+  // 400 from some servers): no challenge is owed there.
+  const rejected = rejectedWithToken(records).filter(({ check, e }) => !check.startsWith('DOS-') && e.response!.status < 500 && e.response!.status !== 413 && e.response!.status !== 431);
   if (rejected.length === 0) return { ...base, verdict: 'ERROR', observed: 'no rejected token was recorded', evidence: [] };
   const wrong = rejected.filter(({ e }) => {
     const challenge = String(e.response!.headers['www-authenticate'] ?? '');
