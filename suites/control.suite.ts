@@ -24,6 +24,29 @@ check(
 
 check(
   {
+    id: 'CTL-VALID-ALG-MATRIX',
+    title: 'Tokens signed with every algorithm the issuer is configured for are accepted',
+    severity: 'info',
+    requirement: 'Better Auth can sign with several algorithms at once (keyPairConfigs); the backend accepts each configured one, or the negative checks for it are inconclusive.',
+    references: ['Better Auth jwt plugin keyPairConfig(s)', 'OIDF sig-rs256'],
+    expected: '2xx with the right identity for each configured algorithm',
+  },
+  async ({ issuer, target, user, claims, send }) => {
+    const now = Math.floor(Date.now() / 1000);
+    const results = [];
+    for (const alg of issuer.algorithms) {
+      const { token } = await issuer.sign({ key: { alg }, claims: { ...claims, iat: now, exp: now + 600 } });
+      results.push({ alg, ...judgeValid(target, await send(`${alg} token from the issuer's ${alg} key`, token), user.id) });
+    }
+    const failed = results.filter((r) => !r.ok);
+    const observed = results.map((r) => `${r.alg}: ${r.observed}`).join('; ');
+    if (failed.length) return { verdict: 'ERROR', observed: `inconclusive for ${failed.map((r) => r.alg).join(', ')}: ${observed}` };
+    return { verdict: 'PASS', observed: issuer.algorithms.length > 1 ? observed : `${observed} (one algorithm configured; run with --alg EdDSA ES256 ES512 RS256 PS256 for the full matrix)` };
+  },
+);
+
+check(
+  {
     id: 'CTL-NO-TOKEN',
     title: 'A request without credentials gets 401 with a Bearer challenge',
     severity: 'low',

@@ -183,7 +183,8 @@ check(
     references: ['RFC 8725 §3.1', 'OIDF invalid-alternate-alg'],
     expected: '401',
   },
-  async ({ claims, issuer, run, sendAll }) => {
+  async ({ claims, issuer, run, sendAll, skip }) => {
+    if (!run.alternateKey) return skip('every algorithm Better Auth supports is configured, so none is outside the allowlist');
     const { kid, alg } = run.alternateKey;
     const { token } = await issuer.sign({ key: { kid }, header: { alg, kid }, claims: fresh(claims) });
     return expectAllRejected(await sendAll([[`${alg} token from the issuer's published ${alg} key (backend configured for ${issuer.algorithms.join(', ')})`, token]]));

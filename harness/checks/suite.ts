@@ -20,7 +20,7 @@ export interface ProvidedRun {
   /** Check ID prefixes selected with --only (absent: all). */
   only?: string[];
   /** A published key of an algorithm the backend is not configured for (SIG-ALG-NOT-ALLOWED). */
-  alternateKey: { kid: string; alg: IssuerAlgorithm };
+  alternateKey?: { kid: string; alg: IssuerAlgorithm };
   target: TargetSettings;
 }
 

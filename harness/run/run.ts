@@ -26,9 +26,9 @@ export interface RunOutcome {
 
 const escape = (s: string) => s.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
 
-/** A key of an algorithm the backend does not expect, published from the start (SIG-ALG-NOT-ALLOWED). */
-function alternateAlgorithm(algorithms: readonly IssuerAlgorithm[]): IssuerAlgorithm {
-  return (['RS256', 'ES256', 'EdDSA'] as const).find((a) => !algorithms.includes(a))!;
+/** An algorithm the backend does not expect, for a key published from the start (SIG-ALG-NOT-ALLOWED); none when all are configured. */
+function alternateAlgorithm(algorithms: readonly IssuerAlgorithm[]): IssuerAlgorithm | undefined {
+  return (['RS256', 'ES256', 'EdDSA', 'ES512', 'PS256'] as const).find((a) => !algorithms.includes(a));
 }
 
 export async function runConformance(config: ResolvedConfig, log: (line: string) => void): Promise<RunOutcome> {
@@ -49,7 +49,8 @@ export async function runConformance(config: ResolvedConfig, log: (line: string)
       ...(config.seed !== undefined ? { seed: config.seed } : {}),
       log,
     });
-    const alternate = await issuer.rotate(alternateAlgorithm(issuer.algorithms));
+    const alternateAlg = alternateAlgorithm(issuer.algorithms);
+    const alternate = alternateAlg ? await issuer.rotate(alternateAlg) : undefined;
     if (config.target.start) {
       log(`starting the backend: ${config.target.start}`);
       target = await launchTarget({
@@ -71,7 +72,7 @@ export async function runConformance(config: ResolvedConfig, log: (line: string)
       runId,
       ...(config.only?.length ? { only: config.only } : {}),
       issuer: issuer.connection(),
-      alternateKey: { kid: alternate.kid, alg: alternate.alg as IssuerAlgorithm },
+      ...(alternate ? { alternateKey: { kid: alternate.kid, alg: alternate.alg as IssuerAlgorithm } } : {}),
       target: {
         baseUrl: config.target.baseUrl,
         protectedPath: config.target.protectedPath,

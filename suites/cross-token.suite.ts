@@ -1,0 +1,40 @@
+// Cross-token confusion (CHECKS.md §6.6): other JWTs Better Auth signs with the same key must not
+// pass as API bearer tokens.
+import { family } from '../harness/checks/suite.js';
+import { expectAllRejected } from '../harness/checks/oracle.js';
+
+const { check, persistenceProbe } = family('XJWT');
+const now = () => Math.floor(Date.now() / 1000);
+
+check(
+  {
+    id: 'XJWT-COOKIECACHE-AS-BEARER',
+    title: "Better Auth's session cookie-cache JWT is rejected as a bearer token",
+    severity: 'high',
+    requirement: 'RFC 8725 §3.11, §3.12: JWTs of different kinds, signed by the same key, need mutually exclusive validation (typ, aud); a cookie-cache JWT is not an access token.',
+    references: ['RFC 8725 §2.8, §3.11, §3.12', 'ASVS 5.0 9.2.2', 'Better Auth jwt({ sessionCookieCache: true })'],
+    expected: '401',
+  },
+  async ({ issuer, user, claims, sendAll }) => {
+    // Exactly what Better Auth's cookie-cache signer produces (plugins/jwt/cookie-cache), with the issuer's real key.
+    const current = (await issuer.keys()).find((k) => k.signing)!;
+    const iat = now();
+    const sessionToken = decodeURIComponent(user.cookie.split('=')[1] ?? '').split('.')[0] ?? 'session';
+    const { token } = await issuer.sign({
+      header: { alg: current.alg, kid: current.kid, typ: 'better-auth.session-cache+jwt' },
+      claims: {
+        session: { id: `sess-${user.id}`, userId: user.id, token: sessionToken, expiresAt: new Date((iat + 604_800) * 1000).toISOString() },
+        user: { id: user.id, email: user.email, name: user.name, emailVerified: false },
+        sid: sessionToken,
+        iat,
+        exp: iat + 300,
+        iss: issuer.baseUrl,
+        aud: 'better-auth:session-cache',
+        sub: claims.sub,
+      },
+    });
+    return expectAllRejected(await sendAll([['session cookie-cache JWT (typ better-auth.session-cache+jwt, aud better-auth:session-cache)', token]]));
+  },
+);
+
+persistenceProbe();
