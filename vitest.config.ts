@@ -18,6 +18,11 @@ export default defineConfig({
         test: {
           name: 'suites',
           include: ['suites/**/*.suite.ts'],
+          // Checks wait on the network, not the CPU: threads without per-file isolation, and every
+          // check of a family in flight at once.
+          pool: 'threads',
+          isolate: false,
+          maxConcurrency: 64,
           testTimeout: 120_000,
           hookTimeout: 180_000,
         },

@@ -17,6 +17,8 @@ import type { CheckResult } from './oracle.js';
 export interface ProvidedRun {
   runId: string;
   issuer: IssuerConnection;
+  /** User A, signed up once by the runner (Better Auth's password hashing is the slow part); each family gets its own token. */
+  user: IssuerUser;
   /** Check ID prefixes selected with --only (absent: all). */
   only?: string[];
   /** A published key of an algorithm the backend is not configured for (SIG-ALG-NOT-ALLOWED). */
@@ -37,7 +39,7 @@ export interface CheckTools {
   run: ProvidedRun;
   issuer: Issuer;
   target: TargetClient;
-  /** User A, signed up for this family, and a fresh valid token of theirs. */
+  /** User A, and a fresh valid token of theirs for this family. */
   user: IssuerUser;
   token: string;
   /** The claims of `token`. */
@@ -89,7 +91,7 @@ export function family(name: Family) {
       const run = inject('conformance');
       const issuer = Issuer.connect(run.issuer, name);
       const target = new TargetClient(run.target);
-      const user = await issuer.createUser();
+      const user = run.user;
       const token = await issuer.tokenFor(user);
       state = { run, issuer, target, user, token };
       const exchange = await target.send(`${name}-setup`, 'positive control: fresh valid token', { token });

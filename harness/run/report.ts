@@ -18,7 +18,17 @@ export interface Summary {
 export interface Report {
   schemaVersion: number;
   tool: { name: string; version: string };
-  run: { id: string; startedAt: string; finishedAt: string; durationMs: number; seed: number | null };
+  run: {
+    id: string;
+    startedAt: string;
+    finishedAt: string;
+    durationMs: number;
+    seed: number | null;
+    /** Where the time went: issuer start, backend start, the checks themselves. */
+    phasesMs: { issuer: number; target: number; checks: number };
+    /** Requests to the backend under test recorded as evidence (each family's set-up probe aside). */
+    requests: number;
+  };
   target: { baseUrl: string; protectedPath: string; identityPath: string | null; started: boolean };
   issuer: { mode: string; alg: string[]; issuer: string; audience: string | string[]; jwksUrl: string } | null;
   summary: Summary;

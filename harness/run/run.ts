@@ -36,10 +36,20 @@ export async function runConformance(config: ResolvedConfig, log: (line: string)
   const startedAt = new Date();
   const problems: string[] = [];
   let records: CheckRecord[] = [];
+  let requests = 0;
   let issuer: Issuer | undefined;
   let target: LaunchedTarget | undefined;
+  const phasesMs = { issuer: 0, target: 0, checks: 0 };
+  const timed = async <T>(phase: keyof typeof phasesMs, work: () => Promise<T>): Promise<T> => {
+    const started = performance.now();
+    try {
+      return await work();
+    } finally {
+      phasesMs[phase] = Math.round(performance.now() - started);
+    }
+  };
   try {
-    issuer = await startIssuer({
+    issuer = await timed('issuer', () => startIssuer({
       mode: config.issuer.mode,
       ...(config.issuer.algorithms ? { algorithms: config.issuer.algorithms } : {}),
       ...(config.issuer.issuer ? { issuer: config.issuer.issuer } : {}),
@@ -48,28 +58,31 @@ export async function runConformance(config: ResolvedConfig, log: (line: string)
       ...(config.issuer.port !== undefined ? { port: config.issuer.port } : {}),
       ...(config.seed !== undefined ? { seed: config.seed } : {}),
       log,
-    });
+    }));
     const alternateAlg = alternateAlgorithm(issuer.algorithms);
     const alternate = alternateAlg ? await issuer.rotate(alternateAlg) : undefined;
+    const jwks = { url: issuer.jwksUrl, issuer: issuer.issuer, audience: issuer.audience, algorithms: issuer.algorithms, baseUrl: issuer.baseUrl };
     if (config.target.start) {
       log(`starting the backend: ${config.target.start}`);
-      target = await launchTarget({
-        command: config.target.start,
+      const start = config.target.start;
+      target = await timed('target', () => launchTarget({
+        command: start,
         baseUrl: config.target.baseUrl,
         readinessPath: config.target.readinessPath,
         readinessTimeoutMs: config.target.readinessTimeoutMs,
         ...(config.target.cwd ? { cwd: config.target.cwd } : {}),
         env: {
-          JWKS_URL: issuer.jwksUrl,
-          JWT_ISSUER: issuer.issuer,
-          JWT_AUDIENCE: Array.isArray(issuer.audience) ? issuer.audience.join(',') : issuer.audience,
-          JWT_ALGORITHMS: issuer.algorithms.join(','),
-          BETTER_AUTH_URL: issuer.baseUrl,
+          JWKS_URL: jwks.url,
+          JWT_ISSUER: jwks.issuer,
+          JWT_AUDIENCE: Array.isArray(jwks.audience) ? jwks.audience.join(',') : jwks.audience,
+          JWT_ALGORITHMS: jwks.algorithms.join(','),
+          BETTER_AUTH_URL: jwks.baseUrl,
         },
-      });
+      }));
     }
     const provided: ProvidedRun = {
       runId,
+      user: await issuer.createUser(),
       ...(config.only?.length ? { only: config.only } : {}),
       issuer: issuer.connection(),
       ...(alternate ? { alternateKey: { kid: alternate.kid, alg: alternate.alg as IssuerAlgorithm } } : {}),
@@ -86,7 +99,7 @@ export async function runConformance(config: ResolvedConfig, log: (line: string)
     };
     const collector = new CheckCollector();
     const only = config.only?.length ? new RegExp(`^(${[...config.only, 'CTL-PERSIST'].map(escape).join('|')})`) : undefined;
-    const vitest = await startVitest(
+    const vitest = await timed('checks', () => startVitest(
       'test',
       [],
       {
@@ -94,14 +107,17 @@ export async function runConformance(config: ResolvedConfig, log: (line: string)
         config: path.join(REPO_ROOT, 'vitest.config.ts'),
         project: ['suites'],
         watch: false,
+        // I/O-bound: more family files in flight than cores.
+        maxWorkers: 2,
         reporters: [collector],
         provide: { conformance: provided },
         ...(only ? { testNamePattern: only } : {}),
       },
       {},
-    );
+    ));
     await vitest.close();
     records = mergeById(collector.records);
+    requests = records.reduce((n, r) => n + r.evidence.length, 0); // before the run-wide checks, which quote exchanges
     if (records.length > 0) records.push(noServerErrors(records), challengeOnRejection(records), noLeaks(records));
     problems.push(...collector.problems);
   } catch (err) {
@@ -119,7 +135,15 @@ export async function runConformance(config: ResolvedConfig, log: (line: string)
     const report: Report = {
       schemaVersion: REPORT_SCHEMA_VERSION,
       tool: { name: pkg.name, version: pkg.version },
-      run: { id: runId, startedAt: startedAt.toISOString(), finishedAt: finishedAt.toISOString(), durationMs: finishedAt.getTime() - startedAt.getTime(), seed: issuer?.seed ?? null },
+      run: {
+        id: runId,
+        startedAt: startedAt.toISOString(),
+        finishedAt: finishedAt.toISOString(),
+        durationMs: finishedAt.getTime() - startedAt.getTime(),
+        seed: issuer?.seed ?? null,
+        phasesMs,
+        requests,
+      },
       target: { baseUrl: config.target.baseUrl, protectedPath: config.target.protectedPath, identityPath: config.target.identityPath ?? null, started: Boolean(config.target.start) },
       issuer: issuer ? { mode: issuer.mode, alg: [...issuer.algorithms], issuer: issuer.issuer, audience: issuer.audience, jwksUrl: issuer.jwksUrl } : null,
       summary: summarize(checks),
