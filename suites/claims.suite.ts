@@ -4,13 +4,13 @@ import { family } from '../harness/checks/suite.js';
 import type { CheckTools } from '../harness/checks/suite.js';
 import { combine, expectAllAccepted, expectAllRejected } from '../harness/checks/oracle.js';
 import type { CheckResult } from '../harness/checks/oracle.js';
+import { nowSeconds } from '../harness/forge/token.js';
 
 const { check, persistenceProbe } = family('CLM');
-const now = () => Math.floor(Date.now() / 1000);
 
 /** Sends A's claims with each change, validly signed, and expects every one rejected. */
 async function rejectSigned(tools: CheckTools, variants: [string, Record<string, unknown>][]): Promise<CheckResult> {
-  const tokens = await Promise.all(variants.map(async ([label, changes]) => [label, await tools.signed({ iat: now(), exp: now() + 600, ...changes })] as [string, string]));
+  const tokens = await Promise.all(variants.map(async ([label, changes]) => [label, await tools.signed({ iat: nowSeconds(), exp: nowSeconds() + 600, ...changes })] as [string, string]));
   return expectAllRejected(await tools.sendAll(tokens));
 }
 
@@ -25,7 +25,7 @@ check(
     references: ['RFC 7519 §4.1.4', 'RFC 9068 §4', 'ASVS 5.0 9.2.1', 'OIDF invalid-expired-exp'],
     expected: '401 for exp one minute and one hour in the past',
   },
-  (t) => rejectSigned(t, [['exp = now - 60 s', { exp: now() - 60, iat: now() - 960 }], ['exp = now - 1 h', { exp: now() - 3600, iat: now() - 4500 }]]),
+  (t) => rejectSigned(t, [['exp = now - 60 s', { exp: nowSeconds() - 60, iat: nowSeconds() - 960 }], ['exp = now - 1 h', { exp: nowSeconds() - 3600, iat: nowSeconds() - 4500 }]]),
 );
 
 const LEEWAY_STEPS = [5, 30, 60, 120, 300, 600];
@@ -41,7 +41,7 @@ check(
   async (t) => {
     const results = await Promise.all(
       LEEWAY_STEPS.map(async (ago) => {
-        const exchange = await t.send(`exp = now - ${ago} s`, await t.signed({ exp: now() - ago, iat: now() - ago - 900 }));
+        const exchange = await t.send(`exp = now - ${ago} s`, await t.signed({ exp: nowSeconds() - ago, iat: nowSeconds() - ago - 900 }));
         return { ago, exchange };
       }),
     );
@@ -79,7 +79,7 @@ check(
   async (t) => {
     const wrongTypes = await rejectSigned(t, (['9999999999', '1e10', -1, null, true, [], {}] as unknown[]).map((exp) => [`exp = ${JSON.stringify(exp)}`, { exp }]));
     // 1e308 is a number, so accepting it is no type confusion, but it means no maximum lifetime.
-    const absurd = await expectAllRejected(await t.sendAll([['exp = 1e308', await t.signed({ iat: now(), exp: 1e308 })]]), 'NON-STRICT');
+    const absurd = await expectAllRejected(await t.sendAll([['exp = 1e308', await t.signed({ iat: nowSeconds(), exp: 1e308 })]]), 'NON-STRICT');
     return combine([wrongTypes, { ...absurd, observed: `exp = 1e308: ${absurd.observed}` }]);
   },
 );
@@ -93,7 +93,7 @@ check(
     references: ['RFC 7519 §4.1.5', 'OIDF nbf-over-60-seconds'],
     expected: '401 for nbf = now + 120 s and now + 600 s',
   },
-  (t) => rejectSigned(t, [['nbf = now + 120 s', { nbf: now() + 120 }], ['nbf = now + 600 s', { nbf: now() + 600 }]]),
+  (t) => rejectSigned(t, [['nbf = now + 120 s', { nbf: nowSeconds() + 120 }], ['nbf = now + 600 s', { nbf: nowSeconds() + 600 }]]),
 );
 
 check(
@@ -105,7 +105,7 @@ check(
     references: ['RFC 7519 §4.1.6', 'OIDF ValidateIdToken'],
     expected: '401 (NON-STRICT if accepted)',
   },
-  async (t) => expectAllRejected(await t.sendAll([['iat = now + 1 h', await t.signed({ iat: now() + 3600, exp: now() + 4500 })]]), 'NON-STRICT'),
+  async (t) => expectAllRejected(await t.sendAll([['iat = now + 1 h', await t.signed({ iat: nowSeconds() + 3600, exp: nowSeconds() + 4500 })]]), 'NON-STRICT'),
 );
 
 check(
@@ -220,7 +220,7 @@ check(
     references: ['RFC 7519 §4.1.3', 'OIDF valid-aud-as-array'],
     expected: '2xx (NON-STRICT if rejected)',
   },
-  async (t) => expectAllAccepted(await t.sendAll([['aud = [expected]', await t.signed({ iat: now(), exp: now() + 600, aud: [expected(t.claims, 'aud')] })]]), 'NON-STRICT'),
+  async (t) => expectAllAccepted(await t.sendAll([['aud = [expected]', await t.signed({ iat: nowSeconds(), exp: nowSeconds() + 600, aud: [expected(t.claims, 'aud')] })]]), 'NON-STRICT'),
 );
 
 check(

@@ -1,5 +1,6 @@
 // Control checks (CHECKS.md §6.1): the backend accepts what it must, so negative results mean something.
 import { family, judgeValid } from '../harness/checks/suite.js';
+import { freshClaims } from '../harness/forge/token.js';
 
 const { check, persistenceProbe } = family('CTL');
 
@@ -32,10 +33,9 @@ check(
     expected: '2xx with the right identity for each configured algorithm',
   },
   async ({ issuer, target, user, claims, send }) => {
-    const now = Math.floor(Date.now() / 1000);
     const results = [];
     for (const alg of issuer.algorithms) {
-      const { token } = await issuer.sign({ key: { alg }, claims: { ...claims, iat: now, exp: now + 600 } });
+      const { token } = await issuer.sign({ key: { alg }, claims: freshClaims(claims) });
       results.push({ alg, ...judgeValid(target, await send(`${alg} token from the issuer's ${alg} key`, token), user.id) });
     }
     const failed = results.filter((r) => !r.ok);

@@ -2,9 +2,9 @@
 // pass as API bearer tokens.
 import { family } from '../harness/checks/suite.js';
 import { expectAllRejected } from '../harness/checks/oracle.js';
+import { nowSeconds } from '../harness/forge/token.js';
 
 const { check, persistenceProbe } = family('XJWT');
-const now = () => Math.floor(Date.now() / 1000);
 
 check(
   {
@@ -18,7 +18,7 @@ check(
   async ({ issuer, user, claims, sendAll }) => {
     // Exactly what Better Auth's cookie-cache signer produces (plugins/jwt/cookie-cache), with the issuer's real key.
     const current = (await issuer.keys()).find((k) => k.signing)!;
-    const iat = now();
+    const iat = nowSeconds();
     const sessionToken = decodeURIComponent(user.cookie.split('=')[1] ?? '').split('.')[0] ?? 'session';
     const { token } = await issuer.sign({
       header: { alg: current.alg, kid: current.kid, typ: 'better-auth.session-cache+jwt' },

@@ -3,11 +3,10 @@
 import { family } from '../harness/checks/suite.js';
 import { expectAllRejected } from '../harness/checks/oracle.js';
 import { b64u } from '../harness/forge/jws.js';
-import { split } from '../harness/forge/token.js';
+import { nowSeconds, split } from '../harness/forge/token.js';
 import type { SignRequest } from '../harness/issuer/protocol.js';
 
 const { check, persistenceProbe } = family('FMT');
-const now = () => Math.floor(Date.now() / 1000);
 
 check(
   {
@@ -78,7 +77,7 @@ check(
   async ({ issuer, claims, sendAll }) => {
     const current = (await issuer.keys()).find((k) => k.signing)!;
     const header = JSON.stringify({ alg: current.alg, kid: current.kid });
-    const body = JSON.stringify({ ...claims, iat: now(), exp: now() + 600 });
+    const body = JSON.stringify({ ...claims, iat: nowSeconds(), exp: nowSeconds() + 600 });
     const invalidUtf8 = Buffer.concat([Buffer.from(body.slice(0, -1)), Buffer.from(',"x":"'), Buffer.from([0xc3, 0x28, 0xff]), Buffer.from('"}')]);
     const variants: [string, SignRequest][] = [
       ['header is a JSON array', { rawHeader: JSON.stringify([header]), rawPayload: body }],

@@ -1,8 +1,8 @@
 // Interoperability (CHECKS.md §6.13): EdDSA naming across RFC 8037 and RFC 9864.
 import { family } from '../harness/checks/suite.js';
+import { freshClaims } from '../harness/forge/token.js';
 
 const { check, persistenceProbe } = family('INT');
-const now = () => Math.floor(Date.now() / 1000);
 
 check(
   {
@@ -16,7 +16,7 @@ check(
   async ({ issuer, claims, send }) => {
     const ed = (await issuer.keys()).find((k) => k.alg === 'EdDSA' && k.published);
     if (!ed) return { verdict: 'SKIP', observed: 'the issuer has no EdDSA key (run with --alg EdDSA)' };
-    const signedAs = async (alg: string) => (await issuer.sign({ key: { kid: ed.kid }, header: { alg, kid: ed.kid }, claims: { ...claims, iat: now(), exp: now() + 600 } })).token;
+    const signedAs = async (alg: string) => (await issuer.sign({ key: { kid: ed.kid }, header: { alg, kid: ed.kid }, claims: freshClaims(claims) })).token;
     const ed448 = await send('alg "Ed448", real Ed25519 signature', await signedAs('Ed448'));
     const ed25519 = await send('alg "Ed25519" (RFC 9864), real Ed25519 signature', await signedAs('Ed25519'));
     if ([ed448, ed25519].some((e) => e.outcome === 'transport-error')) return { verdict: 'ERROR', observed: 'no answer' };

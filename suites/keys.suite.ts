@@ -9,12 +9,9 @@ import type { Exchange } from '../harness/checks/model.js';
 import { selfSignedCertificate } from '../harness/forge/certificates.js';
 import { hmacCompact, signCompact } from '../harness/forge/jws.js';
 import { attackerKey } from '../harness/forge/keys.js';
-import { split, withHeader } from '../harness/forge/token.js';
+import { freshClaims, headerOf, withHeader } from '../harness/forge/token.js';
 
 const { check, persistenceProbe } = family('KEY');
-const now = () => Math.floor(Date.now() / 1000);
-const fresh = (claims: Record<string, unknown>) => ({ ...claims, iat: now(), exp: now() + 600 });
-const kidOf = (token: string) => (JSON.parse(Buffer.from(split(token).header, 'base64url').toString()) as { kid?: string }).kid;
 
 let attacker: AttackerListener;
 beforeAll(async () => {
@@ -42,12 +39,12 @@ check(
     expected: '401 for every key type and kid',
   },
   async ({ claims, token, sendAll }) => {
-    const realKid = kidOf(token);
+    const realKid = headerOf(token).kid;
     const variants: [string, string][] = [];
     for (const alg of ['EdDSA', 'ES256', 'RS256'] as const) {
       const key = attackerKey(alg);
       for (const [label, kid] of [['real kid', realKid], ["attacker's kid", 'attacker-key'], ['no kid', undefined]] as const) {
-        variants.push([`${alg} jwk in the header, ${label}`, signCompact(alg, key.privateKey, { alg, jwk: key.publicJwk, ...(kid ? { kid } : {}) }, fresh(claims))]);
+        variants.push([`${alg} jwk in the header, ${label}`, signCompact(alg, key.privateKey, { alg, jwk: key.publicJwk, ...(kid ? { kid } : {}) }, freshClaims(claims))]);
       }
     }
     return expectAllRejected(await sendAll(variants));
@@ -67,8 +64,8 @@ check(
     const keys = (['EdDSA', 'ES256', 'RS256'] as const).map((alg) => ({ alg, key: attackerKey(alg), kid: `attacker-${alg}` }));
     const jku = attacker.serve('/jku/jwks.json', 'application/json', JSON.stringify({ keys: keys.map((k) => ({ ...k.key.publicJwk, kid: k.kid })) }));
     const variants: [string, string][] = keys.flatMap(({ alg, key, kid }) => [
-      [`${alg}, jku to the attacker JWKS, attacker kid`, signCompact(alg, key.privateKey, { alg, kid, jku }, fresh(claims))] as [string, string],
-      [`${alg}, jku to the attacker JWKS, real kid`, signCompact(alg, key.privateKey, { alg, kid: kidOf(token), jku }, fresh(claims))] as [string, string],
+      [`${alg}, jku to the attacker JWKS, attacker kid`, signCompact(alg, key.privateKey, { alg, kid, jku }, freshClaims(claims))] as [string, string],
+      [`${alg}, jku to the attacker JWKS, real kid`, signCompact(alg, key.privateKey, { alg, kid: headerOf(token).kid, jku }, freshClaims(claims))] as [string, string],
     ]);
     return rejectedWithoutFetch(await sendAll(variants), '/jku/');
   },
@@ -88,8 +85,8 @@ check(
     const x5u = attacker.serve('/x5u/cert.pem', 'application/pem-certificate-chain', cert.pem);
     return rejectedWithoutFetch(
       await sendAll([
-        ['ES256, x5u to an attacker certificate', signCompact('ES256', cert.privateKey, { alg: 'ES256', x5u }, fresh(claims))],
-        ['ES256, x5u and an attacker kid', signCompact('ES256', cert.privateKey, { alg: 'ES256', x5u, kid: 'attacker-cert' }, fresh(claims))],
+        ['ES256, x5u to an attacker certificate', signCompact('ES256', cert.privateKey, { alg: 'ES256', x5u }, freshClaims(claims))],
+        ['ES256, x5u and an attacker kid', signCompact('ES256', cert.privateKey, { alg: 'ES256', x5u, kid: 'attacker-cert' }, freshClaims(claims))],
       ]),
       '/x5u/',
     );
@@ -109,8 +106,8 @@ check(
     const cert = await selfSignedCertificate();
     return expectAllRejected(
       await sendAll([
-        ['ES256 signed by a self-signed x5c certificate', signCompact('ES256', cert.privateKey, { alg: 'ES256', x5c: [cert.der] }, fresh(claims))],
-        ['the same with the real kid', signCompact('ES256', cert.privateKey, { alg: 'ES256', x5c: [cert.der], kid: kidOf(token) }, fresh(claims))],
+        ['ES256 signed by a self-signed x5c certificate', signCompact('ES256', cert.privateKey, { alg: 'ES256', x5c: [cert.der] }, freshClaims(claims))],
+        ['the same with the real kid', signCompact('ES256', cert.privateKey, { alg: 'ES256', x5c: [cert.der], kid: headerOf(token).kid }, freshClaims(claims))],
       ]),
     );
   },
@@ -134,7 +131,7 @@ check(
       ['/proc/sys/kernel/randomize_va_space', '2'],
       ['..\\..\\..\\..\\NUL', ''],
     ] as const) {
-      variants.push([`kid ${JSON.stringify(kid)}, HS256 keyed with ${JSON.stringify(secret)}`, hmacCompact('HS256', secret, { alg: 'HS256', kid }, fresh(claims))]);
+      variants.push([`kid ${JSON.stringify(kid)}, HS256 keyed with ${JSON.stringify(secret)}`, hmacCompact('HS256', secret, { alg: 'HS256', kid }, freshClaims(claims))]);
     }
     return expectAllRejected(await sendAll(variants));
   },
@@ -152,11 +149,11 @@ check(
   },
   async ({ claims, target, sendAll }): Promise<CheckResult> => {
     const exchanges = await sendAll([
-      ["kid x' UNION SELECT '1';-- with HS256 key \"1\"", hmacCompact('HS256', '1', { alg: 'HS256', kid: "x' UNION SELECT '1';--" }, fresh(claims))],
-      ["kid x' UNION SELECT 'secret' -- with HS256 key \"secret\"", hmacCompact('HS256', 'secret', { alg: 'HS256', kid: "x' UNION SELECT 'secret' -- " }, fresh(claims))],
-      ["kid ' (error-based)", hmacCompact('HS256', '1', { alg: 'HS256', kid: "'" }, fresh(claims))],
-      ["kid x' AND SLEEP(3)-- - (time-based, MySQL)", hmacCompact('HS256', '1', { alg: 'HS256', kid: "x' AND SLEEP(3)-- -" }, fresh(claims))],
-      ["kid x'; SELECT pg_sleep(3);-- (time-based, PostgreSQL)", hmacCompact('HS256', '1', { alg: 'HS256', kid: "x'; SELECT pg_sleep(3);--" }, fresh(claims))],
+      ["kid x' UNION SELECT '1';-- with HS256 key \"1\"", hmacCompact('HS256', '1', { alg: 'HS256', kid: "x' UNION SELECT '1';--" }, freshClaims(claims))],
+      ["kid x' UNION SELECT 'secret' -- with HS256 key \"secret\"", hmacCompact('HS256', 'secret', { alg: 'HS256', kid: "x' UNION SELECT 'secret' -- " }, freshClaims(claims))],
+      ["kid ' (error-based)", hmacCompact('HS256', '1', { alg: 'HS256', kid: "'" }, freshClaims(claims))],
+      ["kid x' AND SLEEP(3)-- - (time-based, MySQL)", hmacCompact('HS256', '1', { alg: 'HS256', kid: "x' AND SLEEP(3)-- -" }, freshClaims(claims))],
+      ["kid x'; SELECT pg_sleep(3);-- (time-based, PostgreSQL)", hmacCompact('HS256', '1', { alg: 'HS256', kid: "x'; SELECT pg_sleep(3);--" }, freshClaims(claims))],
     ]);
     const result = expectAllRejected(exchanges);
     const slowest = Math.max(...exchanges.map((e) => e.durationMs));
@@ -182,7 +179,7 @@ check(
   async ({ claims, issuer, sendAll }) => {
     const alg = issuer.algorithms[0]!;
     const key = attackerKey(alg === 'EdDSA' || alg === 'ES256' || alg === 'RS256' ? alg : 'EdDSA');
-    return expectAllRejected(await sendAll([[`${key.alg}, random kid, attacker signature`, signCompact(key.alg, key.privateKey, { alg: key.alg, kid: `k-${crypto.randomUUID()}` }, fresh(claims))]]));
+    return expectAllRejected(await sendAll([[`${key.alg}, random kid, attacker signature`, signCompact(key.alg, key.privateKey, { alg: key.alg, kid: `k-${crypto.randomUUID()}` }, freshClaims(claims))]]));
   },
 );
 
@@ -198,8 +195,8 @@ check(
   async ({ token, sendAll }) => {
     const kids: [string, unknown][] = [
       ['a number', 1],
-      ['an object', { kid: kidOf(token) }],
-      ['an array', [kidOf(token)]],
+      ['an object', { kid: headerOf(token).kid }],
+      ['an array', [headerOf(token).kid]],
       ['null', null],
       ['""', ''],
       ['8 KB string', 'k'.repeat(8192)],
@@ -222,7 +219,7 @@ check(
   },
   async ({ claims, issuer, send }) => {
     const alg = issuer.algorithms[0]!;
-    const { token } = await issuer.sign({ header: { alg }, claims: fresh(claims) });
+    const { token } = await issuer.sign({ header: { alg }, claims: freshClaims(claims) });
     const exchange = await send(`${alg} token from the current key, no kid`, token);
     if (exchange.outcome === 'transport-error') return { verdict: 'ERROR', observed: `no answer: ${exchange.error}` };
     const accepted = exchange.outcome === 'accepted';

@@ -5,13 +5,11 @@ import { expectAllRejected } from '../harness/checks/oracle.js';
 import { attackerKey, publicKeySecrets } from '../harness/forge/keys.js';
 import { b64u, hmacCompact, signCompact, signingInput } from '../harness/forge/jws.js';
 import type { HmacAlg } from '../harness/forge/jws.js';
-import { flipSignature, resizeSignature, split, stripSignature, unsecured, withClaims } from '../harness/forge/token.js';
+import { flipSignature, freshClaims, headerOf, resizeSignature, stripSignature, unsecured, withClaims } from '../harness/forge/token.js';
 import { WEAK_HMAC_SECRETS } from '../harness/forge/wordlists.js';
 
 const { check, persistenceProbe } = family('SIG');
 const HS: HmacAlg[] = ['HS256', 'HS384', 'HS512'];
-const fresh = (claims: Record<string, unknown>) => ({ ...claims, iat: Math.floor(Date.now() / 1000), exp: Math.floor(Date.now() / 1000) + 600 });
-const headerOf = (token: string) => JSON.parse(Buffer.from(split(token).header, 'base64url').toString()) as { alg: string; kid?: string };
 
 check(
   {
@@ -127,7 +125,7 @@ check(
   },
   async ({ claims, issuer, sendAll }) => {
     const current = (await issuer.keys()).find((k) => k.signing)!;
-    const { token } = await issuer.sign({ header: { kid: current.kid }, claims: fresh(claims) });
+    const { token } = await issuer.sign({ header: { kid: current.kid }, claims: freshClaims(claims) });
     return expectAllRejected(await sendAll([['header {kid} only, real signature', token]]));
   },
 );
@@ -145,7 +143,7 @@ check(
     const current = (await issuer.keys()).find((k) => k.signing)!;
     const variants = await Promise.all(
       [current.alg.toLowerCase(), current.alg.toUpperCase(), `${current.alg} `, 'FOO', 'HS1', 5].map(async (alg) => {
-        const { token } = await issuer.sign({ header: { alg, kid: current.kid }, claims: fresh(claims) });
+        const { token } = await issuer.sign({ header: { alg, kid: current.kid }, claims: freshClaims(claims) });
         return [`alg: ${JSON.stringify(alg)}, real ${current.alg} signature`, token] as [string, string];
       }),
     );
@@ -167,7 +165,7 @@ check(
     const variants: [string, string][] = [];
     for (const key of keys) {
       for (const { label, secret } of publicKeySecrets(key.publicJwk)) {
-        for (const alg of HS) variants.push([`${alg} keyed with the ${key.alg} key as ${label}`, hmacCompact(alg, secret, { alg, kid: key.kid, typ: 'JWT' }, fresh(claims))]);
+        for (const alg of HS) variants.push([`${alg} keyed with the ${key.alg} key as ${label}`, hmacCompact(alg, secret, { alg, kid: key.kid, typ: 'JWT' }, freshClaims(claims))]);
       }
     }
     return expectAllRejected(await sendAll(variants));
@@ -186,7 +184,7 @@ check(
   async ({ claims, issuer, run, sendAll, skip }) => {
     if (!run.alternateKey) return skip('every algorithm Better Auth supports is configured, so none is outside the allowlist');
     const { kid, alg } = run.alternateKey;
-    const { token } = await issuer.sign({ key: { kid }, header: { alg, kid }, claims: fresh(claims) });
+    const { token } = await issuer.sign({ key: { kid }, header: { alg, kid }, claims: freshClaims(claims) });
     return expectAllRejected(await sendAll([[`${alg} token from the issuer's published ${alg} key (backend configured for ${issuer.algorithms.join(', ')})`, token]]));
   },
 );
@@ -208,7 +206,7 @@ check(
       const headerAlg = alg === 'RS256' ? (['RS256', 'PS256'] as const) : ([alg] as const);
       for (const h of headerAlg) {
         if (h === headerOf(token).alg) continue;
-        variants.push([`kid of the issuer key, alg ${h}, attacker signature`, signCompact(h, key.privateKey, { alg: h, kid }, fresh(claims))]);
+        variants.push([`kid of the issuer key, alg ${h}, attacker signature`, signCompact(h, key.privateKey, { alg: h, kid }, freshClaims(claims))]);
       }
     }
     return expectAllRejected(await sendAll(variants));
@@ -229,7 +227,7 @@ check(
     const variants: [string, string][] = [];
     for (const alg of HS) {
       for (const [label, key] of [['empty key', ''], ['64 zero bytes', Buffer.alloc(64)]] as const) {
-        variants.push([`${alg}, ${label}, kid kept`, hmacCompact(alg, key, { alg, kid }, fresh(claims))], [`${alg}, ${label}, no kid`, hmacCompact(alg, key, { alg }, fresh(claims))]);
+        variants.push([`${alg}, ${label}, kid kept`, hmacCompact(alg, key, { alg, kid }, freshClaims(claims))], [`${alg}, ${label}, no kid`, hmacCompact(alg, key, { alg }, freshClaims(claims))]);
       }
     }
     return expectAllRejected(await sendAll(variants));
@@ -247,7 +245,7 @@ check(
   },
   async ({ claims, token, sendAll }) => {
     const kid = headerOf(token).kid;
-    return expectAllRejected(await sendAll(WEAK_HMAC_SECRETS.map((secret) => [`HS256 with secret "${secret}"`, hmacCompact('HS256', secret, { alg: 'HS256', kid, typ: 'JWT' }, fresh(claims))])));
+    return expectAllRejected(await sendAll(WEAK_HMAC_SECRETS.map((secret) => [`HS256 with secret "${secret}"`, hmacCompact('HS256', secret, { alg: 'HS256', kid, typ: 'JWT' }, freshClaims(claims))])));
   },
 );
 
@@ -265,7 +263,7 @@ check(
     const variants: [string, string][] = [];
     for (const [alg, size] of [['ES256', 64], ['ES384', 96], ['ES512', 132]] as const) {
       for (const [form, sig] of [['JOSE zeros', b64u(Buffer.alloc(size))], ['DER r=s=0', 'MAYCAQACAQA']] as const) {
-        variants.push([`${alg} ${form}, issuer kid`, `${signingInput({ alg, kid }, fresh(claims))}.${sig}`], [`${alg} ${form}, no kid`, `${signingInput({ alg }, fresh(claims))}.${sig}`]);
+        variants.push([`${alg} ${form}, issuer kid`, `${signingInput({ alg, kid }, freshClaims(claims))}.${sig}`], [`${alg} ${form}, no kid`, `${signingInput({ alg }, freshClaims(claims))}.${sig}`]);
       }
     }
     return expectAllRejected(await sendAll(variants));
@@ -283,7 +281,7 @@ check(
   },
   async ({ claims, issuer, sendAll }) => {
     const current = (await issuer.keys()).find((k) => k.signing)!;
-    const { token } = await issuer.sign({ header: { alg: current.alg, kid: current.kid, crit: ['x-foo'], 'x-foo': 1 }, claims: fresh(claims) });
+    const { token } = await issuer.sign({ header: { alg: current.alg, kid: current.kid, crit: ['x-foo'], 'x-foo': 1 }, claims: freshClaims(claims) });
     return expectAllRejected(await sendAll([['crit: ["x-foo"], real signature', token]]));
   },
 );

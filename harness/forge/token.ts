@@ -58,3 +58,12 @@ export function unsecured(token: string, header: Record<string, unknown>, keepSi
 export function withRawSegment(token: string, which: 'header' | 'payload', raw: string | Uint8Array): string {
   return join({ ...split(token), [which]: b64u(raw) });
 }
+
+export const nowSeconds = (): number => Math.floor(Date.now() / 1000);
+
+/** The claims with a fresh iat and an exp ten minutes ahead, so only the variant under test is wrong. */
+export function freshClaims(claims: Record<string, unknown>): Record<string, unknown> {
+  return { ...claims, iat: nowSeconds(), exp: nowSeconds() + 600 };
+}
+
+export const headerOf = (token: string): { alg?: unknown; kid?: string } & Record<string, unknown> => decodeSegment(split(token).header);
