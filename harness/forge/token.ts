@@ -54,11 +54,6 @@ export function unsecured(token: string, header: Record<string, unknown>, keepSi
   return join({ header: b64u(JSON.stringify(header)), payload: s.payload, signature: keepSignature ? s.signature : '' });
 }
 
-/** A raw segment (any bytes) in place of header or payload. */
-export function withRawSegment(token: string, which: 'header' | 'payload', raw: string | Uint8Array): string {
-  return join({ ...split(token), [which]: b64u(raw) });
-}
-
 export const nowSeconds = (): number => Math.floor(Date.now() / 1000);
 
 /** The claims with a fresh iat and an exp ten minutes ahead, so only the variant under test is wrong. */

@@ -130,8 +130,3 @@ export interface JwksFetch {
   /** The fault that answered this request, or null for the real key set. */
   fault: JwksFaultKind | null;
 }
-
-export interface AdminError {
-  error: string;
-  message: string;
-}
