@@ -6,12 +6,13 @@ import path from 'node:path';
 import { startVitest } from 'vitest/node';
 import pkg from '../../package.json' with { type: 'json' };
 import type { CheckRecord } from '../checks/model.js';
+import { HarnessError } from '../errors.js';
 import type { ProvidedRun } from '../checks/suite.js';
 import type { ResolvedConfig } from '../config/config.js';
 import { REPO_ROOT } from '../issuer/bundle.js';
 import { startIssuer } from '../issuer/index.js';
 import type { Issuer, IssuerAlgorithm } from '../issuer/index.js';
-import { launchTarget } from '../target/launcher.js';
+import { launchTarget, waitUntilAnswering } from '../target/launcher.js';
 import type { LaunchedTarget } from '../target/launcher.js';
 import { challengeOnRejection, mergeById, noLeaks, noServerErrors } from './aggregate.js';
 import { CheckCollector } from './collector.js';
@@ -23,6 +24,9 @@ export interface RunOutcome {
   reportFile: string;
   exitCode: number;
 }
+
+/** How long a backend the harness did not start may take to answer its readiness path. */
+const UNSTARTED_TARGET_WAIT_MS = 5_000;
 
 const escape = (s: string) => s.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
 
@@ -79,6 +83,14 @@ export async function runConformance(config: ResolvedConfig, log: (line: string)
           BETTER_AUTH_URL: jwks.baseUrl,
         },
       }));
+    }
+    if (!target) {
+      // Nothing to start: the backend must already be up, or every check would be a misleading ERROR.
+      await waitUntilAnswering(config.target.baseUrl, config.target.readinessPath, UNSTARTED_TARGET_WAIT_MS).catch((err: unknown) => {
+        throw new HarnessError('TARGET_UNREACHABLE', `the backend at ${config.target.baseUrl} does not answer: ${(err as Error).message}`, {
+          hint: 'let the harness start it with --start "<command>" (it gets JWKS_URL, JWT_ISSUER, JWT_AUDIENCE), or start it yourself trusting an issuer on a fixed port (issuer.port in conformance.config.ts)',
+        });
+      });
     }
     const provided: ProvidedRun = {
       runId,

@@ -58,17 +58,8 @@ export async function launchTarget(options: LaunchOptions): Promise<LaunchedTarg
     })());
   const untrack = trackForCleanup({ stop, killNow: () => signalGroup('SIGKILL') });
 
-  const readyUrl = new URL(options.readinessPath, options.baseUrl).toString();
   try {
-    await pollUntil(
-      async () => {
-        if (gone) throw new HarnessError('USAGE', 'exited');
-        const res = await request(readyUrl, { headersTimeout: 1_000, bodyTimeout: 1_000, signal: AbortSignal.timeout(1_000) });
-        await res.body.dump();
-        return res.statusCode < 500 ? true : undefined;
-      },
-      { timeoutMs: options.readinessTimeoutMs, intervalMs: 100, what: `${readyUrl} to answer` },
-    );
+    await waitUntilAnswering(options.baseUrl, options.readinessPath, options.readinessTimeoutMs, () => gone);
   } catch (err) {
     const exitedEarly = gone ? `the start command exited (${child.exitCode ?? child.signalCode})` : `${(err as Error).message}`;
     await stop();
@@ -77,4 +68,18 @@ export async function launchTarget(options: LaunchOptions): Promise<LaunchedTarg
     });
   }
   return { pid: child.pid!, stop };
+}
+
+/** Polls GET <baseUrl><path> until it answers below 500; `gaveUp` ends the wait early (the process died). */
+export async function waitUntilAnswering(baseUrl: string, path: string, timeoutMs: number, gaveUp: () => boolean = () => false): Promise<void> {
+  const url = new URL(path, baseUrl).toString();
+  await pollUntil(
+    async () => {
+      if (gaveUp()) throw new Error('the start command exited');
+      const res = await request(url, { headersTimeout: 1_000, bodyTimeout: 1_000, signal: AbortSignal.timeout(1_000) });
+      await res.body.dump();
+      return res.statusCode < 500 ? true : undefined;
+    },
+    { timeoutMs, intervalMs: 100, what: `${url} to answer` },
+  );
 }

@@ -1,0 +1,109 @@
+// The contract a user writes: validation messages that name the field, precedence of flags over
+// the environment over the file, loading conformance.config.ts, and the run command's usage errors.
+import { spawn } from 'node:child_process';
+import { once } from 'node:events';
+import { mkdtemp, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import { describe, expect, it } from 'vitest';
+import { loadConfigFile, overridesFromEnv, resolveConfig } from '../harness/config/config.js';
+import { REPO_ROOT } from '../harness/issuer/bundle.js';
+
+const configError = (fn: () => unknown) => {
+  try {
+    fn();
+  } catch (err) {
+    return err as Error & { code: string; hint?: string };
+  }
+  throw new Error('expected a configuration error');
+};
+
+describe('resolveConfig', () => {
+  it('applies defaults and takes protectedPath from identityPath when only that is given', () => {
+    const c = resolveConfig({ target: { baseUrl: 'http://127.0.0.1:8080', identityPath: '/api/me' } });
+    expect(c.target).toMatchObject({ protectedPath: '/api/me', identitySubject: 'sub', readinessPath: '/health', timeoutMs: 5000, concurrency: 8, allowRemote: false });
+    expect(c.issuer.mode).toBe('auto');
+    expect(c.report.outDir).toBe('reports');
+  });
+
+  it.each([
+    [{ target: {} }, /target\.baseUrl/],
+    [{ target: { baseUrl: 'not a url', protectedPath: '/x' } }, /target\.baseUrl/],
+    [{ target: { baseUrl: "http://127.0.0.1:1", protectedPath: "api/me" } }, /starting with "\/".*at target\.protectedPath/s],
+    [{ target: { baseUrl: 'http://127.0.0.1:1' } }, /target\.protectedPath is missing/],
+    [{ target: { baseUrl: 'http://127.0.0.1:1', protectedPath: '/x' }, issuer: { algorithms: ['HS256'] } }, /issuer\.algorithms/],
+    [{ target: { baseUrl: 'http://127.0.0.1:1', protectedPath: '/x', typo: 1 } }, /typo/],
+  ])('%j is refused with a message naming the field', (config, message) => {
+    const err = configError(() => resolveConfig(config as never));
+    expect(err.code).toBe('CONFIG_INVALID');
+    expect(err.message).toMatch(message);
+  });
+
+  it('refuses a non-loopback target unless allowRemote is set', () => {
+    const err = configError(() => resolveConfig({ target: { baseUrl: 'https://api.example.com', protectedPath: '/x' } }));
+    expect(err.message).toMatch(/not a loopback address/);
+    expect(err.hint).toMatch(/allowRemote/);
+    expect(resolveConfig({ target: { baseUrl: 'https://api.example.com', protectedPath: '/x', allowRemote: true } }).target.baseUrl).toBe('https://api.example.com');
+    expect(resolveConfig({ target: { baseUrl: 'http://127.8.9.10:1', protectedPath: '/x' } }).target.baseUrl).toBe('http://127.8.9.10:1');
+  });
+
+  it('flags win over the environment, which wins over the file', () => {
+    const file = { target: { baseUrl: 'http://127.0.0.1:1', protectedPath: '/file', start: 'file' }, only: ['FILE-'] };
+    const env = overridesFromEnv({ BA_CONFORMANCE_PROTECTED: '/env', BA_CONFORMANCE_ONLY: 'SIG-, CLM-', BA_CONFORMANCE_START: 'env' });
+    const c = resolveConfig(file, env, { start: 'flag' });
+    expect(c.target.protectedPath).toBe('/env');
+    expect(c.only).toEqual(['SIG-', 'CLM-']);
+    expect(c.target.start).toBe('flag');
+  });
+});
+
+describe('loadConfigFile', () => {
+  it('loads the default export of conformance.config.ts from the working directory', async () => {
+    const dir = await mkdtemp(path.join(tmpdir(), 'ba-config-'));
+    await writeFile(path.join(dir, 'conformance.config.ts'), "export default { target: { baseUrl: 'http://127.0.0.1:5', protectedPath: '/p' } };\n");
+    expect(resolveConfig(await loadConfigFile(undefined, dir)).target.protectedPath).toBe('/p');
+    expect(await loadConfigFile(undefined, tmpdir())).toEqual({});
+  });
+
+  it('says what is wrong with a missing file or a file without a default export', async () => {
+    const dir = await mkdtemp(path.join(tmpdir(), 'ba-config-'));
+    await expect(loadConfigFile('nope.config.ts', dir)).rejects.toMatchObject({ code: 'CONFIG_INVALID', message: expect.stringMatching(/does not exist/) });
+    await writeFile(path.join(dir, 'bad.config.ts'), 'export const x = 1;\n');
+    await expect(loadConfigFile('bad.config.ts', dir)).rejects.toMatchObject({ code: 'CONFIG_INVALID', message: expect.stringMatching(/no default export/) });
+  });
+});
+
+describe('ba-conformance run errors', () => {
+  const run = async (args: string[]) => {
+    const child = spawn(process.execPath, ['bin/ba-conformance.js', 'run', ...args], { cwd: REPO_ROOT, stdio: ['ignore', 'pipe', 'pipe'] });
+    let stderr = '';
+    child.stderr.on('data', (d: Buffer) => (stderr += d.toString()));
+    child.stdout.resume();
+    const [code] = (await once(child, 'exit')) as [number];
+    return { code, stderr };
+  };
+
+  it('exits 2 and names the field when the target is missing', async () => {
+    const { code, stderr } = await run([]);
+    expect(code).toBe(2);
+    expect(stderr).toMatch(/target\.baseUrl/);
+    expect(stderr).toMatch(/--target <base URL> and --protected <path>/);
+  });
+
+  it('exits 3 with what to do when a backend that was not started does not answer, and still writes a report', async () => {
+    const out = await mkdtemp(path.join(tmpdir(), 'ba-unreachable-'));
+    const { code, stderr } = await run(['--target', 'http://127.0.0.1:9', '--protected', '/x', '--issuer-mode', 'process', '--out', out]);
+    expect(code).toBe(3);
+    expect(stderr).toMatch(/does not answer.*ECONNREFUSED/s);
+    expect(stderr).toMatch(/--start/);
+    const report = JSON.parse(await import('node:fs/promises').then((fs) => fs.readFile(path.join(out, 'report.json'), 'utf8'))) as { problems: string[] };
+    expect(report.problems[0]).toMatch(/does not answer/);
+  });
+
+  it('exits 3 when the start command dies, quoting its output', async () => {
+    const { code, stderr } = await run(['--target', 'http://127.0.0.1:9', '--protected', '/x', '--issuer-mode', 'process', '--start', 'echo boom-from-backend >&2; exit 7', '--out', await mkdtemp(path.join(tmpdir(), 'ba-dies-'))]);
+    expect(code).toBe(3);
+    expect(stderr).toMatch(/the start command exited \(7\)/);
+    expect(stderr).toMatch(/boom-from-backend/);
+  });
+});

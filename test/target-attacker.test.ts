@@ -1,0 +1,76 @@
+// The target client and the attacker listener, against real servers on loopback.
+import http from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { AttackerListener } from '../harness/attacker/listener.js';
+import { TargetClient } from '../harness/target/client.js';
+import { freePort } from '../harness/net.js';
+
+describe('TargetClient', () => {
+  let server: http.Server;
+  let baseUrl: string;
+  beforeAll(async () => {
+    // Echoes what it received; /status/<n> answers with that status.
+    server = http.createServer((req, res) => {
+      const status = Number(/^\/status\/(\d+)/.exec(req.url ?? '')?.[1] ?? 200);
+      res.writeHead(status, { 'content-type': 'application/json' }).end(JSON.stringify({ sub: 'user-1', rawHeaders: req.rawHeaders, url: req.url }));
+    });
+    await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+    baseUrl = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
+  });
+  afterAll(() => new Promise((resolve) => server.close(resolve)));
+
+  const client = (overrides: Partial<ConstructorParameters<typeof TargetClient>[0]> = {}) =>
+    new TargetClient({ baseUrl, protectedPath: '/p', identityPath: '/me', identitySubject: 'sub', timeoutMs: 2_000, concurrency: 4, runId: 'run123', toolVersion: '9.9.9', ...overrides });
+
+  it('records the exchange with the token decoded, and puts run and check IDs in the User-Agent', async () => {
+    const token = `${Buffer.from('{"alg":"none"}').toString('base64url')}.${Buffer.from('{"sub":"x"}').toString('base64url')}.`;
+    const e = await client().send('SIG-X', 'a label', { token });
+    expect(e).toMatchObject({ label: 'a label', outcome: 'accepted', request: { method: 'GET', url: `${baseUrl}/me`, token: { header: { alg: 'none' }, payload: { sub: 'x' } } } });
+    expect(e.request.headers['user-agent']).toBe('ba-conformance/9.9.9 (run run123; check SIG-X)');
+    const echoed = JSON.parse(e.response!.bodyExcerpt) as { rawHeaders: string[] };
+    expect(echoed.rawHeaders).toContain(`Bearer ${token}`);
+    expect(client().subjectOf(e)).toBe('user-1');
+  });
+
+  it('sends duplicate raw headers as separate lines', async () => {
+    const e = await client().send('TRN', 'dup', { authorization: null, rawHeaders: [['authorization', 'Bearer a'], ['authorization', 'Bearer b']] });
+    const { rawHeaders } = JSON.parse(e.response!.bodyExcerpt) as { rawHeaders: string[] };
+    expect(rawHeaders.filter((h, i) => i % 2 === 0 && h.toLowerCase() === 'authorization')).toHaveLength(2);
+    expect(e.request.headers.authorization).toBe('Bearer a\nBearer b');
+  });
+
+  it.each([
+    [401, 'rejected'],
+    [403, 'rejected'],
+    [400, 'rejected'],
+    [500, 'server-error'],
+    [404, 'other'],
+    [302, 'other'],
+  ])('classifies %i as %s', async (status, outcome) => {
+    expect((await client().send('C', 's', { path: `/status/${status}` })).outcome).toBe(outcome);
+  });
+
+  it('records a refused connection as a transport error, not a rejection', async () => {
+    const e = await client({ baseUrl: `http://127.0.0.1:${await freePort()}` }).send('C', 'refused', { token: 'x' });
+    expect(e.outcome).toBe('transport-error');
+    expect(e.error).toMatch(/ECONNREFUSED/);
+  });
+});
+
+describe('AttackerListener', () => {
+  it('serves what it is given and records every request, served or not', async () => {
+    const attacker = await AttackerListener.start();
+    try {
+      const url = attacker.serve('/jku/jwks.json', 'application/json', '{"keys":[]}');
+      const res = await fetch(url, { headers: { 'user-agent': 'victim-backend' } });
+      expect([res.status, await res.text()]).toEqual([200, '{"keys":[]}']);
+      expect((await fetch(`${attacker.url}/x5u/missing`)).status).toBe(404);
+      expect(attacker.hits('/jku/')).toMatchObject([{ method: 'GET', path: '/jku/jwks.json', userAgent: 'victim-backend', remoteAddress: '127.0.0.1' }]);
+      expect(attacker.hits('/x5u/')).toHaveLength(1);
+      expect(attacker.hits()).toHaveLength(2);
+    } finally {
+      await attacker.stop();
+    }
+  });
+});
