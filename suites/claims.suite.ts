@@ -98,6 +98,18 @@ check(
 
 check(
   {
+    id: 'CLM-NBF-TYPE',
+    title: 'An nbf of the wrong type is rejected, never treated as absent',
+    severity: 'medium',
+    requirement: 'RFC 7519 §4.1.5, §2: nbf MUST be a NumericDate.',
+    references: ['RFC 7519 §2, §4.1.5', 'CVE-2026-25537'],
+    expected: '401 for every wrong type',
+  },
+  (t) => rejectSigned(t, (['9999999999', null, true, [], {}] as unknown[]).map((nbf) => [`nbf = ${JSON.stringify(nbf)}`, { nbf }])),
+);
+
+check(
+  {
     id: 'CLM-IAT-FUTURE',
     title: 'A token issued in the future is rejected',
     severity: 'low',

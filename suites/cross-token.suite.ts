@@ -37,4 +37,25 @@ check(
   },
 );
 
+check(
+  {
+    id: 'XJWT-SESSION-TOKEN-SWAP',
+    title: "Better Auth's opaque session token is rejected as a bearer token, without a crash",
+    severity: 'low',
+    requirement: 'A session token is not a JWT; a JWT backend rejects it deterministically (401), never with a 500.',
+    references: ['better-auth#932', 'better-auth#1405', 'better-auth#6583'],
+    expected: '401 (or 400), never 5xx',
+  },
+  async ({ user, sendAll }) => {
+    const cookieValue = decodeURIComponent(user.cookie.split('=').slice(1).join('='));
+    const sessionToken = cookieValue.split('.')[0]!;
+    return expectAllRejected(
+      await sendAll([
+        ['the session token from sign-up', sessionToken],
+        ['the signed session cookie value (token.hmac)', cookieValue],
+      ]),
+    );
+  },
+);
+
 persistenceProbe();

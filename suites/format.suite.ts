@@ -95,4 +95,31 @@ check(
   },
 );
 
+check(
+  {
+    id: 'FMT-JSON-DUP',
+    title: 'Duplicate claim names: rejected, or the last one wins',
+    severity: 'medium',
+    requirement: 'RFC 7519 §4 / RFC 7515 §4: parsers MUST reject duplicate member names or use the lexically last one. First-wins parsing lets a proxy and the application see different users.',
+    references: ['RFC 7515 §4', 'RFC 7519 §4'],
+    expected: 'rejected, or accepted as the last sub; FAIL if the first sub wins',
+  },
+  async ({ issuer, claims, user, target, send, skip }) => {
+    if (!target.settings.identityPath) return skip('needs an identity endpoint to see which sub won');
+    const other = await issuer.createUser();
+    const current = (await issuer.keys()).find((k) => k.signing)!;
+    const body = JSON.stringify({ ...claims, iat: nowSeconds(), exp: nowSeconds() + 600, sub: user.id });
+    // {..., "sub": A, "sub": B}: JSON.parse (last wins) reads B.
+    const rawPayload = `${body.slice(0, -1)},"sub":${JSON.stringify(other.id)}}`;
+    const { token } = await issuer.sign({ rawHeader: JSON.stringify({ alg: current.alg, kid: current.kid }), rawPayload });
+    const exchange = await send(`"sub" twice: first ${user.id}, last ${other.id}`, token);
+    if (exchange.outcome === 'transport-error') return { verdict: 'ERROR', observed: `no answer: ${exchange.error}` };
+    if (exchange.outcome !== 'accepted') return { verdict: 'PASS', observed: `rejected (${exchange.response!.status})` };
+    const subject = target.subjectOf(exchange);
+    if (subject === other.id) return { verdict: 'PASS', observed: 'accepted; the last sub won (RFC 7519 §4 allows it)' };
+    if (subject === user.id) return { verdict: 'FAIL', observed: 'accepted as the FIRST sub: a last-wins proxy or logger sees another user' };
+    return { verdict: 'ERROR', observed: `accepted, but the identity endpoint named ${JSON.stringify(subject)}` };
+  },
+);
+
 persistenceProbe();

@@ -5,7 +5,7 @@ import { expectAllRejected } from '../harness/checks/oracle.js';
 import { attackerKey, publicKeySecrets } from '../harness/forge/keys.js';
 import { b64u, hmacCompact, signCompact, signingInput } from '../harness/forge/jws.js';
 import type { HmacAlg } from '../harness/forge/jws.js';
-import { flipSignature, freshClaims, headerOf, resizeSignature, stripSignature, unsecured, withClaims } from '../harness/forge/token.js';
+import { flipSignature, freshClaims, headerOf, join, resizeSignature, split, stripSignature, unsecured, withClaims } from '../harness/forge/token.js';
 import { WEAK_HMAC_SECRETS } from '../harness/forge/wordlists.js';
 
 const { check, persistenceProbe } = family('SIG');
@@ -283,6 +283,71 @@ check(
     const current = (await issuer.keys()).find((k) => k.signing)!;
     const { token } = await issuer.sign({ header: { alg: current.alg, kid: current.kid, crit: ['x-foo'], 'x-foo': 1 }, claims: freshClaims(claims) });
     return expectAllRejected(await sendAll([['crit: ["x-foo"], real signature', token]]));
+  },
+);
+
+check(
+  {
+    id: 'SIG-CRIT-MALFORMED',
+    title: 'Malformed crit headers are rejected, even validly signed',
+    severity: 'low',
+    requirement: 'RFC 7515 §4.1.11: crit is a non-empty array of extension names, never names defined by the JWS spec itself.',
+    references: ['RFC 7515 §4.1.11'],
+    expected: '401',
+  },
+  async ({ claims, issuer, sendAll }) => {
+    const current = (await issuer.keys()).find((k) => k.signing)!;
+    const variants = await Promise.all(
+      ([['crit: []', []], ['crit: "x-foo"', 'x-foo'], ['crit: ["alg"]', ['alg']]] as [string, unknown][]).map(async ([label, crit]) => {
+        const { token } = await issuer.sign({ header: { alg: current.alg, kid: current.kid, crit, 'x-foo': 1 }, claims: freshClaims(claims) });
+        return [`${label}, real signature`, token] as [string, string];
+      }),
+    );
+    return expectAllRejected(await sendAll(variants));
+  },
+);
+
+// Ed25519 group order (RFC 8032 §5.1): a canonical S is below it.
+const ED25519_L = 2n ** 252n + 27742317777372353535851937790883648493n;
+const littleEndian = (bytes: Uint8Array) => bytes.reduceRight((n, b) => (n << 8n) | BigInt(b), 0n);
+const toLittleEndian = (n: bigint, size: number) => Uint8Array.from({ length: size }, (_, i) => Number((n >> BigInt(8 * i)) & 0xffn));
+
+check(
+  {
+    id: 'SIG-EDDSA-NONCANONICAL-S',
+    title: 'An EdDSA signature with S + L (malleated) is rejected',
+    severity: 'medium',
+    requirement: 'RFC 8032 §5.1.7: verification rejects S >= L. Otherwise one token has two valid spellings, which defeats deny-lists keyed on the token string.',
+    references: ['RFC 8032 §5.1.7', 'Wycheproof ed25519_test'],
+    expected: '401',
+  },
+  async ({ token, sendAll, skip }) => {
+    if (headerOf(token).alg !== 'EdDSA') return skip('the issuer does not sign with EdDSA');
+    const sig = Buffer.from(split(token).signature, 'base64url');
+    const s = littleEndian(sig.subarray(32));
+    const malleated = Buffer.concat([sig.subarray(0, 32), toLittleEndian(s + ED25519_L, 32)]);
+    return expectAllRejected(await sendAll([['valid EdDSA token with S replaced by S + L', join({ ...split(token), signature: b64u(malleated) })]]));
+  },
+);
+
+check(
+  {
+    id: 'SIG-EDDSA-BADLEN',
+    title: 'EdDSA signatures of the wrong length, or all zeros, are rejected without a crash',
+    severity: 'low',
+    requirement: 'RFC 8032 §5.1.7: an Ed25519 signature is exactly 64 bytes.',
+    references: ['RFC 8032 §5.1.7'],
+    expected: '401, never 5xx',
+  },
+  async ({ token, sendAll, skip }) => {
+    if (headerOf(token).alg !== 'EdDSA') return skip('the issuer does not sign with EdDSA');
+    return expectAllRejected(
+      await sendAll([
+        ['63-byte signature', resizeSignature(token, -1)],
+        ['65-byte signature', resizeSignature(token, 1)],
+        ['64 zero bytes', join({ ...split(token), signature: b64u(Buffer.alloc(64)) })],
+      ]),
+    );
   },
 );
 

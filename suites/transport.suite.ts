@@ -129,4 +129,41 @@ check(
   },
 );
 
+check(
+  {
+    id: 'DOS-MANY-DOTS',
+    title: 'A token made of 100 000 dots is refused quickly',
+    severity: 'medium',
+    requirement: 'Splitting attacker-sized input without bounds costs memory and time (CVE-2025-27144).',
+    references: ['CVE-2025-27144 (go-jose)'],
+    expected: 'not accepted, answered within the timeout, backend still serving',
+  },
+  async ({ send }) => expectAllRejected([await send('100 000 dots', '.'.repeat(100_000))]),
+);
+
+check(
+  {
+    id: 'DOS-DEEP-JSON',
+    title: 'Deeply nested or very wide JSON in a token is refused without a crash',
+    severity: 'medium',
+    requirement: 'Parsing attacker-controlled JSON must be bounded; a stack overflow is a 500 or a crash.',
+    references: ['RFC 8725 §3.7'],
+    expected: '401 (or 400/431), never 5xx or a timeout',
+  },
+  async ({ token, sendAll }) => {
+    const { header, signature } = split(token);
+    // Sized to fit common 16 KB header limits, so the JWT parser is what gets tested; 2 000 levels
+    // are past Python's default recursion limit (1 000).
+    const deep = `${'{"a":'.repeat(2_000)}1${'}'.repeat(2_000)}`;
+    const wide = JSON.stringify(Object.fromEntries(Array.from({ length: 700 }, (_, i) => [`k${i}`, i])));
+    return expectAllRejected(
+      await sendAll([
+        ['payload nested 2 000 levels deep', `${header}.${b64u(deep)}.${signature}`],
+        ['header nested 2 000 levels deep', `${b64u(deep)}.${split(token).payload}.${signature}`],
+        ['payload with 700 keys', `${header}.${b64u(wide)}.${signature}`],
+      ]),
+    );
+  },
+);
+
 persistenceProbe();

@@ -36,7 +36,9 @@ export interface Exchange {
 }
 
 export interface DecodedToken {
+  /** The token, cut after a few KB (see `length`). */
   compact: string;
+  length: number;
   header?: unknown;
   payload?: unknown;
 }

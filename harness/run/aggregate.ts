@@ -32,7 +32,7 @@ export function noServerErrors(records: CheckRecord[]): CheckRecord {
   const exchanges = records.flatMap((r) => r.evidence.map((e) => ({ check: r.id, e })));
   const crashed = exchanges.filter(({ e }) => e.outcome === 'server-error');
   const base = { ...ERR_NO_5XX, family: 'ERR' as const, durationMs: 0 };
-  if (exchanges.length === 0) return { ...base, verdict: 'ERROR', observed: 'no exchanges were recorded', evidence: [] };
+  if (exchanges.length === 0) return { ...base, verdict: 'SKIP', observed: 'no request was recorded in this run (see --only)', evidence: [] };
   const inconclusive = inconclusiveCount(records);
   if (crashed.length === 0 && inconclusive > 0) {
     return { ...base, verdict: 'ERROR', observed: `inconclusive: no 5xx in ${exchanges.length} requests, but ${inconclusive} checks could not run` , evidence: [] };
@@ -84,13 +84,18 @@ export function challengeOnRejection(records: CheckRecord[]): CheckRecord {
   // Oversized requests (DOS-*) are refused by the HTTP layer before any token is read (413, 431, or
   // 400 from some servers): no challenge is owed there.
   const rejected = rejectedWithToken(records).filter(({ check, e }) => !check.startsWith('DOS-') && e.response!.status < 500 && e.response!.status !== 413 && e.response!.status !== 431);
-  if (rejected.length === 0) return { ...base, verdict: 'ERROR', observed: 'no rejected token was recorded', evidence: [] };
+  if (rejected.length === 0) return { ...base, verdict: 'SKIP', observed: 'no rejected token in this run (see --only)', evidence: [] };
   const wrong = rejected.filter(({ e }) => {
     const challenge = String(e.response!.headers['www-authenticate'] ?? '');
     const malformedRequest = e.response!.status === 400 && /invalid_request/i.test(challenge);
     return !malformedRequest && !(e.response!.status === 401 && /^bearer\b/i.test(challenge) && /error="?invalid_token"?/i.test(challenge));
   });
-  if (wrong.length === 0) return { ...base, verdict: 'PASS', observed: `all ${rejected.length} rejected tokens got 401 with a Bearer invalid_token challenge`, evidence: [] };
+  if (wrong.length === 0) {
+    const inconclusive = inconclusiveCount(records);
+    return inconclusive
+      ? { ...base, verdict: 'ERROR', observed: `inconclusive: ${rejected.length} rejections had the challenge, but ${inconclusive} checks could not run`, evidence: [] }
+      : { ...base, verdict: 'PASS', observed: `all ${rejected.length} rejected tokens got 401 with a Bearer invalid_token challenge`, evidence: [] };
+  }
   const sample = wrong[0]!.e;
   return {
     ...base,
@@ -103,11 +108,13 @@ export function challengeOnRejection(records: CheckRecord[]): CheckRecord {
 export function noLeaks(records: CheckRecord[]): CheckRecord {
   const base = { ...ERR_NO_LEAK, family: 'ERR' as const, durationMs: 0 };
   const rejected = rejectedWithToken(records);
-  if (rejected.length === 0) return { ...base, verdict: 'ERROR', observed: 'no rejected token was recorded', evidence: [] };
+  if (rejected.length === 0) return { ...base, verdict: 'SKIP', observed: 'no rejected token in this run (see --only)', evidence: [] };
   const leaks: { check: string; e: Exchange; what: string }[] = [];
   for (const { check, e } of rejected) {
     const body = e.response!.bodyExcerpt;
-    const found = LEAKS.find(([, pattern]) => pattern.test(body))?.[0] ?? (e.request.token!.compact.length > 20 && body.includes(e.request.token!.compact) ? 'the rejected token' : undefined);
+    const token = e.request.token!;
+    const echoed = token.length > 20 && token.compact.length === token.length && body.includes(token.compact);
+    const found = LEAKS.find(([, pattern]) => pattern.test(body))?.[0] ?? (echoed ? 'the rejected token' : undefined);
     if (found) leaks.push({ check, e, what: found });
   }
   if (leaks.length === 0) {

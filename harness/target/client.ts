@@ -5,6 +5,9 @@ import { Agent, request } from 'undici';
 import type { DecodedToken, Exchange, Outcome } from '../checks/model.js';
 
 const BODY_EXCERPT = 2_048;
+/** Evidence keeps tokens and header values up to this many characters (DOS tokens are megabytes, or nested thousands deep). */
+const EVIDENCE_LIMIT = 4_096;
+const bounded = (text: string) => (text.length > EVIDENCE_LIMIT ? `${text.slice(0, EVIDENCE_LIMIT)}… (${text.length} characters)` : text);
 
 export interface TargetSettings {
   baseUrl: string;
@@ -32,13 +35,15 @@ export interface SendOptions {
 
 export function decodeToken(compact: string): DecodedToken {
   const part = (i: number) => {
+    const segment = compact.split('.', 3)[i] ?? '';
+    if (segment.length > EVIDENCE_LIMIT) return undefined; // too large to keep decoded; the excerpt shows it
     try {
-      return JSON.parse(Buffer.from(compact.split('.')[i] ?? '', 'base64url').toString('utf8')) as unknown;
+      return JSON.parse(Buffer.from(segment, 'base64url').toString('utf8')) as unknown;
     } catch {
       return undefined;
     }
   };
-  return { compact, header: part(0), payload: part(1) };
+  return { compact: bounded(compact), length: compact.length, header: part(0), payload: part(1) };
 }
 
 export function outcomeOf(status: number): Outcome {
@@ -72,8 +77,8 @@ export class TargetClient {
     const raw = options.rawHeaders ?? [];
     const started = performance.now();
     const token = options.token !== undefined ? decodeToken(options.token) : undefined;
-    const recorded = { ...headers };
-    for (const [name, value] of raw) recorded[name.toLowerCase()] = recorded[name.toLowerCase()] === undefined ? value : `${recorded[name.toLowerCase()]}\n${value}`;
+    const recorded = Object.fromEntries(Object.entries(headers).map(([k, v]) => [k, bounded(v)]));
+    for (const [name, value] of raw) recorded[name.toLowerCase()] = recorded[name.toLowerCase()] === undefined ? bounded(value) : `${recorded[name.toLowerCase()]}\n${bounded(value)}`;
     const base = { label, request: { method, url, headers: recorded, ...(token ? { token } : {}) } };
     try {
       const res = await request(url, {
