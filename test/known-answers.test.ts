@@ -35,7 +35,8 @@ async function expectedVerdicts(file: string): Promise<Record<string, string>> {
 
 async function runSuite(args: string[]): Promise<{ code: number | null; report: Report; stderr: string }> {
   const out = await mkdtemp(path.join(tmpdir(), 'ba-kat-'));
-  const child = spawn(process.execPath, ['bin/ba-conformance.js', 'run', ...args, '--out', out], { cwd: REPO_ROOT, stdio: ['ignore', 'pipe', 'pipe'] });
+  // A generous request timeout: on a loaded CI machine a slow answer must not turn into an ERROR.
+  const child = spawn(process.execPath, ['bin/ba-conformance.js', 'run', ...args, '--out', out, '--timeout', '15000'], { cwd: REPO_ROOT, stdio: ['ignore', 'pipe', 'pipe'] });
   let stderr = '';
   child.stderr.on('data', (d: Buffer) => (stderr += d.toString()));
   child.stdout.resume();

@@ -18,6 +18,13 @@ interface RunFlags {
   only?: string[];
   out?: string;
   seed?: number;
+  timeout?: number;
+}
+
+function wholeNumber(value: string): number {
+  const n = Number(value);
+  if (!Number.isInteger(n) || n < 0) throw new InvalidArgumentError('expected a whole number');
+  return n;
 }
 
 export function runCommand(): Command {
@@ -32,11 +39,8 @@ export function runCommand(): Command {
     .addOption(new Option('--alg <alg...>', 'issuer key algorithms').choices(ISSUER_ALGORITHMS))
     .option('--only <prefixes...>', 'run only checks whose ID starts with one of these (e.g. SIG- CLM-EXP)')
     .option('--out <dir>', 'where to write report.json (default: reports)')
-    .option('--seed <n>', 'seed for the generated users', (v) => {
-      const n = Number(v);
-      if (!Number.isInteger(n) || n < 0) throw new InvalidArgumentError('expected a whole number');
-      return n;
-    })
+    .option('--seed <n>', 'seed for the generated users', wholeNumber)
+    .option('--timeout <ms>', 'per-request timeout against the backend (default 5000)', wholeNumber)
     .action(async (flags: RunFlags) => {
       const log = (line: string) => process.stderr.write(`${line}\n`);
       const fromFlags: Overrides = {
@@ -49,6 +53,7 @@ export function runCommand(): Command {
         only: flags.only,
         outDir: flags.out,
         seed: flags.seed,
+        timeoutMs: flags.timeout,
       };
       const config = resolveConfig(await loadConfigFile(flags.config, process.cwd()), overridesFromEnv(process.env), fromFlags);
       let outcome: RunOutcome;

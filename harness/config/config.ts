@@ -66,6 +66,7 @@ export interface Overrides {
   only?: string[];
   outDir?: string;
   seed?: number;
+  timeoutMs?: number;
 }
 
 export function overridesFromEnv(env: NodeJS.ProcessEnv): Overrides {
@@ -80,6 +81,7 @@ export function overridesFromEnv(env: NodeJS.ProcessEnv): Overrides {
     only: list(env.BA_CONFORMANCE_ONLY),
     outDir: env.BA_CONFORMANCE_OUT,
     seed: env.BA_CONFORMANCE_SEED ? Number(env.BA_CONFORMANCE_SEED) : undefined,
+    timeoutMs: env.BA_CONFORMANCE_TIMEOUT_MS ? Number(env.BA_CONFORMANCE_TIMEOUT_MS) : undefined,
   };
 }
 
@@ -95,6 +97,7 @@ function apply(base: Record<string, any>, o: Overrides): Record<string, any> {
   set(o.only, (v) => (c.only = v));
   set(o.outDir, (v) => (c.report.outDir = v));
   set(o.seed, (v) => (c.seed = v));
+  set(o.timeoutMs, (v) => (c.target.timeoutMs = v));
   return c;
 }
 
