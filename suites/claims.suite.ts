@@ -45,8 +45,8 @@ check(
         return { ago, exchange };
       }),
     );
-    const unanswered = results.find((r) => r.exchange.outcome === 'transport-error');
-    if (unanswered) return { verdict: 'ERROR', observed: `no answer for exp = now - ${unanswered.ago} s` };
+    const unclear = results.find((r) => r.exchange.outcome === 'transport-error' || r.exchange.outcome === 'other');
+    if (unclear) return { verdict: 'ERROR', observed: `inconclusive for exp = now - ${unclear.ago} s: ${unclear.exchange.response?.status ?? unclear.exchange.error}` };
     const accepted = results.filter((r) => r.exchange.outcome === 'accepted').map((r) => r.ago);
     const leeway = accepted.length ? Math.max(...accepted) : 0;
     const measured = { leewaySecondsAtLeast: leeway, probedSeconds: LEEWAY_STEPS.join(',') };

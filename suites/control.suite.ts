@@ -1,5 +1,5 @@
 // Control checks (CHECKS.md §6.1): the backend accepts what it must, so negative results mean something.
-import { family, judgeValid } from '../harness/checks/suite.js';
+import { family } from '../harness/checks/suite.js';
 import { freshClaims } from '../harness/forge/token.js';
 
 const { check, persistenceProbe } = family('CTL');
@@ -13,11 +13,10 @@ check(
     references: ['OIDF oidcc-client-test', 'Better Auth jwt plugin (EdDSA default)'],
     expected: '2xx, and the identity endpoint names the token subject',
   },
-  async ({ issuer, target, user, send }) => {
+  async ({ issuer, user, stillValid }) => {
     const alg = issuer.algorithms[0];
     if (alg !== 'EdDSA') return { verdict: 'SKIP', observed: `the issuer signs with ${alg}, not EdDSA (run with --alg EdDSA)` };
-    const exchange = await send('fresh EdDSA token from /api/auth/token', await issuer.tokenFor(user));
-    const probe = judgeValid(target, exchange, user.id);
+    const probe = await stillValid('fresh EdDSA token from /api/auth/token', await issuer.tokenFor(user));
     return { verdict: probe.ok ? 'PASS' : 'ERROR', observed: probe.observed };
   },
   { gated: false },
@@ -32,11 +31,11 @@ check(
     references: ['Better Auth jwt plugin keyPairConfig(s)', 'OIDF sig-rs256'],
     expected: '2xx with the right identity for each configured algorithm',
   },
-  async ({ issuer, target, user, claims, send }) => {
+  async ({ issuer, claims, stillValid }) => {
     const results = [];
     for (const alg of issuer.algorithms) {
       const { token } = await issuer.sign({ key: { alg }, claims: freshClaims(claims) });
-      results.push({ alg, ...judgeValid(target, await send(`${alg} token from the issuer's ${alg} key`, token), user.id) });
+      results.push({ alg, ...(await stillValid(`${alg} token from the issuer's ${alg} key`, token)) });
     }
     const failed = results.filter((r) => !r.ok);
     const observed = results.map((r) => `${r.alg}: ${r.observed}`).join('; ');

@@ -112,9 +112,10 @@ check(
     // {..., "sub": A, "sub": B}: JSON.parse (last wins) reads B.
     const rawPayload = `${body.slice(0, -1)},"sub":${JSON.stringify(other.id)}}`;
     const { token } = await issuer.sign({ rawHeader: JSON.stringify({ alg: current.alg, kid: current.kid }), rawPayload });
-    const exchange = await send(`"sub" twice: first ${user.id}, last ${other.id}`, token);
+    const exchange = await send(`"sub" twice: first ${user.id}, last ${other.id}`, { token, path: target.settings.identityPath });
     if (exchange.outcome === 'transport-error') return { verdict: 'ERROR', observed: `no answer: ${exchange.error}` };
-    if (exchange.outcome !== 'accepted') return { verdict: 'PASS', observed: `rejected (${exchange.response!.status})` };
+    if (exchange.outcome === 'rejected' || exchange.outcome === 'server-error') return { verdict: 'PASS', observed: `rejected (${exchange.response!.status})` };
+    if (exchange.outcome !== 'accepted') return { verdict: 'ERROR', observed: `inconclusive: answered ${exchange.response!.status}` };
     const subject = target.subjectOf(exchange);
     if (subject === other.id) return { verdict: 'PASS', observed: 'accepted; the last sub won (RFC 7519 §4 allows it)' };
     if (subject === user.id) return { verdict: 'FAIL', observed: 'accepted as the FIRST sub: a last-wins proxy or logger sees another user' };

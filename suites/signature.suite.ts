@@ -245,7 +245,12 @@ check(
   },
   async ({ claims, token, sendAll }) => {
     const kid = headerOf(token).kid;
-    return expectAllRejected(await sendAll(WEAK_HMAC_SECRETS.map((secret) => [`HS256 with secret "${secret}"`, hmacCompact('HS256', secret, { alg: 'HS256', kid, typ: 'JWT' }, freshClaims(claims))])));
+    // With the issuer's kid and without one: a legacy HMAC path is often reached only when kid is absent.
+    const variants = WEAK_HMAC_SECRETS.flatMap((secret): [string, string][] => [
+      [`HS256 with secret "${secret}", issuer kid`, hmacCompact('HS256', secret, { alg: 'HS256', kid, typ: 'JWT' }, freshClaims(claims))],
+      [`HS256 with secret "${secret}", no kid`, hmacCompact('HS256', secret, { alg: 'HS256', typ: 'JWT' }, freshClaims(claims))],
+    ]);
+    return expectAllRejected(await sendAll(variants));
   },
 );
 

@@ -3,7 +3,6 @@
 import { family } from '../harness/checks/suite.js';
 import { expectAllAccepted, expectAllRejected } from '../harness/checks/oracle.js';
 import type { CheckResult } from '../harness/checks/oracle.js';
-import { judgeValid } from '../harness/checks/suite.js';
 import { b64u } from '../harness/forge/jws.js';
 import { split } from '../harness/forge/token.js';
 
@@ -88,7 +87,8 @@ check(
     expected: '401 (NON-STRICT if accepted)',
   },
   async ({ token, target, send }) => {
-    const path = `${target.probePath}${target.probePath.includes('?') ? '&' : '?'}access_token=${encodeURIComponent(token)}`;
+    const base = target.settings.protectedPath;
+    const path = `${base}${base.includes('?') ? '&' : '?'}access_token=${encodeURIComponent(token)}`;
     return expectAllRejected([await send('?access_token=<jwt>, no Authorization header', { authorization: null, path })], 'NON-STRICT');
   },
 );
@@ -108,7 +108,7 @@ check(
     references: ['CVE-2025-30204 (golang-jwt)', 'CVE-2026-48525 (PyJWT)', 'RFC 9110 §15.5.14 (413)', 'RFC 6585 §5 (431)'],
     expected: 'not accepted (401/400/413/431 or the connection closed), no timeout, and a valid token still accepted afterwards',
   },
-  async ({ token, user, target, send }): Promise<CheckResult> => {
+  async ({ token, user, target, send, stillValid }): Promise<CheckResult> => {
     const { header, signature } = split(token);
     const exchanges = [];
     for (const [label, size] of HUGE_SIZES) {
@@ -121,8 +121,7 @@ check(
     if (accepted.length) return { verdict: 'FAIL', observed: `accepted: ${accepted.map((e) => e.label).join(', ')}`, measured };
     const timedOut = exchanges.filter((e) => e.outcome === 'transport-error' && /timeout|aborted/i.test(e.error ?? ''));
     if (timedOut.length) return { verdict: 'FAIL', observed: `no answer within ${target.settings.timeoutMs} ms: ${timedOut.map((e) => e.label).join(', ')}`, measured };
-    const after = await send('valid token after the oversized ones', token);
-    const alive = judgeValid(target, after, user.id);
+    const alive = await stillValid('valid token after the oversized ones', token);
     if (!alive.ok) return { verdict: 'FAIL', observed: `after the oversized tokens: ${alive.observed}`, measured };
     const how = exchanges.map((e) => `${e.label}: ${e.response ? e.response.status : `connection closed (${e.error})`}`).join('; ');
     return { verdict: 'PASS', observed: `${how}; slowest ${slowest} ms; still serving`, measured };

@@ -22,6 +22,8 @@ const pythonReady = spawnSync(DEBIAN_PYTHON, ['-c', 'import fastapi, uvicorn, jw
 interface Expectation {
   /** Default 1 for a flawed fixture: it has FAILs. */
   exitCode?: number;
+  /** The run's --protected path, when it is not the identity endpoint. */
+  protectedPath?: string;
   verdicts?: Record<string, string>;
   differsFromReference?: Record<string, string>;
   explains?: string;
@@ -63,7 +65,8 @@ function describeMismatches(expected: Record<string, string>, checks: CheckRecor
 async function nodeFixtureRun(flaw: string | undefined, issuerMode: 'process' | 'container') {
   const port = await freePort();
   const start = `${flaw ? `FLAW=${flaw} ` : ''}PORT=${port} exec node --import tsx fixtures/backends/node/server.ts`;
-  return runSuite(['--target', `http://127.0.0.1:${port}`, '--identity', '/api/me', '--start', start, '--issuer-mode', issuerMode]);
+  const { protectedPath } = flaw ? (JSON.parse(await readFile(path.join(NODE_EXPECTED, `${flaw}.json`), 'utf8')) as Expectation) : {};
+  return runSuite(['--target', `http://127.0.0.1:${port}`, '--identity', '/api/me', ...(protectedPath ? ['--protected', protectedPath] : []), '--start', start, '--issuer-mode', issuerMode]);
 }
 
 const flaws = (await readdir(NODE_EXPECTED)).filter((f) => f.endsWith('.json') && f !== 'reference.json').map((f) => f.replace(/\.json$/, ''));

@@ -21,7 +21,7 @@ describe('TargetClient', () => {
   afterAll(() => new Promise((resolve) => server.close(resolve)));
 
   const client = (overrides: Partial<ConstructorParameters<typeof TargetClient>[0]> = {}) =>
-    new TargetClient({ baseUrl, protectedPath: '/p', identityPath: '/me', identitySubject: 'sub', timeoutMs: 2_000, concurrency: 4, runId: 'run123', toolVersion: '9.9.9', ...overrides });
+    new TargetClient({ baseUrl, protectedPath: '/p', identityPath: '/me', identitySubject: 'sub', timeoutMs: 2_000, concurrency: 4, rejectStatuses: [400, 401, 403, 413, 431], runId: 'run123', toolVersion: '9.9.9', ...overrides });
 
   it('records the exchange with the token decoded, and puts run and check IDs in the User-Agent', async () => {
     const token = `${Buffer.from('{"alg":"none"}').toString('base64url')}.${Buffer.from('{"sub":"x"}').toString('base64url')}.`;
@@ -45,7 +45,9 @@ describe('TargetClient', () => {
     [403, 'rejected'],
     [400, 'rejected'],
     [500, 'server-error'],
+    [431, 'rejected'],
     [404, 'other'],
+    [429, 'other'],
     [302, 'other'],
   ])('classifies %i as %s', async (status, outcome) => {
     expect((await client().send('C', 's', { path: `/status/${status}` })).outcome).toBe(outcome);

@@ -44,14 +44,17 @@ export interface DecodedToken {
 }
 
 /**
- * accepted: 2xx (the protected request succeeded). rejected: 401/403, or 400.
- * server-error: 5xx (never a secure rejection; ERR-NO-5XX fails). other: any other status.
+ * accepted: 2xx (the protected request succeeded). rejected: 401/403, or 400 (and 413/431, which refuse
+ * an oversized request; configurable). server-error: 5xx (never a secure rejection; ERR-NO-5XX fails).
+ * other: any other status (404, 429, 3xx...): neither, so inconclusive.
  * transport-error: no answer. For positive controls, `identity-mismatch` is a 2xx that named someone else.
  */
 export type Outcome = 'accepted' | 'rejected' | 'server-error' | 'other' | 'transport-error' | 'identity-mismatch';
 
 export interface CheckRecord extends CheckMeta {
   family: Family;
+  /** The family file that ran it (DOS-HUGE-TOKEN runs with TRN): its CTL-PERSIST probe vouches for it. */
+  suite?: Family;
   verdict: Verdict;
   observed: string;
   measured?: Record<string, number | string>;

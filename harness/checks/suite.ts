@@ -17,8 +17,6 @@ import type { CheckResult } from './oracle.js';
 export interface ProvidedRun {
   runId: string;
   issuer: IssuerConnection;
-  /** User A, signed up once by the runner (Better Auth's password hashing is the slow part); each family gets its own token. */
-  user: IssuerUser;
   /** Check ID prefixes selected with --only (absent: all). */
   only?: string[];
   /** A published key of an algorithm the backend is not configured for (SIG-ALG-NOT-ALLOWED). */
@@ -39,13 +37,15 @@ export interface CheckTools {
   run: ProvidedRun;
   issuer: Issuer;
   target: TargetClient;
-  /** User A, and a fresh valid token of theirs for this family. */
+  /** User A (this family's own), and a fresh valid token of theirs. */
   user: IssuerUser;
   token: string;
   /** The claims of `token`. */
   claims: Record<string, unknown>;
-  /** Sends one request (token in a Bearer header unless told otherwise) and keeps it as evidence. */
+  /** Sends one request to the protected endpoint (token in a Bearer header unless told otherwise) and keeps it as evidence. */
   send(label: string, tokenOrOptions: string | SendOptions): Promise<Exchange>;
+  /** The positive control, with this check's evidence: `token` must be accepted (and name A at the identity endpoint). */
+  stillValid(label: string, token: string): Promise<{ ok: boolean; observed: string }>;
   /** Sends every [label, token] pair concurrently. */
   sendAll(variants: [string, string][]): Promise<Exchange[]>;
   /** A token validly signed by the issuer's current key: A's claims with `changes` applied (undefined deletes). */
@@ -63,22 +63,35 @@ interface FamilyState {
   gate?: { observed: string; evidence: Exchange[] };
 }
 
-/** A positive control: the exchange must be an acceptance and, with an identity endpoint, name the expected subject. */
+/** One exchange of a positive control: an acceptance and, at the identity endpoint, the expected subject. */
 export function judgeValid(target: TargetClient, exchange: Exchange, expectedSub: string): { ok: boolean; observed: string } {
+  const where = new URL(exchange.request.url).pathname;
   if (exchange.outcome !== 'accepted') {
     const status = exchange.response ? `${exchange.response.status} ${exchange.response.bodyExcerpt.slice(0, 120)}` : exchange.error;
-    return { ok: false, observed: `a fresh valid token was not accepted: ${status}` };
+    return { ok: false, observed: `a fresh valid token was not accepted at ${where}: ${status}` };
   }
+  if (!target.isIdentityExchange(exchange)) return { ok: true, observed: `accepted at ${where} (${exchange.response!.status})` };
   const subject = target.subjectOf(exchange);
-  if (target.settings.identityPath && subject !== expectedSub) {
+  if (subject !== expectedSub) {
     exchange.outcome = 'identity-mismatch';
-    return { ok: false, observed: `accepted, but the identity endpoint named ${JSON.stringify(subject)} instead of ${expectedSub}` };
+    return { ok: false, observed: `accepted, but ${where} named ${JSON.stringify(subject)} instead of ${expectedSub}` };
   }
-  return { ok: true, observed: target.settings.identityPath ? `accepted as ${subject}` : `accepted (${exchange.response!.status})` };
+  return { ok: true, observed: `accepted at ${where} as ${subject}` };
 }
 
-function record(meta: CheckMeta, result: CheckResult, evidence: Exchange[], startedAt: number): CheckRecord {
-  return { ...meta, family: familyOf(meta.id), ...result, evidence, durationMs: Math.round(performance.now() - startedAt) };
+type Send = (label: string, options: SendOptions) => Promise<Exchange>;
+
+/** The positive control: a valid token is accepted at the protected endpoint and, when configured, named right by the identity endpoint. */
+export async function provesValid(send: Send, target: TargetClient, label: string, token: string, expectedSub: string): Promise<{ ok: boolean; observed: string; exchanges: Exchange[] }> {
+  const { protectedPath, identityPath } = target.settings;
+  const paths = identityPath && identityPath !== protectedPath ? [protectedPath, identityPath] : [protectedPath];
+  const exchanges = await Promise.all(paths.map((path) => send(label, { token, path })));
+  const judged = exchanges.map((e) => judgeValid(target, e, expectedSub));
+  return { ok: judged.every((j) => j.ok), observed: judged.map((j) => j.observed).join('; '), exchanges };
+}
+
+function record(suite: Family, meta: CheckMeta, result: CheckResult, evidence: Exchange[], startedAt: number): CheckRecord {
+  return { ...meta, family: familyOf(meta.id), suite, ...result, evidence, durationMs: Math.round(performance.now() - startedAt) };
 }
 
 export function family(name: Family) {
@@ -91,12 +104,12 @@ export function family(name: Family) {
       const run = inject('conformance');
       const issuer = Issuer.connect(run.issuer, name);
       const target = new TargetClient(run.target);
-      const user = run.user;
+      // A user of its own per family: a backend that locks a user out after attacks affects one family only.
+      const user = await issuer.createUser();
       const token = await issuer.tokenFor(user);
       state = { run, issuer, target, user, token };
-      const exchange = await target.send(`${name}-setup`, 'positive control: fresh valid token', { token });
-      const control = judgeValid(target, exchange, user.id);
-      if (!control.ok) state.gate = { observed: control.observed, evidence: [exchange] };
+      const control = await provesValid((label, o) => target.send(`${name}-setup`, label, o), target, 'positive control: fresh valid token', token, user.id);
+      if (!control.ok) state.gate = { observed: control.observed, evidence: control.exchanges };
     } catch (err) {
       setupError = `the family could not be set up: ${(err as Error).message}`;
     }
@@ -110,8 +123,10 @@ export function family(name: Family) {
     test.concurrent(meta.id, async ({ task }) => {
       const startedAt = performance.now();
       const evidence: Exchange[] = [];
+      // Replaced when the check finishes; a check that times out or crashes keeps this, with what it sent.
+      task.meta.check = record(name, meta, { verdict: 'ERROR', observed: 'the check did not finish (timed out or crashed)' }, evidence, startedAt);
       const finish = (result: CheckResult, extra: Exchange[] = []) => {
-        task.meta.check = record(meta, result, [...extra, ...evidence], startedAt);
+        task.meta.check = record(name, meta, result, [...extra, ...evidence], startedAt);
         if (result.verdict === 'FAIL' || result.verdict === 'ERROR') throw new Error(`${meta.id}: ${result.verdict}: ${result.observed}`);
       };
       if (!state) return finish({ verdict: 'ERROR', observed: setupError ?? 'the family was not set up' });
@@ -134,6 +149,7 @@ export function family(name: Family) {
         claims,
         send,
         sendAll: (variants) => Promise.all(variants.map(([label, token]) => send(label, token))),
+        stillValid: (label, token) => provesValid(send, s.target, label, token, s.user.id),
         async signed(changes, request = {}) {
           const next = { ...claims, ...changes };
           for (const [k, v] of Object.entries(changes)) if (v === undefined) delete next[k];
@@ -159,13 +175,13 @@ export function family(name: Family) {
       const startedAt = performance.now();
       const meta = CTL_PERSIST;
       if (!state || state.gate) {
-        task.meta.check = record(meta, { verdict: 'ERROR', observed: 'inconclusive: the positive control failed before the attacks' }, state?.gate?.evidence ?? [], startedAt);
+        task.meta.check = record(name, meta, { verdict: 'ERROR', observed: 'inconclusive: the positive control failed before the attacks' }, state?.gate?.evidence ?? [], startedAt);
         throw new Error('CTL-PERSIST inconclusive');
       }
+      const { target } = state;
       const token = await state.issuer.tokenFor(state.user);
-      const exchange = await state.target.send(meta.id, `valid token after the ${name} checks`, { token });
-      const probe = judgeValid(state.target, exchange, state.user.id);
-      task.meta.check = record(meta, { verdict: probe.ok ? 'PASS' : 'FAIL', observed: `after the ${name} checks: ${probe.observed}` }, [exchange], startedAt);
+      const probe = await provesValid((label, o) => target.send(meta.id, label, o), target, `valid token after the ${name} checks`, token, state.user.id);
+      task.meta.check = record(name, meta, { verdict: probe.ok ? 'PASS' : 'FAIL', observed: `after the ${name} checks: ${probe.observed}` }, probe.exchanges, startedAt);
       if (!probe.ok) throw new Error(`CTL-PERSIST: ${probe.observed}`);
     });
   }

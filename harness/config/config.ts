@@ -28,6 +28,8 @@ const configSchema = z.strictObject({
     readinessTimeoutMs: z.number().int().positive().default(30_000),
     timeoutMs: z.number().int().positive().default(5_000),
     concurrency: z.number().int().min(1).max(64).default(8),
+    /** Statuses that count as a refusal of a token; any other non-2xx answer makes a check inconclusive. */
+    rejectStatuses: z.array(z.number().int().min(300).max(499)).min(1).default([400, 401, 403, 413, 431]),
     /** Attack a backend beyond loopback (a staging host). Off by default, so a typo cannot aim the suite elsewhere. */
     allowRemote: z.boolean().default(false),
   }),

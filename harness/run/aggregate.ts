@@ -12,6 +12,19 @@ export const ERR_NO_5XX: CheckMeta = {
   expected: 'no 5xx on any request of the run',
 };
 
+/**
+ * When a family's CTL-PERSIST probe failed, a valid token was refused after its attacks: its rejections
+ * may be a lockout rather than verification, so its PASSes become ERROR (FAILs stand).
+ */
+export function distrustAfterLockout(records: CheckRecord[]): CheckRecord[] {
+  const lockedOut = new Set(records.filter((r) => r.id === 'CTL-PERSIST' && r.verdict === 'FAIL').map((r) => r.suite));
+  return records.map((r) =>
+    r.id !== 'CTL-PERSIST' && r.verdict === 'PASS' && lockedOut.has(r.suite)
+      ? { ...r, verdict: 'ERROR', observed: `inconclusive: a valid token was refused after the ${r.suite} checks (CTL-PERSIST), so this rejection may be a lockout; ${r.observed}` }
+      : r,
+  );
+}
+
 export function mergeById(records: CheckRecord[]): CheckRecord[] {
   const byId = new Map<string, CheckRecord[]>();
   for (const r of records) byId.set(r.id, [...(byId.get(r.id) ?? []), r]);

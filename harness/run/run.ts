@@ -14,7 +14,7 @@ import { startIssuer } from '../issuer/index.js';
 import type { Issuer, IssuerAlgorithm } from '../issuer/index.js';
 import { launchTarget, waitUntilAnswering } from '../target/launcher.js';
 import type { LaunchedTarget } from '../target/launcher.js';
-import { challengeOnRejection, mergeById, noLeaks, noServerErrors } from './aggregate.js';
+import { challengeOnRejection, distrustAfterLockout, mergeById, noLeaks, noServerErrors } from './aggregate.js';
 import { CheckCollector } from './collector.js';
 import { REPORT_SCHEMA_VERSION, exitCodeOf, summarize, writeReport } from './report.js';
 import type { Report } from './report.js';
@@ -94,7 +94,6 @@ export async function runConformance(config: ResolvedConfig, log: (line: string)
     }
     const provided: ProvidedRun = {
       runId,
-      user: await issuer.createUser(),
       ...(config.only?.length ? { only: config.only } : {}),
       issuer: issuer.connection(),
       ...(alternate ? { alternateKey: { kid: alternate.kid, alg: alternate.alg as IssuerAlgorithm } } : {}),
@@ -105,6 +104,7 @@ export async function runConformance(config: ResolvedConfig, log: (line: string)
         identitySubject: config.target.identitySubject,
         timeoutMs: config.target.timeoutMs,
         concurrency: config.target.concurrency,
+        rejectStatuses: config.target.rejectStatuses,
         runId,
         toolVersion: pkg.version,
       },
@@ -128,10 +128,15 @@ export async function runConformance(config: ResolvedConfig, log: (line: string)
       {},
     ));
     await vitest.close();
-    records = mergeById(collector.records);
+    records = mergeById(distrustAfterLockout(collector.records));
     requests = records.reduce((n, r) => n + r.evidence.length, 0); // before the run-wide checks, which quote exchanges
     if (records.length > 0) records.push(noServerErrors(records), challengeOnRejection(records), noLeaks(records));
     problems.push(...collector.problems);
+    // A typo in --only must not turn a CI gate green with nothing tested.
+    for (const prefix of config.only ?? []) {
+      if (!records.some((r) => r.id.startsWith(prefix))) problems.push(`--only ${prefix} matched no check (IDs look like SIG-ALG-NONE; see the catalogue)`);
+    }
+    if (records.length === 0) problems.push('no check ran');
   } catch (err) {
     problems.push(`the run stopped early: ${(err as Error).message}`);
     throw Object.assign(err as Error, { partial: await finish() });

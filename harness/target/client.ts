@@ -17,6 +17,8 @@ export interface TargetSettings {
   identitySubject: string;
   timeoutMs: number;
   concurrency: number;
+  /** Statuses that count as a refusal (default 400, 401, 403, 413, 431); any other non-2xx is inconclusive. */
+  rejectStatuses: number[];
   runId: string;
   toolVersion: string;
 }
@@ -46,9 +48,11 @@ export function decodeToken(compact: string): DecodedToken {
   return { compact: bounded(compact), length: compact.length, header: part(0), payload: part(1) };
 }
 
-export function outcomeOf(status: number): Outcome {
+export const DEFAULT_REJECT_STATUSES = [400, 401, 403, 413, 431];
+
+export function outcomeOf(status: number, rejectStatuses: readonly number[] = DEFAULT_REJECT_STATUSES): Outcome {
   if (status >= 200 && status < 300) return 'accepted';
-  if (status === 401 || status === 403 || status === 400) return 'rejected';
+  if (rejectStatuses.includes(status)) return 'rejected';
   if (status >= 500) return 'server-error';
   return 'other';
 }
@@ -60,14 +64,10 @@ export class TargetClient {
     this.agent = new Agent({ connections: settings.concurrency, keepAliveTimeout: 4_000 });
   }
 
-  /** The path checks send tokens to: the identity endpoint when configured, so acceptance names a subject. */
-  get probePath(): string {
-    return this.settings.identityPath ?? this.settings.protectedPath;
-  }
-
   async send(checkId: string, label: string, options: SendOptions = {}): Promise<Exchange> {
     const method = options.method ?? 'GET';
-    const url = new URL(options.path ?? this.probePath, this.settings.baseUrl).toString();
+    // Attacks go to the protected endpoint: the identity endpoint may be guarded better than the data.
+    const url = new URL(options.path ?? this.settings.protectedPath, this.settings.baseUrl).toString();
     const authorization = options.authorization !== undefined ? options.authorization : options.token !== undefined ? `Bearer ${options.token}` : null;
     const headers: Record<string, string> = {
       'user-agent': `ba-conformance/${this.settings.toolVersion} (run ${this.settings.runId}; check ${checkId})`,
@@ -97,7 +97,7 @@ export class TargetClient {
           headers: Object.fromEntries(Object.entries(res.headers).filter((e): e is [string, string | string[]] => e[1] !== undefined)),
           bodyExcerpt: body.slice(0, BODY_EXCERPT),
         },
-        outcome: outcomeOf(res.statusCode),
+        outcome: outcomeOf(res.statusCode, this.settings.rejectStatuses),
         durationMs: Math.round(performance.now() - started),
       };
     } catch (err) {
@@ -106,9 +106,9 @@ export class TargetClient {
     }
   }
 
-  /** The subject the identity endpoint named in an accepted exchange, if configured. */
+  /** The subject the identity endpoint named, for an exchange with that endpoint (undefined otherwise). */
   subjectOf(exchange: Exchange): string | undefined {
-    if (!this.settings.identityPath || !exchange.response) return undefined;
+    if (!this.isIdentityExchange(exchange) || !exchange.response) return undefined;
     try {
       let value: unknown = JSON.parse(exchange.response.bodyExcerpt);
       for (const key of this.settings.identitySubject.split('.')) value = (value as Record<string, unknown> | undefined)?.[key];
@@ -116,6 +116,10 @@ export class TargetClient {
     } catch {
       return undefined;
     }
+  }
+
+  isIdentityExchange(exchange: Exchange): boolean {
+    return this.settings.identityPath !== undefined && new URL(exchange.request.url).pathname === new URL(this.settings.identityPath, this.settings.baseUrl).pathname;
   }
 
   async close(): Promise<void> {
