@@ -23,14 +23,16 @@ describe('TargetClient', () => {
   const client = (overrides: Partial<ConstructorParameters<typeof TargetClient>[0]> = {}) =>
     new TargetClient({ baseUrl, protectedPath: '/p', identityPath: '/me', identitySubject: 'sub', timeoutMs: 2_000, concurrency: 4, rejectStatuses: [400, 401, 403, 413, 431], runId: 'run123', toolVersion: '9.9.9', ...overrides });
 
-  it('records the exchange with the token decoded, and puts run and check IDs in the User-Agent', async () => {
+  it('sends to the protected endpoint, records the exchange with the token decoded, and puts run and check IDs in the User-Agent', async () => {
     const token = `${Buffer.from('{"alg":"none"}').toString('base64url')}.${Buffer.from('{"sub":"x"}').toString('base64url')}.`;
     const e = await client().send('SIG-X', 'a label', { token });
-    expect(e).toMatchObject({ label: 'a label', outcome: 'accepted', request: { method: 'GET', url: `${baseUrl}/me`, token: { header: { alg: 'none' }, payload: { sub: 'x' } } } });
+    expect(e).toMatchObject({ label: 'a label', outcome: 'accepted', request: { method: 'GET', url: `${baseUrl}/p`, token: { header: { alg: 'none' }, payload: { sub: 'x' } } } });
     expect(e.request.headers['user-agent']).toBe('ba-conformance/9.9.9 (run run123; check SIG-X)');
     const echoed = JSON.parse(e.response!.bodyExcerpt) as { rawHeaders: string[] };
     expect(echoed.rawHeaders).toContain(`Bearer ${token}`);
-    expect(client().subjectOf(e)).toBe('user-1');
+    // The subject is read only from the identity endpoint's answers.
+    expect(client().subjectOf(e)).toBeUndefined();
+    expect(client().subjectOf(await client().send('SIG-X', 'identity', { token, path: '/me' }))).toBe('user-1');
   });
 
   it('sends duplicate raw headers as separate lines', async () => {
