@@ -17,7 +17,7 @@ check(
   },
   async ({ issuer, user, claims, sendAll }) => {
     // Exactly what Better Auth's cookie-cache signer produces (plugins/jwt/cookie-cache), with the issuer's real key.
-    const current = (await issuer.keys()).find((k) => k.signing)!;
+    const current = await issuer.signingKey();
     const iat = nowSeconds();
     const sessionToken = decodeURIComponent(user.cookie.split('=')[1] ?? '').split('.')[0] ?? 'session';
     const { token } = await issuer.sign({

@@ -75,7 +75,7 @@ check(
     expected: '401 (or 400), never 5xx',
   },
   async ({ issuer, claims, sendAll }) => {
-    const current = (await issuer.keys()).find((k) => k.signing)!;
+    const current = await issuer.signingKey();
     const header = JSON.stringify({ alg: current.alg, kid: current.kid });
     const body = JSON.stringify({ ...claims, iat: nowSeconds(), exp: nowSeconds() + 600 });
     const invalidUtf8 = Buffer.concat([Buffer.from(body.slice(0, -1)), Buffer.from(',"x":"'), Buffer.from([0xc3, 0x28, 0xff]), Buffer.from('"}')]);
@@ -107,7 +107,7 @@ check(
   async ({ issuer, claims, user, target, send, skip }) => {
     if (!target.settings.identityPath) return skip('needs an identity endpoint to see which sub won');
     const other = await issuer.createUser();
-    const current = (await issuer.keys()).find((k) => k.signing)!;
+    const current = await issuer.signingKey();
     const body = JSON.stringify({ ...claims, iat: nowSeconds(), exp: nowSeconds() + 600, sub: user.id });
     // {..., "sub": A, "sub": B}: JSON.parse (last wins) reads B.
     const rawPayload = `${body.slice(0, -1)},"sub":${JSON.stringify(other.id)}}`;

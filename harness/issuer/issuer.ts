@@ -93,6 +93,12 @@ export class Issuer {
   keys(): Promise<KeyInfo[]> {
     return this.call('GET', '/keys');
   }
+  /** The key /api/auth/token signs with right now. */
+  async signingKey(): Promise<KeyInfo> {
+    const key = (await this.keys()).find((k) => k.signing);
+    if (!key) throw new HarnessError('ISSUER_REQUEST_FAILED', 'the issuer reports no signing key');
+    return key;
+  }
   /** A new key of `alg` (default: the primary algorithm) becomes its signing key; older keys stay published. */
   rotate(alg?: IssuerAlgorithm): Promise<KeyInfo> {
     return this.call('POST', '/keys', alg ? { alg } : {});

@@ -41,23 +41,36 @@ export function mergeById(records: CheckRecord[]): CheckRecord[] {
   );
 }
 
+const inconclusiveCount = (records: CheckRecord[]) => records.filter((r) => r.verdict === 'ERROR').length;
+
+/** A run-wide check's record, before its verdict. */
+const runWide = (meta: CheckMeta) => ({ ...meta, family: 'ERR' as const, durationMs: 0 });
+
+/** Nothing wrong was seen: PASS, unless families were inconclusive, whose attacks were never sent. */
+function cleanUnlessInconclusive(base: ReturnType<typeof runWide>, records: CheckRecord[], observed: string): CheckRecord {
+  const inconclusive = inconclusiveCount(records);
+  return inconclusive
+    ? { ...base, verdict: 'ERROR', observed: `inconclusive: ${observed}, but ${inconclusive} checks could not run`, evidence: [] }
+    : { ...base, verdict: 'PASS', observed, evidence: [] };
+}
+
+/** Exchanges of other checks, quoted as this check's evidence (at most `limit`). */
+const quote = (found: { check: string; e: Exchange }[], limit: number, suffix: (i: number) => string = () => '') =>
+  found.slice(0, limit).map(({ check, e }, i) => ({ ...e, label: `${check}: ${e.label}${suffix(i)}` }));
+
 export function noServerErrors(records: CheckRecord[]): CheckRecord {
   const exchanges = records.flatMap((r) => r.evidence.map((e) => ({ check: r.id, e })));
   const crashed = exchanges.filter(({ e }) => e.outcome === 'server-error');
-  const base = { ...ERR_NO_5XX, family: 'ERR' as const, durationMs: 0 };
+  const base = runWide(ERR_NO_5XX);
   if (exchanges.length === 0) return { ...base, verdict: 'SKIP', observed: 'no request was recorded in this run (see --only)', evidence: [] };
-  const inconclusive = inconclusiveCount(records);
-  if (crashed.length === 0 && inconclusive > 0) {
-    return { ...base, verdict: 'ERROR', observed: `inconclusive: no 5xx in ${exchanges.length} requests, but ${inconclusive} checks could not run` , evidence: [] };
-  }
-  if (crashed.length === 0) return { ...base, verdict: 'PASS', observed: `none of ${exchanges.length} requests answered 5xx`, evidence: [] };
+  if (crashed.length === 0) return cleanUnlessInconclusive(base, records, `none of ${exchanges.length} requests answered 5xx`);
   const checks = [...new Set(crashed.map(({ check }) => check))];
   return {
     ...base,
     verdict: 'FAIL',
     observed: `${crashed.length} of ${exchanges.length} requests answered 5xx, in ${checks.join(', ')}`,
     measured: { serverErrors: crashed.length, requests: exchanges.length },
-    evidence: crashed.slice(0, 20).map(({ check, e }) => ({ ...e, label: `${check}: ${e.label}` })),
+    evidence: quote(crashed, 20),
   };
 }
 
@@ -90,10 +103,8 @@ const LEAKS: [string, RegExp][] = [
 const rejectedWithToken = (records: CheckRecord[]) =>
   records.flatMap((r) => r.evidence.filter((e) => e.request.token && e.response && e.outcome !== 'accepted').map((e) => ({ check: r.id, e })));
 
-const inconclusiveCount = (records: CheckRecord[]) => records.filter((r) => r.verdict === 'ERROR').length;
-
 export function challengeOnRejection(records: CheckRecord[]): CheckRecord {
-  const base = { ...ERR_401_CHALLENGE, family: 'ERR' as const, durationMs: 0 };
+  const base = runWide(ERR_401_CHALLENGE);
   // Oversized requests (DOS-*) are refused by the HTTP layer before any token is read (413, 431, or
   // 400 from some servers): no challenge is owed there.
   const rejected = rejectedWithToken(records).filter(({ check, e }) => !check.startsWith('DOS-') && e.response!.status < 500 && e.response!.status !== 413 && e.response!.status !== 431);
@@ -103,23 +114,18 @@ export function challengeOnRejection(records: CheckRecord[]): CheckRecord {
     const malformedRequest = e.response!.status === 400 && /invalid_request/i.test(challenge);
     return !malformedRequest && !(e.response!.status === 401 && /^bearer\b/i.test(challenge) && /error="?invalid_token"?/i.test(challenge));
   });
-  if (wrong.length === 0) {
-    const inconclusive = inconclusiveCount(records);
-    return inconclusive
-      ? { ...base, verdict: 'ERROR', observed: `inconclusive: ${rejected.length} rejections had the challenge, but ${inconclusive} checks could not run`, evidence: [] }
-      : { ...base, verdict: 'PASS', observed: `all ${rejected.length} rejected tokens got 401 with a Bearer invalid_token challenge`, evidence: [] };
-  }
+  if (wrong.length === 0) return cleanUnlessInconclusive(base, records, `all ${rejected.length} rejected tokens got 401 with a Bearer invalid_token challenge`);
   const sample = wrong[0]!.e;
   return {
     ...base,
     verdict: 'NON-STRICT',
     observed: `${wrong.length} of ${rejected.length} rejections lacked 401 + Bearer error="invalid_token" (e.g. ${sample.response!.status}, WWW-Authenticate: ${String(sample.response!.headers['www-authenticate'] ?? 'absent')})`,
-    evidence: wrong.slice(0, 10).map(({ check, e }) => ({ ...e, label: `${check}: ${e.label}` })),
+    evidence: quote(wrong, 10),
   };
 }
 
 export function noLeaks(records: CheckRecord[]): CheckRecord {
-  const base = { ...ERR_NO_LEAK, family: 'ERR' as const, durationMs: 0 };
+  const base = runWide(ERR_NO_LEAK);
   const rejected = rejectedWithToken(records);
   if (rejected.length === 0) return { ...base, verdict: 'SKIP', observed: 'no rejected token in this run (see --only)', evidence: [] };
   const leaks: { check: string; e: Exchange; what: string }[] = [];
@@ -130,17 +136,12 @@ export function noLeaks(records: CheckRecord[]): CheckRecord {
     const found = LEAKS.find(([, pattern]) => pattern.test(body))?.[0] ?? (echoed ? 'the rejected token' : undefined);
     if (found) leaks.push({ check, e, what: found });
   }
-  if (leaks.length === 0) {
-    const inconclusive = inconclusiveCount(records);
-    return inconclusive
-      ? { ...base, verdict: 'ERROR', observed: `inconclusive: nothing leaked in ${rejected.length} error bodies, but ${inconclusive} checks could not run`, evidence: [] }
-      : { ...base, verdict: 'PASS', observed: `nothing leaked in ${rejected.length} error bodies`, evidence: [] };
-  }
+  if (leaks.length === 0) return cleanUnlessInconclusive(base, records, `nothing leaked in ${rejected.length} error bodies`);
   const kinds = [...new Set(leaks.map((l) => l.what))];
   return {
     ...base,
     verdict: 'FAIL',
     observed: `${leaks.length} of ${rejected.length} error bodies leaked ${kinds.join(', ')}`,
-    evidence: leaks.slice(0, 10).map(({ check, e, what }) => ({ ...e, label: `${check}: ${e.label} (leaks ${what})` })),
+    evidence: quote(leaks, 10, (i) => ` (leaks ${leaks[i]!.what})`),
   };
 }
