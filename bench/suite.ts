@@ -1,5 +1,6 @@
-// Suite benchmark: wall time and request count of a full run against the reference fixture, with
-// the issuer start excluded (check time) and included (whole run), in process and container mode.
+// Suite benchmark: wall time and request count of a run of every family but JWKS against the
+// reference fixture, with the issuer start excluded (check time) and included (whole run), in
+// process and container mode. The JWKS family waits on caches by design: bench/jwks.ts measures it.
 // Usage: npm run bench:suite [-- --runs 5]
 import { cpus } from 'node:os';
 import { mkdtemp } from 'node:fs/promises';
@@ -11,6 +12,7 @@ import { probeDocker } from '../harness/issuer/index.js';
 import { freePort } from '../harness/net.js';
 import { runConformance } from '../harness/run/run.js';
 
+const JWKS_FAMILY = ['JWKS-', 'KEY-KID-DECOY', 'KEY-KID-ABSENT-MULTI'];
 const { values } = parseArgs({ options: { runs: { type: 'string', default: '5' } } });
 const RUNS = Number(values.runs);
 const median = (xs: number[]) => {
@@ -33,6 +35,7 @@ for (const mode of docker.available ? (['process', 'container'] as const) : (['p
     const config = resolveConfig({
       target: { baseUrl: `http://127.0.0.1:${port}`, identityPath: '/api/me', start: `PORT=${port} exec node --import tsx fixtures/backends/node/server.ts` },
       issuer: { mode },
+      skip: JWKS_FAMILY,
       report: { outDir: await mkdtemp(path.join(tmpdir(), 'ba-bench-')) },
     });
     const { report } = await runConformance(config, () => {});

@@ -4,7 +4,10 @@ import type { AddressInfo } from 'node:net';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { AttackerListener } from '../harness/attacker/listener.js';
 import { TargetClient } from '../harness/target/client.js';
+import { TargetControl, serveTargetControl } from '../harness/target/control.js';
+import { launchTarget } from '../harness/target/launcher.js';
 import { freePort } from '../harness/net.js';
+import { get } from './support/http.js';
 
 describe('TargetClient', () => {
   let server: http.Server;
@@ -75,6 +78,57 @@ describe('AttackerListener', () => {
       expect(attacker.hits()).toHaveLength(2);
     } finally {
       await attacker.stop();
+    }
+  });
+});
+
+describe('target restarts (serveTargetControl / TargetControl)', () => {
+  it('restarts a real backend on request: a new process answers, and the old one is gone', async () => {
+    const port = await freePort();
+    const launch = () =>
+      launchTarget({
+        command: `exec node -e "require('http').createServer((q, s) => s.end(String(process.pid))).listen(${port}, '127.0.0.1')"`,
+        baseUrl: `http://127.0.0.1:${port}`,
+        readinessPath: '/',
+        readinessTimeoutMs: 10_000,
+        env: {},
+      });
+    let target = await launch();
+    const control = await serveTargetControl(async () => {
+      await target.stop();
+      target = await launch();
+    });
+    const client = new TargetControl(control.connection, 10_000);
+    try {
+      const pidOf = async () => (await get(`http://127.0.0.1:${port}/`)).text;
+      const before = await pidOf();
+      const { ms } = await client.restart();
+      expect(ms).toBeGreaterThan(0);
+      const after = await pidOf();
+      expect(after).not.toBe(before);
+      expect(() => process.kill(Number(before), 0)).toThrow();
+      // The route needs the run's token.
+      const stranger = new TargetControl({ ...control.connection, token: 'wrong' }, 10_000);
+      await expect(stranger.restart()).rejects.toThrow();
+      await stranger.close();
+      expect(await pidOf()).toBe(after);
+    } finally {
+      await client.close();
+      await control.close();
+      await target.stop();
+    }
+  });
+
+  it('reports a backend that does not come back, with its output', async () => {
+    const control = await serveTargetControl(async () => {
+      await launchTarget({ command: 'echo "cannot reach the JWKS" >&2; exit 1', baseUrl: 'http://127.0.0.1:9', readinessPath: '/', readinessTimeoutMs: 5_000, env: {} });
+    });
+    const client = new TargetControl(control.connection, 5_000);
+    try {
+      await expect(client.restart()).rejects.toThrow(/did not become ready.*cannot reach the JWKS/s);
+    } finally {
+      await client.close();
+      await control.close();
     }
   });
 });

@@ -4,6 +4,8 @@ import { parseLdd } from '../harness/issuer/base-image.js';
 import { resolveIssuerOptions } from '../harness/issuer/options.js';
 import { UserFactory } from '../harness/issuer/users.js';
 import { cookieHeaderFrom } from '../harness/http.js';
+import { percentile } from '../harness/checks/jwks-lab.js';
+import { selected } from '../harness/checks/suite.js';
 
 describe('parseLdd', () => {
   it('keeps resolved libraries and the loader, drops the vDSO', () => {
@@ -42,5 +44,23 @@ describe('cookieHeaderFrom', () => {
   it('keeps only name=value of each Set-Cookie', () => {
     expect(cookieHeaderFrom(['a=1; Path=/; HttpOnly', 'b=2; Max-Age=5'])).toBe('a=1; b=2');
     expect(cookieHeaderFrom(undefined)).toBe('');
+  });
+});
+
+describe('selected (--only and --skip)', () => {
+  it('takes --only prefixes, then leaves out --skip prefixes', () => {
+    expect(selected({}, 'JWKS-CACHE-USED')).toBe(true);
+    expect(selected({ only: ['SIG-', 'JWKS-'] }, 'JWKS-CACHE-USED')).toBe(true);
+    expect(selected({ only: ['SIG-'] }, 'JWKS-CACHE-USED')).toBe(false);
+    expect(selected({ skip: ['JWKS-'] }, 'JWKS-CACHE-USED')).toBe(false);
+    expect(selected({ only: ['JWKS-'], skip: ['JWKS-OUTAGE'] }, 'JWKS-OUTAGE-STALE')).toBe(false);
+    expect(selected({ only: ['JWKS-'], skip: ['JWKS-OUTAGE'] }, 'JWKS-REDIRECT')).toBe(true);
+  });
+});
+
+describe('percentile', () => {
+  it('is the nearest-rank percentile', () => {
+    const values = Array.from({ length: 100 }, (_, i) => 100 - i);
+    expect([percentile(values, 50), percentile(values, 99), percentile(values, 100), percentile([], 50)]).toEqual([50, 99, 100, 0]);
   });
 });

@@ -33,6 +33,8 @@ export interface Exchange {
   error?: string;
   outcome: Outcome;
   durationMs: number;
+  /** The JWKS fault the issuer served while the request was made. */
+  jwksFault?: string;
 }
 
 export interface DecodedToken {

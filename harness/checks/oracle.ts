@@ -7,6 +7,8 @@ export interface CheckResult {
   verdict: Verdict;
   observed: string;
   measured?: Record<string, number | string>;
+  /** Exchanges the check made outside `send` (a shared measurement, a sample of a large batch). */
+  evidence?: Exchange[];
 }
 
 function statusTally(exchanges: Exchange[]): string {

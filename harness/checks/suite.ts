@@ -7,7 +7,9 @@ import { afterAll, beforeAll, inject, test } from 'vitest';
 import { Issuer } from '../issuer/issuer.js';
 import type { IssuerConnection, IssuerUser } from '../issuer/issuer.js';
 import type { IssuerAlgorithm, SignRequest } from '../issuer/protocol.js';
+import type { JwksSettings } from '../config/config.js';
 import { TargetClient } from '../target/client.js';
+import type { TargetControlConnection } from '../target/control.js';
 import type { SendOptions, TargetSettings } from '../target/client.js';
 import type { CheckMeta, CheckRecord, Exchange, Family } from './model.js';
 import { familyOf } from './model.js';
@@ -19,9 +21,20 @@ export interface ProvidedRun {
   issuer: IssuerConnection;
   /** Check ID prefixes selected with --only (absent: all). */
   only?: string[];
+  /** Check ID prefixes left out with --skip. */
+  skip?: string[];
   /** A published key of an algorithm the backend is not configured for (SIG-ALG-NOT-ALLOWED). */
   alternateKey?: { kid: string; alg: IssuerAlgorithm };
   target: TargetSettings;
+  jwks: JwksSettings;
+  /** Present when the harness started the backend and can restart it (a cold start). */
+  targetControl?: TargetControlConnection & { readinessTimeoutMs: number };
+}
+
+/** Whether --only and --skip select this check ID. */
+export function selected(run: Pick<ProvidedRun, 'only' | 'skip'>, id: string): boolean {
+  const matches = (prefixes: string[] | undefined) => prefixes?.some((p) => id.startsWith(p)) ?? false;
+  return (!run.only || matches(run.only)) && !matches(run.skip);
 }
 
 declare module 'vitest' {
@@ -34,6 +47,8 @@ declare module 'vitest' {
 }
 
 export interface CheckTools {
+  /** The ID of the check being run (requests carry it in their User-Agent). */
+  checkId: string;
   run: ProvidedRun;
   issuer: Issuer;
   target: TargetClient;
@@ -91,10 +106,15 @@ export async function provesValid(send: Send, target: TargetClient, label: strin
 }
 
 function record(suite: Family, meta: CheckMeta, result: CheckResult, evidence: Exchange[], startedAt: number): CheckRecord {
-  return { ...meta, family: familyOf(meta.id), suite, ...result, evidence, durationMs: Math.round(performance.now() - startedAt) };
+  const { evidence: extra = [], ...rest } = result;
+  return { ...meta, family: familyOf(meta.id), suite, ...rest, evidence: [...extra, ...evidence], durationMs: Math.round(performance.now() - startedAt) };
 }
 
-export function family(name: Family) {
+/**
+ * `sequential`: the family's checks run one after another instead of all at once. The JWKS family
+ * needs it: each check changes the issuer's keys or faults and counts the backend's fetches.
+ */
+export function family(name: Family, options: { sequential?: boolean } = {}) {
   let state: FamilyState | undefined;
   let setupError: string | undefined;
   const ids: string[] = [];
@@ -118,9 +138,9 @@ export function family(name: Family) {
     await state?.target.close();
   });
 
-  function check(meta: CheckMeta, run: (tools: CheckTools) => Promise<CheckResult>, options: { gated?: boolean } = {}): void {
+  function check(meta: CheckMeta, run: (tools: CheckTools) => Promise<CheckResult>, checkOptions: { gated?: boolean } = {}): void {
     ids.push(meta.id);
-    test.concurrent(meta.id, async ({ task }) => {
+    (options.sequential ? test : test.concurrent)(meta.id, async ({ task }) => {
       const startedAt = performance.now();
       const evidence: Exchange[] = [];
       // Replaced when the check finishes; a check that times out or crashes keeps this, with what it sent.
@@ -130,7 +150,7 @@ export function family(name: Family) {
         if (result.verdict === 'FAIL' || result.verdict === 'ERROR') throw new Error(`${meta.id}: ${result.verdict}: ${result.observed}`);
       };
       if (!state) return finish({ verdict: 'ERROR', observed: setupError ?? 'the family was not set up' });
-      if (state.gate && options.gated !== false) {
+      if (state.gate && checkOptions.gated !== false) {
         return finish({ verdict: 'ERROR', observed: `inconclusive: the backend rejects valid tokens (${state.gate.observed})` }, state.gate.evidence);
       }
       const s = state;
@@ -141,6 +161,7 @@ export function family(name: Family) {
       };
       const claims = JSON.parse(Buffer.from(s.token.split('.')[1]!, 'base64url').toString('utf8')) as Record<string, unknown>;
       const tools: CheckTools = {
+        checkId: meta.id,
         run: s.run,
         issuer: s.issuer,
         target: s.target,
@@ -170,8 +191,8 @@ export function family(name: Family) {
   /** Re-sends a fresh valid token after this family's attacks: still accepted, no lockout or poisoning. */
   function persistenceProbe(): void {
     test(`CTL-PERSIST after ${name}`, async ({ task, skip }) => {
-      const only = state?.run.only;
-      if (only && !ids.some((id) => only.some((prefix) => id.startsWith(prefix)))) return skip(`no ${name} check was selected`);
+      const run = state?.run ?? inject('conformance');
+      if (!ids.some((id) => selected(run, id))) return skip(`no ${name} check was selected`);
       const startedAt = performance.now();
       const meta = CTL_PERSIST;
       if (!state || state.gate) {

@@ -16,14 +16,24 @@ interface RunFlags {
   issuerMode?: string;
   alg?: string[];
   only?: string[];
+  skip?: string[];
   out?: string;
   seed?: number;
   timeout?: number;
+  waitBudget?: number;
+  maxCacheAge?: number;
+  maxRotationDelay?: number;
 }
 
 function wholeNumber(value: string): number {
   const n = Number(value);
   if (!Number.isInteger(n) || n < 0) throw new InvalidArgumentError('expected a whole number');
+  return n;
+}
+
+function positiveNumber(value: string): number {
+  const n = Number(value);
+  if (!Number.isFinite(n) || n <= 0) throw new InvalidArgumentError('expected a positive number');
   return n;
 }
 
@@ -38,6 +48,10 @@ export function runCommand(): Command {
     .addOption(new Option('--issuer-mode <mode>', 'where the harness issuer runs').choices(ISSUER_MODES))
     .addOption(new Option('--alg <alg...>', 'issuer key algorithms').choices(ISSUER_ALGORITHMS))
     .option('--only <prefixes...>', 'run only checks whose ID starts with one of these (e.g. SIG- CLM-EXP)')
+    .option('--skip <prefixes...>', 'leave out checks whose ID starts with one of these (e.g. JWKS- for a quick pipeline)')
+    .option('--wait-budget <s>', 'the longest one time-bound JWKS check waits, in seconds (default 120)', positiveNumber)
+    .option('--max-cache-age <s>', 'the longest a removed JWKS key may keep verifying, in seconds (default 600)', positiveNumber)
+    .option('--max-rotation-delay <s>', 'the longest a newly published kid may be refused, in seconds (default 60)', positiveNumber)
     .option('--out <dir>', 'where to write report.json (default: reports)')
     .option('--seed <n>', 'seed for the generated users', wholeNumber)
     .option('--timeout <ms>', 'per-request timeout against the backend (default 5000)', wholeNumber)
@@ -51,9 +65,13 @@ export function runCommand(): Command {
         issuerMode: flags.issuerMode,
         algorithms: flags.alg,
         only: flags.only,
+        skip: flags.skip,
         outDir: flags.out,
         seed: flags.seed,
         timeoutMs: flags.timeout,
+        waitBudgetS: flags.waitBudget,
+        maxCacheAgeS: flags.maxCacheAge,
+        maxRotationDelayS: flags.maxRotationDelay,
       };
       const config = resolveConfig(await loadConfigFile(flags.config, process.cwd()), overridesFromEnv(process.env), fromFlags);
       let outcome: RunOutcome;

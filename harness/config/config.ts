@@ -10,6 +10,7 @@ import { ISSUER_MODES } from '../issuer/options.js';
 import { jwtSettingsShape } from '../issuer/jwt-settings.js';
 
 const pathSchema = z.string().regex(/^\//, 'a path starting with "/"');
+const seconds = z.number().positive().max(24 * 3600);
 
 const configSchema = z.strictObject({
   target: z.strictObject({
@@ -43,13 +44,33 @@ const configSchema = z.strictObject({
       port: z.number().int().min(0).max(65535).optional(),
     })
     .default({ mode: 'auto' }),
+  /** What the team accepts of its backend's JWKS client, and how long the time-bound JWKS checks may wait. */
+  jwks: z
+    .strictObject({
+      /** The longest a key removed from the JWKS may keep verifying, in seconds (JWKS-REVOKE-PROPAGATION). */
+      maxCacheAgeS: seconds.default(600),
+      /** The longest a newly published kid may be refused, in seconds (JWKS-ROTATE-NEWKID, recovery after an outage). */
+      maxRotationDelayS: seconds.default(60),
+      /** The longest one time-bound check waits, in seconds. A check that needs longer reports what it saw and that it could not conclude. */
+      waitBudgetS: seconds.default(120),
+      /** The longest the backend may take to answer while its JWKS is down, hanging or trickling, in seconds. */
+      maxOutageResponseS: seconds.default(10),
+      /** Requests with distinct random kids in JWKS-KIDMISS-STORM. */
+      stormRequests: z.number().int().min(10).max(100_000).default(1_000),
+      /** Concurrent requests on a cold cache in JWKS-SINGLEFLIGHT. */
+      burstRequests: z.number().int().min(2).max(1_000).default(200),
+    })
+    .prefault({}),
   /** Check ID prefixes to run (e.g. ["SIG-", "CLM-EXP"]); all when absent. */
   only: z.array(z.string().min(1)).optional(),
+  /** Check ID prefixes not to run (e.g. ["JWKS-"] in a quick pipeline); applied after `only`. */
+  skip: z.array(z.string().min(1)).optional(),
   seed: z.number().int().min(0).max(2 ** 32 - 1).optional(),
   report: z.strictObject({ outDir: z.string().min(1).default('reports') }).default({ outDir: 'reports' }),
 });
 
 export type ConformanceConfig = z.input<typeof configSchema>;
+export type JwksSettings = z.output<typeof configSchema>['jwks'];
 export type ResolvedConfig = z.output<typeof configSchema> & { target: { protectedPath: string } };
 
 /** Identity function that gives a config file its types. */
@@ -66,13 +87,18 @@ export interface Overrides {
   issuerMode?: string;
   algorithms?: string[];
   only?: string[];
+  skip?: string[];
   outDir?: string;
   seed?: number;
   timeoutMs?: number;
+  waitBudgetS?: number;
+  maxCacheAgeS?: number;
+  maxRotationDelayS?: number;
 }
 
 export function overridesFromEnv(env: NodeJS.ProcessEnv): Overrides {
   const list = (v: string | undefined) => v?.split(',').map((s) => s.trim()).filter(Boolean);
+  const number = (v: string | undefined) => (v ? Number(v) : undefined);
   return {
     target: env.BA_CONFORMANCE_TARGET,
     protectedPath: env.BA_CONFORMANCE_PROTECTED,
@@ -81,15 +107,19 @@ export function overridesFromEnv(env: NodeJS.ProcessEnv): Overrides {
     issuerMode: env.BA_CONFORMANCE_ISSUER_MODE,
     algorithms: list(env.BA_CONFORMANCE_ALG),
     only: list(env.BA_CONFORMANCE_ONLY),
+    skip: list(env.BA_CONFORMANCE_SKIP),
     outDir: env.BA_CONFORMANCE_OUT,
-    seed: env.BA_CONFORMANCE_SEED ? Number(env.BA_CONFORMANCE_SEED) : undefined,
-    timeoutMs: env.BA_CONFORMANCE_TIMEOUT_MS ? Number(env.BA_CONFORMANCE_TIMEOUT_MS) : undefined,
+    seed: number(env.BA_CONFORMANCE_SEED),
+    timeoutMs: number(env.BA_CONFORMANCE_TIMEOUT_MS),
+    waitBudgetS: number(env.BA_CONFORMANCE_WAIT_BUDGET_S),
+    maxCacheAgeS: number(env.BA_CONFORMANCE_MAX_CACHE_AGE_S),
+    maxRotationDelayS: number(env.BA_CONFORMANCE_MAX_ROTATION_DELAY_S),
   };
 }
 
 function apply(base: Record<string, any>, o: Overrides): Record<string, any> {
   const set = <T>(value: T | undefined, fn: (v: T) => void) => value !== undefined && fn(value);
-  const c: Record<string, any> = { ...base, target: { ...base.target }, issuer: { ...base.issuer }, report: { ...base.report } };
+  const c: Record<string, any> = { ...base, target: { ...base.target }, issuer: { ...base.issuer }, jwks: { ...base.jwks }, report: { ...base.report } };
   set(o.target, (v) => (c.target.baseUrl = v));
   set(o.protectedPath, (v) => (c.target.protectedPath = v));
   set(o.identityPath, (v) => (c.target.identityPath = v));
@@ -97,6 +127,10 @@ function apply(base: Record<string, any>, o: Overrides): Record<string, any> {
   set(o.issuerMode, (v) => (c.issuer.mode = v));
   set(o.algorithms, (v) => (c.issuer.algorithms = v));
   set(o.only, (v) => (c.only = v));
+  set(o.skip, (v) => (c.skip = v));
+  set(o.waitBudgetS, (v) => (c.jwks.waitBudgetS = v));
+  set(o.maxCacheAgeS, (v) => (c.jwks.maxCacheAgeS = v));
+  set(o.maxRotationDelayS, (v) => (c.jwks.maxRotationDelayS = v));
   set(o.outDir, (v) => (c.report.outDir = v));
   set(o.seed, (v) => (c.seed = v));
   set(o.timeoutMs, (v) => (c.target.timeoutMs = v));

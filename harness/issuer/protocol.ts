@@ -110,6 +110,14 @@ export type JwksFault = (
   | { kind: 'html' }
   | { kind: 'redirect'; location: string; status?: 301 | 302 | 303 | 307 | 308 }
   | { kind: 'extra-keys'; keys: Record<string, unknown>[]; position?: 'before' | 'after' }
+  /** The connection is closed without an answer (a network failure: reset, DNS or TLS error). */
+  | { kind: 'reset' }
+  /** The real keys, each with these members added or replaced (e.g. `use: "sig"`). */
+  | { kind: 'decorate'; fields: Record<string, unknown> }
+  /** The real keys followed by padding keys until the body is about `bytes` long. */
+  | { kind: 'huge'; bytes: number }
+  /** The real key set with these response headers (e.g. Cache-Control). */
+  | { kind: 'headers'; headers: Record<string, string> }
 ) & {
   /** Apply to the next N JWKS requests only, then serve normally again. Absent: until cleared. */
   remaining?: number;

@@ -12,8 +12,9 @@ import type { ResolvedConfig } from '../config/config.js';
 import { REPO_ROOT } from '../issuer/bundle.js';
 import { startIssuer } from '../issuer/index.js';
 import type { Issuer, IssuerAlgorithm } from '../issuer/index.js';
+import { serveTargetControl } from '../target/control.js';
 import { launchTarget, waitUntilAnswering } from '../target/launcher.js';
-import type { LaunchedTarget } from '../target/launcher.js';
+import type { LaunchOptions, LaunchedTarget } from '../target/launcher.js';
 import { challengeOnRejection, distrustAfterLockout, mergeById, noLeaks, noServerErrors } from './aggregate.js';
 import { CheckCollector } from './collector.js';
 import { REPORT_SCHEMA_VERSION, exitCodeOf, summarize, writeReport } from './report.js';
@@ -43,6 +44,7 @@ export async function runConformance(config: ResolvedConfig, log: (line: string)
   let requests = 0;
   let issuer: Issuer | undefined;
   let target: LaunchedTarget | undefined;
+  let control: Awaited<ReturnType<typeof serveTargetControl>> | undefined;
   const phasesMs = { issuer: 0, target: 0, checks: 0 };
   const timed = async <T>(phase: keyof typeof phasesMs, work: () => Promise<T>): Promise<T> => {
     const started = performance.now();
@@ -68,9 +70,8 @@ export async function runConformance(config: ResolvedConfig, log: (line: string)
     const jwks = { url: issuer.jwksUrl, issuer: issuer.issuer, audience: issuer.audience, algorithms: issuer.algorithms, baseUrl: issuer.baseUrl };
     if (config.target.start) {
       log(`starting the backend: ${config.target.start}`);
-      const start = config.target.start;
-      target = await timed('target', () => launchTarget({
-        command: start,
+      const launch: LaunchOptions = {
+        command: config.target.start,
         baseUrl: config.target.baseUrl,
         readinessPath: config.target.readinessPath,
         readinessTimeoutMs: config.target.readinessTimeoutMs,
@@ -82,7 +83,14 @@ export async function runConformance(config: ResolvedConfig, log: (line: string)
           JWT_ALGORITHMS: jwks.algorithms.join(','),
           BETTER_AUTH_URL: jwks.baseUrl,
         },
-      }));
+      };
+      target = await timed('target', () => launchTarget(launch));
+      // The JWKS checks restart it for a cold start (an empty key cache).
+      control = await serveTargetControl(async ({ anyStatus }) => {
+        await target?.stop();
+        target = undefined;
+        target = await launchTarget({ ...launch, ...(anyStatus ? { anyStatus } : {}) });
+      });
     }
     if (!target) {
       // Nothing to start: the backend must already be up, or every check would be a misleading ERROR.
@@ -95,7 +103,10 @@ export async function runConformance(config: ResolvedConfig, log: (line: string)
     const provided: ProvidedRun = {
       runId,
       ...(config.only?.length ? { only: config.only } : {}),
+      ...(config.skip?.length ? { skip: config.skip } : {}),
       issuer: issuer.connection(),
+      jwks: config.jwks,
+      ...(control ? { targetControl: { ...control.connection, readinessTimeoutMs: config.target.readinessTimeoutMs } } : {}),
       ...(alternate ? { alternateKey: { kid: alternate.kid, alg: alternate.alg as IssuerAlgorithm } } : {}),
       target: {
         baseUrl: config.target.baseUrl,
@@ -110,14 +121,19 @@ export async function runConformance(config: ResolvedConfig, log: (line: string)
       },
     };
     const collector = new CheckCollector();
-    const only = config.only?.length ? new RegExp(`^(${[...config.only, 'CTL-PERSIST'].map(escape).join('|')})`) : undefined;
+    const names = (prefixes: string[]) => prefixes.map(escape).join('|');
+    const only = config.only?.length || config.skip?.length
+      ? new RegExp(`^${config.skip?.length ? `(?!${names(config.skip)})` : ''}(${config.only?.length ? names([...config.only, 'CTL-PERSIST']) : ''})`)
+      : undefined;
     const vitest = await timed('checks', () => startVitest(
       'test',
       [],
       {
         root: REPO_ROOT,
         config: path.join(REPO_ROOT, 'vitest.config.ts'),
-        project: ['suites'],
+        // Two groups, one after the other: every family at once, then the JWKS family alone (it
+        // rotates keys, breaks the JWKS and restarts the backend, and counts fetches).
+        project: ['suites', 'jwks'],
         watch: false,
         // I/O-bound: more family files in flight than cores.
         maxWorkers: 2,
@@ -136,11 +152,13 @@ export async function runConformance(config: ResolvedConfig, log: (line: string)
     for (const prefix of config.only ?? []) {
       if (!records.some((r) => r.id.startsWith(prefix))) problems.push(`--only ${prefix} matched no check (IDs look like SIG-ALG-NONE; see the catalogue)`);
     }
+
     if (records.length === 0) problems.push('no check ran');
   } catch (err) {
     problems.push(`the run stopped early: ${(err as Error).message}`);
     throw Object.assign(err as Error, { partial: await finish() });
   } finally {
+    await control?.close();
     await target?.stop();
     await issuer?.stop();
   }

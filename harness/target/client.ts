@@ -33,6 +33,10 @@ export interface SendOptions {
   headers?: Record<string, string>;
   /** Extra header lines sent as given, duplicates included (e.g. two Authorization headers). */
   rawHeaders?: [string, string][];
+  /** This request's timeout instead of the configured one (a check that measures how long an outage makes the backend wait). */
+  timeoutMs?: number;
+  /** The JWKS fault the issuer served while this request was made (recorded as evidence; ERR-NO-5XX leaves these out). */
+  jwksFault?: string;
 }
 
 export function decodeToken(compact: string): DecodedToken {
@@ -58,10 +62,21 @@ export function outcomeOf(status: number, rejectStatuses: readonly number[] = DE
 }
 
 export class TargetClient {
-  private readonly agent: Agent;
+  private agent: Agent;
 
   constructor(readonly settings: TargetSettings) {
-    this.agent = new Agent({ connections: settings.concurrency, keepAliveTimeout: 4_000 });
+    this.agent = this.newAgent();
+  }
+
+  private newAgent(): Agent {
+    return new Agent({ connections: this.settings.concurrency, keepAliveTimeout: 4_000 });
+  }
+
+  /** Drops every kept-alive connection (after the backend restarted, they lead nowhere). */
+  async reset(): Promise<void> {
+    const old = this.agent;
+    this.agent = this.newAgent();
+    await old.destroy();
   }
 
   async send(checkId: string, label: string, options: SendOptions = {}): Promise<Exchange> {
@@ -79,15 +94,16 @@ export class TargetClient {
     const token = options.token !== undefined ? decodeToken(options.token) : undefined;
     const recorded = Object.fromEntries(Object.entries(headers).map(([k, v]) => [k, bounded(v)]));
     for (const [name, value] of raw) recorded[name.toLowerCase()] = recorded[name.toLowerCase()] === undefined ? bounded(value) : `${recorded[name.toLowerCase()]}\n${bounded(value)}`;
-    const base = { label, request: { method, url, headers: recorded, ...(token ? { token } : {}) } };
+    const base = { label, request: { method, url, headers: recorded, ...(token ? { token } : {}) }, ...(options.jwksFault ? { jwksFault: options.jwksFault } : {}) };
+    const timeoutMs = options.timeoutMs ?? this.settings.timeoutMs;
     try {
       const res = await request(url, {
         method: method as 'GET',
         headers: raw.length ? [...Object.entries(headers).flat(), ...raw.flat()] : headers,
         dispatcher: this.agent,
-        headersTimeout: this.settings.timeoutMs,
-        bodyTimeout: this.settings.timeoutMs,
-        signal: AbortSignal.timeout(this.settings.timeoutMs),
+        headersTimeout: timeoutMs,
+        bodyTimeout: timeoutMs,
+        signal: AbortSignal.timeout(timeoutMs),
       });
       const body = await res.body.text();
       return {

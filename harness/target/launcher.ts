@@ -16,6 +16,8 @@ export interface LaunchOptions {
   readinessTimeoutMs: number;
   env: Record<string, string>;
   cwd?: string;
+  /** Ready on any answer, 5xx included (a backend that reports itself degraded while its JWKS is down). */
+  anyStatus?: boolean;
 }
 
 export interface LaunchedTarget {
@@ -59,7 +61,7 @@ export async function launchTarget(options: LaunchOptions): Promise<LaunchedTarg
   const untrack = trackForCleanup({ stop, killNow: () => signalGroup('SIGKILL') });
 
   try {
-    await waitUntilAnswering(options.baseUrl, options.readinessPath, options.readinessTimeoutMs, () => gone);
+    await waitUntilAnswering(options.baseUrl, options.readinessPath, options.readinessTimeoutMs, () => gone, options.anyStatus);
   } catch (err) {
     const exitedEarly = gone ? `the start command exited (${child.exitCode ?? child.signalCode})` : `${(err as Error).message}`;
     await stop();
@@ -70,15 +72,15 @@ export async function launchTarget(options: LaunchOptions): Promise<LaunchedTarg
   return { pid: child.pid!, stop };
 }
 
-/** Polls GET <baseUrl><path> until it answers below 500; `gaveUp` ends the wait early (the process died). */
-export async function waitUntilAnswering(baseUrl: string, path: string, timeoutMs: number, gaveUp: () => boolean = () => false): Promise<void> {
+/** Polls GET <baseUrl><path> until it answers below 500 (or at all, with `anyStatus`); `gaveUp` ends the wait early (the process died). */
+export async function waitUntilAnswering(baseUrl: string, path: string, timeoutMs: number, gaveUp: () => boolean = () => false, anyStatus = false): Promise<void> {
   const url = new URL(path, baseUrl).toString();
   await pollUntil(
     async () => {
       if (gaveUp()) throw new Error('the start command exited');
       const res = await request(url, { headersTimeout: 1_000, bodyTimeout: 1_000, signal: AbortSignal.timeout(1_000) });
       await res.body.dump();
-      return res.statusCode < 500 ? true : undefined;
+      return anyStatus || res.statusCode < 500 ? true : undefined;
     },
     { timeoutMs, intervalMs: 100, what: `${url} to answer` },
   );

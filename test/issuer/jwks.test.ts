@@ -98,6 +98,34 @@ describeEachMode('JWKS faults and fetch log', (mode) => {
     expect(keys[1]).toHaveProperty('d');
   });
 
+  it('reset: the connection closes without an answer', async () => {
+    await issuer.setJwksFault({ kind: 'reset' });
+    await expect(get(issuer.jwksUrl)).rejects.toMatchObject({ code: expect.stringMatching(/UND_ERR_SOCKET|ECONNRESET/) });
+    expect((await lastFetch()).fault).toBe('reset');
+  });
+
+  it('decorate: the real keys with members added (use: "sig")', async () => {
+    await issuer.setJwksFault({ kind: 'decorate', fields: { use: 'sig' } });
+    const keys = (JSON.parse((await get(issuer.jwksUrl)).text) as { keys: Record<string, unknown>[] }).keys;
+    expect(keys).toEqual((JSON.parse(realJwks) as { keys: Record<string, unknown>[] }).keys.map((k) => ({ ...k, use: 'sig' })));
+  });
+
+  it('huge: the real keys first, then padding keys up to the size asked for', async () => {
+    await issuer.setJwksFault({ kind: 'huge', bytes: 2_000_000 });
+    const res = await get(issuer.jwksUrl);
+    expect(res.text.length).toBeGreaterThanOrEqual(2_000_000);
+    expect(res.text.length).toBeLessThan(2_000_200);
+    const keys = (JSON.parse(res.text) as { keys: Record<string, unknown>[] }).keys;
+    expect(keys.slice(0, 1)).toEqual((JSON.parse(realJwks) as { keys: unknown[] }).keys.slice(0, 1));
+    expect(keys.at(-1)).toMatchObject({ kty: 'OKP', crv: 'Ed25519', kid: expect.stringMatching(/^padding-/) });
+  });
+
+  it('headers: the real key set with the response headers asked for', async () => {
+    await issuer.setJwksFault({ kind: 'headers', headers: { 'cache-control': 'max-age=1' } });
+    const res = await get(issuer.jwksUrl);
+    expect([res.status, res.headers['cache-control'], res.text]).toEqual([200, 'max-age=1', realJwks]);
+  });
+
   it('remaining: applies to the next N fetches only, then the real key set returns', async () => {
     await issuer.setJwksFault({ kind: 'status', status: 503, remaining: 2 });
     const statuses = [];

@@ -56,6 +56,10 @@ const faultSchema = z.discriminatedUnion('kind', [
     position: z.enum(['before', 'after']).optional(),
     remaining,
   }),
+  z.strictObject({ kind: z.literal('reset'), remaining }),
+  z.strictObject({ kind: z.literal('decorate'), fields: jsonObject, remaining }),
+  z.strictObject({ kind: z.literal('huge'), bytes: z.number().int().positive().max(100 * 1024 * 1024), remaining }),
+  z.strictObject({ kind: z.literal('headers'), headers: z.record(z.string().regex(/^[!#$%&'*+.^_`|~0-9A-Za-z-]+$/), z.string()), remaining }),
 ]);
 
 export interface AdminDeps {

@@ -95,9 +95,35 @@ export class JwksFront {
         send(res, 200, 'application/json', JSON.stringify({ keys }));
         break;
       }
+      case 'reset':
+        req.socket.destroy();
+        break;
+      case 'decorate': {
+        const keys = (await this.realKeySet()).keys.map((k) => ({ ...(k as object), ...fault.fields }));
+        send(res, 200, 'application/json', JSON.stringify({ keys }));
+        break;
+      }
+      case 'huge':
+        send(res, 200, 'application/json', paddedKeySet((await this.realKeySet()).keys, fault.bytes));
+        break;
+      case 'headers':
+        res.writeHead(200, { ...fault.headers, 'content-type': 'application/json' }).end(JSON.stringify(await this.realKeySet()));
+        break;
     }
     return true;
   }
+}
+
+/** The real keys first, then well-formed Ed25519 keys nobody signs with, up to about `bytes`. */
+function paddedKeySet(real: unknown[], bytes: number): string {
+  const members = real.map((k) => JSON.stringify(k));
+  let size = members.reduce((n, m) => n + m.length + 1, 12);
+  for (let i = 0; size < bytes; i++) {
+    const member = `{"kty":"OKP","crv":"Ed25519","kid":"padding-${i}","x":"${Buffer.alloc(32, i % 251).toString('base64url')}"}`;
+    members.push(member);
+    size += member.length + 1;
+  }
+  return `{"keys":[${members.join(',')}]}`;
 }
 
 function send(res: ServerResponse, status: number, contentType: string, body: string): void {

@@ -1,0 +1,279 @@
+// The JWKS family's instruments. Every value the family reports is measured here, through the
+// issuer's fetch log and control API: fetches caused by a batch of requests, seconds until a token
+// is accepted or refused, and the two ways of making the backend load the key set as the issuer
+// serves it now (a cold start when the harness can restart the backend, otherwise a kid it has
+// never seen, sent until it refetches). Waits poll with a deadline; none exceeds jwks.waitBudgetS.
+import { randomBytes, randomUUID } from 'node:crypto';
+import { setTimeout as delay } from 'node:timers/promises';
+import { b64u, signCompact } from '../forge/jws.js';
+import { attackerKey } from '../forge/keys.js';
+import { freshClaims } from '../forge/token.js';
+import type { JwksFault, JwksFetch, KeyInfo } from '../issuer/protocol.js';
+import { JWKS_PATH } from '../issuer/protocol.js';
+import { TargetClient } from '../target/client.js';
+import type { SendOptions } from '../target/client.js';
+import { TargetControl } from '../target/control.js';
+import type { Exchange } from './model.js';
+import type { CheckTools } from './suite.js';
+import { provesValid } from './suite.js';
+
+/** How often a poll sends its probe. */
+const POLL_INTERVAL_MS = 250;
+
+export interface PollResult {
+  /** Milliseconds from the start of the poll until the condition held; undefined if it never did. */
+  atMs: number | undefined;
+  /** How long the poll looked. */
+  waitedMs: number;
+  sent: number;
+  /** The first exchange, the one that met the condition (or the last), and the one before it. */
+  sample: Exchange[];
+}
+
+export interface FreshFetch {
+  /** The new signing key the backend had never seen. */
+  key: KeyInfo;
+  /** Fetches of the JWKS from just before the backend was made to load it. */
+  fetches: JwksFetch[];
+  how: 'cold start' | 'unknown kid';
+  /** The request with a token of `key` after which the fetch was seen (or the last one sent). */
+  probe: Exchange | undefined;
+  waitedMs: number;
+}
+
+export class JwksLab {
+  readonly settings: CheckTools['run']['jwks'];
+  private readonly control: TargetControl | undefined;
+  private seq = 0;
+
+  constructor(private readonly t: CheckTools) {
+    this.settings = t.run.jwks;
+    const c = t.run.targetControl;
+    this.control = c ? new TargetControl(c, c.readinessTimeoutMs) : undefined;
+  }
+
+  get canRestart(): boolean {
+    return this.control !== undefined;
+  }
+
+  /** `needMs` capped by the wait budget; `short` says the budget, not the need, set the bound. */
+  bound(needMs: number): { ms: number; short: boolean } {
+    const budget = this.settings.waitBudgetS * 1000;
+    return needMs > budget ? { ms: budget, short: true } : { ms: needMs, short: false };
+  }
+
+  // The fetch log
+
+  /** The newest fetch's sequence number: fetches after it were caused by what follows. */
+  async mark(): Promise<number> {
+    const newer = await this.t.issuer.jwksFetches(this.seq);
+    if (newer.length) this.seq = newer[newer.length - 1]!.seq;
+    return this.seq;
+  }
+
+  /** JWKS fetches after `mark` (the redirect target's included: it serves the same keys elsewhere). */
+  async fetchesSince(mark: number): Promise<JwksFetch[]> {
+    const fetches = await this.t.issuer.jwksFetches(mark);
+    if (fetches.length) this.seq = Math.max(this.seq, fetches[fetches.length - 1]!.seq);
+    return fetches;
+  }
+
+  /** When the backend last fetched the JWKS (epoch ms), if ever. */
+  async lastFetchAt(): Promise<number | undefined> {
+    const all = await this.t.issuer.jwksFetches(0);
+    return all.length ? all[all.length - 1]!.epochMs : undefined;
+  }
+
+  // Tokens
+
+  /** A fresh token of user A from Better Auth's /api/auth/token (the current signing key). */
+  valid(): Promise<string> {
+    return this.t.issuer.tokenFor(this.t.user);
+  }
+
+  /** A distinct valid token of user A signed by `kid` (any key the issuer still holds, retired ones included). */
+  signedBy(kid: string): Promise<string> {
+    return this.t.signed({ ...freshClaims(this.t.claims), jti: randomUUID() }, { key: { kid } });
+  }
+
+  static randomKid(): string {
+    return `kid-${randomBytes(12).toString('base64url')}`;
+  }
+
+  /** A token naming `kid` with A's claims and a random signature of the right length for `alg`. */
+  garbage(kid: string, alg = this.t.issuer.algorithms[0]!): string {
+    const size = alg === 'EdDSA' || alg === 'ES256' ? 64 : alg === 'ES512' ? 132 : 256;
+    const header = b64u(JSON.stringify({ alg, kid }));
+    const payload = b64u(JSON.stringify(freshClaims(this.t.claims)));
+    return `${header}.${payload}.${b64u(randomBytes(size))}`;
+  }
+
+  /** A token signed by a fresh attacker key, naming `kid` (the issuer's or an unknown one). */
+  forged(kid: string): string {
+    const key = attackerKey('EdDSA');
+    return signCompact('EdDSA', key.privateKey, { alg: 'EdDSA', kid }, freshClaims(this.t.claims));
+  }
+
+  // Sending
+
+  /** One request, not kept as evidence (bulk measurements keep a sample). */
+  sendQuiet(label: string, token: string, options: SendOptions = {}): Promise<Exchange> {
+    return this.t.target.send(this.t.checkId, label, { token, ...options });
+  }
+
+  /** `tokens` at the target's concurrency; returns every exchange, in order. */
+  async sendBatch(label: (i: number) => string, tokens: string[], options: SendOptions = {}, client: TargetClient = this.t.target): Promise<Exchange[]> {
+    const results: Exchange[] = new Array(tokens.length);
+    let next = 0;
+    const worker = async () => {
+      for (let i = next++; i < tokens.length; i = next++) results[i] = await client.send(this.t.checkId, label(i), { token: tokens[i]!, ...options });
+    };
+    await Promise.all(Array.from({ length: Math.min(client.settings.concurrency, tokens.length) }, worker));
+    return results;
+  }
+
+  /** All of `tokens` at once, over as many connections (a burst on a cold cache). */
+  async burst(label: string, tokens: string[], options: SendOptions = {}): Promise<Exchange[]> {
+    const client = new TargetClient({ ...this.t.target.settings, concurrency: tokens.length });
+    try {
+      return await Promise.all(tokens.map((token, i) => client.send(this.t.checkId, `${label} #${i + 1}`, { token, ...options })));
+    } finally {
+      await client.close();
+    }
+  }
+
+  /**
+   * Sends `token()` every 250 ms until `until` holds for its answer, or `withinMs` passes. Nothing
+   * is slept blindly: the poll ends the moment the backend's behaviour changes.
+   */
+  async poll(label: string, token: string | (() => Promise<string> | string), until: (e: Exchange) => boolean, withinMs: number, options: SendOptions = {}): Promise<PollResult> {
+    const started = Date.now();
+    let sent = 0;
+    let first: Exchange | undefined;
+    let previous: Exchange | undefined;
+    let last: Exchange | undefined;
+    for (;;) {
+      previous = last;
+      last = await this.sendQuiet(`${label} (t+${((Date.now() - started) / 1000).toFixed(1)} s)`, typeof token === 'string' ? token : await token(), options);
+      first ??= last;
+      sent++;
+      if (until(last)) return { atMs: Date.now() - started, waitedMs: Date.now() - started, sent, sample: sampleOf(first, previous, last) };
+      if (Date.now() - started >= withinMs) return { atMs: undefined, waitedMs: Date.now() - started, sent, sample: sampleOf(first, previous, last) };
+      await delay(POLL_INTERVAL_MS);
+    }
+  }
+
+  // The backend's state
+
+  /** Stops the backend and starts it again: its key cache is empty. Only when the harness started it. */
+  async restart(options: { anyStatus?: boolean } = {}): Promise<number> {
+    if (!this.control) throw new Error('the backend cannot be restarted: the harness did not start it (no target.start)');
+    const { ms } = await this.control.restart(options);
+    await this.t.target.reset();
+    return ms;
+  }
+
+  /**
+   * Puts things back: no JWKS fault, and a fresh valid token accepted. A backend that does not
+   * recover by itself is restarted when the harness can; otherwise it gets the accepted rotation
+   * delay to pick up the current key. The exchanges are returned, to be shown when it failed.
+   */
+  async ensureHealthy(): Promise<{ ok: boolean; observed: string; exchanges: Exchange[] }> {
+    await this.t.issuer.clearJwksFault();
+    const quiet = (label: string, options: SendOptions) => this.t.target.send(this.t.checkId, label, options);
+    const prove = async (label: string) => provesValid(quiet, this.t.target, label, await this.valid(), this.t.user.id);
+    const first = await prove('set-up: a fresh valid token is accepted');
+    if (first.ok) return first;
+    if (this.canRestart) {
+      await this.restart();
+      const again = await prove('set-up: a fresh valid token is accepted after a restart');
+      return { ...again, observed: again.ok ? `accepted after a restart (before it: ${first.observed})` : again.observed, exchanges: [...first.exchanges, ...again.exchanges] };
+    }
+    const { ms } = this.bound(this.settings.maxRotationDelayS * 1000);
+    const polled = await this.poll('set-up: the current key is accepted again', await this.valid(), (e) => e.outcome === 'accepted', ms);
+    return polled.atMs !== undefined
+      ? { ok: true, observed: `accepted again after ${seconds(polled.atMs)} s`, exchanges: polled.sample }
+      : { ok: false, observed: `a fresh valid token is still refused after ${seconds(polled.waitedMs)} s (${first.observed})`, exchanges: [...first.exchanges, ...polled.sample] };
+  }
+
+  /**
+   * A new signing key K the backend has never seen, and the backend made to load the JWKS as the
+   * issuer serves it now (`fault` applied): by a cold start, or else by sending K's tokens until it
+   * refetches (an unknown kid, after whatever cooldown it keeps).
+   */
+  async freshFetch(faultFor?: JwksFault | ((key: KeyInfo) => JwksFault), options: { anyStatus?: boolean; probe?: SendOptions } = {}): Promise<FreshFetch> {
+    const key = await this.t.issuer.rotate(this.t.issuer.algorithms[0]);
+    const fault = typeof faultFor === 'function' ? faultFor(key) : faultFor;
+    if (fault) await this.t.issuer.setJwksFault(fault);
+    const mark = await this.mark();
+    const started = Date.now();
+    const probeOptions = { ...(fault ? { jwksFault: fault.kind } : {}), ...options.probe };
+    if (this.canRestart) {
+      await this.restart(options);
+      const probe = await this.t.send(`a token of the new key ${key.kid} after a cold start`, { token: await this.signedBy(key.kid), ...probeOptions });
+      return { key, fetches: await this.fetchesSince(mark), how: 'cold start', probe, waitedMs: Date.now() - started };
+    }
+    const { fetches, last: probe } = await this.untilFetched(mark, `a token of the new key ${key.kid}`, () => this.signedBy(key.kid), probeOptions);
+    return { key, fetches, how: 'unknown kid', probe, waitedMs: Date.now() - started };
+  }
+
+  /**
+   * Sends `token()` every 250 ms until the backend fetches the JWKS (a fetch after `mark` in the
+   * log), for at most the accepted rotation delay (capped by the wait budget).
+   */
+  async untilFetched(mark: number, label: string, token: () => Promise<string> | string, options: SendOptions = {}): Promise<{ fetches: JwksFetch[]; first: Exchange | undefined; last: Exchange | undefined; waitedMs: number }> {
+    const { ms } = this.bound(this.settings.maxRotationDelayS * 1000);
+    const started = Date.now();
+    let first: Exchange | undefined;
+    let last: Exchange | undefined;
+    for (;;) {
+      last = await this.sendQuiet(label, await token(), options);
+      first ??= last;
+      const fetches = await this.fetchesSince(mark);
+      if (fetches.length || Date.now() - started >= ms) return { fetches, first, last, waitedMs: Date.now() - started };
+      await delay(POLL_INTERVAL_MS);
+    }
+  }
+
+  /**
+   * Waits until an unknown kid would make the backend fetch again: a cold start, or else the
+   * backend's own cooldown measured (unknown kids sent until one refetches; as long again after it).
+   * Returns false when the backend never refetched on an unknown kid within the rotation delay.
+   */
+  async kidMissReady(): Promise<{ ready: boolean; observed: string }> {
+    if (this.canRestart) {
+      await this.restart();
+      return { ready: true, observed: 'cold start' };
+    }
+    const before = await this.lastFetchAt();
+    const mark = await this.mark();
+    const started = Date.now();
+    const { fetches, waitedMs } = await this.untilFetched(mark, 'an unknown kid, to time the refetch cooldown', () => this.garbage(JwksLab.randomKid()));
+    if (!fetches.length) return { ready: false, observed: `no unknown kid made the backend fetch the JWKS within ${seconds(waitedMs)} s` };
+    const at = fetches[0]!.epochMs;
+    const cooldown = before !== undefined ? at - before : at - started;
+    // As long again after this fetch, and the next unknown kid fetches.
+    await delay(Math.max(0, at + cooldown + POLL_INTERVAL_MS - Date.now()));
+    return { ready: true, observed: `refetch cooldown measured at about ${seconds(cooldown)} s` };
+  }
+
+  async close(): Promise<void> {
+    await Promise.all([this.t.issuer.clearJwksFault(), this.control?.close()]);
+  }
+}
+
+function sampleOf(...exchanges: (Exchange | undefined)[]): Exchange[] {
+  return [...new Set(exchanges.filter((e): e is Exchange => e !== undefined))];
+}
+
+/** Fetches of the configured JWKS path (the redirect target and anything else aside). */
+export const jwksPathFetches = (fetches: JwksFetch[]): JwksFetch[] => fetches.filter((f) => f.path.split('?')[0] === JWKS_PATH);
+
+/** The p-th percentile of durations. */
+export function percentile(values: number[], p: number): number {
+  if (values.length === 0) return 0;
+  const sorted = [...values].sort((a, b) => a - b);
+  return sorted[Math.min(sorted.length - 1, Math.ceil((p / 100) * sorted.length) - 1)]!;
+}
+
+export const seconds = (ms: number): number => Math.round(ms / 100) / 10;
