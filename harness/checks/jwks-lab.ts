@@ -91,9 +91,10 @@ export class JwksLab {
     return this.t.issuer.tokenFor(this.t.user);
   }
 
-  /** A distinct valid token of user A signed by `kid` (any key the issuer still holds, retired ones included). */
-  signedBy(kid: string): Promise<string> {
-    return this.t.signed({ ...freshClaims(this.t.claims), jti: randomUUID() }, { key: { kid } });
+  /** A distinct valid token of user A signed by `kid` (any key the issuer still holds, retired ones included), valid for `lifetimeS`. */
+  signedBy(kid: string, lifetimeS = 600): Promise<string> {
+    const claims = freshClaims(this.t.claims);
+    return this.t.signed({ ...claims, exp: Number(claims.iat) + lifetimeS, jti: randomUUID() }, { key: { kid } });
   }
 
   static randomKid(): string {
@@ -213,7 +214,9 @@ export class JwksLab {
       const probe = await this.t.send(`a token of the new key ${key.kid} after a cold start`, { token: await this.signedBy(key.kid), ...probeOptions });
       return { key, fetches: await this.fetchesSince(mark), how: 'cold start', probe, waitedMs: Date.now() - started };
     }
-    const { fetches, last: probe } = await this.untilFetched(mark, `a token of the new key ${key.kid}`, () => this.signedBy(key.kid), probeOptions);
+    const { fetches } = await this.untilFetched(mark, `a token of the new key ${key.kid}`, () => this.signedBy(key.kid), probeOptions);
+    // Asked again once the fetch is seen: a client that refreshes in the background has its keys by now.
+    const probe = await this.t.send(`a token of the new key ${key.kid} after the backend fetched the JWKS`, { token: await this.signedBy(key.kid), ...probeOptions });
     return { key, fetches, how: 'unknown kid', probe, waitedMs: Date.now() - started };
   }
 
@@ -251,7 +254,8 @@ export class JwksLab {
     const { fetches, waitedMs } = await this.untilFetched(mark, 'an unknown kid, to time the refetch cooldown', () => this.garbage(JwksLab.randomKid()));
     if (!fetches.length) return { ready: false, observed: `no unknown kid made the backend fetch the JWKS within ${seconds(waitedMs)} s` };
     const at = fetches[0]!.epochMs;
-    const cooldown = before !== undefined ? at - before : at - started;
+    // Since its previous fetch, if that was recent; never longer than the accepted rotation delay.
+    const cooldown = Math.min(before !== undefined ? at - before : at - started, this.bound(this.settings.maxRotationDelayS * 1000).ms);
     // As long again after this fetch, and the next unknown kid fetches.
     await delay(Math.max(0, at + cooldown + POLL_INTERVAL_MS - Date.now()));
     return { ready: true, observed: `refetch cooldown measured at about ${seconds(cooldown)} s` };

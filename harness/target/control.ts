@@ -35,7 +35,12 @@ export async function serveTargetControl(restart: (options: RestartOptions) => P
     if (req.method !== 'POST' || req.url !== '/restart') return void res.writeHead(404).end();
     let body = '';
     req.setEncoding('utf8').on('data', (d: string) => (body += d)).on('end', () => {
-      const options = (body ? JSON.parse(body) : {}) as RestartOptions;
+      let options: RestartOptions;
+      try {
+        options = (body ? JSON.parse(body) : {}) as RestartOptions;
+      } catch {
+        return reply(400, { error: 'the body is not JSON' });
+      }
       queue = queue.then(async () => {
         const started = performance.now();
         try {
@@ -52,7 +57,11 @@ export async function serveTargetControl(restart: (options: RestartOptions) => P
   const { port } = server.address() as AddressInfo;
   return {
     connection: { url: `http://127.0.0.1:${port}`, token },
-    close: () => new Promise<void>((resolve) => server.close(() => resolve())),
+    // A restart in flight finishes first, so the runner stops the backend it started.
+    close: async () => {
+      await queue;
+      await new Promise<void>((resolve) => server.close(() => resolve()));
+    },
   };
 }
 

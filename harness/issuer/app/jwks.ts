@@ -16,8 +16,13 @@ export class JwksFront {
 
   constructor(private readonly realKeySet: () => Promise<{ keys: unknown[] }>) {}
 
+  /** Responses still being trickled by the `slow` fault. */
+  private readonly trickling = new Set<ServerResponse>();
+
+  /** Sets or clears the fault; responses a previous fault still holds (hang, slow) are cut, so no fault outlives its check. */
   setFault(fault: JwksFault | null): void {
     this.fault = fault;
+    for (const res of [...this.hanging, ...this.trickling]) res.destroy();
   }
 
   currentFault(): JwksFault | null {
@@ -75,6 +80,8 @@ export class JwksFront {
         res.on('close', () => this.hanging.delete(res));
         break;
       case 'slow':
+        this.trickling.add(res);
+        res.on('close', () => this.trickling.delete(res));
         trickle(res, Buffer.from(JSON.stringify(await this.realKeySet())), fault.bytesPerChunk ?? 1, fault.intervalMs ?? 100);
         break;
       case 'invalid-json':
