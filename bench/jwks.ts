@@ -9,13 +9,13 @@ import { mkdtemp } from 'node:fs/promises';
 import { cpus, tmpdir } from 'node:os';
 import path from 'node:path';
 import { parseArgs } from 'node:util';
+import { JWKS_SUITE_CHECKS } from '../harness/checks/jwks-lab.js';
 import { resolveConfig } from '../harness/config/config.js';
 import { freePort } from '../harness/net.js';
 import { runConformance } from '../harness/run/run.js';
 
 const { values } = parseArgs({ options: { ages: { type: 'string', default: '5,10,20' } } });
 const AGES = values.ages.split(',').map(Number);
-const JWKS_FAMILY = ['JWKS-', 'KEY-KID-DECOY', 'KEY-KID-ABSENT-MULTI'];
 
 async function family(acceptedAgeS: number, backendCacheMs: number | undefined) {
   const port = await freePort();
@@ -24,7 +24,7 @@ async function family(acceptedAgeS: number, backendCacheMs: number | undefined) 
     target: { baseUrl: `http://127.0.0.1:${port}`, identityPath: '/api/me', start: `${cache}JWKS_COOLDOWN_MS=1000 PORT=${port} exec node --import tsx fixtures/backends/node/server.ts` },
     issuer: { mode: 'process' },
     jwks: { maxCacheAgeS: acceptedAgeS, maxRotationDelayS: 5, waitBudgetS: 120 },
-    only: JWKS_FAMILY,
+    only: JWKS_SUITE_CHECKS,
     report: { outDir: await mkdtemp(path.join(tmpdir(), 'ba-bench-jwks-')) },
   });
   const { report } = await runConformance(config, () => {});

@@ -7,12 +7,12 @@ import { mkdtemp } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { parseArgs } from 'node:util';
+import { JWKS_SUITE_CHECKS } from '../harness/checks/jwks-lab.js';
 import { resolveConfig } from '../harness/config/config.js';
 import { probeDocker } from '../harness/issuer/index.js';
 import { freePort } from '../harness/net.js';
 import { runConformance } from '../harness/run/run.js';
 
-const JWKS_FAMILY = ['JWKS-', 'KEY-KID-DECOY', 'KEY-KID-ABSENT-MULTI'];
 const { values } = parseArgs({ options: { runs: { type: 'string', default: '5' } } });
 const RUNS = Number(values.runs);
 const median = (xs: number[]) => {
@@ -35,7 +35,7 @@ for (const mode of docker.available ? (['process', 'container'] as const) : (['p
     const config = resolveConfig({
       target: { baseUrl: `http://127.0.0.1:${port}`, identityPath: '/api/me', start: `PORT=${port} exec node --import tsx fixtures/backends/node/server.ts` },
       issuer: { mode },
-      skip: JWKS_FAMILY,
+      skip: JWKS_SUITE_CHECKS,
       report: { outDir: await mkdtemp(path.join(tmpdir(), 'ba-bench-')) },
     });
     const { report } = await runConformance(config, () => {});

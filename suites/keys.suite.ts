@@ -3,7 +3,7 @@
 import { afterAll, beforeAll } from 'vitest';
 import { AttackerListener } from '../harness/attacker/listener.js';
 import { family } from '../harness/checks/suite.js';
-import { expectAllRejected } from '../harness/checks/oracle.js';
+import { expectAllRejected, expectRejectedWithoutFetch } from '../harness/checks/oracle.js';
 import type { CheckResult } from '../harness/checks/oracle.js';
 import type { Exchange } from '../harness/checks/model.js';
 import { selfSignedCertificate } from '../harness/forge/certificates.js';
@@ -19,15 +19,8 @@ beforeAll(async () => {
 });
 afterAll(() => attacker?.stop());
 
-/** Rejected, and the attacker listener saw no request under `prefix` (a fetch alone is SSRF). */
-function rejectedWithoutFetch(exchanges: Exchange[], prefix: string): CheckResult {
-  const result = expectAllRejected(exchanges);
-  const hits = attacker.hits(prefix);
-  const measured = { attackerFetches: hits.length };
-  if (result.verdict !== 'PASS') return { ...result, measured };
-  if (hits.length > 0) return { verdict: 'FAIL', observed: `rejected, but the backend fetched ${hits.map((h) => h.path).join(', ')} from the attacker (SSRF)`, measured };
-  return { ...result, observed: `${result.observed}; no request reached the attacker listener`, measured };
-}
+/** Rejected, and the attacker listener saw no request under `prefix`. */
+const rejectedWithoutFetch = (exchanges: Exchange[], prefix: string): CheckResult => expectRejectedWithoutFetch(exchanges, attacker.hits(prefix));
 
 check(
   {

@@ -13,6 +13,7 @@ import { mkdtemp, readFile, readdir } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
+import { JWKS_SUITE_CHECKS } from '../harness/checks/jwks-lab.js';
 import type { CheckRecord } from '../harness/checks/model.js';
 import { REPO_ROOT } from '../harness/issuer/bundle.js';
 import type { Report } from '../harness/run/report.js';
@@ -24,14 +25,12 @@ const PYTHON_EXPECTED = path.join(REPO_ROOT, 'fixtures/backends/python/expected'
 // Debian's python3, not the one first on PATH (see DEVELOPERS.md); its packages are installed by .ci/run.
 const DEBIAN_PYTHON = '/usr/bin/python3';
 
-/** The checks of the JWKS suite (suites/jwks.suite.ts), as --only / --skip prefixes. */
-const JWKS_FAMILY = ['JWKS-', 'KEY-KID-DECOY', 'KEY-KID-ABSENT-MULTI'];
 const RUN_WIDE = ['CTL-PERSIST', 'ERR-NO-5XX', 'ERR-401-CHALLENGE', 'ERR-NO-LEAK'];
 /** How the node backends' jose cache is tuned, and the JWKS bounds the suite judges it by. */
 const FAST_JWKS_BACKEND = 'JWKS_CACHE_MAX_AGE_MS=3000 JWKS_COOLDOWN_MS=1000';
 const FAST_JWKS_BOUNDS = ['--max-cache-age', '10', '--max-rotation-delay', '5', '--wait-budget', '20'];
 
-const inJwksFamily = (id: string) => JWKS_FAMILY.some((p) => id.startsWith(p));
+const inJwksFamily = (id: string) => JWKS_SUITE_CHECKS.some((p) => id.startsWith(p));
 
 interface Expectation {
   /** Default 1 for a flawed fixture: it has FAILs. */
@@ -103,7 +102,7 @@ describe('known answers: node fixtures', { timeout: 240_000 }, () => {
 
   it.each(flaws)('FLAW=%s differs from the reference in exactly the checks its flaw explains', async (flaw) => {
     const { family, exitCode = 1 } = await expectation(flaw);
-    const scope = family === 'JWKS' ? ['--only', ...JWKS_FAMILY, ...FAST_JWKS_BOUNDS] : ['--skip', ...JWKS_FAMILY];
+    const scope = family === 'JWKS' ? ['--only', ...JWKS_SUITE_CHECKS, ...FAST_JWKS_BOUNDS] : ['--skip', ...JWKS_SUITE_CHECKS];
     const selected = family === 'JWKS' ? (id: string) => inJwksFamily(id) || RUN_WIDE.includes(id) : (id: string) => !inJwksFamily(id);
     const { code, report, stderr } = await nodeFixtureRun(flaw, 'process', scope);
     expect(describeMismatches(await expectedVerdicts(flaw, selected), report.checks), stderr).toEqual([]);
@@ -128,7 +127,7 @@ describe('known answers: node fixtures', { timeout: 240_000 }, () => {
   });
 
   it.skipIf(!CONTAINERS_TESTABLE)('gives the same answers with the issuer in a container', async () => {
-    const { code, report, stderr } = await nodeFixtureRun('alg-none', 'container', ['--skip', ...JWKS_FAMILY]);
+    const { code, report, stderr } = await nodeFixtureRun('alg-none', 'container', ['--skip', ...JWKS_SUITE_CHECKS]);
     expect(report.issuer?.mode).toBe('container');
     expect(describeMismatches(await expectedVerdicts('alg-none', (id) => !inJwksFamily(id)), report.checks), stderr).toEqual([]);
     expect(code).toBe(1);

@@ -17,6 +17,9 @@ import type { Exchange } from './model.js';
 import type { CheckTools } from './suite.js';
 import { provesValid } from './suite.js';
 
+/** The checks suites/jwks.suite.ts runs, as --only / --skip prefixes (the KEY-* two need a crafted JWKS). */
+export const JWKS_SUITE_CHECKS = ['JWKS-', 'KEY-KID-DECOY', 'KEY-KID-ABSENT-MULTI'];
+
 /** How often a poll sends its probe. */
 const POLL_INTERVAL_MS = 250;
 
@@ -54,6 +57,11 @@ export class JwksLab {
 
   get canRestart(): boolean {
     return this.control !== undefined;
+  }
+
+  /** A request's timeout while the JWKS is broken: the accepted answer time and 5 s, so a late answer is seen as late. */
+  get outageTimeoutMs(): number {
+    return (this.settings.maxOutageResponseS + 5) * 1000;
   }
 
   /** `needMs` capped by the wait budget; `short` says the budget, not the need, set the bound. */

@@ -40,6 +40,15 @@ export function expectAllRejected(exchanges: Exchange[], onAccepted: Verdict = '
   return { verdict: 'PASS', observed: `all ${exchanges.length} rejected (${statusTally(exchanges)})${note}` };
 }
 
+/** Every exchange refused, and the attacker listener saw none of `hits` (a fetch alone is SSRF). */
+export function expectRejectedWithoutFetch(exchanges: Exchange[], hits: { path: string }[]): CheckResult {
+  const result = expectAllRejected(exchanges);
+  const measured = { attackerFetches: hits.length };
+  if (result.verdict !== 'PASS') return { ...result, measured };
+  if (hits.length > 0) return { verdict: 'FAIL', observed: `rejected, but the backend fetched ${hits.map((h) => h.path).join(', ')} from the attacker listener (SSRF)`, measured };
+  return { ...result, observed: `${result.observed}; no request reached the attacker listener`, measured };
+}
+
 /** Every exchange must be accepted (e.g. `bearer` in lower case); rejection gives `onRejected`. */
 export function expectAllAccepted(exchanges: Exchange[], onRejected: Verdict): CheckResult {
   const unanswered = exchanges.filter((e) => e.outcome === 'transport-error');
