@@ -5,8 +5,9 @@
 // The JWKS family waits on the backend's cache and cooldown, so the node backends run with jose
 // tuned short (a 3 s cache, a 1 s cooldown) and the suite with bounds to match. A flaw of key
 // fetching is run with the JWKS family only; every other flaw without it (its code path is the
-// reference's). The reference runs everything, and once more with jose's real defaults to show
-// that the suite measures its 30 s cooldown and reports a 10 min cache as beyond a 40 s budget.
+// reference's), except reject-all, which must earn no PASS anywhere. The reference runs everything,
+// and once more with jose's real defaults to show that the suite measures its 30 s cooldown and
+// reports a 10 min cache as beyond a 40 s budget.
 import { spawn, spawnSync } from 'node:child_process';
 import { once } from 'node:events';
 import { mkdtemp, readFile, readdir } from 'node:fs/promises';
@@ -35,8 +36,8 @@ const inJwksFamily = (id: string) => JWKS_SUITE_CHECKS.some((p) => id.startsWith
 interface Expectation {
   /** Default 1 for a flawed fixture: it has FAILs. */
   exitCode?: number;
-  /** "JWKS": a flaw of key fetching, run with the JWKS family only. */
-  family?: 'JWKS';
+  /** "JWKS": a flaw of key fetching, run with the JWKS family only; "all": every family (a backend that refuses everything). */
+  family?: 'JWKS' | 'all';
   /** The run's --protected path, when it is not the identity endpoint. */
   protectedPath?: string;
   verdicts?: Record<string, string>;
@@ -102,8 +103,8 @@ describe('known answers: node fixtures', { timeout: 240_000 }, () => {
 
   it.each(flaws)('FLAW=%s differs from the reference in exactly the checks its flaw explains', async (flaw) => {
     const { family, exitCode = 1 } = await expectation(flaw);
-    const scope = family === 'JWKS' ? ['--only', ...JWKS_SUITE_CHECKS, ...FAST_JWKS_BOUNDS] : ['--skip', ...JWKS_SUITE_CHECKS];
-    const selected = family === 'JWKS' ? (id: string) => inJwksFamily(id) || RUN_WIDE.includes(id) : (id: string) => !inJwksFamily(id);
+    const scope = family === 'all' ? FAST_JWKS_BOUNDS : family === 'JWKS' ? ['--only', ...JWKS_SUITE_CHECKS, ...FAST_JWKS_BOUNDS] : ['--skip', ...JWKS_SUITE_CHECKS];
+    const selected = family === 'all' ? () => true : family === 'JWKS' ? (id: string) => inJwksFamily(id) || RUN_WIDE.includes(id) : (id: string) => !inJwksFamily(id);
     const { code, report, stderr } = await nodeFixtureRun(flaw, 'process', scope);
     expect(describeMismatches(await expectedVerdicts(flaw, selected), report.checks), stderr).toEqual([]);
     expect(code).toBe(exitCode);
