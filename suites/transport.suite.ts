@@ -5,6 +5,8 @@ import { expectAllAccepted, expectAllRejected } from '../harness/checks/oracle.j
 import type { CheckResult } from '../harness/checks/oracle.js';
 import { b64u } from '../harness/forge/jws.js';
 import { split } from '../harness/forge/token.js';
+import { IDENTITY_OVERRIDES } from '../harness/checks/isolation-lab.js';
+import type { SendOptions } from '../harness/target/client.js';
 
 const { check, persistenceProbe } = family('TRN');
 
@@ -90,6 +92,39 @@ check(
     const base = target.settings.protectedPath;
     const path = `${base}${base.includes('?') ? '&' : '?'}access_token=${encodeURIComponent(token)}`;
     return expectAllRejected([await send('?access_token=<jwt>, no Authorization header', { authorization: null, path })], 'NON-STRICT');
+  },
+);
+
+check(
+  {
+    id: 'TRN-IDENTITY-HEADERS',
+    title: "Identity headers and query parameters next to A's token do not change who the caller is",
+    severity: 'critical',
+    requirement: 'The identity is the verified token\'s sub; X-User-Id, X-Forwarded-User, X-Auth-Token and ?user_id= come from the client and are ignored (a gateway that sets them must strip them from clients).',
+    references: ['CWE-290 (authentication bypass by spoofing)', 'OWASP API2:2023'],
+    expected: "the identity endpoint names A with each header or parameter naming B; with no token they are refused",
+  },
+  async ({ token, user, issuer, target, send }): Promise<CheckResult> => {
+    const path = target.settings.identityPath;
+    if (!path) return { verdict: 'SKIP', observed: 'needs an identity endpoint (target.identityPath / --identity)' };
+    const b = await issuer.createUser();
+    const { headers, query } = IDENTITY_OVERRIDES(b);
+    const withQuery = `${path}${path.includes('?') ? '&' : '?'}${new URLSearchParams(query)}`;
+    const probes: [string, SendOptions][] = [
+      ...Object.entries(headers).map(([name, value]): [string, SendOptions] => [`A's token + ${name}: <B>`, { token, path, headers: { [name]: value } }]),
+      [`A's token + ?${Object.keys(query).join('&')}=<B>`, { token, path: withQuery }],
+      ["A's token + X-Auth-Token: <B's token>", { token, path, headers: { 'x-auth-token': await issuer.tokenFor(b) } }],
+    ];
+    const answers = await Promise.all(probes.map(([label, options]) => send(label, options)));
+    const impersonated = answers.filter((e) => e.outcome === 'accepted' && target.subjectOf(e) !== user.id);
+    const anonymous = await send("no token, B's id in every identity header and the query", { authorization: null, path: withQuery, headers });
+    const findings = impersonated.map((e) => `${e.label} → named ${JSON.stringify(target.subjectOf(e))}${target.subjectOf(e) === b.id ? ' (B)' : ''}`);
+    if (anonymous.outcome === 'accepted') findings.push(`without a token the headers were accepted (${anonymous.response!.status}, named ${JSON.stringify(target.subjectOf(anonymous))})`);
+    if (findings.length) return { verdict: 'FAIL', observed: findings.join('; ') };
+    const unclear = answers.filter((e) => e.outcome !== 'accepted');
+    if (unclear.some((e) => e.outcome === 'transport-error' || e.outcome === 'server-error')) return expectAllAccepted(answers, 'ERROR');
+    const note = unclear.length ? `; refused with an override: ${unclear.map((e) => `${e.label} (${e.response!.status})`).join(', ')}` : '';
+    return { verdict: 'PASS', observed: `named A in all ${answers.length - unclear.length} answers with B in headers or query; no token: ${anonymous.response?.status ?? anonymous.error}${note}` };
   },
 );
 

@@ -10,6 +10,7 @@ import { attackerKey } from '../forge/keys.js';
 import { freshClaims } from '../forge/token.js';
 import type { JwksFault, JwksFetch, KeyInfo } from '../issuer/protocol.js';
 import { JWKS_PATH } from '../issuer/protocol.js';
+import { inFlight } from '../in-flight.js';
 import { TargetClient } from '../target/client.js';
 import type { SendOptions } from '../target/client.js';
 import { TargetControl } from '../target/control.js';
@@ -132,13 +133,7 @@ export class JwksLab {
 
   /** `tokens` at the target's concurrency; returns every exchange, in order. */
   async sendBatch(label: (i: number) => string, tokens: string[], options: SendOptions = {}, client: TargetClient = this.t.target): Promise<Exchange[]> {
-    const results: Exchange[] = new Array(tokens.length);
-    let next = 0;
-    const worker = async () => {
-      for (let i = next++; i < tokens.length; i = next++) results[i] = await client.send(this.t.checkId, label(i), { token: tokens[i]!, ...options });
-    };
-    await Promise.all(Array.from({ length: Math.min(client.settings.concurrency, tokens.length) }, worker));
-    return results;
+    return inFlight(tokens.map((token, i) => () => client.send(this.t.checkId, label(i), { token, ...options })), client.settings.concurrency);
   }
 
   /** All of `tokens` at once, over as many connections (a burst on a cold cache). */

@@ -27,7 +27,7 @@ export interface CheckMeta {
 export interface Exchange {
   /** What this request tried (e.g. "alg: nOnE"). */
   label: string;
-  request: { method: string; url: string; headers: Record<string, string>; token?: DecodedToken };
+  request: { method: string; url: string; headers: Record<string, string>; token?: DecodedToken; body?: string };
   response?: { status: number; headers: Record<string, string | string[]>; bodyExcerpt: string };
   /** A transport failure: timeout, refused connection. */
   error?: string;
@@ -35,6 +35,8 @@ export interface Exchange {
   durationMs: number;
   /** The JWKS fault the issuer served while the request was made. */
   jwksFault?: string;
+  /** The token was valid: a refusal was an authorization decision, not a rejected token (ERR-401-CHALLENGE leaves these out). */
+  validToken?: boolean;
 }
 
 export interface DecodedToken {

@@ -8,9 +8,11 @@ import { Issuer } from '../issuer/issuer.js';
 import type { IssuerConnection, IssuerUser } from '../issuer/issuer.js';
 import type { IssuerAlgorithm, SignRequest } from '../issuer/protocol.js';
 import type { JwksSettings } from '../config/config.js';
+import type { ResourceContract } from '../config/resources.js';
+import type { OpenApiSource } from '../openapi/operations.js';
 import { TargetClient } from '../target/client.js';
 import type { TargetControlConnection } from '../target/control.js';
-import type { SendOptions, TargetSettings } from '../target/client.js';
+import type { FetchedExchange, SendOptions, TargetSettings } from '../target/client.js';
 import type { CheckMeta, CheckRecord, Exchange, Family } from './model.js';
 import { familyOf } from './model.js';
 import type { CheckResult } from './oracle.js';
@@ -27,6 +29,10 @@ export interface ProvidedRun {
   alternateKey?: { kid: string; alg: IssuerAlgorithm };
   target: TargetSettings;
   jwks: JwksSettings;
+  /** Resources for the isolation checks (may be empty). */
+  resources: ResourceContract[];
+  /** Where the backend's OpenAPI document is, when configured. */
+  openapi?: OpenApiSource;
   /** Present when the harness started the backend and can restart it (a cold start). */
   targetControl?: TargetControlConnection & { readinessTimeoutMs: number };
 }
@@ -59,6 +65,8 @@ export interface CheckTools {
   claims: Record<string, unknown>;
   /** Sends one request to the protected endpoint (token in a Bearer header unless told otherwise) and keeps it as evidence. */
   send(label: string, tokenOrOptions: string | SendOptions): Promise<Exchange>;
+  /** Like `send`, with the whole response body too. */
+  fetch(label: string, options: SendOptions): Promise<FetchedExchange>;
   /** The positive control, with this check's evidence: `token` must be accepted (and name A at the identity endpoint). */
   stillValid(label: string, token: string): Promise<{ ok: boolean; observed: string }>;
   /** Sends every [label, token] pair concurrently. */
@@ -154,11 +162,12 @@ export function family(name: Family, options: { sequential?: boolean } = {}) {
         return finish({ verdict: 'ERROR', observed: `inconclusive: the backend rejects valid tokens (${state.gate.observed})` }, state.gate.evidence);
       }
       const s = state;
-      const send = async (label: string, tokenOrOptions: string | SendOptions) => {
-        const exchange = await s.target.send(meta.id, label, typeof tokenOrOptions === 'string' ? { token: tokenOrOptions } : tokenOrOptions);
-        evidence.push(exchange);
-        return exchange;
+      const fetch = async (label: string, options: SendOptions) => {
+        const fetched = await s.target.fetch(meta.id, label, options);
+        evidence.push(fetched.exchange);
+        return fetched;
       };
+      const send = async (label: string, tokenOrOptions: string | SendOptions) => (await fetch(label, typeof tokenOrOptions === 'string' ? { token: tokenOrOptions } : tokenOrOptions)).exchange;
       const claims = JSON.parse(Buffer.from(s.token.split('.')[1]!, 'base64url').toString('utf8')) as Record<string, unknown>;
       const tools: CheckTools = {
         checkId: meta.id,
@@ -169,6 +178,7 @@ export function family(name: Family, options: { sequential?: boolean } = {}) {
         token: s.token,
         claims,
         send,
+        fetch,
         sendAll: (variants) => Promise.all(variants.map(([label, token]) => send(label, token))),
         stillValid: (label, token) => provesValid(send, s.target, label, token, s.user.id),
         async signed(changes, request = {}) {

@@ -23,6 +23,10 @@ interface RunFlags {
   waitBudget?: number;
   maxCacheAge?: number;
   maxRotationDelay?: number;
+  openapi?: string;
+  resource?: string;
+  resourceBody?: string;
+  resourceOwner?: string;
 }
 
 function wholeNumber(value: string): number {
@@ -52,6 +56,10 @@ export function runCommand(): Command {
     .option('--wait-budget <s>', 'the longest one time-bound JWKS check waits, in seconds (default 120)', positiveNumber)
     .option('--max-cache-age <s>', 'the longest a removed JWKS key may keep verifying, in seconds (default 600)', positiveNumber)
     .option('--max-rotation-delay <s>', 'the longest a newly published kid may be refused, in seconds (default 60)', positiveNumber)
+    .option('--openapi <path|url|file>', "the backend's OpenAPI document: every bearer-protected operation is probed (COV-PROTECTED-OPS)")
+    .option('--resource <path>', 'a collection the isolation checks use as two users (REST: POST/GET <path>, GET/PUT/DELETE <path>/{id})')
+    .option('--resource-body <json>', 'its create body; strings may hold Faker placeholders, e.g. \'{"title":"{{lorem.sentence}}"}\'')
+    .option('--resource-owner <dotted path>', "where the owner's user id is in a resource's JSON (e.g. ownerId)")
     .option('--out <dir>', 'where to write report.json (default: reports)')
     .option('--seed <n>', 'seed for the generated users', wholeNumber)
     .option('--timeout <ms>', 'per-request timeout against the backend (default 5000)', wholeNumber)
@@ -72,6 +80,10 @@ export function runCommand(): Command {
         waitBudgetS: flags.waitBudget,
         maxCacheAgeS: flags.maxCacheAge,
         maxRotationDelayS: flags.maxRotationDelay,
+        openapi: flags.openapi,
+        resource: flags.resource,
+        resourceBody: flags.resourceBody,
+        resourceOwner: flags.resourceOwner,
       };
       const config = resolveConfig(await loadConfigFile(flags.config, process.cwd()), overridesFromEnv(process.env), fromFlags);
       let outcome: RunOutcome;

@@ -8,6 +8,7 @@ import { z } from 'zod';
 import { HarnessError } from '../errors.js';
 import { ISSUER_MODES } from '../issuer/options.js';
 import { jwtSettingsShape } from '../issuer/jwt-settings.js';
+import { resourceSchema } from './resources.js';
 
 const pathSchema = z.string().regex(/^\//, 'a path starting with "/"');
 const seconds = z.number().positive().max(24 * 3600);
@@ -31,6 +32,11 @@ const configSchema = z.strictObject({
     concurrency: z.number().int().min(1).max(64).default(8),
     /** Statuses that count as a refusal of a token; any other non-2xx answer makes a check inconclusive. */
     rejectStatuses: z.array(z.number().int().min(300).max(499)).min(1).default([400, 401, 403, 413, 431]),
+    /**
+     * The backend's OpenAPI document (3.x, JSON or YAML): a path on the backend ("/openapi.json"), a URL,
+     * or a file. Every operation it marks bearer-protected is probed (COV-PROTECTED-OPS).
+     */
+    openapi: z.string().min(1).optional(),
     /** Attack a backend beyond loopback (a staging host). Off by default, so a typo cannot aim the suite elsewhere. */
     allowRemote: z.boolean().default(false),
   }),
@@ -61,6 +67,8 @@ const configSchema = z.strictObject({
       burstRequests: z.number().int().min(2).max(1_000).default(200),
     })
     .prefault({}),
+  /** Resources the isolation checks (ISO-*, LIFE-DELETED-USER) create as two users and try to reach across. */
+  resources: z.array(resourceSchema).default([]),
   /** Check ID prefixes to run (e.g. ["SIG-", "CLM-EXP"]); all when absent. */
   only: z.array(z.string().min(1)).optional(),
   /** Check ID prefixes not to run (e.g. ["JWKS-"] in a quick pipeline); applied after `only`. */
@@ -94,6 +102,11 @@ export interface Overrides {
   waitBudgetS?: number;
   maxCacheAgeS?: number;
   maxRotationDelayS?: number;
+  openapi?: string;
+  /** A single resource's collection path (quick-run form of `resources`), with its create body (JSON) and owner path. */
+  resource?: string;
+  resourceBody?: string;
+  resourceOwner?: string;
 }
 
 export function overridesFromEnv(env: NodeJS.ProcessEnv): Overrides {
@@ -114,6 +127,10 @@ export function overridesFromEnv(env: NodeJS.ProcessEnv): Overrides {
     waitBudgetS: number(env.BA_CONFORMANCE_WAIT_BUDGET_S),
     maxCacheAgeS: number(env.BA_CONFORMANCE_MAX_CACHE_AGE_S),
     maxRotationDelayS: number(env.BA_CONFORMANCE_MAX_ROTATION_DELAY_S),
+    openapi: env.BA_CONFORMANCE_OPENAPI,
+    resource: env.BA_CONFORMANCE_RESOURCE,
+    resourceBody: env.BA_CONFORMANCE_RESOURCE_BODY,
+    resourceOwner: env.BA_CONFORMANCE_RESOURCE_OWNER,
   };
 }
 
@@ -134,7 +151,20 @@ function apply(base: Record<string, any>, o: Overrides): Record<string, any> {
   set(o.outDir, (v) => (c.report.outDir = v));
   set(o.seed, (v) => (c.seed = v));
   set(o.timeoutMs, (v) => (c.target.timeoutMs = v));
+  set(o.openapi, (v) => (c.target.openapi = v));
+  set(o.resource, (path) => (c.resources = [{ path, ...(o.resourceBody !== undefined ? { body: parseBody(o.resourceBody) } : {}), ...(o.resourceOwner ? { owner: o.resourceOwner } : {}) }]));
+  if (!o.resource && (o.resourceBody !== undefined || o.resourceOwner)) {
+    throw new HarnessError('CONFIG_INVALID', '--resource-body and --resource-owner describe the resource that --resource names', { hint: 'add --resource <collection path>, e.g. --resource /api/todos' });
+  }
   return c;
+}
+
+function parseBody(text: string): unknown {
+  try {
+    return JSON.parse(text);
+  } catch (err) {
+    throw new HarnessError('CONFIG_INVALID', `--resource-body is not JSON: ${(err as Error).message}`, { hint: `e.g. --resource-body '{"title":"{{lorem.sentence}}"}'` });
+  }
 }
 
 export async function loadConfigFile(file: string | undefined, cwd: string): Promise<Record<string, unknown>> {

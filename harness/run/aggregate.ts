@@ -110,7 +110,8 @@ export function challengeOnRejection(records: CheckRecord[]): CheckRecord {
   const base = runWide(ERR_401_CHALLENGE);
   // Oversized requests (DOS-*) are refused by the HTTP layer before any token is read (413, 431, or
   // 400 from some servers): no challenge is owed there.
-  const rejected = rejectedWithToken(records).filter(({ check, e }) => !check.startsWith('DOS-') && e.response!.status < 500 && e.response!.status !== 413 && e.response!.status !== 431);
+  // Refusals of valid tokens (another user's resource) are authorization decisions: 403/404 is right there.
+  const rejected = rejectedWithToken(records).filter(({ check, e }) => !check.startsWith('DOS-') && !e.validToken && e.response!.status < 500 && e.response!.status !== 413 && e.response!.status !== 431);
   if (rejected.length === 0) return { ...base, verdict: 'SKIP', observed: 'no rejected token in this run (see --only)', evidence: [] };
   const wrong = rejected.filter(({ e }) => {
     const challenge = String(e.response!.headers['www-authenticate'] ?? '');

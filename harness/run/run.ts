@@ -2,6 +2,7 @@
 // command is given), run the suites in Vitest with the run's context, and write report.json, also
 // when the run fails midway (whatever was decided by then is kept).
 import { randomUUID } from 'node:crypto';
+import { existsSync } from 'node:fs';
 import path from 'node:path';
 import { startVitest } from 'vitest/node';
 import pkg from '../../package.json' with { type: 'json' };
@@ -10,6 +11,7 @@ import { HarnessError } from '../errors.js';
 import type { ProvidedRun } from '../checks/suite.js';
 import type { ResolvedConfig } from '../config/config.js';
 import { REPO_ROOT } from '../issuer/bundle.js';
+import type { OpenApiSource } from '../openapi/operations.js';
 import { startIssuer } from '../issuer/index.js';
 import type { Issuer, IssuerAlgorithm } from '../issuer/index.js';
 import { serveTargetControl } from '../target/control.js';
@@ -36,7 +38,17 @@ function alternateAlgorithm(algorithms: readonly IssuerAlgorithm[]): IssuerAlgor
   return (['RS256', 'ES256', 'EdDSA', 'ES512', 'PS256'] as const).find((a) => !algorithms.includes(a));
 }
 
+/** A URL as is; a path that is not a file, on the backend ("/openapi.json"); otherwise a file. */
+function openApiSource(where: string, baseUrl: string): OpenApiSource {
+  if (/^https?:\/\//.test(where)) return { url: where };
+  const file = path.resolve(where);
+  if (where.startsWith('/') && !existsSync(file)) return { url: new URL(where, baseUrl).toString() };
+  if (!existsSync(file)) throw new HarnessError('CONFIG_INVALID', `target.openapi: no file ${file}`, { hint: 'give a path on the backend starting with "/", a URL, or an existing file' });
+  return { file };
+}
+
 export async function runConformance(config: ResolvedConfig, log: (line: string) => void): Promise<RunOutcome> {
+  const openapi = config.target.openapi ? openApiSource(config.target.openapi, config.target.baseUrl) : undefined;
   const runId = randomUUID().slice(0, 8);
   const startedAt = new Date();
   const problems: string[] = [];
@@ -106,6 +118,8 @@ export async function runConformance(config: ResolvedConfig, log: (line: string)
       ...(config.skip?.length ? { skip: config.skip } : {}),
       issuer: issuer.connection(),
       jwks: config.jwks,
+      resources: config.resources,
+      ...(openapi ? { openapi } : {}),
       ...(control ? { targetControl: { ...control.connection, readinessTimeoutMs: config.target.readinessTimeoutMs } } : {}),
       ...(alternate ? { alternateKey: { kid: alternate.kid, alg: alternate.alg as IssuerAlgorithm } } : {}),
       target: {

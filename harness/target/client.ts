@@ -3,6 +3,7 @@
 // Requests carry the run ID and check ID in the User-Agent, so findings can be matched to server logs.
 import { Agent, request } from 'undici';
 import type { DecodedToken, Exchange, Outcome } from '../checks/model.js';
+import { valueAt } from '../json-path.js';
 
 const BODY_EXCERPT = 2_048;
 /** Evidence keeps tokens and header values up to this many characters (DOS tokens are megabytes, or nested thousands deep). */
@@ -37,6 +38,16 @@ export interface SendOptions {
   timeoutMs?: number;
   /** The JWKS fault the issuer served while this request was made (recorded as evidence; ERR-NO-5XX leaves these out). */
   jwksFault?: string;
+  /** A JSON request body (sent with Content-Type: application/json). */
+  body?: unknown;
+  /** The token is valid: a refusal is an authorization decision (403/404), not a rejected token (recorded on the Exchange). */
+  validToken?: boolean;
+}
+
+/** An exchange, and the whole response body (the evidence keeps an excerpt). */
+export interface FetchedExchange {
+  exchange: Exchange;
+  text: string;
 }
 
 export function decodeToken(compact: string): DecodedToken {
@@ -80,45 +91,60 @@ export class TargetClient {
   }
 
   async send(checkId: string, label: string, options: SendOptions = {}): Promise<Exchange> {
+    return (await this.fetch(checkId, label, options)).exchange;
+  }
+
+  /** Like `send`, and also returns the whole response body (a list of rows can be longer than the excerpt). */
+  async fetch(checkId: string, label: string, options: SendOptions = {}): Promise<FetchedExchange> {
     const method = options.method ?? 'GET';
     // Attacks go to the protected endpoint: the identity endpoint may be guarded better than the data.
     const url = new URL(options.path ?? this.settings.protectedPath, this.settings.baseUrl).toString();
     const authorization = options.authorization !== undefined ? options.authorization : options.token !== undefined ? `Bearer ${options.token}` : null;
     const headers: Record<string, string> = {
       'user-agent': `ba-conformance/${this.settings.toolVersion} (run ${this.settings.runId}; check ${checkId})`,
+      ...(options.body !== undefined ? { 'content-type': 'application/json' } : {}),
       ...options.headers,
       ...(authorization !== null ? { authorization } : {}),
     };
+    const body = options.body !== undefined ? JSON.stringify(options.body) : undefined;
     const raw = options.rawHeaders ?? [];
     const started = performance.now();
     const token = options.token !== undefined ? decodeToken(options.token) : undefined;
     const recorded = Object.fromEntries(Object.entries(headers).map(([k, v]) => [k, bounded(v)]));
     for (const [name, value] of raw) recorded[name.toLowerCase()] = recorded[name.toLowerCase()] === undefined ? bounded(value) : `${recorded[name.toLowerCase()]}\n${bounded(value)}`;
-    const base = { label, request: { method, url, headers: recorded, ...(token ? { token } : {}) }, ...(options.jwksFault ? { jwksFault: options.jwksFault } : {}) };
+    const base = {
+      label,
+      request: { method, url, headers: recorded, ...(token ? { token } : {}), ...(body !== undefined ? { body: bounded(body) } : {}) },
+      ...(options.jwksFault ? { jwksFault: options.jwksFault } : {}),
+      ...(options.validToken ? { validToken: true } : {}),
+    };
     const timeoutMs = options.timeoutMs ?? this.settings.timeoutMs;
     try {
       const res = await request(url, {
         method: method as 'GET',
         headers: raw.length ? [...Object.entries(headers).flat(), ...raw.flat()] : headers,
         dispatcher: this.agent,
+        ...(body !== undefined ? { body } : {}),
         headersTimeout: timeoutMs,
         bodyTimeout: timeoutMs,
         signal: AbortSignal.timeout(timeoutMs),
       });
-      const body = await res.body.text();
-      return {
+      const text = await res.body.text();
+      const exchange: Exchange = {
         ...base,
         response: {
           status: res.statusCode,
           headers: Object.fromEntries(Object.entries(res.headers).filter((e): e is [string, string | string[]] => e[1] !== undefined)),
-          bodyExcerpt: body.slice(0, BODY_EXCERPT),
+          bodyExcerpt: text.slice(0, BODY_EXCERPT),
         },
         outcome: outcomeOf(res.statusCode, this.settings.rejectStatuses),
         durationMs: Math.round(performance.now() - started),
       };
+      return { exchange, text };
     } catch (err) {
       const cause = (err as Error & { cause?: Error }).cause;
-      return { ...base, error: `${(err as Error).message}${cause ? ` (${cause.message})` : ''}`, outcome: 'transport-error', durationMs: Math.round(performance.now() - started) };
+      const error = `${(err as Error).message}${cause ? ` (${cause.message})` : ''}`;
+      return { exchange: { ...base, error, outcome: 'transport-error', durationMs: Math.round(performance.now() - started) }, text: '' };
     }
   }
 
@@ -126,8 +152,7 @@ export class TargetClient {
   subjectOf(exchange: Exchange): string | undefined {
     if (!this.isIdentityExchange(exchange) || !exchange.response) return undefined;
     try {
-      let value: unknown = JSON.parse(exchange.response.bodyExcerpt);
-      for (const key of this.settings.identitySubject.split('.')) value = (value as Record<string, unknown> | undefined)?.[key];
+      const value = valueAt(JSON.parse(exchange.response.bodyExcerpt), this.settings.identitySubject);
       return typeof value === 'string' ? value : undefined;
     } catch {
       return undefined;

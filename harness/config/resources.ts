@@ -1,0 +1,111 @@
+// The resource contract: how the isolation checks create, read, update, delete, list and search
+// one kind of resource as two different users, and where its id and owner are in the JSON. Only
+// `path` is required; the operations default to REST on it.
+import { Faker, en } from '@faker-js/faker';
+import { z } from 'zod';
+
+const METHODS = ['GET', 'POST', 'PUT', 'PATCH', 'DELETE'] as const;
+export type HttpMethod = (typeof METHODS)[number];
+
+export interface Operation {
+  method: HttpMethod;
+  /** A path template: `{id}` is the resource's id, `{q}` a search term (both URL-encoded). */
+  path: string;
+}
+
+/** "METHOD /path", e.g. "PATCH /api/todos/{id}"; `placeholder` must appear in the path. */
+function operation(placeholder?: '{id}' | '{q}') {
+  return z
+    .string()
+    .regex(new RegExp(`^(${METHODS.join('|')}) /\\S*$`), `"METHOD /path" with METHOD one of ${METHODS.join(', ')}`)
+    .refine((s) => !placeholder || s.includes(placeholder), `the path must contain ${placeholder}`)
+    .transform((s): Operation => {
+      const [method, path] = s.split(' ') as [HttpMethod, string];
+      return { method, path };
+    });
+}
+
+const dotted = z.string().regex(/^[^.\s]+(\.[^.\s]+)*$/, 'a dotted path into the JSON, e.g. "id" or "data.owner.id"');
+
+/** Strings of a body template may hold Faker placeholders; each one must be a real Faker method. */
+const bodyTemplate = z.json().superRefine((template, ctx) => {
+  const faker = new Faker({ locale: [en], seed: 1 });
+  for (const text of stringsOf(template)) {
+    try {
+      faker.helpers.fake(text);
+    } catch (err) {
+      ctx.addIssue({ code: 'custom', message: `${JSON.stringify(text)}: ${(err as Error).message} (placeholders look like "{{lorem.sentence}}")` });
+    }
+  }
+});
+
+export const resourceSchema = z
+  .strictObject({
+    /** A name for the report (default: the collection path). */
+    name: z.string().min(1).optional(),
+    /** The collection, e.g. "/api/todos". */
+    path: z.string().regex(/^\/\S*$/, 'a path starting with "/"'),
+    /** The create body. Strings may hold Faker placeholders ("{{lorem.sentence}}"), filled anew for every resource. */
+    body: bodyTemplate.default({}),
+    /** The update body (default: `body`, filled anew, so the values change). */
+    updateBody: bodyTemplate.optional(),
+    /** Where the id is in a created or read resource. */
+    id: dotted.default('id'),
+    /** Where the owner's user id is in a created or read resource, when the API shows it. */
+    owner: dotted.optional(),
+    /** Where the rows are in the list response (default: the response is the array of rows). */
+    items: dotted.optional(),
+    /** Default "POST <path>"; answers with the created resource. */
+    create: operation().optional(),
+    /** Default "GET <path>/{id}". */
+    read: operation('{id}').optional(),
+    /** Default "PUT <path>/{id}"; false when the API has none. */
+    update: z.union([operation('{id}'), z.literal(false)]).optional(),
+    /** Default "DELETE <path>/{id}"; false when the API has none. */
+    delete: z.union([operation('{id}'), z.literal(false)]).optional(),
+    /** Default "GET <path>"; false when the API has none. */
+    list: z.union([operation(), z.literal(false)]).optional(),
+    /** A search returning rows like the list, e.g. "GET /api/todos?q={q}" (none by default). */
+    search: operation('{q}').optional(),
+  })
+  .transform((r) => {
+    const item = `${r.path.replace(/\/$/, '')}/{id}`;
+    const or = (given: Operation | false | undefined, method: HttpMethod, path: string) => (given === false ? undefined : (given ?? { method, path }));
+    return {
+      name: r.name ?? r.path,
+      body: r.body,
+      updateBody: r.updateBody ?? r.body,
+      id: r.id,
+      owner: r.owner,
+      items: r.items,
+      create: r.create ?? { method: 'POST' as const, path: r.path },
+      read: r.read ?? { method: 'GET' as const, path: item },
+      update: or(r.update, 'PUT', item),
+      delete: or(r.delete, 'DELETE', item),
+      list: or(r.list, 'GET', r.path),
+      search: r.search,
+    };
+  });
+
+export type ResourceInput = z.input<typeof resourceSchema>;
+export type ResourceContract = z.output<typeof resourceSchema>;
+
+function stringsOf(value: unknown): string[] {
+  if (typeof value === 'string') return [value];
+  if (Array.isArray(value)) return value.flatMap(stringsOf);
+  if (value && typeof value === 'object') return Object.values(value).flatMap(stringsOf);
+  return [];
+}
+
+/** The template with every string's Faker placeholders filled. */
+export function fillTemplate(template: unknown, faker: Faker): unknown {
+  if (typeof template === 'string') return faker.helpers.fake(template);
+  if (Array.isArray(template)) return template.map((v) => fillTemplate(v, faker));
+  if (template && typeof template === 'object') return Object.fromEntries(Object.entries(template).map(([k, v]) => [k, fillTemplate(v, faker)]));
+  return template;
+}
+
+/** The operation's path with its placeholders filled. */
+export function pathOf(op: Operation, values: { id?: string; q?: string }): string {
+  return op.path.replace(/\{(id|q)\}/g, (_, name: 'id' | 'q') => encodeURIComponent(values[name] ?? ''));
+}

@@ -1,0 +1,131 @@
+// Protected-route coverage (CHECKS.md §6.14): every operation the backend's OpenAPI document marks
+// as bearer-protected must refuse a request without a token, with alg none, with an expired token
+// and with a forged signature. This finds the route whose auth dependency was forgotten, or that
+// only checks that a Bearer header is present. Needs target.openapi.
+import type { Exchange } from '../harness/checks/model.js';
+import type { CheckResult } from '../harness/checks/oracle.js';
+import { family } from '../harness/checks/suite.js';
+import type { CheckTools } from '../harness/checks/suite.js';
+import { flipSignature, headerOf, nowSeconds, unsecured } from '../harness/forge/token.js';
+import { inFlight } from '../harness/in-flight.js';
+import { loadOperations } from '../harness/openapi/operations.js';
+import type { ApiOperation } from '../harness/openapi/operations.js';
+
+const { check, persistenceProbe } = family('COV');
+
+let loaded: Promise<ApiOperation[]> | undefined;
+
+/** The document's operations, or a result saying why there are none to probe. */
+async function operations(t: CheckTools): Promise<ApiOperation[] | CheckResult> {
+  const source = t.run.openapi;
+  if (!source) return { verdict: 'SKIP', observed: "no OpenAPI document is configured (target.openapi, or --openapi /openapi.json)" };
+  loaded ??= loadOperations(source, t.target.settings.timeoutMs);
+  try {
+    return await loaded;
+  } catch (err) {
+    return { verdict: 'ERROR', observed: `cannot read the OpenAPI document at ${'url' in source ? source.url : source.file}: ${(err as Error).message}` };
+  }
+}
+
+const name = (op: ApiOperation) => `${op.method} ${op.template}`;
+const statusOf = (e: Exchange) => (e.response ? String(e.response.status) : `no answer (${e.error})`);
+
+function call(t: CheckTools, op: ApiOperation, label: string, token: string | undefined, validToken = false): Promise<Exchange> {
+  return t.send(`${name(op)}: ${label}`, {
+    validToken,
+    method: op.method,
+    path: op.path,
+    headers: op.headers,
+    ...(op.body !== undefined ? { body: op.body } : {}),
+    ...(token !== undefined ? { token } : { authorization: null }),
+  });
+}
+
+check(
+  {
+    id: 'COV-PROTECTED-OPS',
+    title: 'Every bearer-protected operation in the OpenAPI document refuses bad credentials',
+    severity: 'critical',
+    requirement: 'OWASP API2:2023 / API5:2023: authentication is enforced on every operation that requires it, not only on the ones someone tested.',
+    references: ['OWASP API2:2023 (broken authentication)', 'OWASP API5:2023 (broken function level authorization)'],
+    expected: 'every operation marked bearer-protected answers 401/403 with no token, alg none, an expired token and a forged signature',
+  },
+  async (t) => {
+    const ops = await operations(t);
+    if (!Array.isArray(ops)) return ops;
+    const guarded = ops.filter((op) => op.protection === 'bearer');
+    if (guarded.length === 0) return { verdict: 'SKIP', observed: `none of the document's ${ops.length} operations declares a bearer security scheme (see COV-UNDECLARED-OPS)` };
+    const iat = nowSeconds() - 1_500;
+    const bad: [string, string | undefined][] = [
+      ['no token', undefined],
+      ['alg none', unsecured(t.token, { alg: 'none', kid: headerOf(t.token).kid })],
+      ['expired 10 min ago (valid signature)', await t.signed({ iat, exp: iat + 900 })],
+      ['forged signature', flipSignature(t.token)],
+    ];
+    const judged = await inFlight(guarded.map((op) => () => judgeOperation(t, op, bad)), t.target.settings.concurrency);
+    const failing = judged.filter((j) => j.verdict === 'FAIL');
+    const unclear = judged.filter((j) => j.verdict === 'ERROR');
+    const measured = { operations: guarded.length, failing: failing.length, inconclusive: unclear.length };
+    const lines = judged.map((j) => j.line).join('; ');
+    if (failing.length) return { verdict: 'FAIL', observed: `${failing.length} of ${guarded.length} protected operations let bad credentials through: ${failing.map((j) => j.line).join('; ')}`, measured };
+    if (unclear.length) return { verdict: 'ERROR', observed: `inconclusive for ${unclear.length} of ${guarded.length} operations: ${unclear.map((j) => j.line).join('; ')}`, measured };
+    return { verdict: 'PASS', observed: `all ${guarded.length} protected operations refused all four: ${lines}`, measured };
+  },
+);
+
+/**
+ * One operation: a valid token first (the control: how the operation answers once past
+ * authentication), then the four bad credentials. 2xx is a FAIL; so is answering a bad credential
+ * exactly as the valid token (a 404 or 422 for both: authentication never ran).
+ */
+async function judgeOperation(t: CheckTools, op: ApiOperation, bad: [string, string | undefined][]): Promise<{ verdict: 'PASS' | 'FAIL' | 'ERROR'; line: string }> {
+  const control = await call(t, op, 'valid token (control)', t.token, true);
+  const answers = await Promise.all(bad.map(([label, token]) => call(t, op, label, token)));
+  const summary = `${name(op)}: valid ${statusOf(control)}; ${answers.map((e, i) => `${bad[i]![0]} ${statusOf(e)}`).join(', ')}`;
+  const accepted = answers.filter((e) => e.outcome === 'accepted');
+  if (accepted.length) return { verdict: 'FAIL', line: `${summary} (accepted)` };
+  const passedAuth = control.response !== undefined && control.outcome !== 'rejected';
+  const likeValid = answers.filter((e) => e.outcome !== 'rejected' && passedAuth && e.response?.status === control.response!.status);
+  if (likeValid.length) return { verdict: 'FAIL', line: `${summary} (answered like the valid token: authentication is not enforced)` };
+  const unclear = answers.filter((e) => e.outcome !== 'rejected');
+  if (unclear.length) return { verdict: 'ERROR', line: `${summary} (neither accepted nor refused)` };
+  return { verdict: 'PASS', line: passedAuth ? summary : `${summary} (refuses the valid token too)` };
+}
+
+check(
+  {
+    id: 'COV-UNDECLARED-OPS',
+    title: 'Operations without a security requirement, and whether a token changes their answer (measured)',
+    severity: 'info',
+    requirement: 'Every operation the document leaves open should be meant to be public; one that answers differently with a valid token uses authentication the document does not declare.',
+    references: ['OWASP API9:2023 (improper inventory management)'],
+    expected: 'INFO: the list of undeclared operations (GET and HEAD probed with and without a valid token), for the team to confirm',
+  },
+  async (t) => {
+    const ops = await operations(t);
+    if (!Array.isArray(ops)) return ops;
+    const open = ops.filter((op) => op.protection === 'none');
+    const other = ops.filter((op) => op.protection === 'other');
+    const safe = open.filter((op) => op.method === 'GET' || op.method === 'HEAD');
+    const unsafe = open.filter((op) => !safe.includes(op));
+    const probed = await inFlight(
+      safe.map((op) => async () => {
+        const [anonymous, authenticated] = [await call(t, op, 'no token', undefined), await call(t, op, 'valid token', t.token, true)];
+        const differs = statusOf(anonymous) !== statusOf(authenticated) || anonymous.response?.bodyExcerpt !== authenticated.response?.bodyExcerpt;
+        return { op, line: `${name(op)} (no token ${statusOf(anonymous)}, valid token ${statusOf(authenticated)})`, differs };
+      }),
+      t.target.settings.concurrency,
+    );
+    const differing = probed.filter((p) => p.differs);
+    const parts = [
+      `${open.length} of ${ops.length} operations declare no security`,
+      differing.length ? `answer differently with a valid token (undeclared authentication?): ${differing.map((p) => p.line).join(', ')}` : '',
+      probed.length > differing.length ? `public, the same with or without a token: ${probed.filter((p) => !p.differs).map((p) => p.line).join(', ')}` : '',
+      unsafe.length ? `not probed (unsafe methods): ${unsafe.map(name).join(', ')}` : '',
+      other.length ? `guarded by a scheme other than bearer, not probed: ${other.map(name).join(', ')}` : '',
+    ].filter(Boolean);
+    return { verdict: 'INFO', observed: parts.join('; '), measured: { undeclared: open.length, differWithToken: differing.length, operations: ops.length } };
+  },
+);
+
+persistenceProbe();

@@ -1,0 +1,465 @@
+// Per-user isolation (CHECKS.md §6.11): with real Better Auth users A and B, each owning resources
+// made through the backend's own API, A must not read, change, list or create B's data, and the
+// caller's identity must come from the verified token alone. Needs `resources` in the config.
+import { isDeepStrictEqual } from 'node:util';
+import CachePolicy from 'http-cache-semantics';
+import { IDENTITY_OVERRIDES, IsolationLab, describeAnswer, withOwner } from '../harness/checks/isolation-lab.js';
+import type { Party } from '../harness/checks/isolation-lab.js';
+import type { Exchange } from '../harness/checks/model.js';
+import { combine } from '../harness/checks/oracle.js';
+import type { CheckResult } from '../harness/checks/oracle.js';
+import { family } from '../harness/checks/suite.js';
+import { inFlight } from '../harness/in-flight.js';
+import { freshClaims } from '../harness/forge/token.js';
+import { ResourceClient, firstString, refused, succeeded } from '../harness/resources/client.js';
+import type { Answer, Caller } from '../harness/resources/client.js';
+
+const { check, persistenceProbe } = family('ISO');
+
+/** A verdict for "A tried to reach B's resource": refused is secure, 2xx is a leak, anything else is unclear. */
+function judgeReach(answer: Answer, what: string): CheckResult {
+  if (succeeded(answer)) return { verdict: 'FAIL', observed: `${what}: answered ${describeAnswer(answer)}` };
+  if (refused(answer)) return { verdict: 'PASS', observed: `${what}: refused (${answer.status}${answer.status === 403 || answer.status === 404 ? '' : ', not 403/404'})` };
+  return { verdict: 'ERROR', observed: `inconclusive: ${what}: ${describeAnswer(answer)}` };
+}
+
+check(
+  {
+    id: 'ISO-READ-OTHER',
+    title: "A user cannot read another user's resource by its id",
+    severity: 'critical',
+    requirement: "OWASP API1:2023 (broken object level authorization): every access to an object by id checks that the caller may access it; a valid token alone is not permission.",
+    references: ['OWASP API1:2023 (BOLA)', 'ASVS 5.0 V8 (IDOR/BOLA)'],
+    expected: "403 or 404 for A's token on B's resource",
+  },
+  async (t) => {
+    const lab = new IsolationLab(t);
+    return lab.eachResource(async (r, w, client) => judgeReach(await client.read(w.a.caller, r.b.id, `B's ${client.name}`), `A read B's ${client.name}`));
+  },
+);
+
+check(
+  {
+    id: 'ISO-WRITE-OTHER',
+    title: "A user cannot change or delete another user's resource",
+    severity: 'critical',
+    requirement: 'OWASP API1:2023: writes by object id are authorized per object; the object stays as its owner left it.',
+    references: ['OWASP API1:2023 (BOLA)', 'ASVS 5.0 V8'],
+    expected: "403/404 for A's update and delete of B's resource, and B reads it back unchanged",
+  },
+  async (t) => {
+    const lab = new IsolationLab(t);
+    return lab.eachResource(async (_r, w, client) => {
+      if (!client.contract.update && !client.contract.delete) return { verdict: 'SKIP', observed: 'the contract has no update and no delete operation' };
+      // Fresh resources: the shared ones are read by checks running alongside.
+      const results: CheckResult[] = [];
+      if (client.contract.update) results.push(await updateOther(client, w.a, w.b));
+      if (client.contract.delete) results.push(await deleteOther(client, w.a, w.b));
+      return combine(results);
+    });
+  },
+);
+
+/** B creates a resource and reads it back; undefined when that fails (the caller reports it). */
+async function ownedBy(client: ResourceClient, owner: Party): Promise<{ id: string; before: unknown } | string> {
+  const created = await client.create(owner.caller);
+  if (!succeeded(created) || created.id === undefined) return `${owner.caller.name}'s create answered ${describeAnswer(created)}`;
+  const read = await client.read(owner.caller, created.id, `its new ${client.name}`);
+  if (!succeeded(read)) return `${owner.caller.name} cannot read its new ${client.name}: ${describeAnswer(read)}`;
+  return { id: created.id, before: read.json };
+}
+
+async function updateOther(client: ResourceClient, a: Party, b: Party): Promise<CheckResult> {
+  // The control: the owner's own update changes the resource, so "unchanged" below means refused.
+  const mine = await ownedBy(client, a);
+  if (typeof mine === 'string') return { verdict: 'ERROR', observed: `inconclusive (update): ${mine}` };
+  const ownUpdate = await client.update(a.caller, mine.id, client.updateBody(), `its own ${client.name}`);
+  const ownAfter = await client.read(a.caller, mine.id, `its own ${client.name} after updating it`);
+  if (!succeeded(ownUpdate) || isDeepStrictEqual(ownAfter.json, mine.before)) {
+    return { verdict: 'ERROR', observed: `inconclusive (update): the owner's own ${client.contract.update!.method} did not change its ${client.name} (${describeAnswer(ownUpdate)}); check the update operation and updateBody` };
+  }
+  const theirs = await ownedBy(client, b);
+  if (typeof theirs === 'string') return { verdict: 'ERROR', observed: `inconclusive (update): ${theirs}` };
+  const attempt = await client.update(a.caller, theirs.id, client.updateBody(), `B's ${client.name}`);
+  const after = await client.read(b.caller, theirs.id, `its ${client.name} after A's update`);
+  if (!succeeded(after)) return { verdict: 'FAIL', observed: `after A's update (${describeAnswer(attempt)}), B cannot read its ${client.name}: ${describeAnswer(after)}` };
+  if (!isDeepStrictEqual(after.json, theirs.before)) {
+    return { verdict: 'FAIL', observed: `A's update (${attempt.status}) changed B's ${client.name}: ${changedFields(theirs.before, after.json)}` };
+  }
+  if (succeeded(attempt)) return { verdict: 'NON-STRICT', observed: `A's update of B's ${client.name} answered ${attempt.status}, though B's resource is unchanged` };
+  return { verdict: 'PASS', observed: `A's update refused (${describeAnswer(attempt).slice(0, 60)}); B's ${client.name} unchanged` };
+}
+
+async function deleteOther(client: ResourceClient, a: Party, b: Party): Promise<CheckResult> {
+  const mine = await ownedBy(client, a);
+  if (typeof mine === 'string') return { verdict: 'ERROR', observed: `inconclusive (delete): ${mine}` };
+  const ownDelete = await client.remove(a.caller, mine.id, `its own ${client.name}`);
+  const ownAfter = await client.read(a.caller, mine.id, `its own ${client.name} after deleting it`);
+  if (!succeeded(ownDelete) || succeeded(ownAfter)) {
+    return { verdict: 'ERROR', observed: `inconclusive (delete): the owner's own ${client.contract.delete!.method} did not delete its ${client.name} (${describeAnswer(ownDelete)}, then read: ${describeAnswer(ownAfter)})` };
+  }
+  const theirs = await ownedBy(client, b);
+  if (typeof theirs === 'string') return { verdict: 'ERROR', observed: `inconclusive (delete): ${theirs}` };
+  const attempt = await client.remove(a.caller, theirs.id, `B's ${client.name}`);
+  const after = await client.read(b.caller, theirs.id, `its ${client.name} after A's delete`);
+  if (!succeeded(after)) return { verdict: 'FAIL', observed: `A's delete (${describeAnswer(attempt)}) removed B's ${client.name}: B's read answers ${after.status}` };
+  if (!isDeepStrictEqual(after.json, theirs.before)) return { verdict: 'FAIL', observed: `A's delete (${attempt.status}) changed B's ${client.name}: ${changedFields(theirs.before, after.json)}` };
+  if (succeeded(attempt)) return { verdict: 'NON-STRICT', observed: `A's delete of B's ${client.name} answered ${attempt.status}, though B's resource is still there` };
+  return { verdict: 'PASS', observed: `A's delete refused (${attempt.status}); B's ${client.name} still there` };
+}
+
+function changedFields(before: unknown, after: unknown): string {
+  if (!before || !after || typeof before !== 'object' || typeof after !== 'object') return `${JSON.stringify(before)} became ${JSON.stringify(after)}`.slice(0, 300);
+  const keys = [...new Set([...Object.keys(before), ...Object.keys(after)])];
+  const changed = keys.filter((k) => !isDeepStrictEqual((before as Record<string, unknown>)[k], (after as Record<string, unknown>)[k]));
+  return changed.map((k) => `${k}: ${JSON.stringify((before as Record<string, unknown>)[k])} → ${JSON.stringify((after as Record<string, unknown>)[k])}`).join(', ').slice(0, 400);
+}
+
+check(
+  {
+    id: 'ISO-CREATE-FOR-OTHER',
+    title: "A resource created with another user's id in the body still belongs to the caller",
+    severity: 'critical',
+    requirement: "OWASP API1/API3:2023 (mass assignment): the owner of a new object comes from the verified token's sub, never from the request body.",
+    references: ['OWASP API1:2023', 'OWASP API3:2023 (BOPLA / mass assignment)'],
+    expected: "refused, or created as A: its owner is A, and B can neither read it nor see it in B's list",
+  },
+  async (t) => {
+    const lab = new IsolationLab(t);
+    return lab.eachResource(async (_r, w, client) => {
+      const body = withOwner(client.createBody(), client.contract, w.b.user.id);
+      const created = await client.create(w.a.caller, body);
+      if (refused(created)) return { verdict: 'PASS', observed: `refused a body naming B as the owner (${created.status})` };
+      if (!succeeded(created) || created.id === undefined) return { verdict: 'ERROR', observed: `inconclusive: A's create answered ${describeAnswer(created)}` };
+      const findings: string[] = [];
+      const owner = client.ownerOf(created.json);
+      if (client.contract.owner && owner !== w.a.user.id) findings.push(`its "${client.contract.owner}" is ${JSON.stringify(owner)}${owner === w.b.user.id ? " (B's id)" : ''}, not A's id`);
+      const byB = await client.read(w.b.caller, created.id, `the ${client.name} A created naming B`);
+      if (succeeded(byB)) findings.push(`B can read it (${byB.status})`);
+      if (client.contract.list) {
+        const listB = await client.list(w.b.caller);
+        if (client.shows(listB, created.id)) findings.push("it is in B's list");
+      }
+      if (findings.length) return { verdict: 'FAIL', observed: `A created a ${client.name} with ${Object.keys(body).length} owner-like fields set to B's id: ${findings.join('; ')}` };
+      const byA = await client.read(w.a.caller, created.id, `the ${client.name} it created naming B`);
+      if (!succeeded(byA)) return { verdict: 'ERROR', observed: `inconclusive: created (${created.status}), but neither A (${byA.status}) nor B (${byB.status}) can read it` };
+      return { verdict: 'PASS', observed: `created as A${client.contract.owner ? ` ("${client.contract.owner}" is A's id)` : ''}; B cannot read it (${byB.status})${client.contract.list ? " nor see it in B's list" : ''}` };
+    });
+  },
+);
+
+/** Query parameters that try to widen a list to someone else's rows (or everyone's). */
+const widening = (b: Party): Record<string, string>[] => [
+  ...['userId', 'user_id', 'ownerId', 'owner_id', 'owner', 'user', 'uid', 'sub', 'filter[userId]', 'filter[ownerId]'].map((name) => ({ [name]: b.user.id })),
+  { owner: '*' },
+  { userId: '*' },
+  { all: 'true' },
+  { scope: 'all' },
+  { include: 'all' },
+  { limit: '1000', offset: '0' },
+  { page: '2' },
+  { email: b.user.email },
+];
+
+check(
+  {
+    id: 'ISO-LIST-SCOPED',
+    title: "Lists and searches show only the caller's rows, whatever the query says",
+    severity: 'high',
+    requirement: "OWASP API1:2023: collection endpoints filter by the caller's identity on the server; query parameters never widen the scope to other users.",
+    references: ['OWASP API1:2023 (BOLA)'],
+    expected: "A's list shows A's rows and none of B's, also with ?userId=B, ?owner=*, ?all=true, paging; a search for B's text finds none of B's rows",
+  },
+  async (t) => {
+    const lab = new IsolationLab(t);
+    return lab.eachResource(async (r, w, client) => {
+      if (!client.contract.list && !client.contract.search) return { verdict: 'SKIP', observed: 'the contract has no list or search operation' };
+      const leaks: string[] = [];
+      let probes = 0;
+      if (client.contract.list) {
+        if (r.listProblem) return { verdict: 'ERROR', observed: `inconclusive: ${r.listProblem}` };
+        for (const query of [{}, ...widening(w.b)]) {
+          const what = Object.keys(query).length ? `with ?${new URLSearchParams(query)}` : '';
+          const list = await client.list({ ...w.a.caller, query }, what);
+          probes++;
+          if (client.shows(list, r.b.id)) leaks.push(`A's list ${what || '(no parameters)'} shows B's ${client.name}`);
+        }
+        const listB = await client.list(w.b.caller);
+        probes++;
+        if (client.shows(listB, r.a.id)) leaks.push(`B's list shows A's ${client.name}`);
+      }
+      if (client.contract.search) {
+        // Search terms from the create bodies: text the resources surely contain.
+        const term = (sent: unknown) => firstString(sent) ?? '';
+        const own = await client.search(w.a.caller, term(r.a.sent));
+        if (!client.shows(own, r.a.id)) return { verdict: 'ERROR', observed: `inconclusive: A's search for its own ${client.name}'s text ${JSON.stringify(term(r.a.sent))} does not find it (${describeAnswer(own)})` };
+        for (const q of [term(r.b.sent), r.b.id, '*', '%']) {
+          const found = await client.search(w.a.caller, q);
+          probes++;
+          if (client.shows(found, r.b.id)) leaks.push(`A's search for ${JSON.stringify(q)} finds B's ${client.name}`);
+        }
+      }
+      if (leaks.length) return { verdict: 'FAIL', observed: leaks.join('; '), measured: { leakingQueries: leaks.length, queries: probes } };
+      return { verdict: 'PASS', observed: `${probes} lists and searches: A sees its own rows and none of B's, and B none of A's`, measured: { leakingQueries: 0, queries: probes } };
+    });
+  },
+);
+
+check(
+  {
+    id: 'ISO-SUB-SOURCE',
+    title: 'The caller is the verified sub: identity headers, query or body fields change nothing',
+    severity: 'critical',
+    requirement: "The identity used for authorization comes from the verified token only; X-User-Id and similar headers, query parameters and body fields are attacker-controlled.",
+    references: ['OWASP API1:2023', 'CWE-290 (authentication bypass by spoofing)'],
+    expected: "with B's id in X-User-Id, X-Forwarded-User, ?user_id=..., A still cannot reach B's resources; without a token the headers are refused; an owner field in an update does not hand A's resource to B",
+  },
+  async (t) => {
+    const lab = new IsolationLab(t);
+    return lab.eachResource(async (r, w, client) => {
+      const { headers, query } = IDENTITY_OVERRIDES(w.b.user);
+      const spoofing: Caller = { ...w.a.caller, name: "A (with B's id in identity headers and query)", headers, query };
+      const anonymous: Caller = { name: "no token (B's id in identity headers and query)", token: undefined, headers, query };
+      const judged: string[] = [];
+      const unattributable: string[] = [];
+      const leaks: string[] = [];
+      // Each probe counts only where the same request without the overrides is refused: otherwise
+      // the leak is ISO-READ-OTHER's or ISO-LIST-SCOPED's, not the headers'.
+      const baseline = await client.read(w.a.caller, r.b.id, `B's ${client.name} (baseline, no overrides)`);
+      if (succeeded(baseline)) unattributable.push(`A reads B's ${client.name} even without overrides (ISO-READ-OTHER)`);
+      else {
+        const spoofed = await client.read(spoofing, r.b.id, `B's ${client.name}`);
+        judged.push('read');
+        if (succeeded(spoofed)) leaks.push(`with the overrides A reads B's ${client.name} (${spoofed.status}; ${baseline.status} without)`);
+      }
+      if (client.contract.list && !r.listProblem) {
+        const plain = await client.list(w.a.caller, '(baseline, no overrides)');
+        if (client.shows(plain, r.b.id)) unattributable.push("A's plain list already shows B's rows (ISO-LIST-SCOPED)");
+        else {
+          const spoofed = await client.list(spoofing);
+          judged.push('list');
+          if (client.shows(spoofed, r.b.id)) leaks.push(`with the overrides A's list shows B's ${client.name}`);
+        }
+      }
+      const anon = await client.read(anonymous, r.b.id, `B's ${client.name}`);
+      judged.push('no-token read');
+      if (succeeded(anon)) leaks.push(`without any token, B's id in the headers reads B's ${client.name} (${anon.status})`);
+      if (client.contract.update) {
+        // Body identity: an owner field in A's update of its own resource must not hand it to B.
+        const mine = await client.create(w.a.caller);
+        const before = succeeded(mine) && mine.id !== undefined ? await client.read(w.b.caller, mine.id, `A's new ${client.name} (baseline)`) : undefined;
+        if (before && succeeded(before)) unattributable.push(`B reads A's ${client.name} even before any update (ISO-READ-OTHER)`);
+        else if (succeeded(mine) && mine.id !== undefined) {
+          const moved = await client.update(w.a.caller, mine.id, withOwner(client.updateBody(), client.contract, w.b.user.id), `its own ${client.name} with B's id in owner fields`);
+          const byB = await client.read(w.b.caller, mine.id, `A's ${client.name} after A's update naming B`);
+          judged.push('update body');
+          if (succeeded(byB)) leaks.push(`A's update with B's id in owner fields (${moved.status}) let B read the ${client.name}`);
+        } else unattributable.push(`A's create for the update probe answered ${describeAnswer(mine)}`);
+      }
+      const notes = unattributable.length ? `; not judged: ${unattributable.join('; ')}` : '';
+      if (leaks.length) return { verdict: 'FAIL', observed: `${leaks.join('; ')}${notes}` };
+      return { verdict: 'PASS', observed: `ignored in ${judged.join(', ')} (${Object.keys(headers).length} headers, ${Object.keys(query).length} query parameters)${notes}` };
+    });
+  },
+);
+
+check(
+  {
+    id: 'ISO-HTTP-CACHE',
+    title: 'Authenticated responses cannot be stored by a shared cache and served to another user',
+    severity: 'high',
+    requirement: "RFC 9111 §3.5: a shared cache may store a response to a request with Authorization only if it says public, s-maxage or must-revalidate; responses with a user's data say private or no-store (or Vary: Authorization), so a CDN or proxy never serves A's body to B.",
+    references: ['RFC 9111 §3.5, §5.2.2', 'OWASP API8:2023'],
+    expected: 'Cache-Control: private or no-store (or Vary: Authorization) on every authenticated 2xx; NON-STRICT when it relies on the RFC default; FAIL when a shared cache would serve it to B',
+  },
+  async (t) => {
+    const lab = new IsolationLab(t);
+    const samples: { what: string; exchange: Exchange }[] = [];
+    const a: Caller = { name: 'A', token: t.token };
+    for (const path of new Set([t.target.settings.protectedPath, t.target.settings.identityPath].filter((p): p is string => p !== undefined))) {
+      samples.push({ what: `GET ${path}`, exchange: await t.send(`A's GET ${path}`, { token: t.token, path }) });
+    }
+    if (lab.contracts.length) {
+      const w = await lab.world();
+      for (const r of w.resources) {
+        const client = lab.client(r.contract);
+        samples.push({ what: `A's ${client.name}`, exchange: (await client.read(a, r.a.id, `its own ${client.name}`)).exchange });
+        if (r.contract.list) samples.push({ what: `A's ${client.name} list`, exchange: (await client.list(a)).exchange });
+      }
+    }
+    const answered = samples.filter((s) => s.exchange.outcome === 'accepted');
+    if (answered.length === 0) return { verdict: 'ERROR', observed: 'inconclusive: no authenticated request was answered 2xx' };
+    return combine(answered.map(({ what, exchange }) => sharedCacheVerdict(what, exchange)));
+  },
+);
+
+/** How a shared cache (RFC 9111, as http-cache-semantics implements it) would treat A's response. */
+function sharedCacheVerdict(what: string, exchange: Exchange): CheckResult {
+  const url = new URL(exchange.request.url);
+  const request = { url: url.pathname + url.search, method: exchange.request.method, headers: { host: url.host, authorization: exchange.request.headers.authorization ?? '' } };
+  const response = { status: exchange.response!.status, headers: exchange.response!.headers };
+  const policy = new CachePolicy(request, response, { shared: true });
+  const cacheControl = String(exchange.response!.headers['cache-control'] ?? '');
+  const vary = String(exchange.response!.headers.vary ?? '');
+  const said = `Cache-Control: ${cacheControl || '(none)'}${vary ? `, Vary: ${vary}` : ''}`;
+  const forB = { ...request, headers: { ...request.headers, authorization: 'Bearer <B>' } };
+  if (policy.storable() && policy.satisfiesWithoutRevalidation(forB)) return { verdict: 'FAIL', observed: `${what}: ${said}: a shared cache stores it and serves it to B` };
+  if (/\b(private|no-store)\b/i.test(cacheControl) || /\bauthorization\b|\*/i.test(vary)) return { verdict: 'PASS', observed: `${what}: ${said}` };
+  if (policy.storable()) return { verdict: 'NON-STRICT', observed: `${what}: ${said}: a shared cache may store it (it revalidates before serving it to B)` };
+  return { verdict: 'NON-STRICT', observed: `${what}: ${said}: relies on RFC 9111 §3.5 (Authorization) to keep it out of shared caches; say private or no-store` };
+}
+
+const CONCURRENT_PAIRS = 150;
+
+check(
+  {
+    id: 'ISO-CONCURRENCY',
+    title: "Under concurrency, no response carries another request's user",
+    severity: 'high',
+    requirement: 'Per-request identity lives in the request (async context), never in a global or module variable that a concurrent request can overwrite.',
+    references: ['CWE-362 (race condition)', 'CWE-488 (exposure of data to the wrong session)'],
+    expected: `${CONCURRENT_PAIRS} requests each of A and B, interleaved and in flight together: every answer names its own caller and shows only its own rows`,
+  },
+  async (t) => {
+    const lab = new IsolationLab(t);
+    const { identityPath } = t.target.settings;
+    const w = lab.contracts.length ? await lab.world() : undefined;
+    if (w?.broken) return { verdict: 'ERROR', observed: `inconclusive: ${w.broken}`, evidence: w.evidence };
+    const userB = w?.b.user ?? (await t.issuer.createUser());
+    const parties = [
+      { name: 'A', user: t.user, token: t.token },
+      { name: 'B', user: userB, token: w?.b.token ?? (await t.issuer.tokenFor(userB)) },
+    ];
+    // One request kind per endpoint; each knows what its caller must (and must not) see.
+    type Probe = (who: 0 | 1, i: number) => Promise<{ exchange: Exchange; wrong?: string }>;
+    const probes: Probe[] = [];
+    if (identityPath) {
+      probes.push(async (who, i) => {
+        const { exchange } = await t.target.fetch(t.checkId, `${parties[who]!.name} #${i} at ${identityPath}`, { token: parties[who]!.token, path: identityPath });
+        const subject = t.target.subjectOf(exchange);
+        return { exchange, ...(exchange.outcome === 'accepted' && subject !== parties[who]!.user.id ? { wrong: `named ${subject === parties[1 - who]!.user.id ? `the other user` : JSON.stringify(subject)}` } : {}) };
+      });
+    }
+    const notJudged: string[] = [];
+    for (const r of w?.resources ?? []) {
+      if (!r.contract.list || r.listProblem) continue;
+      // Cross-talk in a list shows only if the lists are scoped when requests come one at a time.
+      const sequential = lab.client(r.contract);
+      if (sequential.shows(await sequential.list(w!.a.caller, '(baseline, alone)'), r.b.id)) {
+        notJudged.push(`${r.contract.name} lists (A's list shows B's rows even alone: ISO-LIST-SCOPED)`);
+        continue;
+      }
+      const client = new ResourceClient(r.contract, (label, options) => t.target.fetch(t.checkId, label, options), lab.faker);
+      probes.push(async (who, i) => {
+        const own = who === 0 ? r.a.id : r.b.id;
+        const other = who === 0 ? r.b.id : r.a.id;
+        const list = await client.list({ name: `${parties[who]!.name} #${i}`, token: parties[who]!.token });
+        const wrong = !succeeded(list) ? undefined : client.shows(list, other) ? `showed the other user's ${client.name}` : !client.shows(list, own) ? `did not show its own ${client.name}` : undefined;
+        return { exchange: list.exchange, ...(wrong ? { wrong } : {}) };
+      });
+    }
+    if (probes.length === 0) {
+      if (notJudged.length) return { verdict: 'ERROR', observed: `inconclusive: not judged: ${notJudged.join('; ')}` };
+      return { verdict: 'SKIP', observed: 'needs an identity endpoint (target.identityPath) or a resource with a list operation' };
+    }
+    const jobs = probes.flatMap((probe) => Array.from({ length: CONCURRENT_PAIRS * 2 }, (_, i) => () => probe((i % 2) as 0 | 1, i >> 1)));
+    const results = await inFlight(jobs, t.target.settings.concurrency * 4);
+    const crossed = results.filter((r) => r.wrong);
+    const unanswered = results.filter((r) => r.exchange.outcome !== 'accepted' && !r.wrong);
+    const measured = { requests: results.length, crossTalk: crossed.length, notAccepted: unanswered.length };
+    const evidence = [...crossed.slice(0, 10).map((r) => ({ ...r.exchange, label: `${r.exchange.label}: ${r.wrong}` })), ...results.slice(0, 2).map((r) => r.exchange)];
+    if (crossed.length) return { verdict: 'FAIL', observed: `${crossed.length} of ${results.length} answers carried the wrong user (e.g. ${crossed[0]!.exchange.label} ${crossed[0]!.wrong}): the caller is kept where concurrent requests share it`, measured, evidence };
+    if (unanswered.length) return { verdict: 'ERROR', observed: `inconclusive: ${unanswered.length} of ${results.length} requests were not answered 2xx (e.g. ${unanswered[0]!.exchange.response?.status ?? unanswered[0]!.exchange.error})`, measured, evidence };
+    const notes = notJudged.length ? `; not judged: ${notJudged.join('; ')}` : '';
+    return { verdict: 'PASS', observed: `${results.length} interleaved requests of A and B, up to ${t.target.settings.concurrency * 4} in flight: every answer was its caller's${notes}`, measured, evidence };
+  },
+);
+
+check(
+  {
+    id: 'ISO-ENUM-ORACLE',
+    title: "Whether another user's id exists cannot be told from the answer (measured)",
+    severity: 'low',
+    requirement: "Answering 403 for another user's existing resource and 404 for a missing one lets a caller enumerate ids; 404 for both is preferred.",
+    references: ['OWASP API1:2023', 'RFC 9110 §15.5.5 (404 may hide a 403)'],
+    expected: "INFO: the statuses for B's existing id and for a missing id of the same shape (the same status preferred)",
+  },
+  async (t) => {
+    const lab = new IsolationLab(t);
+    return lab.eachResource(async (r, w, client) => {
+      const missing = lookalike(r.b.id, lab.faker);
+      const existing = await client.read(w.a.caller, r.b.id, `B's ${client.name}`);
+      const absent = await client.read(w.a.caller, missing, `a missing ${client.name} ${missing}`);
+      const measured = { existingOtherStatus: existing.status ?? 'no answer', missingStatus: absent.status ?? 'no answer' };
+      if (existing.status === undefined || absent.status === undefined) return { verdict: 'ERROR', observed: `inconclusive: ${describeAnswer(existing)}; ${describeAnswer(absent)}`, measured };
+      if (succeeded(existing)) return { verdict: 'INFO', observed: `B's resource is readable by A (${existing.status}; see ISO-READ-OTHER); a missing id answers ${absent.status}`, measured };
+      const same = existing.status === absent.status;
+      return { verdict: 'INFO', observed: same ? `${existing.status} for both B's id and a missing one: no existence oracle` : `${existing.status} for B's existing id, ${absent.status} for a missing one: the status tells which ids exist`, measured };
+    });
+  },
+);
+
+/** An id of the same length and alphabet as `id` that surely does not exist. */
+function lookalike(id: string, faker: IsolationLab['faker']): string {
+  if (/^\d+$/.test(id)) return String(BigInt(id) + 987_654_321n);
+  const alphabet = /^[0-9a-f-]+$/.test(id) ? '0123456789abcdef' : 'ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789';
+  return id.replace(/[0-9A-Za-z]/g, () => faker.helpers.arrayElement([...alphabet]));
+}
+
+check(
+  {
+    id: 'ISO-SUB-NORMALIZATION',
+    title: 'Subjects that differ only by case, Unicode form or whitespace are different users',
+    severity: 'medium',
+    requirement: "sub is a case-sensitive string compared exactly (RFC 7519 §4.1.2, StringOrURI); folding case, trimming or NFKC-normalizing it merges distinct users.",
+    references: ['RFC 7519 §2 (StringOrURI), §4.1.2', 'RFC 8265 (preparation of identifiers)'],
+    expected: "tokens whose sub is A's id in upper case, lower case, fullwidth letters or with spaces reach none of A's resources and are not named A",
+  },
+  async (t) => {
+    const lab = new IsolationLab(t);
+    const id = t.user.id;
+    const candidates: [string, string][] = [
+      ['upper case', id.toUpperCase()],
+      ['lower case', id.toLowerCase()],
+      ['fullwidth letters (NFKC folds them back)', [...id].map((c) => (/[0-9A-Za-z]/.test(c) ? String.fromCodePoint(c.codePointAt(0)! + 0xfee0) : c)).join('')],
+      ['leading space', ` ${id}`],
+      ['trailing space', `${id} `],
+    ];
+    // Ids without letters of one case make some variants the id itself, or each other.
+    const variants = candidates.filter(([, v], i) => v !== id && candidates.findIndex(([, x]) => x === v) === i);
+    const w = lab.contracts.length ? await lab.world() : undefined;
+    if (w?.broken) return { verdict: 'ERROR', observed: `inconclusive: ${w.broken}`, evidence: w.evidence };
+    if (!t.target.settings.identityPath && !w?.resources.length) return { verdict: 'SKIP', observed: 'needs an identity endpoint or resources' };
+    const findings: string[] = [];
+    const notJudged: string[] = [];
+    // A resource counts only if an unrelated user (B) cannot reach it anyway.
+    const judgedResources = [];
+    for (const r of w?.resources ?? []) {
+      const client = lab.client(r.contract);
+      const byB = await client.read(w!.b.caller, r.a.id, `A's ${client.name} (baseline)`);
+      if (succeeded(byB)) notJudged.push(`${r.contract.name} (B reads A's ${r.contract.name} too: ISO-READ-OTHER)`);
+      else judgedResources.push(r);
+    }
+    for (const [what, sub] of variants) {
+      // Another user whose id differs from A's only this way: its own name and email, so only sub can collide.
+      const token = await t.signed({ ...freshClaims(t.claims), sub, id: sub, email: lab.faker.internet.email({ provider: 'example.test' }).toLowerCase(), name: lab.faker.person.fullName() });
+      const caller: Caller = { name: `sub = A's id, ${what}`, token };
+      if (t.target.settings.identityPath) {
+        const me = await t.send(`${caller.name} at the identity endpoint`, { token, path: t.target.settings.identityPath });
+        if (me.outcome === 'accepted' && t.target.subjectOf(me) === id) findings.push(`${what}: the identity endpoint names A`);
+      }
+      for (const r of judgedResources) {
+        const client = lab.client(r.contract);
+        const read = await client.read(caller, r.a.id, `A's ${client.name}`);
+        if (succeeded(read)) findings.push(`${what}: reads A's ${client.name}`);
+        if (r.contract.list && !r.listProblem && client.shows(await client.list(caller), r.a.id)) findings.push(`${what}: lists A's ${client.name}`);
+      }
+    }
+    const notes = notJudged.length ? `; not judged: ${notJudged.join('; ')}` : '';
+    if (findings.length) return { verdict: 'FAIL', observed: `${findings.join('; ')}${notes}` };
+    if (!t.target.settings.identityPath && judgedResources.length === 0) return { verdict: 'ERROR', observed: `inconclusive: ${notJudged.join('; ')}` };
+    return { verdict: 'PASS', observed: `${variants.length} look-alike subjects (${variants.map(([w]) => w).join(', ')}) reached nothing of A's${notes}` };
+  },
+);
+
+persistenceProbe();

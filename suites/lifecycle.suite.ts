@@ -1,0 +1,179 @@
+// Revocation and session lifecycle (CHECKS.md §6.12): what a Better Auth JWT can still do after its
+// session ends or its user is deleted. Verifying a JWT is stateless, so acceptance until `exp` is
+// expected (INFO, with the window measured); acceptance beyond `exp`, or a deleted user's data going
+// to a new account with the same email, is a FAIL.
+import { setTimeout as delay } from 'node:timers/promises';
+import { IsolationLab, describeAnswer } from '../harness/checks/isolation-lab.js';
+import { combine } from '../harness/checks/oracle.js';
+import type { CheckResult } from '../harness/checks/oracle.js';
+import { family, provesValid } from '../harness/checks/suite.js';
+import type { CheckTools } from '../harness/checks/suite.js';
+import { decodeSegment, nowSeconds, split } from '../harness/forge/token.js';
+import type { IssuerUser } from '../harness/issuer/issuer.js';
+import { succeeded } from '../harness/resources/client.js';
+
+const { check, persistenceProbe } = family('LIFE');
+
+/** The lifetime of the short copy of a session's token, so "until exp" is seconds, not Better Auth's 15 minutes. */
+const SHORT_LIFETIME_S = 4;
+const POLL_INTERVAL_MS = 250;
+
+interface Window {
+  result: CheckResult;
+  user: IssuerUser;
+}
+
+/**
+ * A user with a live session and its JWT (from /api/auth/token) plus a copy of those claims that
+ * expires in a few seconds, both accepted; then `end` (sign-out, deletion), and the two tokens are
+ * reused until the copy is refused. Acceptance after its own exp, while a never-seen twin with the
+ * same exp is refused, means the backend remembers tokens past their expiry: FAIL.
+ */
+async function reuseAfter(t: CheckTools, event: string, end: (user: IssuerUser) => Promise<void>, prepare?: (user: IssuerUser) => Promise<string | undefined>): Promise<Window> {
+  const path = t.target.settings.identityPath ?? t.target.settings.protectedPath;
+  const user = await t.issuer.createUser();
+  const session = await t.issuer.tokenFor(user);
+  const claims = decodeSegment(split(session).payload);
+  const exp = nowSeconds() + SHORT_LIFETIME_S;
+  const short = (await t.issuer.sign({ claims: { ...claims, iat: nowSeconds(), exp } })).token;
+  const send = (label: string, token: string) => t.send(label, { token, path });
+  const inconclusive = (observed: string): Window => ({ result: { verdict: 'ERROR', observed: `inconclusive: ${observed}` }, user });
+  for (const [label, token] of [['its session token (from /api/auth/token)', session], [`a ${SHORT_LIFETIME_S} s copy of its claims`, short]] as const) {
+    const control = await provesValid((l, o) => t.send(l, o), t.target, `before the ${event}: ${label}`, token, user.id);
+    if (!control.ok) return inconclusive(`before the ${event}: ${control.observed}`);
+  }
+  const unprepared = await prepare?.(user);
+  if (unprepared) return inconclusive(unprepared);
+
+  await end(user);
+  const endedAt = Date.now();
+  const first = await send(`session token right after the ${event}`, session);
+  const firstShort = await send(`short copy right after the ${event}`, short);
+  const lifetimeS = Number(claims.exp) - Number(claims.iat);
+  const unanswered = [first, firstShort].find((e) => e.outcome === 'transport-error' || e.outcome === 'other' || e.outcome === 'server-error');
+  if (unanswered) return inconclusive(`after the ${event}: ${unanswered.label}: ${unanswered.response?.status ?? unanswered.error}`);
+  if (first.outcome !== 'accepted' && firstShort.outcome !== 'accepted') {
+    const alive = await t.stillValid("another user's valid token, to show the refusal is the session's", t.token);
+    if (!alive.ok) return inconclusive(`refused after the ${event}, but so is a valid token of another user: ${alive.observed}`);
+    return { result: { verdict: 'PASS', observed: `refused at once after the ${event} (${first.response!.status}): the backend checks the session`, measured: { acceptedAfterS: 0 } }, user };
+  }
+
+  // Accepted: how long for, and does it end at exp?
+  const deadline = exp * 1000 + t.run.jwks.waitBudgetS * 1000;
+  for (let twin = 1; ; twin++) {
+    await delay(POLL_INTERVAL_MS);
+    const again = await send(`short copy, ${((Date.now() - endedAt) / 1000).toFixed(1)} s after the ${event}`, short);
+    if (again.outcome === 'rejected') {
+      const windowS = Math.round((Date.now() - endedAt) / 100) / 10;
+      const measured = { acceptedAfterS: windowS, pastExpS: Math.max(0, Math.round(Date.now() / 1000 - exp)), sessionTokenLifetimeS: lifetimeS };
+      const sessionNote = first.outcome === 'accepted' ? `its session token (valid for ${lifetimeS} s) was still accepted after the ${event}` : `its session token was refused after the ${event}, its short copy was not`;
+      return { result: { verdict: 'INFO', observed: `${sessionNote}; the short copy was refused ${windowS} s after the ${event}, at its exp: a token outlives its session until exp (Better Auth's default 15 min)`, measured }, user };
+    }
+    if (again.outcome !== 'accepted') return inconclusive(`${again.label}: ${again.response?.status ?? again.error}`);
+    if (Date.now() / 1000 > exp + 1) {
+      // The same claims and exp, never sent before (iat differs): how the backend judges this exp today.
+      const fresh = (await t.issuer.sign({ claims: { ...claims, iat: nowSeconds() - twin, exp } })).token;
+      const judged = await send(`a never-seen twin with the same exp`, fresh);
+      if (judged.outcome === 'rejected') {
+        const pastS = Math.round(Date.now() / 1000 - exp);
+        return { result: { verdict: 'FAIL', observed: `the short copy was still accepted ${pastS} s past its exp and ${((Date.now() - endedAt) / 1000).toFixed(1)} s after the ${event}, while a never-seen token with the same exp is refused: accepted tokens are remembered beyond exp`, measured: { acceptedPastExpS: pastS } }, user };
+      }
+    }
+    if (Date.now() > deadline) return inconclusive(`the short copy and never-seen tokens with its exp are still accepted ${t.run.jwks.waitBudgetS} s past exp (see CLM-EXP-LEEWAY)`);
+  }
+}
+
+check(
+  {
+    id: 'LIFE-REVOKED-SESSION',
+    title: 'A JWT after its Better Auth session was signed out (measured window)',
+    severity: 'medium',
+    requirement: 'A JWT outlives the session it was issued for until its exp; a backend that does not check sessions must keep exp short, and must never accept a token beyond its exp.',
+    references: ['better-auth#10267', 'OWASP JWT cheat sheet (token revocation)', 'RFC 7519 §4.1.4'],
+    expected: 'INFO: accepted until exp at most (PASS if refused at once); FAIL if accepted beyond exp',
+  },
+  async (t) => (await reuseAfter(t, 'sign-out', (user) => t.issuer.signOut(user))).result,
+);
+
+check(
+  {
+    id: 'LIFE-DELETED-USER',
+    title: "A deleted user's JWT (measured window), and no re-provisioning of its data",
+    severity: 'medium',
+    requirement: "A deleted user's unexpired JWT works until exp at most; a new account with the same email is a different user (a new sub) and never gets the deleted user's data.",
+    references: ['OWASP API1:2023', 'RFC 7519 §4.1.2 (sub is the identity)'],
+    expected: "INFO window until exp at most; FAIL if accepted beyond exp, or if a new account with the deleted user's email sees the old data",
+  },
+  async (t) => {
+    const lab = new IsolationLab(t);
+    const owned: { name: string; id: string; client: ReturnType<IsolationLab['client']> }[] = [];
+    const window = await reuseAfter(
+      t,
+      'deletion',
+      (user) => t.issuer.deleteUser(user),
+      async (user) => {
+        for (const contract of lab.contracts) {
+          const client = lab.client(contract);
+          const created = await client.create({ name: 'the user to delete', token: await t.issuer.tokenFor(user) });
+          if (!succeeded(created) || created.id === undefined) return `the user to delete could not create a ${contract.name}: ${describeAnswer(created)}`;
+          owned.push({ name: contract.name, id: created.id, client });
+        }
+        return undefined;
+      },
+    );
+    if (window.result.verdict === 'ERROR') return window.result;
+    return combine([window.result, await notReprovisioned(t, window.user, owned)]);
+  },
+);
+
+/** A new account with the deleted user's email: a new sub, and none of the old data. */
+async function notReprovisioned(t: CheckTools, deleted: IssuerUser, owned: { name: string; id: string; client: ReturnType<IsolationLab['client']> }[]): Promise<CheckResult> {
+  const again = await t.issuer.createUser({ name: deleted.name, email: deleted.email, password: deleted.password });
+  const token = await t.issuer.tokenFor(again);
+  const findings: string[] = [];
+  const control = await provesValid((l, o) => t.send(l, o), t.target, "the new account with the deleted user's email", token, again.id);
+  if (!control.ok) {
+    if (control.exchanges.some((e) => t.target.subjectOf(e) === deleted.id)) findings.push(`the identity endpoint names the deleted user's id for the new account`);
+    else return { verdict: 'ERROR', observed: `inconclusive: the new account's token: ${control.observed}` };
+  }
+  const notJudged: string[] = [];
+  const judged: string[] = [];
+  for (const { name, id, client } of owned) {
+    // Only where an unrelated user cannot reach it anyway (otherwise the leak is ISO-READ-OTHER's).
+    if (succeeded(await client.read({ name: 'an unrelated user (baseline)', token: t.token }, id, `the deleted user's ${name}`))) {
+      notJudged.push(`${name} (an unrelated user reads it too: ISO-READ-OTHER)`);
+      continue;
+    }
+    judged.push(name);
+    const caller = { name: "the new account with the deleted user's email", token };
+    const read = await client.read(caller, id, `the deleted user's ${name}`);
+    if (succeeded(read)) findings.push(`it reads the deleted user's ${name} (${read.status})`);
+    if (client.contract.list && client.shows(await client.list(caller), id)) findings.push(`its list shows the deleted user's ${name}`);
+  }
+  const notes = notJudged.length ? `; not judged: ${notJudged.join('; ')}` : '';
+  if (findings.length) return { verdict: 'FAIL', observed: `re-provisioned: ${findings.join('; ')}${notes}` };
+  if (owned.length && !judged.length) return { verdict: 'ERROR', observed: `inconclusive: ${notJudged.join('; ')}` };
+  const what = judged.length ? `and sees none of the deleted user's ${judged.join(', ')}` : '(no resources configured to look for the old data)';
+  return { verdict: 'PASS', observed: `a new account with the same email is a new subject ${what}${notes}` };
+}
+
+check(
+  {
+    id: 'LIFE-LONG-EXP',
+    title: 'A validly signed token that lives a year (measured)',
+    severity: 'low',
+    requirement: 'A verifier may cap token age (maxTokenAge) beyond what the issuer sets; Better Auth issues 15 min tokens by default.',
+    references: ['RFC 8725 §3.10', 'jose jwtVerify maxTokenAge'],
+    expected: 'INFO: whether exp = iat + 1 year is accepted',
+  },
+  async (t) => {
+    const iat = nowSeconds();
+    const token = await t.signed({ iat, exp: iat + 365 * 24 * 3600 });
+    const exchange = await t.send('exp = iat + 365 days', token);
+    if (exchange.outcome === 'accepted') return { verdict: 'INFO', observed: 'accepted: no maximum token age beyond exp', measured: { acceptedLifetimeS: 365 * 24 * 3600 } };
+    if (exchange.outcome === 'rejected') return { verdict: 'INFO', observed: `refused (${exchange.response!.status}): the backend caps token age`, measured: { acceptedLifetimeS: 0 } };
+    return { verdict: 'ERROR', observed: `inconclusive: ${exchange.response?.status ?? exchange.error}` };
+  },
+);
+
+persistenceProbe();
