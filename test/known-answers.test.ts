@@ -38,6 +38,8 @@ interface Expectation {
   exitCode?: number;
   /** "JWKS": a flaw of key fetching, run with the JWKS family only; "all": every family (a backend that refuses everything). */
   family?: 'JWKS' | 'all';
+  /** Check ID prefixes the run is limited to (a flaw of the handlers, run with the families that can see it). */
+  only?: string[];
   /** The run's --protected path, when it is not the identity endpoint. */
   protectedPath?: string;
   verdicts?: Record<string, string>;
@@ -86,7 +88,8 @@ async function nodeFixtureRun(flaw: string | undefined, issuerMode: 'process' | 
   const port = await freePort();
   const start = `${flaw ? `FLAW=${flaw} ` : ''}${backendEnv} PORT=${port} exec node --import tsx fixtures/backends/node/server.ts`;
   const { protectedPath } = flaw ? await expectation(flaw) : {};
-  return runSuite(['--target', `http://127.0.0.1:${port}`, '--identity', '/api/me', ...(protectedPath ? ['--protected', protectedPath] : []), '--start', start, '--issuer-mode', issuerMode, ...extra]);
+  // kat.config.ts adds what flags do not say: the todo resource and the OpenAPI document.
+  return runSuite(['--config', 'fixtures/backends/node/kat.config.ts', '--target', `http://127.0.0.1:${port}`, '--identity', '/api/me', ...(protectedPath ? ['--protected', protectedPath] : []), '--start', start, '--issuer-mode', issuerMode, ...extra]);
 }
 
 const flaws = (await readdir(NODE_EXPECTED)).filter((f) => f.endsWith('.json') && f !== 'reference.json').map((f) => f.replace(/\.json$/, ''));
@@ -102,9 +105,11 @@ describe('known answers: node fixtures', { timeout: 240_000 }, () => {
   });
 
   it.each(flaws)('FLAW=%s differs from the reference in exactly the checks its flaw explains', async (flaw) => {
-    const { family, exitCode = 1 } = await expectation(flaw);
-    const scope = family === 'all' ? FAST_JWKS_BOUNDS : family === 'JWKS' ? ['--only', ...JWKS_SUITE_CHECKS, ...FAST_JWKS_BOUNDS] : ['--skip', ...JWKS_SUITE_CHECKS];
-    const selected = family === 'all' ? () => true : family === 'JWKS' ? (id: string) => inJwksFamily(id) || RUN_WIDE.includes(id) : (id: string) => !inJwksFamily(id);
+    const { family, only, exitCode = 1 } = await expectation(flaw);
+    const scope = only ? ['--only', ...only] : family === 'all' ? FAST_JWKS_BOUNDS : family === 'JWKS' ? ['--only', ...JWKS_SUITE_CHECKS, ...FAST_JWKS_BOUNDS] : ['--skip', ...JWKS_SUITE_CHECKS];
+    const selected = only
+      ? (id: string) => only.some((p) => id.startsWith(p)) || RUN_WIDE.includes(id)
+      : family === 'all' ? () => true : family === 'JWKS' ? (id: string) => inJwksFamily(id) || RUN_WIDE.includes(id) : (id: string) => !inJwksFamily(id);
     const { code, report, stderr } = await nodeFixtureRun(flaw, 'process', scope);
     expect(describeMismatches(await expectedVerdicts(flaw, selected), report.checks), stderr).toEqual([]);
     expect(code).toBe(exitCode);
@@ -135,13 +140,13 @@ describe('known answers: node fixtures', { timeout: 240_000 }, () => {
   });
 });
 
-const PYTHON_FIXTURES: { file: string; script: string; title: string; modules: string; backendEnv: string }[] = [
-  { file: 'fastapi-pyjwt.json', script: 'fastapi_pyjwt.py', title: 'FastAPI + PyJWT (lru_cache JWKS, no iss/aud check)', modules: 'fastapi, uvicorn, jwt', backendEnv: '' },
-  { file: 'flask-pyjwkclient.json', script: 'flask_pyjwkclient.py', title: "Flask + PyJWT's PyJWKClient (as PyJWT documents it)", modules: 'flask, jwt', backendEnv: 'JWKS_LIFESPAN_S=3' },
+const PYTHON_FIXTURES: { file: string; script: string; title: string; modules: string; backendEnv: string; args: string[] }[] = [
+  { file: 'fastapi-pyjwt.json', script: 'fastapi_pyjwt.py', title: 'FastAPI + PyJWT (lru_cache JWKS, no iss/aud check)', modules: 'fastapi, uvicorn, jwt', backendEnv: '', args: ['--openapi', '/openapi.json'] },
+  { file: 'flask-pyjwkclient.json', script: 'flask_pyjwkclient.py', title: "Flask + PyJWT's PyJWKClient (as PyJWT documents it)", modules: 'flask, jwt', backendEnv: 'JWKS_LIFESPAN_S=3', args: [] },
 ];
 
 describe('known answers: python fixtures', { timeout: 240_000 }, () => {
-  it.for(PYTHON_FIXTURES)('$title gives exactly its committed verdicts', async ({ file, script, modules, backendEnv }, { skip }) => {
+  it.for(PYTHON_FIXTURES)('$title gives exactly its committed verdicts', async ({ file, script, modules, backendEnv, args }, { skip }) => {
     // Debian's python3 and packages (.ci/run installs them); outside CI a machine without them skips.
     const ready = spawnSync(DEBIAN_PYTHON, ['-c', `import ${modules}`]).status === 0;
     if (!ready && !process.env.CI) return skip(`apt-get install python3-${modules.split(', ')[0]} (Debian's python3 cannot import ${modules})`);
@@ -154,6 +159,7 @@ describe('known answers: python fixtures', { timeout: 240_000 }, () => {
       '--issuer-mode', 'process',
       '--alg', ...expectation.issuerAlgorithms,
       ...FAST_JWKS_BOUNDS,
+      ...args,
     ]);
     expect(describeMismatches(expectation.verdicts!, report.checks), stderr).toEqual([]);
     expect(code).toBe(expectation.exitCode);

@@ -41,9 +41,11 @@ export function mergeById(records: CheckRecord[]): CheckRecord[] {
   );
 }
 
-// A JWKS check that could not conclude (a time bound beyond the wait budget, a backend that never
-// answered) still sent its requests, and they are all here: it does not make these checks inconclusive.
-const inconclusiveCount = (records: CheckRecord[]) => records.filter((r) => r.verdict === 'ERROR' && r.suite !== 'JWKS').length;
+// A JWKS or LIFE check that could not conclude (a time bound beyond the wait budget, a window that
+// does not end within the leeway bound) still sent its requests, and they are all here: it does not
+// make these checks inconclusive.
+const MEASURING_SUITES: readonly string[] = ['JWKS', 'LIFE'];
+const inconclusiveCount = (records: CheckRecord[]) => records.filter((r) => r.verdict === 'ERROR' && !MEASURING_SUITES.includes(r.suite ?? '')).length;
 
 /** A run-wide check's record, before its verdict. */
 const runWide = (meta: CheckMeta) => ({ ...meta, family: 'ERR' as const, durationMs: 0 });
@@ -111,7 +113,8 @@ export function challengeOnRejection(records: CheckRecord[]): CheckRecord {
   // Oversized requests (DOS-*) are refused by the HTTP layer before any token is read (413, 431, or
   // 400 from some servers): no challenge is owed there.
   // Refusals of valid tokens (another user's resource) are authorization decisions: 403/404 is right there.
-  const rejected = rejectedWithToken(records).filter(({ check, e }) => !check.startsWith('DOS-') && !e.validToken && e.response!.status < 500 && e.response!.status !== 413 && e.response!.status !== 431);
+  // Only refusals (401/403/400): a 404 or 422 for a token says the request got past authentication.
+  const rejected = rejectedWithToken(records).filter(({ check, e }) => e.outcome === 'rejected' && !check.startsWith('DOS-') && !e.validToken && e.response!.status < 500 && e.response!.status !== 413 && e.response!.status !== 431);
   if (rejected.length === 0) return { ...base, verdict: 'SKIP', observed: 'no rejected token in this run (see --only)', evidence: [] };
   const wrong = rejected.filter(({ e }) => {
     const challenge = String(e.response!.headers['www-authenticate'] ?? '');
