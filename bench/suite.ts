@@ -1,6 +1,6 @@
 // Suite benchmark: wall time and request count of a run of every family but JWKS against the
-// reference fixture, with the issuer start excluded (check time) and included (whole run), in
-// process and container mode. The JWKS family waits on caches by design: bench/jwks.ts measures it.
+// reference fixture (its todo resource and OpenAPI document included), with the issuer start
+// excluded (check time) and included (whole run), in process and container mode. The JWKS family waits on caches by design: bench/jwks.ts measures it.
 // Usage: npm run bench:suite [-- --runs 5]
 import { cpus } from 'node:os';
 import { mkdtemp } from 'node:fs/promises';
@@ -12,6 +12,7 @@ import { resolveConfig } from '../harness/config/config.js';
 import { probeDocker } from '../harness/issuer/index.js';
 import { freePort } from '../harness/net.js';
 import { runConformance } from '../harness/run/run.js';
+import { TODO_RESOURCE } from '../fixtures/backends/node/contract.js';
 
 const { values } = parseArgs({ options: { runs: { type: 'string', default: '5' } } });
 const RUNS = Number(values.runs);
@@ -33,7 +34,8 @@ for (const mode of docker.available ? (['process', 'container'] as const) : (['p
   for (let i = 0; i < RUNS + 1; i++) {
     const port = await freePort();
     const config = resolveConfig({
-      target: { baseUrl: `http://127.0.0.1:${port}`, identityPath: '/api/me', start: `PORT=${port} exec node --import tsx fixtures/backends/node/server.ts` },
+      target: { baseUrl: `http://127.0.0.1:${port}`, identityPath: '/api/me', openapi: '/openapi.json', start: `PORT=${port} exec node --import tsx fixtures/backends/node/server.ts` },
+      resources: [TODO_RESOURCE],
       issuer: { mode },
       skip: JWKS_SUITE_CHECKS,
       report: { outDir: await mkdtemp(path.join(tmpdir(), 'ba-bench-')) },

@@ -67,6 +67,53 @@ describe('resolveConfig', () => {
   });
 });
 
+describe('the resource contract', () => {
+  const base = { target: { baseUrl: 'http://127.0.0.1:1', protectedPath: '/x' } };
+
+  it('expands a collection path into REST operations, and lets each be replaced or switched off', () => {
+    const [todo] = resolveConfig({ ...base, resources: [{ path: '/api/todos', body: { title: '{{lorem.sentence}}' }, owner: 'owner.id' }] }).resources;
+    expect(todo).toMatchObject({
+      name: '/api/todos',
+      id: 'id',
+      owner: 'owner.id',
+      create: { method: 'POST', path: '/api/todos' },
+      read: { method: 'GET', path: '/api/todos/{id}' },
+      update: { method: 'PUT', path: '/api/todos/{id}' },
+      delete: { method: 'DELETE', path: '/api/todos/{id}' },
+      list: { method: 'GET', path: '/api/todos' },
+    });
+    expect(todo!.updateBody).toEqual(todo!.body);
+    const [notes] = resolveConfig({ ...base, resources: [{ path: '/notes/', update: 'PATCH /notes/{id}', delete: false, list: false, search: 'GET /notes/search?q={q}' }] }).resources;
+    expect(notes).toMatchObject({ update: { method: 'PATCH', path: '/notes/{id}' }, read: { path: '/notes/{id}' }, search: { method: 'GET', path: '/notes/search?q={q}' } });
+    expect(notes!.delete).toBeUndefined();
+    expect(notes!.list).toBeUndefined();
+  });
+
+  it.each([
+    [{ path: 'todos' }, /starting with "\/".*resources\[0\]\.path/s],
+    [{ path: '/t', read: 'GET /t/:id' }, /must contain \{id\}.*resources\[0\]\.read/s],
+    [{ path: '/t', update: 'FETCH /t/{id}' }, /METHOD \/path.*resources\[0\]\.update/s],
+    [{ path: '/t', search: 'GET /t' }, /must contain \{q\}/],
+    [{ path: '/t', body: { title: '{{lorem.nonsense}}' } }, /lorem\.nonsense.*placeholders look like/s],
+    [{ path: '/t', owner: 'owner..id' }, /dotted path/],
+    [{ path: '/t', colour: 'red' }, /colour/],
+  ])('%j is refused with a message naming the field', (resource, message) => {
+    const err = configError(() => resolveConfig({ ...base, resources: [resource] } as never));
+    expect(err.code).toBe('CONFIG_INVALID');
+    expect(err.message).toMatch(message);
+  });
+
+  it('takes a single resource and the OpenAPI document from flags or the environment', () => {
+    const env = overridesFromEnv({ BA_CONFORMANCE_OPENAPI: '/openapi.json', BA_CONFORMANCE_RESOURCE: '/api/env' });
+    const c = resolveConfig(base, env, { resource: '/api/items', resourceBody: '{"name":"{{commerce.productName}}"}', resourceOwner: 'userId' });
+    expect(c.target.openapi).toBe('/openapi.json');
+    expect(c.resources).toHaveLength(1);
+    expect(c.resources[0]).toMatchObject({ name: '/api/items', body: { name: '{{commerce.productName}}' }, owner: 'userId' });
+    expect(configError(() => resolveConfig(base, { resource: '/x', resourceBody: '{nope' })).message).toMatch(/--resource-body is not JSON/);
+    expect(configError(() => resolveConfig(base, { resourceOwner: 'userId' })).hint).toMatch(/--resource <collection path>/);
+  });
+});
+
 describe('loadConfigFile', () => {
   it('loads the default export of conformance.config.ts from the working directory', async () => {
     const dir = await mkdtemp(path.join(tmpdir(), 'ba-config-'));

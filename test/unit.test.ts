@@ -6,6 +6,11 @@ import { UserFactory } from '../harness/issuer/users.js';
 import { cookieHeaderFrom } from '../harness/http.js';
 import { percentile } from '../harness/checks/jwks-lab.js';
 import { selected } from '../harness/checks/suite.js';
+import { withOwner } from '../harness/checks/isolation-lab.js';
+import { resolveConfig } from '../harness/config/config.js';
+import { pathOf } from '../harness/config/resources.js';
+import { ResourceClient } from '../harness/resources/client.js';
+import { Faker, en } from '@faker-js/faker';
 
 describe('parseLdd', () => {
   it('keeps resolved libraries and the loader, drops the vDSO', () => {
@@ -62,5 +67,34 @@ describe('percentile', () => {
   it('is the nearest-rank percentile', () => {
     const values = Array.from({ length: 100 }, (_, i) => 100 - i);
     expect([percentile(values, 50), percentile(values, 99), percentile(values, 100), percentile([], 50)]).toEqual([50, 99, 100, 0]);
+  });
+});
+
+describe('resource bodies and answers', () => {
+  const [todo] = resolveConfig({ target: { baseUrl: 'http://127.0.0.1:1', protectedPath: '/x' }, resources: [{ path: '/todos', body: { title: '{{lorem.word}}', tags: ['{{color.human}}'], done: false }, owner: 'meta.owner', items: 'data' }] }).resources;
+  const faker = new Faker({ locale: [en], seed: 7 });
+
+  it('fills Faker placeholders anew each time, leaving other values alone', () => {
+    const client = new ResourceClient(todo!, async () => ({ exchange: {} as never, text: '' }), faker);
+    const [a, b] = [client.createBody(), client.createBody()];
+    expect(a.done).toBe(false);
+    expect(typeof a.title).toBe('string');
+    expect(a.title).not.toMatch(/\{\{/);
+    expect([a.title, (a.tags as string[])[0]]).not.toEqual([b.title, (b.tags as string[])[0]]);
+    expect(pathOf({ method: 'GET', path: '/todos/{id}?q={q}' }, { id: 'a/b', q: 'x y' })).toBe('/todos/a%2Fb?q=x%20y');
+  });
+
+  it('sets every owner-like field, and the configured owner path, to the given user', () => {
+    const body = withOwner({ title: 't', meta: { kept: 1 } }, todo!, 'B');
+    expect(body).toMatchObject({ title: 't', ownerId: 'B', userId: 'B', user_id: 'B', meta: { kept: 1, owner: 'B' } });
+  });
+
+  it('finds a row by id where the contract says rows are, or a long id anywhere in the body', () => {
+    const client = new ResourceClient(todo!, async () => ({ exchange: {} as never, text: '' }), faker);
+    const answer = (json: unknown) => ({ exchange: {} as never, text: JSON.stringify(json), json, status: 200 });
+    expect(client.shows(answer({ data: [{ id: 7 }] }), '7')).toBe(true);
+    expect(client.shows(answer({ data: [{ id: 8 }], other: 7 }), '7')).toBe(false); // short ids only match as rows
+    expect(client.shows(answer({ results: [{ key: 'b8e1c0de-0000-4000-8000-000000000001' }] }), 'b8e1c0de-0000-4000-8000-000000000001')).toBe(true);
+    expect(client.rowsOf(answer([{ id: 1 }]))).toBeUndefined(); // rows are at "data"
   });
 });

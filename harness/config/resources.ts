@@ -25,6 +25,12 @@ function operation(placeholder?: '{id}' | '{q}') {
     });
 }
 
+/** An operation, or false when the API has none. */
+const optional = (placeholder?: '{id}' | '{q}') =>
+  z.union([operation(placeholder), z.literal(false)], {
+    error: `"METHOD /path" with METHOD one of ${METHODS.join(', ')}${placeholder ? ` and ${placeholder} in the path` : ''}, or false when the API has none`,
+  });
+
 const dotted = z.string().regex(/^[^.\s]+(\.[^.\s]+)*$/, 'a dotted path into the JSON, e.g. "id" or "data.owner.id"');
 
 /** Strings of a body template may hold Faker placeholders; each one must be a real Faker method. */
@@ -60,11 +66,11 @@ export const resourceSchema = z
     /** Default "GET <path>/{id}". */
     read: operation('{id}').optional(),
     /** Default "PUT <path>/{id}"; false when the API has none. */
-    update: z.union([operation('{id}'), z.literal(false)]).optional(),
+    update: optional('{id}').optional(),
     /** Default "DELETE <path>/{id}"; false when the API has none. */
-    delete: z.union([operation('{id}'), z.literal(false)]).optional(),
+    delete: optional('{id}').optional(),
     /** Default "GET <path>"; false when the API has none. */
-    list: z.union([operation(), z.literal(false)]).optional(),
+    list: optional().optional(),
     /** A search returning rows like the list, e.g. "GET /api/todos?q={q}" (none by default). */
     search: operation('{q}').optional(),
   })
