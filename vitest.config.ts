@@ -1,9 +1,12 @@
 import { defineConfig } from 'vitest/config';
+import LongestFirst from './test/support/sequencer.js';
 
 // Two projects: the harness's own tests (run by `npm test`), and the conformance suites under
 // suites/, which `ba-conformance run` drives against a backend.
 export default defineConfig({
   test: {
+    // Orders test files (the known-answer files first); the suites' files keep Vitest's order.
+    sequence: { sequencer: LongestFirst },
     projects: [
       {
         test: {
