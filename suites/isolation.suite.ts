@@ -60,7 +60,7 @@ check(
   },
 );
 
-/** B creates a resource and reads it back; undefined when that fails (the caller reports it). */
+/** `owner` creates a resource and reads it back; a string says why that failed. */
 async function ownedBy(client: ResourceClient, owner: Party): Promise<{ id: string; before: unknown } | string> {
   const created = await client.create(owner.caller);
   if (!succeeded(created) || created.id === undefined) return `${owner.caller.name}'s create answered ${describeAnswer(created)}`;
