@@ -43,14 +43,14 @@ describe('operationsOf', () => {
       '/oauth': 'bearer',
       '/key': 'other',
       '/either': 'other',
-      '/both': 'bearer',
+      '/both': 'other',
     });
   });
 
   it('builds a request from the schemas: path parameters, required query and headers, a JSON body, the server base path', () => {
     const [op] = operationsOf(
       doc({
-        servers: [{ url: 'https://api.example.test/v2/' }],
+        servers: [{ url: 'https://{host}/{version}/', variables: { host: { default: 'api.example.test' }, version: { default: 'v2' } } }],
         paths: {
           '/orgs/{org}/items/{id}': {
             parameters: [{ name: 'org', in: 'path', required: true, schema: { type: 'integer' } }],

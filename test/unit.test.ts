@@ -6,7 +6,7 @@ import { UserFactory } from '../harness/issuer/users.js';
 import { cookieHeaderFrom } from '../harness/http.js';
 import { percentile } from '../harness/checks/jwks-lab.js';
 import { selected } from '../harness/checks/suite.js';
-import { withOwner } from '../harness/checks/isolation-lab.js';
+import { ownerFields, withField } from '../harness/checks/isolation-lab.js';
 import { resolveConfig } from '../harness/config/config.js';
 import { pathOf } from '../harness/config/resources.js';
 import { ResourceClient } from '../harness/resources/client.js';
@@ -84,17 +84,21 @@ describe('resource bodies and answers', () => {
     expect(pathOf({ method: 'GET', path: '/todos/{id}?q={q}' }, { id: 'a/b', q: 'x y' })).toBe('/todos/a%2Fb?q=x%20y');
   });
 
-  it('sets every owner-like field, and the configured owner path, to the given user', () => {
-    const body = withOwner({ title: 't', meta: { kept: 1 } }, todo!, 'B');
-    expect(body).toMatchObject({ title: 't', ownerId: 'B', userId: 'B', user_id: 'B', meta: { kept: 1, owner: 'B' } });
+  it('tries the configured owner path first, then the usual owner fields, one at a time', () => {
+    expect(ownerFields(todo!).slice(0, 3)).toEqual(['meta.owner', 'ownerId', 'owner_id']);
+    expect(withField({ title: 't', meta: { kept: 1 } }, 'meta.owner', 'B')).toEqual({ title: 't', meta: { kept: 1, owner: 'B' } });
+    expect(withField({ title: 't' }, 'userId', 'B')).toEqual({ title: 't', userId: 'B' });
   });
 
   it('finds a row by id where the contract says rows are, or a long id anywhere in the body', () => {
     const client = new ResourceClient(todo!, async () => ({ exchange: {} as never, text: '' }), faker);
-    const answer = (json: unknown) => ({ exchange: {} as never, text: JSON.stringify(json), json, status: 200 });
+    const answer = (json: unknown, status = 200) => ({ exchange: {} as never, text: JSON.stringify(json), json, status });
     expect(client.shows(answer({ data: [{ id: 7 }] }), '7')).toBe(true);
     expect(client.shows(answer({ data: [{ id: 8 }], other: 7 }), '7')).toBe(false); // short ids only match as rows
     expect(client.shows(answer({ results: [{ key: 'b8e1c0de-0000-4000-8000-000000000001' }] }), 'b8e1c0de-0000-4000-8000-000000000001')).toBe(true);
     expect(client.rowsOf(answer([{ id: 1 }]))).toBeUndefined(); // rows are at "data"
+    const id = 'b8e1c0de-0000-4000-8000-000000000002';
+    expect(client.shows(answer({ q: id, data: [] }), id, id)).toBe(false); // a search echoing its query
+    expect(client.shows(answer({ error: `no ${id}` }, 400), id)).toBe(false); // only 2xx answers list rows
   });
 });

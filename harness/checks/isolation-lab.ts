@@ -47,6 +47,21 @@ export interface IsolationWorld {
 /** Body fields through which a careless API lets the caller name the owner. */
 export const OWNER_FIELDS = ['ownerId', 'owner_id', 'owner', 'userId', 'user_id', 'user', 'createdBy', 'created_by', 'authorId', 'author_id', 'sub'];
 
+/** The owner fields to try one at a time: the contract's owner path first, then the usual names. */
+export function ownerFields(contract: ResourceContract): string[] {
+  return [...new Set([...(contract.owner ? [contract.owner] : []), ...OWNER_FIELDS])];
+}
+
+/** The body with the (dotted) field set to `value`. */
+export function withField(body: Record<string, unknown>, dotted: string, value: unknown): Record<string, unknown> {
+  const result: Record<string, unknown> = { ...body };
+  const keys = dotted.split('.');
+  let node = result;
+  for (const key of keys.slice(0, -1)) node = (node[key] = typeof node[key] === 'object' && node[key] !== null ? { ...(node[key] as object) } : {}) as Record<string, unknown>;
+  node[keys.at(-1)!] = value;
+  return result;
+}
+
 /** Headers and query parameters with which some backends let the request name its user. */
 export const IDENTITY_OVERRIDES = (b: Pick<IssuerUser, 'id' | 'email'>) => ({
   headers: {
@@ -64,18 +79,6 @@ export const IDENTITY_OVERRIDES = (b: Pick<IssuerUser, 'id' | 'email'>) => ({
   },
   query: { user_id: b.id, userId: b.id, uid: b.id, sub: b.id },
 });
-
-/** The body with every owner field (and the contract's owner path) set to `owner`. */
-export function withOwner(body: Record<string, unknown>, contract: ResourceContract, owner: string): Record<string, unknown> {
-  const result: Record<string, unknown> = { ...body, ...Object.fromEntries(OWNER_FIELDS.map((f) => [f, owner])) };
-  if (contract.owner) {
-    const keys = contract.owner.split('.');
-    let node = result;
-    for (const key of keys.slice(0, -1)) node = (node[key] = typeof node[key] === 'object' && node[key] !== null ? { ...(node[key] as object) } : {}) as Record<string, unknown>;
-    node[keys.at(-1)!] = owner;
-  }
-  return result;
-}
 
 export const describeAnswer = (a: Answer) => (a.status !== undefined ? `${a.status}${a.text ? ` ${a.text.slice(0, 120)}` : ''}` : `no answer (${a.exchange.error})`);
 

@@ -96,11 +96,16 @@ function sampleOf(schema: OpenAPIV3.SchemaObject | undefined): unknown {
   }
 }
 
-/** The path part of the first server URL ("https://api.example/v1" → "/v1"); paths are relative to it. */
+/** The path part of the first server URL ("https://api.example/{version}" → "/v1"), its variables at their defaults; paths are relative to it. */
 function serverBasePath(doc: OpenAPIV3.Document): string {
-  const url = doc.servers?.[0]?.url;
-  if (!url) return '';
-  return new URL(url, 'http://server.invalid').pathname.replace(/\/$/, '');
+  const server = doc.servers?.[0];
+  if (!server?.url) return '';
+  const url = server.url.replace(/\{([^}]+)\}/g, (_, name: string) => server.variables?.[name]?.default ?? '');
+  try {
+    return new URL(url, 'http://server.invalid').pathname.replace(/\/$/, '');
+  } catch {
+    throw new Error(`the first server URL ${JSON.stringify(server.url)} is not a URL, even with its variables' defaults`);
+  }
 }
 
 function protectionOf(requirements: OpenAPIV3.SecurityRequirementObject[], schemes: Record<string, OpenAPIV3.SecuritySchemeObject>): Protection {
@@ -109,5 +114,8 @@ function protectionOf(requirements: OpenAPIV3.SecurityRequirementObject[], schem
     const scheme = schemes[name];
     return scheme !== undefined && ((scheme.type === 'http' && scheme.scheme.toLowerCase() === 'bearer') || scheme.type === 'oauth2' || scheme.type === 'openIdConnect');
   };
-  return requirements.every((r) => Object.keys(r).some(bearer)) ? 'bearer' : 'other';
+  // Bearer-protected: a bearer token alone is one way in, and no way in lacks one (an API key that must
+  // come with it would make every probe fail for want of the key).
+  const bearerOnly = requirements.some((r) => Object.keys(r).every(bearer));
+  return bearerOnly && requirements.every((r) => Object.keys(r).some(bearer)) ? 'bearer' : 'other';
 }

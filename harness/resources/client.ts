@@ -25,8 +25,13 @@ export interface Answer extends FetchedExchange {
 }
 
 export const succeeded = (a: Answer) => a.status !== undefined && a.status >= 200 && a.status < 300;
-/** A 4xx: the request was refused (403/404 are the expected ones for another user's resource). */
-export const refused = (a: Answer) => a.status !== undefined && a.status >= 400 && a.status < 500;
+/**
+ * Access denied: 403/404 (the expected answers for another user's resource), 401, or 410. Other
+ * 4xx (429, 409, 415...) say nothing about authorization and are inconclusive.
+ */
+export const denied = (a: Answer) => a.status === 401 || a.status === 403 || a.status === 404 || a.status === 410;
+/** Gone: the resource is not there (a read after a delete). */
+export const gone = (a: Answer) => a.status === 404 || a.status === 410;
 
 export class ResourceClient {
   constructor(
@@ -85,12 +90,15 @@ export class ResourceClient {
   }
 
   /**
-   * Whether a list or search answer shows resource `id`: a row with that id, or (for ids long enough
-   * not to match by chance) the id anywhere in the body, whatever its shape.
+   * Whether a 2xx list or search answer shows resource `id`: a row with that id, or (for ids long
+   * enough not to match by chance) the id anywhere in the body, whatever its shape, once the echoed
+   * search term (`echo`) is taken out.
    */
-  shows(answer: Answer, id: string): boolean {
+  shows(answer: Answer, id: string, echo?: string): boolean {
+    if (!succeeded(answer)) return false;
     if (this.rowsOf(answer)?.some((row) => this.idOf(row) === id)) return true;
-    return id.length >= 8 && answer.text.includes(id);
+    const text = echo ? answer.text.split(echo).join('').split(encodeURIComponent(echo)).join('') : answer.text;
+    return id.length >= 8 && text.includes(id);
   }
 
   private async call(op: Operation, caller: Caller, label: string, values: { id?: string; q?: string }, body?: unknown): Promise<Answer> {
