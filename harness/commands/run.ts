@@ -3,6 +3,8 @@ import { Command, InvalidArgumentError, Option } from 'commander';
 import { loadConfigFile, overridesFromEnv, resolveConfig } from '../config/config.js';
 import type { Overrides } from '../config/config.js';
 import { ISSUER_ALGORITHMS, ISSUER_MODES } from '../issuer/index.js';
+import { SEVERITIES } from '../checks/model.js';
+import { REPORT_FORMATS } from '../report/index.js';
 import { consoleSummary } from '../run/report.js';
 import type { RunOutcome } from '../run/run.js';
 import { runConformance } from '../run/run.js';
@@ -27,6 +29,9 @@ interface RunFlags {
   resource?: string;
   resourceBody?: string;
   resourceOwner?: string;
+  format?: string[];
+  failOn?: string;
+  strict?: boolean;
 }
 
 function wholeNumber(value: string): number {
@@ -60,6 +65,9 @@ export function runCommand(): Command {
     .option('--resource <path>', 'a collection the isolation checks use as two users (REST: POST/GET <path>, GET/PUT/DELETE <path>/{id})')
     .option('--resource-body <json>', 'its create body; strings may hold Faker placeholders, e.g. \'{"title":"{{lorem.sentence}}"}\'')
     .option('--resource-owner <dotted path>', "where the owner's user id is in a resource's JSON (e.g. ownerId)")
+    .addOption(new Option('--format <formats...>', 'files next to report.json (default: all)').choices(REPORT_FORMATS))
+    .addOption(new Option('--fail-on <severity>', 'the lowest severity whose FAIL makes the run exit 1 (default: info, any FAIL)').choices(SEVERITIES))
+    .option('--strict', 'NON-STRICT counts as FAIL')
     .option('--out <dir>', 'where to write report.json (default: reports)')
     .option('--seed <n>', 'seed for the generated users', wholeNumber)
     .option('--timeout <ms>', 'per-request timeout against the backend (default 5000)', wholeNumber)
@@ -84,6 +92,9 @@ export function runCommand(): Command {
         resource: flags.resource,
         resourceBody: flags.resourceBody,
         resourceOwner: flags.resourceOwner,
+        formats: flags.format,
+        failOn: flags.failOn,
+        strict: flags.strict,
       };
       const config = resolveConfig(await loadConfigFile(flags.config, process.cwd()), overridesFromEnv(process.env), fromFlags);
       let outcome: RunOutcome;

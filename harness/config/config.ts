@@ -9,6 +9,8 @@ import { HarnessError } from '../errors.js';
 import { ISSUER_MODES } from '../issuer/options.js';
 import { jwtSettingsShape } from '../issuer/jwt-settings.js';
 import { resourceSchema } from './resources.js';
+import { SEVERITIES } from '../checks/model.js';
+import { REPORT_FORMATS } from '../report/index.js';
 
 const pathSchema = z.string().regex(/^\//, 'a path starting with "/"');
 const seconds = z.number().positive().max(24 * 3600);
@@ -74,7 +76,17 @@ const configSchema = z.strictObject({
   /** Check ID prefixes not to run (e.g. ["JWKS-"] in a quick pipeline); applied after `only`. */
   skip: z.array(z.string().min(1)).optional(),
   seed: z.number().int().min(0).max(2 ** 32 - 1).optional(),
-  report: z.strictObject({ outDir: z.string().min(1).default('reports') }).default({ outDir: 'reports' }),
+  report: z
+    .strictObject({
+      outDir: z.string().min(1).default('reports'),
+      /** Files written next to report.json (always written): junit.xml, summary.md, report.sarif. */
+      formats: z.array(z.enum(REPORT_FORMATS)).min(1).default([...REPORT_FORMATS]),
+      /** The lowest severity whose FAIL makes the run exit 1 (default: any FAIL). */
+      failOn: z.enum(SEVERITIES).default('info'),
+      /** NON-STRICT counts as FAIL (for the exit code and JUnit). */
+      strict: z.boolean().default(false),
+    })
+    .prefault({}),
 });
 
 export type ConformanceConfig = z.input<typeof configSchema>;
@@ -107,6 +119,9 @@ export interface Overrides {
   resource?: string;
   resourceBody?: string;
   resourceOwner?: string;
+  formats?: string[];
+  failOn?: string;
+  strict?: boolean;
 }
 
 export function overridesFromEnv(env: NodeJS.ProcessEnv): Overrides {
@@ -131,6 +146,9 @@ export function overridesFromEnv(env: NodeJS.ProcessEnv): Overrides {
     resource: env.BA_CONFORMANCE_RESOURCE,
     resourceBody: env.BA_CONFORMANCE_RESOURCE_BODY,
     resourceOwner: env.BA_CONFORMANCE_RESOURCE_OWNER,
+    formats: list(env.BA_CONFORMANCE_FORMAT),
+    failOn: env.BA_CONFORMANCE_FAIL_ON,
+    strict: env.BA_CONFORMANCE_STRICT === undefined ? undefined : ['1', 'true', 'yes'].includes(env.BA_CONFORMANCE_STRICT.toLowerCase()),
   };
 }
 
@@ -149,6 +167,9 @@ function apply(base: Record<string, any>, o: Overrides): Record<string, any> {
   set(o.maxCacheAgeS, (v) => (c.jwks.maxCacheAgeS = v));
   set(o.maxRotationDelayS, (v) => (c.jwks.maxRotationDelayS = v));
   set(o.outDir, (v) => (c.report.outDir = v));
+  set(o.formats, (v) => (c.report.formats = v));
+  set(o.failOn, (v) => (c.report.failOn = v));
+  set(o.strict, (v) => (c.report.strict = v));
   set(o.seed, (v) => (c.seed = v));
   set(o.timeoutMs, (v) => (c.target.timeoutMs = v));
   set(o.openapi, (v) => (c.target.openapi = v));

@@ -2,7 +2,8 @@
 // the console summary, whose last line is `N passed, N failed, ...`.
 import { mkdir, writeFile } from 'node:fs/promises';
 import path from 'node:path';
-import type { CheckRecord, Verdict } from '../checks/model.js';
+import type { CheckRecord, Severity, Verdict } from '../checks/model.js';
+import { SEVERITIES } from '../checks/model.js';
 
 export const REPORT_SCHEMA_VERSION = 1;
 
@@ -13,6 +14,11 @@ export interface Summary {
   info: number;
   skip: number;
   error: number;
+}
+
+export interface Gate {
+  failOn: Severity;
+  strict: boolean;
 }
 
 export interface Report {
@@ -32,6 +38,8 @@ export interface Report {
   target: { baseUrl: string; protectedPath: string; identityPath: string | null; started: boolean };
   issuer: { mode: string; alg: string[]; issuer: string; audience: string | string[]; jwksUrl: string } | null;
   summary: Summary;
+  /** What fails the run: FAILs from this severity up, and NON-STRICT too under strict. */
+  gate: Gate;
   /** Problems that kept the harness from deciding; a run with any exits 3 unless it has FAILs. */
   problems: string[];
   checks: CheckRecord[];
@@ -66,13 +74,21 @@ export function consoleSummary(report: Report, reportFile: string): string {
     }
   }
   for (const p of report.problems) lines.push(`PROBLEM    ${p}`);
+  const below = report.checks.filter((c) => c.verdict === 'FAIL').length - gatingFindings(report).filter((c) => c.verdict === 'FAIL').length;
+  if (below > 0) lines.push(`GATE       ${below} FAIL below --fail-on ${report.gate.failOn} do not fail the run`);
   lines.push('', `report: ${reportFile}`, `${report.checks.length} checks against ${report.target.baseUrl} in ${(report.run.durationMs / 1000).toFixed(1)} s`, summaryLine(report.summary));
   return `${lines.join('\n')}\n`;
 }
 
-/** 1 with any FAIL; else 3 when the harness could not decide (ERROR or problems); else 0. */
+/** The checks that fail the run under its gate: FAIL (and NON-STRICT when strict) at or above failOn. */
+export function gatingFindings(report: Report): CheckRecord[] {
+  const floor = SEVERITIES.indexOf(report.gate.failOn);
+  return report.checks.filter((c) => (c.verdict === 'FAIL' || (c.verdict === 'NON-STRICT' && report.gate.strict)) && SEVERITIES.indexOf(c.severity) <= floor);
+}
+
+/** 1 with a finding the gate counts; else 3 when the harness could not decide (ERROR or problems); else 0. */
 export function exitCodeOf(report: Report): number {
-  if (report.summary.fail > 0) return 1;
+  if (gatingFindings(report).length > 0) return 1;
   if (report.summary.error > 0 || report.problems.length > 0) return 3;
   return 0;
 }

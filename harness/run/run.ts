@@ -12,6 +12,7 @@ import type { ProvidedRun } from '../checks/suite.js';
 import type { ResolvedConfig } from '../config/config.js';
 import { REPO_ROOT } from '../issuer/bundle.js';
 import type { OpenApiSource } from '../openapi/operations.js';
+import { writeFormats } from '../report/index.js';
 import { startIssuer } from '../issuer/index.js';
 import type { Issuer, IssuerAlgorithm } from '../issuer/index.js';
 import { serveTargetControl } from '../target/control.js';
@@ -196,10 +197,12 @@ export async function runConformance(config: ResolvedConfig, log: (line: string)
       target: { baseUrl: config.target.baseUrl, protectedPath: config.target.protectedPath, identityPath: config.target.identityPath ?? null, started: Boolean(config.target.start) },
       issuer: issuer ? { mode: issuer.mode, alg: [...issuer.algorithms], issuer: issuer.issuer, audience: issuer.audience, jwksUrl: issuer.jwksUrl } : null,
       summary: summarize(checks),
+      gate: { failOn: config.report.failOn, strict: config.report.strict },
       problems,
       checks,
     };
     const reportFile = await writeReport(report, path.resolve(config.report.outDir));
+    await writeFormats(report, path.resolve(config.report.outDir), config.report.formats, { strict: config.report.strict });
     return { report, reportFile, exitCode: exitCodeOf(report) };
   }
 }

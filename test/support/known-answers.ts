@@ -59,16 +59,18 @@ export function scopeOf({ family, only }: Expectation): { args: string[]; select
   return { args: ['--skip', ...JWKS_SUITE_CHECKS], selected: (id) => !inJwksFamily(id) };
 }
 
-export async function runSuite(args: string[]): Promise<{ code: number | null; report: Report; stderr: string }> {
+export async function runSuite(args: string[]): Promise<{ code: number | null; report: Report; reportFile: string; stdout: string; stderr: string }> {
   const out = await mkdtemp(path.join(tmpdir(), 'ba-kat-'));
   // A generous request timeout: on a loaded CI machine a slow answer must not turn into an ERROR.
   const child = spawn(process.execPath, ['bin/ba-conformance.js', 'run', ...args, '--out', out, '--timeout', '15000'], { cwd: REPO_ROOT, stdio: ['ignore', 'pipe', 'pipe'] });
+  let stdout = '';
   let stderr = '';
+  child.stdout.on('data', (d: Buffer) => (stdout += d.toString()));
   child.stderr.on('data', (d: Buffer) => (stderr += d.toString()));
-  child.stdout.resume();
   const [code] = (await once(child, 'exit')) as [number | null];
-  const report = JSON.parse(await readFile(path.join(out, 'report.json'), 'utf8')) as Report;
-  return { code, report, stderr };
+  const reportFile = path.join(out, 'report.json');
+  const report = JSON.parse(await readFile(reportFile, 'utf8')) as Report;
+  return { code, report, reportFile, stdout, stderr };
 }
 
 export function describeMismatches(expected: Record<string, string>, checks: CheckRecord[]): string[] {

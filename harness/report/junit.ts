@@ -1,0 +1,30 @@
+// JUnit XML from report.json: one testsuite per family, one testcase per check. FAIL is a failure,
+// ERROR an error (the harness could not decide), SKIP skipped; NON-STRICT is a failure under
+// --strict. Every case carries the requirement, the expectation and what was observed.
+import junitModule from 'junit-report-builder';
+import type { Builder } from 'junit-report-builder';
+import type { CheckRecord } from '../checks/model.js';
+import type { Report } from '../run/report.js';
+
+// A CommonJS module whose module.exports is the builder; its types describe an ES default export.
+const junit = junitModule as unknown as Builder;
+
+function details(c: CheckRecord): string {
+  const measured = c.measured ? `\nmeasured: ${Object.entries(c.measured).map(([k, v]) => `${k}=${v}`).join(', ')}` : '';
+  return `${c.id} (${c.severity}): ${c.title}\nrequirement: ${c.requirement}\nreferences: ${c.references.join('; ')}\nexpected: ${c.expected}\nobserved: ${c.observed}${measured}`;
+}
+
+export function junitXml(report: Report, options: { strict: boolean }): string {
+  const builder = junit.newBuilder().name(`ba-conformance ${report.target.baseUrl}`);
+  const families = [...new Set(report.checks.map((c) => c.family))];
+  for (const family of families) {
+    const suite = builder.testSuite().name(`${family} (${report.target.baseUrl})`).timestamp(report.run.startedAt);
+    for (const c of report.checks.filter((x) => x.family === family)) {
+      const testCase = suite.testCase().className(`ba-conformance.${family}`).name(`${c.id}: ${c.title}`).time(c.durationMs / 1000).standardOutput(details(c));
+      if (c.verdict === 'FAIL' || (c.verdict === 'NON-STRICT' && options.strict)) testCase.failure(`${c.verdict}: ${c.observed}`, c.severity);
+      else if (c.verdict === 'ERROR') testCase.error(`inconclusive: ${c.observed}`, 'ERROR');
+      else if (c.verdict === 'SKIP') testCase.skipped();
+    }
+  }
+  return builder.build();
+}
