@@ -3,6 +3,7 @@
 // and with a forged signature. This finds the route whose auth dependency was forgotten, or that
 // only checks that a Bearer header is present. Needs target.openapi.
 import type { Exchange } from '../harness/checks/model.js';
+import { statusOf } from '../harness/checks/oracle.js';
 import type { CheckResult } from '../harness/checks/oracle.js';
 import { family } from '../harness/checks/suite.js';
 import type { CheckTools } from '../harness/checks/suite.js';
@@ -28,7 +29,6 @@ async function operations(t: CheckTools): Promise<ApiOperation[] | CheckResult> 
 }
 
 const name = (op: ApiOperation) => `${op.method} ${op.template}`;
-const statusOf = (e: Exchange) => (e.response ? String(e.response.status) : `no answer (${e.error})`);
 
 function call(t: CheckTools, op: ApiOperation, label: string, token: string | undefined, validToken = false): Promise<Exchange> {
   return t.send(`${name(op)}: ${label}`, {

@@ -11,8 +11,8 @@ import type { CheckResult } from '../harness/checks/oracle.js';
 import { family } from '../harness/checks/suite.js';
 import { inFlight } from '../harness/in-flight.js';
 import { freshClaims } from '../harness/forge/token.js';
-import { ResourceClient, denied, firstString, gone, succeeded } from '../harness/resources/client.js';
-import type { Answer, Caller } from '../harness/resources/client.js';
+import { denied, firstString, gone, succeeded } from '../harness/resources/client.js';
+import type { Answer, Caller, ResourceClient } from '../harness/resources/client.js';
 
 const { check, persistenceProbe } = family('ISO');
 
@@ -385,7 +385,8 @@ check(
         notJudged.push(`${r.contract.name} lists (A's list shows B's rows even alone: ISO-LIST-SCOPED)`);
         continue;
       }
-      const client = new ResourceClient(r.contract, (label, options) => t.target.fetch(t.checkId, label, options), lab.faker);
+      // Not kept as evidence one by one: the result quotes a sample.
+      const client = lab.client(r.contract, (label, options) => t.target.fetch(t.checkId, label, options));
       probes.push(async (who, i) => {
         const other = who === 0 ? r.b.id : r.a.id;
         const list = await client.list({ name: `${parties[who]!.name} #${i}`, token: parties[who]!.token });

@@ -12,7 +12,7 @@ import { AttackerListener } from '../harness/attacker/listener.js';
 import { JwksLab, jwksPathFetches, percentile, seconds } from '../harness/checks/jwks-lab.js';
 import type { FreshFetch } from '../harness/checks/jwks-lab.js';
 import type { CheckMeta, Exchange } from '../harness/checks/model.js';
-import { combine, expectAllAccepted, expectAllRejected, expectRejectedWithoutFetch } from '../harness/checks/oracle.js';
+import { combine, expectAllAccepted, expectAllRejected, expectRejectedWithoutFetch, statusOf } from '../harness/checks/oracle.js';
 import type { CheckResult } from '../harness/checks/oracle.js';
 import { family } from '../harness/checks/suite.js';
 import type { CheckTools } from '../harness/checks/suite.js';
@@ -63,7 +63,6 @@ const notFetched = (loaded: FreshFetch): CheckResult | undefined =>
 
 const fetchSummary = (fetches: JwksFetch[]) => `${fetches.length} JWKS fetch${fetches.length === 1 ? '' : 'es'}`;
 const refused = (e: Exchange) => e.outcome === 'rejected' || e.outcome === 'server-error';
-const statusOf = (e: Exchange | undefined) => (e ? (e.response ? String(e.response.status) : `no answer (${e.error})`) : 'nothing sent');
 
 /** A bound the backend must meet, judged with what the wait budget allowed to see. */
 function timeBound(what: string, atMs: number | undefined, waitedMs: number, limitS: number, short: boolean, unit: string): CheckResult {

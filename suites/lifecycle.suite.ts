@@ -11,6 +11,7 @@ import type { CheckTools } from '../harness/checks/suite.js';
 import { decodeSegment, nowSeconds, split } from '../harness/forge/token.js';
 import type { IssuerUser } from '../harness/issuer/issuer.js';
 import { succeeded } from '../harness/resources/client.js';
+import type { ResourceClient } from '../harness/resources/client.js';
 
 const { check, persistenceProbe } = family('LIFE');
 
@@ -117,7 +118,7 @@ check(
   },
   async (t) => {
     const lab = new IsolationLab(t);
-    const owned: { name: string; id: string; client: ReturnType<IsolationLab['client']> }[] = [];
+    const owned: Owned[] = [];
     const window = await reuseAfter(
       t,
       'deletion',
@@ -138,7 +139,14 @@ check(
 );
 
 /** A new account with the deleted user's email: a new sub, and none of the old data. */
-async function notReprovisioned(t: CheckTools, deleted: IssuerUser, owned: { name: string; id: string; client: ReturnType<IsolationLab['client']> }[]): Promise<CheckResult> {
+/** A resource the deleted user created. */
+interface Owned {
+  name: string;
+  id: string;
+  client: ResourceClient;
+}
+
+async function notReprovisioned(t: CheckTools, deleted: IssuerUser, owned: Owned[]): Promise<CheckResult> {
   const again = await t.issuer.createUser({ name: deleted.name, email: deleted.email, password: deleted.password });
   const token = await t.issuer.tokenFor(again);
   const findings: string[] = [];

@@ -6,6 +6,7 @@ import type { CheckResult } from '../harness/checks/oracle.js';
 import { b64u } from '../harness/forge/jws.js';
 import { split } from '../harness/forge/token.js';
 import { IDENTITY_OVERRIDES } from '../harness/checks/isolation-lab.js';
+import { withQuery } from '../harness/target/client.js';
 import type { SendOptions } from '../harness/target/client.js';
 
 const { check, persistenceProbe } = family('TRN');
@@ -89,8 +90,7 @@ check(
     expected: '401 (NON-STRICT if accepted)',
   },
   async ({ token, target, send }) => {
-    const base = target.settings.protectedPath;
-    const path = `${base}${base.includes('?') ? '&' : '?'}access_token=${encodeURIComponent(token)}`;
+    const path = withQuery(target.settings.protectedPath, { access_token: token });
     return expectAllRejected([await send('?access_token=<jwt>, no Authorization header', { authorization: null, path })], 'NON-STRICT');
   },
 );
@@ -113,15 +113,15 @@ check(
     const known = await send("B's own token (so the backend knows B)", { token: tokenB, path });
     if (known.outcome !== 'accepted' || target.subjectOf(known) !== b.id) return { verdict: 'ERROR', observed: `inconclusive: B's own token was not accepted as B (${known.response?.status ?? known.error})` };
     const { headers, query } = IDENTITY_OVERRIDES(b);
-    const withQuery = `${path}${path.includes('?') ? '&' : '?'}${new URLSearchParams(query)}`;
+    const spoofedPath = withQuery(path, query);
     const probes: [string, SendOptions][] = [
       ...Object.entries(headers).map(([name, value]): [string, SendOptions] => [`A's token + ${name}: <B>`, { token, path, headers: { [name]: value } }]),
-      [`A's token + ?${Object.keys(query).join('&')}=<B>`, { token, path: withQuery }],
+      [`A's token + ?${Object.keys(query).join('&')}=<B>`, { token, path: spoofedPath }],
       ["A's token + X-Auth-Token: <B's token>", { token, path, headers: { 'x-auth-token': tokenB } }],
     ];
     const answers = await Promise.all(probes.map(([label, options]) => send(label, options)));
     const impersonated = answers.filter((e) => e.outcome === 'accepted' && target.subjectOf(e) !== user.id);
-    const anonymous = await send("no token, B's id in every identity header and the query", { authorization: null, path: withQuery, headers });
+    const anonymous = await send("no token, B's id in every identity header and the query", { authorization: null, path: spoofedPath, headers });
     const findings = impersonated.map((e) => `${e.label} → named ${JSON.stringify(target.subjectOf(e))}${target.subjectOf(e) === b.id ? ' (B)' : ''}`);
     if (anonymous.outcome === 'accepted') findings.push(`without a token the headers were accepted (${anonymous.response!.status}, named ${JSON.stringify(target.subjectOf(anonymous))})`);
     if (findings.length) return { verdict: 'FAIL', observed: findings.join('; ') };

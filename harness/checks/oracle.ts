@@ -20,6 +20,9 @@ function statusTally(exchanges: Exchange[]): string {
   return [...counts].map(([k, n]) => `${k}×${n}`).join(', ');
 }
 
+/** An exchange's status for an observation: the code, or why there was none. */
+export const statusOf = (e: Exchange | undefined): string => (e ? (e.response ? String(e.response.status) : `no answer (${e.error})`) : 'nothing sent');
+
 const labels = (exchanges: Exchange[]) => exchanges.map((e) => `"${e.label}"${e.response ? ` (${e.response.status})` : ''}`).join(', ');
 
 /**

@@ -4,6 +4,7 @@ import type { Faker } from '@faker-js/faker';
 import { fillTemplate, pathOf } from '../config/resources.js';
 import type { Operation, ResourceContract } from '../config/resources.js';
 import { valueAt } from '../json-path.js';
+import { withQuery } from '../target/client.js';
 import type { FetchedExchange, SendOptions } from '../target/client.js';
 
 export type Fetch = (label: string, options: SendOptions) => Promise<FetchedExchange>;
@@ -102,8 +103,7 @@ export class ResourceClient {
   }
 
   private async call(op: Operation, caller: Caller, label: string, values: { id?: string; q?: string }, body?: unknown): Promise<Answer> {
-    let path = pathOf(op, values);
-    if (caller.query) path += `${path.includes('?') ? '&' : '?'}${new URLSearchParams(caller.query)}`;
+    const path = caller.query ? withQuery(pathOf(op, values), caller.query) : pathOf(op, values);
     const fetched = await this.fetch(label, {
       method: op.method,
       path,

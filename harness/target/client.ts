@@ -63,6 +63,11 @@ export function decodeToken(compact: string): DecodedToken {
   return { compact: bounded(compact), length: compact.length, header: part(0), payload: part(1) };
 }
 
+/** `path` with `params` added to its query string (after any it already has). */
+export function withQuery(path: string, params: Record<string, string>): string {
+  return `${path}${path.includes('?') ? '&' : '?'}${new URLSearchParams(params)}`;
+}
+
 export const DEFAULT_REJECT_STATUSES = [400, 401, 403, 413, 431];
 
 export function outcomeOf(status: number, rejectStatuses: readonly number[] = DEFAULT_REJECT_STATUSES): Outcome {
