@@ -64,10 +64,18 @@ export interface CheckRecord extends CheckMeta {
   measured?: Record<string, number | string>;
   evidence: Exchange[];
   durationMs: number;
+  /** A baseline entry accepts this verdict: it stays visible and no longer fails the run. */
+  waiver?: { comment: string; expected: Verdict; target?: string };
 }
 
 export function familyOf(id: string): Family {
   const prefix = id.split('-', 1)[0] as Family;
   if (!FAMILIES.includes(prefix)) throw new Error(`check id ${id} does not start with a known family`);
   return prefix;
+}
+
+/** Whether --only and --skip (check ID prefixes) select this check ID. */
+export function selected(run: { only?: string[] | undefined; skip?: string[] | undefined }, id: string): boolean {
+  const matches = (prefixes: string[] | undefined) => prefixes?.some((p) => id.startsWith(p)) ?? false;
+  return (!run.only || matches(run.only)) && !matches(run.skip);
 }

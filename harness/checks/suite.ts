@@ -14,7 +14,7 @@ import { TargetClient } from '../target/client.js';
 import type { TargetControlConnection } from '../target/control.js';
 import type { FetchedExchange, SendOptions, TargetSettings } from '../target/client.js';
 import type { CheckMeta, CheckRecord, Exchange, Family } from './model.js';
-import { familyOf } from './model.js';
+import { familyOf, selected } from './model.js';
 import type { CheckResult } from './oracle.js';
 
 /** What the runner hands every worker (serializable). */
@@ -35,12 +35,6 @@ export interface ProvidedRun {
   openapi?: OpenApiSource;
   /** Present when the harness started the backend and can restart it (a cold start). */
   targetControl?: TargetControlConnection & { readinessTimeoutMs: number };
-}
-
-/** Whether --only and --skip select this check ID. */
-export function selected(run: Pick<ProvidedRun, 'only' | 'skip'>, id: string): boolean {
-  const matches = (prefixes: string[] | undefined) => prefixes?.some((p) => id.startsWith(p)) ?? false;
-  return (!run.only || matches(run.only)) && !matches(run.skip);
 }
 
 declare module 'vitest' {

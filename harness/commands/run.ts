@@ -32,6 +32,7 @@ interface RunFlags {
   format?: string[];
   failOn?: string;
   strict?: boolean;
+  baseline?: string;
 }
 
 function wholeNumber(value: string): number {
@@ -68,6 +69,7 @@ export function runCommand(): Command {
     .addOption(new Option('--format <formats...>', 'files next to report.json (default: all)').choices(REPORT_FORMATS))
     .addOption(new Option('--fail-on <severity>', 'the lowest severity whose FAIL makes the run exit 1 (default: info, any FAIL)').choices(SEVERITIES))
     .option('--strict', 'NON-STRICT counts as FAIL')
+    .option('--baseline <file>', 'waivers: checks expected to fail, each with a comment; they stay in the report and do not fail the run')
     .option('--out <dir>', 'where to write report.json (default: reports)')
     .option('--seed <n>', 'seed for the generated users', wholeNumber)
     .option('--timeout <ms>', 'per-request timeout against the backend (default 5000)', wholeNumber)
@@ -95,6 +97,7 @@ export function runCommand(): Command {
         formats: flags.format,
         failOn: flags.failOn,
         strict: flags.strict,
+        baseline: flags.baseline,
       };
       const config = resolveConfig(await loadConfigFile(flags.config, process.cwd()), overridesFromEnv(process.env), fromFlags);
       let outcome: RunOutcome;

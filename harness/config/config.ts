@@ -85,6 +85,8 @@ const configSchema = z.strictObject({
       failOn: z.enum(SEVERITIES).default('info'),
       /** NON-STRICT counts as FAIL (for the exit code and JUnit). */
       strict: z.boolean().default(false),
+      /** Waivers: a YAML or JSON list of { check, comment, target?, expected? } accepted for now (see README). */
+      baseline: z.string().min(1).optional(),
     })
     .prefault({}),
 });
@@ -122,6 +124,7 @@ export interface Overrides {
   formats?: string[];
   failOn?: string;
   strict?: boolean;
+  baseline?: string;
 }
 
 export function overridesFromEnv(env: NodeJS.ProcessEnv): Overrides {
@@ -148,6 +151,7 @@ export function overridesFromEnv(env: NodeJS.ProcessEnv): Overrides {
     resourceOwner: env.BA_CONFORMANCE_RESOURCE_OWNER,
     formats: list(env.BA_CONFORMANCE_FORMAT),
     failOn: env.BA_CONFORMANCE_FAIL_ON,
+    baseline: env.BA_CONFORMANCE_BASELINE,
     strict: env.BA_CONFORMANCE_STRICT === undefined ? undefined : ['1', 'true', 'yes'].includes(env.BA_CONFORMANCE_STRICT.toLowerCase()),
   };
 }
@@ -170,6 +174,7 @@ function apply(base: Record<string, any>, o: Overrides): Record<string, any> {
   set(o.formats, (v) => (c.report.formats = v));
   set(o.failOn, (v) => (c.report.failOn = v));
   set(o.strict, (v) => (c.report.strict = v));
+  set(o.baseline, (v) => (c.report.baseline = v));
   set(o.seed, (v) => (c.seed = v));
   set(o.timeoutMs, (v) => (c.target.timeoutMs = v));
   set(o.openapi, (v) => (c.target.openapi = v));

@@ -1,22 +1,29 @@
-// The report files a run leaves besides report.json, by format name.
+// The report files a run leaves besides report.json, by format name; each is rendered from report.json alone.
 import { writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import type { Report } from '../run/report.js';
+import { htmlReport } from './html.js';
 import { junitXml } from './junit.js';
 import { markdownSummary } from './markdown.js';
 import { sarifLog } from './sarif.js';
 
-export const REPORT_FORMATS = ['json', 'junit', 'markdown', 'sarif'] as const;
+export const REPORT_FORMATS = ['json', 'junit', 'markdown', 'sarif', 'html'] as const;
 export type ReportFormat = (typeof REPORT_FORMATS)[number];
 
-const FILES: Record<Exclude<ReportFormat, 'json'>, { file: string; render: (report: Report, options: { strict: boolean }) => string }> = {
+export interface RenderOptions {
+  /** SHA-256 of report.json as written, quoted as evidence that the rendered file belongs to it. */
+  reportSha256?: string;
+}
+
+const FILES: Record<Exclude<ReportFormat, 'json'>, { file: string; render: (report: Report, options: RenderOptions) => string }> = {
   junit: { file: 'junit.xml', render: junitXml },
   markdown: { file: 'summary.md', render: markdownSummary },
   sarif: { file: 'report.sarif', render: (report) => `${JSON.stringify(sarifLog(report), null, 2)}\n` },
+  html: { file: 'report.html', render: htmlReport },
 };
 
 /** Writes the formats other than json (report.json is always written) next to it; returns their paths. */
-export async function writeFormats(report: Report, outDir: string, formats: readonly ReportFormat[], options: { strict: boolean }): Promise<string[]> {
+export async function writeFormats(report: Report, outDir: string, formats: readonly ReportFormat[], options: RenderOptions): Promise<string[]> {
   const written: string[] = [];
   for (const format of formats) {
     if (format === 'json') continue;

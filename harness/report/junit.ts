@@ -11,17 +11,21 @@ const junit = junitModule as unknown as Builder;
 
 function details(c: CheckRecord): string {
   const measured = c.measured ? `\nmeasured: ${Object.entries(c.measured).map(([k, v]) => `${k}=${v}`).join(', ')}` : '';
-  return `${c.id} (${c.severity}): ${c.title}\nrequirement: ${c.requirement}\nreferences: ${c.references.join('; ')}\nexpected: ${c.expected}\nobserved: ${c.observed}${measured}`;
+  const waiver = c.waiver ? `\nwaived (${c.waiver.expected} accepted): ${c.waiver.comment}` : '';
+  return `${c.id} (${c.severity}): ${c.title}\nrequirement: ${c.requirement}\nreferences: ${c.references.join('; ')}\nexpected: ${c.expected}\nobserved: ${c.observed}${measured}${waiver}`;
 }
 
-export function junitXml(report: Report, options: { strict: boolean }): string {
+/** A waived finding is reported skipped (it does not fail the job), its reason in the case's output. */
+export function junitXml(report: Report): string {
+  const strict = report.gate.strict;
   const builder = junit.newBuilder().name(`ba-conformance ${report.target.baseUrl}`);
   const families = [...new Set(report.checks.map((c) => c.family))];
   for (const family of families) {
     const suite = builder.testSuite().name(`${family} (${report.target.baseUrl})`).timestamp(report.run.startedAt);
     for (const c of report.checks.filter((x) => x.family === family)) {
       const testCase = suite.testCase().className(`ba-conformance.${family}`).name(`${c.id}: ${c.title}`).time(c.durationMs / 1000).standardOutput(details(c));
-      if (c.verdict === 'FAIL' || (c.verdict === 'NON-STRICT' && options.strict)) testCase.failure(`${c.verdict}: ${c.observed}`, c.severity);
+      if (c.waiver) testCase.skipped();
+      else if (c.verdict === 'FAIL' || (c.verdict === 'NON-STRICT' && strict)) testCase.failure(`${c.verdict}: ${c.observed}`, c.severity);
       else if (c.verdict === 'ERROR') testCase.error(`inconclusive: ${c.observed}`, 'ERROR');
       else if (c.verdict === 'SKIP') testCase.skipped();
     }

@@ -4,6 +4,11 @@
 import type { Log, ReportingDescriptor, Result } from 'sarif';
 import type { CheckRecord, Severity } from '../checks/model.js';
 import type { Report } from '../run/report.js';
+import { referenceUrl } from './references.js';
+import { remediationFor } from './remediation.js';
+
+/** The first reference with an address: the standard or advisory behind the rule. */
+const helpUri = (c: CheckRecord) => c.references.map(referenceUrl).find(Boolean);
 
 /** GitHub's security-severity scale (0-10): critical 9+, high 7+, medium 4+, low below. */
 const SECURITY_SEVERITY: Record<Severity, string> = { critical: '9.5', high: '7.5', medium: '5.0', low: '2.0', info: '0.0' };
@@ -16,7 +21,8 @@ export function sarifLog(report: Report): Log {
     name: c.id.replace(/-/g, ''),
     shortDescription: { text: c.title },
     fullDescription: { text: c.requirement },
-    help: { text: `Expected: ${c.expected}. References: ${c.references.join('; ')}` },
+    help: { text: `Expected: ${c.expected}. ${remediationFor(c.id)?.fix ?? ''} References: ${c.references.join('; ')}` },
+    ...(helpUri(c) ? { helpUri: helpUri(c) } : {}),
     properties: { tags: ['security', c.family], 'security-severity': SECURITY_SEVERITY[c.severity], severity: c.severity },
   }));
   const results: Result[] = report.checks.flatMap((c, ruleIndex) => {
@@ -29,6 +35,8 @@ export function sarifLog(report: Report): Log {
         level,
         ...(c.verdict === 'ERROR' ? { kind: 'review' as const } : {}),
         message: { text: `${c.verdict}: ${c.observed}` },
+        // A waiver is SARIF's external suppression: dashboards show it as accepted, with the reason.
+        ...(c.waiver ? { suppressions: [{ kind: 'external' as const, status: 'accepted' as const, justification: c.waiver.comment }] } : {}),
         locations: [{ physicalLocation: { artifactLocation: { uri: new URL(report.target.protectedPath, report.target.baseUrl).toString() } } }],
         properties: { verdict: c.verdict, ...(c.measured ? { measured: c.measured } : {}), evidence: c.evidence.length },
       },

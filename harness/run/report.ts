@@ -1,9 +1,12 @@
 // report.json (versioned: CI gates and dashboards parse `checks[].id` and `checks[].verdict`) and
 // the console summary, whose last line is `N passed, N failed, ...`.
+import { createHash } from 'node:crypto';
 import { mkdir, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import type { CheckRecord, Severity, Verdict } from '../checks/model.js';
 import { SEVERITIES } from '../checks/model.js';
+import { colors, paint } from '../terminal.js';
+import type { WaiverOutcome } from './waivers.js';
 
 export const REPORT_SCHEMA_VERSION = 1;
 
@@ -40,6 +43,8 @@ export interface Report {
   summary: Summary;
   /** What fails the run: FAILs from this severity up, and NON-STRICT too under strict. */
   gate: Gate;
+  /** The baseline applied (--baseline), with its waivers that matched nothing; null without one. */
+  waivers: WaiverOutcome | null;
   /** Problems that kept the harness from deciding; a run with any exits 3 unless it has FAILs. */
   problems: string[];
   checks: CheckRecord[];
@@ -53,11 +58,13 @@ export function summarize(checks: CheckRecord[]): Summary {
   return summary;
 }
 
-export async function writeReport(report: Report, outDir: string): Promise<string> {
+/** Writes report.json and returns its path and SHA-256 (the HTML and Markdown reports quote it as evidence). */
+export async function writeReport(report: Report, outDir: string): Promise<{ file: string; sha256: string }> {
   await mkdir(outDir, { recursive: true });
   const file = path.join(outDir, 'report.json');
-  await writeFile(file, `${JSON.stringify(report, null, 2)}\n`);
-  return file;
+  const text = `${JSON.stringify(report, null, 2)}\n`;
+  await writeFile(file, text);
+  return { file, sha256: createHash('sha256').update(text).digest('hex') };
 }
 
 export function summaryLine(s: Summary): string {
@@ -70,25 +77,30 @@ export function consoleSummary(report: Report, reportFile: string): string {
   const order: Verdict[] = ['FAIL', 'ERROR', 'NON-STRICT', 'INFO', 'SKIP'];
   for (const verdict of order) {
     for (const c of notable.filter((x) => x.verdict === verdict)) {
-      lines.push(`${verdict.padEnd(10)} ${c.id.padEnd(28)} ${c.severity.padEnd(8)} ${c.observed.slice(0, 160)}`);
+      const shown = c.waiver ? `${verdict} (waived)` : verdict;
+      lines.push(`${paint(verdict, shown.padEnd(18))} ${c.id.padEnd(28)} ${c.severity.padEnd(8)} ${c.observed.slice(0, 160)}`);
+      if (c.waiver) lines.push(`${''.padEnd(18)} waived: ${c.waiver.comment}`);
     }
   }
-  for (const p of report.problems) lines.push(`PROBLEM    ${p}`);
-  const below = report.checks.filter((c) => c.verdict === 'FAIL').length - gatingFindings(report).filter((c) => c.verdict === 'FAIL').length;
-  if (below > 0) lines.push(`GATE       ${below} FAIL below --fail-on ${report.gate.failOn} do not fail the run`);
+  for (const p of report.problems) lines.push(`${colors.red('PROBLEM')}            ${p}`);
+  for (const w of report.waivers?.stale ?? []) lines.push(`${colors.yellow('STALE WAIVER')}       ${w.check.padEnd(28)} ${w.reason}: remove it from ${report.waivers!.file} ("${w.comment}")`);
+  const below = report.checks.filter((c) => c.verdict === 'FAIL' && !c.waiver).length - gatingFindings(report).filter((c) => c.verdict === 'FAIL').length;
+  if (below > 0) lines.push(`GATE               ${below} FAIL below --fail-on ${report.gate.failOn} do not fail the run`);
+  const waived = report.checks.filter((c) => c.waiver).length;
+  if (waived > 0) lines.push(`GATE               ${waived} waived by ${report.waivers!.file} do not fail the run`);
   lines.push('', `report: ${reportFile}`, `${report.checks.length} checks against ${report.target.baseUrl} in ${(report.run.durationMs / 1000).toFixed(1)} s`, summaryLine(report.summary));
   return `${lines.join('\n')}\n`;
 }
 
-/** The checks that fail the run under its gate: FAIL (and NON-STRICT when strict) at or above failOn. */
-export function gatingFindings(report: Report): CheckRecord[] {
+/** The checks that fail the run under its gate: FAIL (and NON-STRICT when strict) at or above failOn, not waived. */
+export function gatingFindings(report: Pick<Report, 'gate' | 'checks'>): CheckRecord[] {
   const floor = SEVERITIES.indexOf(report.gate.failOn);
-  return report.checks.filter((c) => (c.verdict === 'FAIL' || (c.verdict === 'NON-STRICT' && report.gate.strict)) && SEVERITIES.indexOf(c.severity) <= floor);
+  return report.checks.filter((c) => !c.waiver && (c.verdict === 'FAIL' || (c.verdict === 'NON-STRICT' && report.gate.strict)) && SEVERITIES.indexOf(c.severity) <= floor);
 }
 
-/** 1 with a finding the gate counts; else 3 when the harness could not decide (ERROR or problems); else 0. */
+/** 1 with a finding the gate counts; else 3 when the harness could not decide (an unwaived ERROR, or problems); else 0. */
 export function exitCodeOf(report: Report): number {
   if (gatingFindings(report).length > 0) return 1;
-  if (report.summary.error > 0 || report.problems.length > 0) return 3;
+  if (report.checks.some((c) => c.verdict === 'ERROR' && !c.waiver) || report.problems.length > 0) return 3;
   return 0;
 }

@@ -22,6 +22,8 @@ import { challengeOnRejection, distrustAfterLockout, mergeById, noLeaks, noServe
 import { CheckCollector } from './collector.js';
 import { REPORT_SCHEMA_VERSION, exitCodeOf, summarize, writeReport } from './report.js';
 import type { Report } from './report.js';
+import { applyWaivers, loadBaseline } from './waivers.js';
+import type { Waiver } from './waivers.js';
 
 export interface RunOutcome {
   report: Report;
@@ -50,6 +52,8 @@ function openApiSource(where: string, baseUrl: string): OpenApiSource {
 
 export async function runConformance(config: ResolvedConfig, log: (line: string) => void): Promise<RunOutcome> {
   const openapi = config.target.openapi ? openApiSource(config.target.openapi, config.target.baseUrl) : undefined;
+  // Read before anything starts: a broken baseline must not cost a whole run.
+  const waivers: Waiver[] | undefined = config.report.baseline ? await loadBaseline(config.report.baseline) : undefined;
   const runId = randomUUID().slice(0, 8);
   const startedAt = new Date();
   const problems: string[] = [];
@@ -181,7 +185,11 @@ export async function runConformance(config: ResolvedConfig, log: (line: string)
 
   async function finish(): Promise<RunOutcome> {
     const finishedAt = new Date();
-    const checks = [...records].sort((a, b) => a.id.localeCompare(b.id));
+    const sorted = [...records].sort((a, b) => a.id.localeCompare(b.id));
+    const waived = waivers
+      ? applyWaivers(sorted, waivers, { baseUrl: config.target.baseUrl, file: config.report.baseline!, ...(config.only ? { only: config.only } : {}), ...(config.skip ? { skip: config.skip } : {}) })
+      : undefined;
+    const checks = waived?.checks ?? sorted;
     const report: Report = {
       schemaVersion: REPORT_SCHEMA_VERSION,
       tool: { name: pkg.name, version: pkg.version },
@@ -198,11 +206,12 @@ export async function runConformance(config: ResolvedConfig, log: (line: string)
       issuer: issuer ? { mode: issuer.mode, alg: [...issuer.algorithms], issuer: issuer.issuer, audience: issuer.audience, jwksUrl: issuer.jwksUrl } : null,
       summary: summarize(checks),
       gate: { failOn: config.report.failOn, strict: config.report.strict },
+      waivers: waived?.outcome ?? null,
       problems,
       checks,
     };
-    const reportFile = await writeReport(report, path.resolve(config.report.outDir));
-    await writeFormats(report, path.resolve(config.report.outDir), config.report.formats, { strict: config.report.strict });
-    return { report, reportFile, exitCode: exitCodeOf(report) };
+    const written = await writeReport(report, path.resolve(config.report.outDir));
+    await writeFormats(report, path.resolve(config.report.outDir), config.report.formats, { reportSha256: written.sha256 });
+    return { report, reportFile: written.file, exitCode: exitCodeOf(report) };
   }
 }

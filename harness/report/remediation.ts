@@ -1,0 +1,144 @@
+// How to fix a finding, by topic (matched on the check ID's prefix), with the call that does it in the
+// verifier stacks Better Auth users run: jose (Node), jwks-rsa with jsonwebtoken (Node), PyJWT,
+// python-jose, and Go's lestrrat-go/jwx (v2). Advice names real options; keep it true when libraries move.
+
+export const STACKS = ['jose', 'jwks-rsa', 'PyJWT', 'python-jose', 'Go jwx'] as const;
+export type Stack = (typeof STACKS)[number];
+
+export interface Remediation {
+  topic: string;
+  /** What any backend must do. */
+  fix: string;
+  /** The same in each stack, where it differs. */
+  stacks: Partial<Record<Stack, string>>;
+}
+
+const VERIFY_STRICTLY: Remediation = {
+  topic: 'Signature and algorithm',
+  fix: 'Verify every token with keys from the configured JWKS and an explicit allow-list of the algorithms your Better Auth issuer signs with (EdDSA by default). Never decode claims before, or instead of, verifying; never accept alg "none" or an HMAC algorithm for an asymmetric key.',
+  stacks: {
+    jose: "jwtVerify(token, createRemoteJWKSet(new URL(JWKS_URL)), { algorithms: ['EdDSA'], issuer, audience }); decodeJwt() is not verification.",
+    'jwks-rsa': "jwt.verify(token, getKey, { algorithms: ['RS256'], issuer, audience }) with jsonwebtoken >= 9 (CVE-2022-23540); always pass algorithms. jsonwebtoken has no EdDSA: configure Better Auth's jwt plugin with RS256 or ES256, or use jose.",
+    PyJWT: 'jwt.decode(token, key, algorithms=["EdDSA"], audience=AUD, issuer=ISS) on PyJWT >= 2.4 (CVE-2022-29217); never options={"verify_signature": False}.',
+    'python-jose': 'jwt.decode(token, key, algorithms=["ES256"], audience=AUD, issuer=ISS) on python-jose >= 3.4 (CVE-2024-33663). python-jose has no EdDSA: configure Better Auth with ES256/RS256, or use PyJWT.',
+    'Go jwx': 'jwt.Parse(raw, jwt.WithKeySet(set), jwt.WithValidate(true), jwt.WithIssuer(iss), jwt.WithAudience(aud)); never jwt.ParseInsecure for authentication. Keys without "alg" need an explicit algorithm, not one taken from the token.',
+  },
+};
+
+const KEYS_FROM_JWKS_ONLY: Remediation = {
+  topic: 'Key selection',
+  fix: 'Take verification keys only from the JWKS URL you configured, selected by kid. Ignore jwk, jku, x5u and x5c in the token header, never use kid as a path or a database key, and refuse a token whose kid is not in the key set (after one rate-limited refresh).',
+  stacks: {
+    jose: 'createRemoteJWKSet(url) selects by kid and alg from your JWKS only; do not use EmbeddedJWK or a key resolver that reads jku/x5u.',
+    'jwks-rsa': 'client.getSigningKey(header.kid) and refuse tokens without kid when the JWKS holds several keys; never fetch header.jku.',
+    PyJWT: 'PyJWKClient(JWKS_URL).get_signing_key_from_jwt(token): it looks the kid up in your JWKS; never build a key from the header.',
+    'python-jose': 'Pick the JWK from your own JWKS by kid (jwt.get_unverified_header(token)["kid"]) and refuse an unknown kid; do not pass the whole key set blindly.',
+    'Go jwx': 'jwt.WithKeySet(set) requires a kid match by default (keep it); do not add a jws.WithKeyProvider that follows jku or x5u.',
+  },
+};
+
+const CLAIMS: Remediation = {
+  topic: 'Registered claims',
+  fix: 'Require exp, iss, aud and sub; compare iss and aud exactly (strings, not prefixes); reject tokens that are expired, not yet valid or issued in the future, with a clock leeway of at most 60 s; reject claims of the wrong type.',
+  stacks: {
+    jose: "jwtVerify(token, JWKS, { issuer: ISS, audience: AUD, requiredClaims: ['exp', 'sub'], clockTolerance: 30 }): without requiredClaims a token without exp never expires.",
+    'jwks-rsa': "jwt.verify(token, getKey, { issuer, audience, algorithms, clockTolerance: 30 }) and then refuse when typeof payload.exp !== 'number' or !payload.sub: jsonwebtoken does not require exp.",
+    PyJWT: 'jwt.decode(..., audience=AUD, issuer=ISS, leeway=30, options={"require": ["exp", "iss", "aud", "sub"]}).',
+    'python-jose': 'jwt.decode(..., audience=AUD, issuer=ISS, options={"require_exp": True, "require_iss": True, "require_aud": True, "require_sub": True, "leeway": 30}).',
+    'Go jwx': 'jwt.Parse(raw, ..., jwt.WithIssuer(ISS), jwt.WithAudience(AUD), jwt.WithAcceptableSkew(30*time.Second), jwt.WithRequiredClaim("exp"), jwt.WithRequiredClaim("sub")).',
+  },
+};
+
+const JWKS_CLIENT: Remediation = {
+  topic: 'JWKS client: caching, rotation and outages',
+  fix: 'Create one JWKS client at start-up and share it. Cache keys for a bounded time (your accepted cache age), refresh on an unknown kid at most once per cooldown, share one fetch between concurrent requests, keep the last good keys when a refresh fails, time fetches out, and do not follow redirects to another origin.',
+  stacks: {
+    jose: 'One createRemoteJWKSet(url, { cacheMaxAge: 600_000, cooldownDuration: 30_000, timeoutDuration: 5_000 }) per process: it already shares fetches and keeps stale keys on error.',
+    'jwks-rsa': 'jwksClient({ jwksUri, cache: true, cacheMaxAge: 600_000, rateLimit: true, jwksRequestsPerMinute: 10, timeout: 5_000 }), created once, not per request.',
+    PyJWT: 'One module-level PyJWKClient(JWKS_URL, cache_keys=True, lifespan=600, timeout=5): a client created per request fetches the JWKS every time.',
+    'python-jose': 'python-jose has no JWKS client: fetch with requests.get(url, timeout=5, allow_redirects=False), cache for a bounded TTL, refresh on an unknown kid at most every 30 s, keep the last good set on error.',
+    'Go jwx': 'c := jwk.NewCache(ctx); c.Register(url, jwk.WithMinRefreshInterval(30*time.Second)); set := jwk.NewCachedSet(c, url), shared by every request.',
+  },
+};
+
+const TRANSPORT: Remediation = {
+  topic: 'Where the token and the caller come from',
+  fix: 'Read the token from one Authorization header with the Bearer scheme (case-insensitive), nowhere else: not the query string, not a second header. The caller is the verified sub; ignore X-User-Id-style headers and user ids in the query or body.',
+  stacks: {
+    jose: "Parse req.headers.authorization with /^Bearer (\\S+)$/i, refuse anything else with 401, and set req.user from the verified payload.sub only.",
+    PyJWT: 'FastAPI: credentials = Depends(HTTPBearer()) and the user id from the decoded claims["sub"], never from a header or parameter.',
+    'Go jwx': 'jwt.ParseRequest(r, jwt.WithHeaderKey("Authorization"), ...) reads the header only (do not add jwt.WithFormKey); take the user from token.Subject().',
+  },
+};
+
+const ERRORS: Remediation = {
+  topic: 'Rejections and errors',
+  fix: 'Turn every verification failure into 401 with WWW-Authenticate: Bearer error="invalid_token" (RFC 6750 §3.1), never a 5xx, and without stack traces, key material or the token in the body. Bound the size of the Authorization header and of the token before parsing it.',
+  stacks: {
+    jose: 'catch (err) { if (err instanceof errors.JOSEError) return res.status(401).set("WWW-Authenticate", \'Bearer error="invalid_token"\').end(); throw err; }',
+    'jwks-rsa': 'Treat JsonWebTokenError, TokenExpiredError, SigningKeyNotFoundError and JwksError as 401 (503 while the JWKS is unreachable, if you prefer), never as a crash.',
+    PyJWT: 'except (jwt.PyJWTError, jwt.PyJWKClientError): raise HTTPException(401, headers={"WWW-Authenticate": \'Bearer error="invalid_token"\'}).',
+    'python-jose': 'except (JWTError, JWSError, ExpiredSignatureError): return 401 with the Bearer challenge; a KeyError or ValueError from a malformed header must not become a 500.',
+    'Go jwx': 'if err != nil { w.Header().Set("WWW-Authenticate", `Bearer error="invalid_token"`); w.WriteHeader(401); return } — and do not write err to the body.',
+  },
+};
+
+const AUTHORIZATION: Remediation = {
+  topic: 'Authorization between users',
+  fix: "Authorize every object access against the verified sub: load rows with WHERE owner = sub (read, update, delete, list, search), set the owner server-side on create and ignore owner fields in the body, compare subjects exactly, and mark authenticated responses Cache-Control: private, no-store.",
+  stacks: {},
+};
+
+const LIFECYCLE: Remediation = {
+  topic: 'Token lifetime and revocation',
+  fix: "A JWT stays valid until exp even after sign-out or account deletion. Keep Better Auth's jwt expirationTime short (minutes), cap the token age you accept, and check the session or user for sensitive operations.",
+  stacks: {
+    jose: "jwtVerify(..., { maxTokenAge: '15m' }) caps the age from iat whatever exp says.",
+    PyJWT: 'Refuse when time.time() - claims["iat"] exceeds your maximum age; PyJWT has no max-age option.',
+    'Go jwx': 'jwt.WithMaxDelta(15*time.Minute, jwt.ExpirationKey, jwt.IssuedAtKey) bounds exp - iat.',
+  },
+};
+
+const BETTER_AUTH_TOKENS: Remediation = {
+  topic: 'Better Auth tokens that are not bearer JWTs',
+  fix: "Accept only the JWT from /api/auth/token (or the set-auth-jwt header), verified against the JWKS. The session token and the session cookie-cache JWT (signed with BETTER_AUTH_SECRET) are not bearer credentials: an algorithm allow-list and the issuer/audience checks refuse them.",
+  stacks: {},
+};
+
+const COVERAGE: Remediation = {
+  topic: 'Every operation protected',
+  fix: 'Apply the authentication dependency to every protected route (a router-level guard beats per-route decorators), and declare it in the OpenAPI document so new routes are reviewed.',
+  stacks: {},
+};
+
+const CONTROLS: Remediation = {
+  topic: 'The backend accepts valid Better Auth tokens',
+  fix: "The backend must trust the harness issuer exactly as it trusts production Better Auth: its JWKS URL, issuer and audience (see the README's trust configuration) and every algorithm Better Auth signs with.",
+  stacks: {},
+};
+
+/** Longest prefix first. */
+const BY_PREFIX: [string, Remediation][] = [
+  ['SIG-', VERIFY_STRICTLY],
+  ['INT-', VERIFY_STRICTLY],
+  ['KEY-', KEYS_FROM_JWKS_ONLY],
+  ['JWKS-PRIVATE-OR-OCT', KEYS_FROM_JWKS_ONLY],
+  ['JWKS-USE-KEYOPS', KEYS_FROM_JWKS_ONLY],
+  ['JWKS-WEAK-KEY', KEYS_FROM_JWKS_ONLY],
+  ['JWKS-', JWKS_CLIENT],
+  ['CLM-', CLAIMS],
+  ['TRN-IDENTITY-HEADERS', AUTHORIZATION],
+  ['TRN-', TRANSPORT],
+  ['ERR-', ERRORS],
+  ['FMT-', ERRORS],
+  ['DOS-', ERRORS],
+  ['ISO-', AUTHORIZATION],
+  ['LIFE-', LIFECYCLE],
+  ['XJWT-', BETTER_AUTH_TOKENS],
+  ['COV-', COVERAGE],
+  ['CTL-', CONTROLS],
+].sort((a, b) => (b[0] as string).length - (a[0] as string).length) as [string, Remediation][];
+
+export function remediationFor(checkId: string): Remediation | undefined {
+  return BY_PREFIX.find(([prefix]) => checkId.startsWith(prefix))?.[1];
+}

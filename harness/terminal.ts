@@ -1,0 +1,23 @@
+// Colour on the console only where a person reads it: a TTY, unless NO_COLOR is set (no-color.org);
+// FORCE_COLOR turns it on for CI logs that render ANSI.
+import pc from 'picocolors';
+import type { Verdict } from './checks/model.js';
+
+export function colorEnabled(stream: { isTTY?: boolean }, env: NodeJS.ProcessEnv = process.env): boolean {
+  if (env.NO_COLOR !== undefined && env.NO_COLOR !== '') return false;
+  if (env.FORCE_COLOR !== undefined && env.FORCE_COLOR !== '0') return true;
+  return Boolean(stream.isTTY) && env.TERM !== 'dumb';
+}
+
+export const colors = pc.createColors(colorEnabled(process.stdout));
+
+const VERDICT_COLOR: Record<Verdict, (s: string) => string> = {
+  PASS: colors.green,
+  'NON-STRICT': colors.yellow,
+  FAIL: colors.red,
+  INFO: colors.cyan,
+  SKIP: colors.dim,
+  ERROR: colors.magenta,
+};
+
+export const paint = (verdict: Verdict, text: string) => VERDICT_COLOR[verdict](text);
