@@ -3,6 +3,10 @@
 import { Command, CommanderError } from 'commander';
 import pkg from '../package.json' with { type: 'json' };
 import { issuerCommand } from './commands/issuer.js';
+import { demoCommand } from './commands/demo.js';
+import { initCommand } from './commands/init.js';
+import { listCommand } from './commands/list.js';
+import { mergeCommand } from './commands/merge.js';
 import { runCommand } from './commands/run.js';
 import { EXIT_CODES, describeError, exitCodeFor } from './errors.js';
 
@@ -13,6 +17,10 @@ const program = new Command('ba-conformance')
   .showHelpAfterError('(run with --help for usage)');
 
 program.addCommand(runCommand());
+program.addCommand(listCommand());
+program.addCommand(mergeCommand());
+program.addCommand(demoCommand());
+program.addCommand(initCommand());
 program.addCommand(issuerCommand());
 for (const command of program.commands) command.exitOverride();
 

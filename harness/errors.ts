@@ -7,7 +7,9 @@ export type HarnessErrorCode =
   | 'IMAGE_BUILD_FAILED'
   | 'ISSUER_START_FAILED'
   | 'ISSUER_REQUEST_FAILED'
-  | 'TARGET_UNREACHABLE';
+  | 'TARGET_UNREACHABLE'
+  | 'SUITES_UNREADABLE' // the suite files could not be collected (a broken install)
+  | 'REPORT_UNREADABLE'; // a report.json given to merge is missing or not one
 
 export class HarnessError extends Error {
   override readonly name = 'HarnessError';
@@ -27,7 +29,7 @@ export class HarnessError extends Error {
 export const EXIT_CODES = { ok: 0, findings: 1, usage: 2, harness: 3 } as const;
 
 export function exitCodeFor(err: unknown): number {
-  if (err instanceof HarnessError && (err.code === 'USAGE' || err.code === 'CONFIG_INVALID')) return EXIT_CODES.usage;
+  if (err instanceof HarnessError && ['USAGE', 'CONFIG_INVALID', 'REPORT_UNREADABLE'].includes(err.code)) return EXIT_CODES.usage;
   return EXIT_CODES.harness;
 }
 

@@ -2,6 +2,7 @@
 // FORCE_COLOR turns it on for CI logs that render ANSI.
 import pc from 'picocolors';
 import type { Verdict } from './checks/model.js';
+import type { Progress } from './run/collector.js';
 
 export function colorEnabled(stream: { isTTY?: boolean }, env: NodeJS.ProcessEnv = process.env): boolean {
   if (env.NO_COLOR !== undefined && env.NO_COLOR !== '') return false;
@@ -21,3 +22,22 @@ const VERDICT_COLOR: Record<Verdict, (s: string) => string> = {
 };
 
 export const paint = (verdict: Verdict, text: string) => VERDICT_COLOR[verdict](text);
+
+/** Progress on stderr: family lines everywhere, and a live line that rewrites itself only on a TTY. */
+export function consoleProgress(stream: NodeJS.WriteStream = process.stderr): Progress {
+  if (!stream.isTTY) return { line: (text) => stream.write(`${text}\n`) };
+  let live = false;
+  const clear = () => live && stream.write('\r\x1b[2K');
+  return {
+    line(text) {
+      clear();
+      live = false;
+      stream.write(`${text}\n`);
+    },
+    live(text) {
+      clear();
+      live = true;
+      stream.write(text.slice(0, (stream.columns || 80) - 1));
+    },
+  };
+}

@@ -1,28 +1,37 @@
-// The files a run leaves next to report.json (JUnit XML, Markdown, SARIF), written from real runs
-// against fixture backends, and the exit code under --fail-on and --strict.
-import { readFile } from 'node:fs/promises';
+// The files a run leaves next to report.json (JUnit XML, Markdown, SARIF, HTML), written from real
+// runs against fixture backends and validated against the published schemas; the exit code under
+// --fail-on, --strict and a baseline of waivers.
+import { createHash } from 'node:crypto';
+import { mkdtemp, readFile, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { XMLParser, XMLValidator } from 'fast-xml-parser';
 import type { Log } from 'sarif';
 import { describe, expect, it } from 'vitest';
 import { nodeFixtureRun } from './support/known-answers.js';
+import { runCli } from './support/cli.js';
+import { junitSchemaErrors, sarifSchemaErrors } from './support/schemas.js';
 
 const outDirOf = (reportFile: string) => path.dirname(reportFile);
 
 describe('report formats from a real run', { timeout: 120_000 }, () => {
-  it('writes JUnit XML, Markdown and SARIF that agree with report.json', async () => {
-    const { code, report, out } = await runWithOut('alg-none', ['--only', 'CTL-', 'SIG-ALG-NONE']);
+  it('writes JUnit XML, Markdown, SARIF and HTML that agree with report.json and satisfy their schemas', async () => {
+    const { code, report, out, stderr } = await runWithOut('alg-none', ['--only', 'CTL-', 'SIG-ALG-NONE']);
     expect(code).toBe(1);
+    // Progress on a non-TTY: one line per finished family.
+    expect(stderr).toMatch(/^SIG +2 checks in +[\d.]+ s: 0 passed, 2 failed, .* \(SIG-ALG-NONE, SIG-ALG-NONE-KEEP-SIG\)$/m);
     const xml = await readFile(path.join(out, 'junit.xml'), 'utf8');
     expect(XMLValidator.validate(xml)).toBe(true);
-    const parsed = new XMLParser({ ignoreAttributes: false, attributeNamePrefix: '' }).parse(xml) as { testsuites: { tests: string; failures: string; skipped: string; testsuite: unknown } };
+    expect(await junitSchemaErrors(xml)).toEqual([]);
+    const parsed = new XMLParser({ ignoreAttributes: false, attributeNamePrefix: '', isArray: (name) => name === 'testsuite' }).parse(xml) as { testsuites: { tests: string; failures: string; testsuite: { skipped: string }[] } };
     expect(Number(parsed.testsuites.tests)).toBe(report.checks.length);
     expect(Number(parsed.testsuites.failures)).toBe(report.summary.fail);
-    expect(Number(parsed.testsuites.skipped)).toBe(report.summary.skip);
+    expect(parsed.testsuites.testsuite.reduce((n, suite) => n + Number(suite.skipped), 0)).toBe(report.summary.skip);
     expect(xml).toMatch(/<failure message="FAIL: accepted: [^"]*" type="critical"/);
     expect(xml).toContain('requirement: RFC 8725 §3.2');
 
     const sarif = JSON.parse(await readFile(path.join(out, 'report.sarif'), 'utf8')) as Log;
+    expect(await sarifSchemaErrors(sarif)).toEqual([]);
     expect(sarif.version).toBe('2.1.0');
     const run = sarif.runs[0]!;
     expect(run.tool.driver.rules!.map((r) => r.id).sort()).toEqual(report.checks.map((c) => c.id).sort());
@@ -32,6 +41,59 @@ describe('report formats from a real run', { timeout: 120_000 }, () => {
     const md = await readFile(path.join(out, 'summary.md'), 'utf8');
     expect(md).toContain(`**${report.summary.pass} passed, 2 failed`);
     expect(md.indexOf('`SIG-ALG-NONE`')).toBeGreaterThan(md.indexOf('| Verdict | Severity |'));
+    const sha256 = createHash('sha256').update(await readFile(path.join(out, 'report.json'))).digest('hex');
+    expect(md).toContain(sha256);
+
+    // Self-contained: nothing to fetch when it is opened (links to references are only followed on a click).
+    const html = await readFile(path.join(out, 'report.html'), 'utf8');
+    expect(html).not.toMatch(/<(script|img|iframe)\b[^>]*\bsrc=|<link\b/i);
+    expect(html.match(/<style>([\s\S]*?)<\/style>/)![1]).not.toMatch(/@import|url\(/);
+    expect(html).toContain(sha256);
+    expect(html).toContain(`Run ID</dt><dd>${report.run.id}`);
+    for (const c of report.checks) expect(html).toContain(`id="${c.id}" data-verdict="${c.verdict}"`);
+    expect(html).toContain('<a href="https://www.rfc-editor.org/rfc/rfc8725#section-3.2"');
+    // The forged header decoded, the backend's words escaped, and how to fix it in each stack.
+    expect(html).toMatch(/&quot;alg&quot;: &quot;none&quot;/);
+    expect(html).toContain('How to fix: Signature and algorithm');
+    expect(html).toContain('<th>PyJWT</th>');
+  });
+
+  it('a baseline waives known failures without hiding them, and reports waivers that no longer match', async () => {
+    const dir = await mkdtemp(path.join(tmpdir(), 'ba-baseline-'));
+    const baseline = path.join(dir, 'baseline.yaml');
+    await writeFile(baseline, [
+      '- check: SIG-ALG-NONE',
+      '  comment: "legacy verifier, replaced in SEC-1 by March"',
+      '- check: SIG-ALG-NONE-KEEP-SIG',
+      '  comment: "legacy verifier, replaced in SEC-1 by March"',
+      '- check: SIG-BITFLIP',
+      '  comment: "was flaky once, kept by mistake"',
+      '- check: CLM-EXP-PAST',
+      '  target: http://127.0.0.1:1',
+      '  comment: "another service: does not apply to this run"',
+      '',
+    ].join('\n'));
+    const { code, report, out, stdout } = await runWithOut('alg-none', ['--only', 'CTL-', 'SIG-ALG-NONE', 'SIG-BITFLIP', '--baseline', baseline]);
+    expect(report.summary.fail).toBe(2);
+    expect(report.checks.filter((c) => c.waiver).map((c) => [c.id, c.verdict])).toEqual([['SIG-ALG-NONE', 'FAIL'], ['SIG-ALG-NONE-KEEP-SIG', 'FAIL']]);
+    expect(report.waivers).toMatchObject({ file: baseline, applied: 2, stale: [{ check: 'SIG-BITFLIP', reason: 'the check is now PASS, the waiver expects FAIL' }] });
+    expect(code).toBe(0);
+    expect(stdout).toMatch(/FAIL \(waived\) +SIG-ALG-NONE /);
+    expect(stdout).toMatch(/STALE WAIVER +SIG-BITFLIP/);
+    const sarif = JSON.parse(await readFile(path.join(out, 'report.sarif'), 'utf8')) as Log;
+    expect(await sarifSchemaErrors(sarif)).toEqual([]);
+    expect(sarif.runs[0]!.results!.find((r) => r.ruleId === 'SIG-ALG-NONE')!.suppressions).toEqual([{ kind: 'external', status: 'accepted', justification: 'legacy verifier, replaced in SEC-1 by March' }]);
+    const xml = await readFile(path.join(out, 'junit.xml'), 'utf8');
+    expect(await junitSchemaErrors(xml)).toEqual([]);
+    expect(xml).not.toContain('<failure');
+    expect(await readFile(path.join(out, 'report.html'), 'utf8')).toContain('Waived by the baseline (expected FAIL): legacy verifier');
+
+    // A waiver without its reason is refused before anything starts.
+    await writeFile(baseline, '- check: SIG-ALG-NONE\n');
+    const refused = await runCli(['run', '--target', 'http://127.0.0.1:1', '--protected', '/api/me', '--baseline', baseline]);
+    expect(refused.code).toBe(2);
+    expect(refused.stderr).toContain(`invalid baseline ${baseline}`);
+    expect(refused.stderr).toMatch(/comment/);
   });
 
   it('--fail-on leaves FAILs below the severity out of the exit code, and says so', async () => {

@@ -43,6 +43,8 @@ declare module 'vitest' {
   }
   interface TaskMeta {
     check?: CheckRecord;
+    /** Set at collection, so `ba-conformance list` reads the catalogue without running anything. */
+    catalogue?: CheckMeta;
   }
 }
 
@@ -142,7 +144,7 @@ export function family(name: Family, options: { sequential?: boolean } = {}) {
 
   function check(meta: CheckMeta, run: (tools: CheckTools) => Promise<CheckResult>, checkOptions: { gated?: boolean } = {}): void {
     ids.push(meta.id);
-    (options.sequential ? test : test.concurrent)(meta.id, async ({ task }) => {
+    (options.sequential ? test : test.concurrent)(meta.id, { meta: { catalogue: meta } }, async ({ task }) => {
       const startedAt = performance.now();
       const evidence: Exchange[] = [];
       // Replaced when the check finishes; a check that times out or crashes keeps this, with what it sent.
@@ -194,7 +196,7 @@ export function family(name: Family, options: { sequential?: boolean } = {}) {
 
   /** Re-sends a fresh valid token after this family's attacks: still accepted, no lockout or poisoning. */
   function persistenceProbe(): void {
-    test(`CTL-PERSIST after ${name}`, async ({ task, skip }) => {
+    test(`CTL-PERSIST after ${name}`, { meta: { catalogue: CTL_PERSIST } }, async ({ task, skip }) => {
       const run = state?.run ?? inject('conformance');
       if (!ids.some((id) => selected(run, id))) return skip(`no ${name} check was selected`);
       const startedAt = performance.now();

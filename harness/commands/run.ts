@@ -8,6 +8,7 @@ import { REPORT_FORMATS } from '../report/index.js';
 import { consoleSummary } from '../run/report.js';
 import type { RunOutcome } from '../run/run.js';
 import { runConformance } from '../run/run.js';
+import { consoleProgress } from '../terminal.js';
 
 interface RunFlags {
   config?: string;
@@ -102,7 +103,7 @@ export function runCommand(): Command {
       const config = resolveConfig(await loadConfigFile(flags.config, process.cwd()), overridesFromEnv(process.env), fromFlags);
       let outcome: RunOutcome;
       try {
-        outcome = await runConformance(config, log);
+        outcome = await runConformance(config, log, consoleProgress());
       } catch (err) {
         const partial = (err as { partial?: RunOutcome }).partial;
         if (partial) process.stdout.write(consoleSummary(partial.report, partial.reportFile));

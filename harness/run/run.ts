@@ -20,6 +20,7 @@ import { launchTarget, waitUntilAnswering } from '../target/launcher.js';
 import type { LaunchOptions, LaunchedTarget } from '../target/launcher.js';
 import { challengeOnRejection, distrustAfterLockout, mergeById, noLeaks, noServerErrors } from './aggregate.js';
 import { CheckCollector } from './collector.js';
+import type { Progress } from './collector.js';
 import { REPORT_SCHEMA_VERSION, exitCodeOf, summarize, writeReport } from './report.js';
 import type { Report } from './report.js';
 import { applyWaivers, loadBaseline } from './waivers.js';
@@ -50,7 +51,7 @@ function openApiSource(where: string, baseUrl: string): OpenApiSource {
   return { file };
 }
 
-export async function runConformance(config: ResolvedConfig, log: (line: string) => void): Promise<RunOutcome> {
+export async function runConformance(config: ResolvedConfig, log: (line: string) => void, progress?: Progress): Promise<RunOutcome> {
   const openapi = config.target.openapi ? openApiSource(config.target.openapi, config.target.baseUrl) : undefined;
   // Read before anything starts: a broken baseline must not cost a whole run.
   const waivers: Waiver[] | undefined = config.report.baseline ? await loadBaseline(config.report.baseline) : undefined;
@@ -139,7 +140,7 @@ export async function runConformance(config: ResolvedConfig, log: (line: string)
         toolVersion: pkg.version,
       },
     };
-    const collector = new CheckCollector();
+    const collector = new CheckCollector(progress);
     const names = (prefixes: string[]) => prefixes.map(escape).join('|');
     const only = config.only?.length || config.skip?.length
       ? new RegExp(`^${config.skip?.length ? `(?!${names(config.skip)})` : ''}(${config.only?.length ? names([...config.only, 'CTL-PERSIST']) : ''})`)

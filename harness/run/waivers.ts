@@ -78,7 +78,7 @@ export function applyWaivers(checks: CheckRecord[], waivers: Waiver[], run: { ba
       continue;
     }
     if (check.verdict !== waiver.expected) {
-      stale.push({ ...waiver, reason: `the check is now ${check.verdict}` });
+      stale.push({ ...waiver, reason: `the check is now ${check.verdict}, the waiver expects ${waiver.expected}` });
       continue;
     }
     waived.set(check.id, waiver);

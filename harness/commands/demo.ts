@@ -1,0 +1,54 @@
+// `ba-conformance demo`: the whole product in one command. Runs the checks against the bundled
+// example backend twice, as the secure reference and with one known flaw, then writes the matrix
+// of the two: the flaw's checks are the only ones that differ.
+import path from 'node:path';
+import { Command, Option } from 'commander';
+import { loadConfigFile, resolveConfig } from '../config/config.js';
+import { REPO_ROOT } from '../issuer/bundle.js';
+import { ISSUER_MODES } from '../issuer/index.js';
+import { summaryLine } from '../run/report.js';
+import { runConformance } from '../run/run.js';
+import { consoleProgress } from '../terminal.js';
+import { FLAWS } from '../../fixtures/backends/node/flaws.js';
+import { writeMatrix } from './merge.js';
+
+const EXAMPLE = path.join(REPO_ROOT, 'fixtures/conformance.example.config.ts');
+
+interface DemoFlags {
+  flaw: string;
+  out: string;
+  only?: string[];
+  skip?: string[];
+  issuerMode?: string;
+}
+
+export function demoCommand(): Command {
+  return new Command('demo')
+    .description('run the checks against the bundled reference backend and one flawed copy, and write both reports and their matrix')
+    .addOption(new Option('--flaw <name>', 'the flaw of the second backend').choices(Object.keys(FLAWS)).default('no-iss-aud-check'))
+    .option('--out <dir>', 'where the two reports and matrix.html go', 'reports/demo')
+    .option('--only <prefixes...>', 'run only checks whose ID starts with one of these')
+    .option('--skip <prefixes...>', 'leave out checks whose ID starts with one of these (e.g. JWKS- for a quicker demo)')
+    .addOption(new Option('--issuer-mode <mode>', 'where the harness issuer runs').choices(ISSUER_MODES))
+    .action(async (flags: DemoFlags) => {
+      const base = await loadConfigFile(EXAMPLE, REPO_ROOT);
+      const target = base.target as { start: string };
+      const sources: string[] = [];
+      let exitCode = 0;
+      for (const [name, flaw] of [['reference', undefined], [flags.flaw, flags.flaw]] as const) {
+        process.stderr.write(`\n== ${name}: the example backend${flaw ? ` with FLAW=${flaw}` : ' (secure reference)'}\n`);
+        const config = resolveConfig(
+          { ...base, target: { ...target, cwd: REPO_ROOT, start: flaw ? `FLAW=${flaw} ${target.start}` : target.start } },
+          { outDir: path.join(flags.out, name), only: flags.only, skip: flags.skip, issuerMode: flags.issuerMode },
+        );
+        const outcome = await runConformance(config, (line) => process.stderr.write(`${line}\n`), consoleProgress());
+        process.stdout.write(`${name}: ${summaryLine(outcome.report.summary)} (${path.relative(process.cwd(), outcome.reportFile)})\n`);
+        // The reference must pass its gate and the flaw must be caught; anything else is worth an exit code.
+        if ((flaw === undefined) !== (outcome.exitCode === 0)) exitCode = 3;
+        sources.push(`${name}=${outcome.reportFile}`);
+      }
+      const matrix = await writeMatrix(sources, path.join(flags.out, 'matrix.html'));
+      process.stdout.write(`matrix: ${matrix}\n`);
+      process.exitCode = exitCode;
+    });
+}

@@ -1,0 +1,32 @@
+// `ba-conformance init`: writes a commented conformance.config.ts to start from. It imports
+// defineConfig from this checkout, so the file type-checks and loads where it is written.
+import { existsSync } from 'node:fs';
+import { readFile, writeFile } from 'node:fs/promises';
+import path from 'node:path';
+import { Command } from 'commander';
+import { HarnessError } from '../errors.js';
+import { REPO_ROOT } from '../issuer/bundle.js';
+
+const TEMPLATE = path.join(REPO_ROOT, 'harness/commands/templates/conformance.config.ts.txt');
+
+export async function writeExampleConfig(file: string, force: boolean): Promise<string> {
+  const full = path.resolve(file);
+  if (existsSync(full) && !force) {
+    throw new HarnessError('USAGE', `${full} exists already`, { hint: 'pass --force to overwrite it, or --out <file> to write elsewhere' });
+  }
+  let module = path.relative(path.dirname(full), path.join(REPO_ROOT, 'harness/config/config.js')).split(path.sep).join('/');
+  if (!module.startsWith('.')) module = `./${module}`;
+  await writeFile(full, (await readFile(TEMPLATE, 'utf8')).replace('{{CONFIG_MODULE}}', module));
+  return full;
+}
+
+export function initCommand(): Command {
+  return new Command('init')
+    .description('write a commented example conformance.config.ts')
+    .option('--out <file>', 'where to write it', 'conformance.config.ts')
+    .option('--force', 'overwrite an existing file')
+    .action(async (flags: { out: string; force?: boolean }) => {
+      const file = await writeExampleConfig(flags.out, Boolean(flags.force));
+      process.stdout.write(`wrote ${file}\nedit target.baseUrl and target.protectedPath, then: npx ba-conformance run --config ${path.relative(process.cwd(), file) || file}\n`);
+    });
+}

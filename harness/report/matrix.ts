@@ -1,0 +1,78 @@
+// The Autobahn view for teams with many services: one HTML matrix of backends x checks from several
+// report.json files, each cell the verdict (linked to that backend's report.html when it sits next to
+// its report.json), rows grouped by family, and a filter for rows where the backends disagree or fail.
+import type { Verdict } from '../checks/model.js';
+import type { Report } from '../run/report.js';
+import { summaryLine } from '../run/report.js';
+import { VERDICT_STYLE, html, page } from './html-kit.js';
+
+export interface MatrixColumn {
+  /** The name shown over the column. */
+  name: string;
+  report: Report;
+  /** Link to the column's HTML report, relative to the matrix file; absent when there is none. */
+  htmlHref?: string;
+}
+
+/** matrix.json: which verdict each backend got on each check (for dashboards). */
+export function matrixJson(columns: MatrixColumn[]): { backends: { name: string; target: string; runId: string; summary: Report['summary'] }[]; checks: Record<string, Record<string, Verdict | null>> } {
+  const ids = [...new Set(columns.flatMap((c) => c.report.checks.map((x) => x.id)))].sort();
+  return {
+    backends: columns.map((c) => ({ name: c.name, target: c.report.target.baseUrl, runId: c.report.run.id, summary: c.report.summary })),
+    checks: Object.fromEntries(ids.map((id) => [id, Object.fromEntries(columns.map((c) => [c.name, c.report.checks.find((x) => x.id === id)?.verdict ?? null]))])),
+  };
+}
+
+const STYLE = `
+body{font:13px/1.4 system-ui,-apple-system,Segoe UI,sans-serif;margin:16px 24px;color:#1f2328}
+table{border-collapse:collapse}td,th{border:1px solid #d0d7de;padding:2px 6px;text-align:left}
+th.backend{writing-mode:vertical-rl;transform:rotate(180deg);vertical-align:bottom;max-height:220px}
+td.cell{text-align:center;padding:0}td.cell a,td.cell span{display:block;padding:2px 4px;text-decoration:none;font-size:11px;font-weight:600}
+${VERDICT_STYLE}
+.v-none{color:#8c959f}tr.family th{background:#f6f8fa;text-align:left}.hidden{display:none}.muted{color:#57606a}
+td.waived a,td.waived span{outline:2px dashed #d4a72c;outline-offset:-3px}
+`;
+
+const SCRIPT = `
+const rows = [...document.querySelectorAll('tr.check')];
+const mode = document.getElementById('mode');
+const groups = [...document.querySelectorAll('tr.family')];
+function apply() {
+  for (const r of rows) r.classList.toggle('hidden', (mode.value === 'differ' && r.dataset.differ !== '1') || (mode.value === 'findings' && r.dataset.finding !== '1'));
+  for (const g of groups) g.classList.toggle('hidden', !rows.some((r) => r.dataset.family === g.dataset.family && !r.classList.contains('hidden')));
+}
+mode.addEventListener('change', apply);
+apply();
+`;
+
+export function matrixHtml(columns: MatrixColumn[]): string {
+  const ids = [...new Set(columns.flatMap((c) => c.report.checks.map((x) => x.id)))].sort();
+  const titles = new Map(columns.flatMap((c) => c.report.checks.map((x) => [x.id, x] as const)));
+  const families = [...new Set(ids.map((id) => titles.get(id)!.family))];
+  const header = html`<tr><th>check</th>${columns.map((c) => html`<th class="backend" title="${c.report.target.baseUrl}">${c.name}</th>`)}</tr>`;
+  const body = families.map((family) => {
+    const rows = ids
+      .filter((id) => titles.get(id)!.family === family)
+      .map((id) => {
+        const cells = columns.map((c) => c.report.checks.find((x) => x.id === id));
+        const verdicts = new Set(cells.map((x) => x?.verdict ?? 'none'));
+        const finding = cells.some((x) => x && ['FAIL', 'ERROR', 'NON-STRICT'].includes(x.verdict));
+        const cellViews = cells.map((x, i) => {
+          if (!x) return html`<td class="cell"><span class="v-none" title="not run">–</span></td>`;
+          const label = html`${x.verdict}`;
+          const tip = `${x.observed.slice(0, 300)}${x.waiver ? `\nwaived: ${x.waiver.comment}` : ''}`;
+          const href = columns[i]!.htmlHref;
+          return html`<td class="cell${x.waiver ? ' waived' : ''}">${href ? html`<a class="v-${x.verdict}" href="${href}#${x.id}" title="${tip}">${label}</a>` : html`<span class="v-${x.verdict}" title="${tip}">${label}</span>`}</td>`;
+        });
+        return html`<tr class="check" data-family="${family}" data-differ="${verdicts.size > 1 ? '1' : '0'}" data-finding="${finding ? '1' : '0'}"><td><code>${id}</code> <span class="muted">${titles.get(id)!.severity}</span></td>${cellViews}</tr>`;
+      });
+    return html`<tr class="family" data-family="${family}"><th colspan="${columns.length + 1}">${family}</th></tr>${rows}`;
+  });
+  const summaries = columns.map((c) => html`<li><b>${c.name}</b> ${c.report.target.baseUrl}: ${summaryLine(c.report.summary)} <span class="muted">(run ${c.report.run.id}, ${c.report.run.startedAt}, ${c.report.tool.name} ${c.report.tool.version})</span></li>`);
+  const content = html`<h1>ba-conformance matrix: ${columns.length} backends × ${ids.length} checks</h1>
+<ul>${summaries}</ul>
+<p><label>Show <select id="mode"><option value="all">every check</option><option value="differ">checks where the backends differ</option><option value="findings">checks with a finding (FAIL, ERROR, NON-STRICT)</option></select></label>
+<span class="muted">A dashed cell is waived by that run's baseline; hover a cell for what was observed.</span></p>
+<table>${header}${body}</table>`;
+  return page(`ba-conformance matrix (${columns.length} backends)`, STYLE, content, SCRIPT);
+}

@@ -1,0 +1,37 @@
+// The check catalogue, read from the suites themselves: Vitest collects the suite files (their
+// top-level code declares every check with its metadata) without running a test, so `list` can
+// never disagree with what `run` executes. The run-wide checks are added from their definitions.
+import path from 'node:path';
+import { createVitest } from 'vitest/node';
+import type { CheckMeta, Family } from '../checks/model.js';
+import { familyOf, selected } from '../checks/model.js';
+import { HarnessError } from '../errors.js';
+import { REPO_ROOT } from '../issuer/bundle.js';
+import { ERR_401_CHALLENGE, ERR_NO_5XX, ERR_NO_LEAK } from './aggregate.js';
+
+export interface CatalogueEntry extends CheckMeta {
+  family: Family;
+}
+
+export async function loadCatalogue(filter: { only?: string[]; skip?: string[] } = {}): Promise<CatalogueEntry[]> {
+  const vitest = await createVitest('test', { root: REPO_ROOT, config: path.join(REPO_ROOT, 'vitest.config.ts'), project: ['suites', 'jwks'], watch: false, reporters: [] }, {});
+  const byId = new Map<string, CheckMeta>();
+  try {
+    const { testModules } = await vitest.collect();
+    for (const module of testModules) {
+      const errors = module.errors();
+      if (errors.length) throw new HarnessError('SUITES_UNREADABLE', `cannot read the checks of ${module.moduleId}: ${errors[0]!.message}`, { hint: 'reinstall with npm ci; if it persists, the suite file is broken' });
+      for (const test of module.children.allTests()) {
+        const meta = test.meta().catalogue;
+        if (meta) byId.set(meta.id, meta);
+      }
+    }
+  } finally {
+    await vitest.close();
+  }
+  for (const meta of [ERR_NO_5XX, ERR_401_CHALLENGE, ERR_NO_LEAK]) byId.set(meta.id, meta);
+  return [...byId.values()]
+    .filter((meta) => selected(filter, meta.id))
+    .map((meta) => ({ ...meta, family: familyOf(meta.id) }))
+    .sort((a, b) => a.id.localeCompare(b.id));
+}
