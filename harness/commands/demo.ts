@@ -1,6 +1,7 @@
 // `ba-conformance demo`: the whole product in one command. Runs the checks against the bundled
 // example backend twice, as the secure reference and with one known flaw, then writes the matrix
 // of the two: the flaw's checks are the only ones that differ.
+import { readdirSync } from 'node:fs';
 import path from 'node:path';
 import { Command, Option } from 'commander';
 import { loadConfigFile, resolveConfig } from '../config/config.js';
@@ -9,10 +10,13 @@ import { ISSUER_MODES } from '../issuer/index.js';
 import { summaryLine } from '../run/report.js';
 import { runConformance } from '../run/run.js';
 import { consoleProgress } from '../terminal.js';
-import { FLAWS } from '../../fixtures/backends/node/flaws.js';
 import { writeMatrix } from './merge.js';
 
 const EXAMPLE = path.join(REPO_ROOT, 'fixtures/conformance.example.config.ts');
+/** The example backend's flaws, named by their committed known answers (the fixture itself loads only when run). */
+const FLAW_NAMES = readdirSync(path.join(REPO_ROOT, 'fixtures/backends/node/expected'))
+  .filter((f) => f.endsWith('.json') && f !== 'reference.json')
+  .map((f) => f.replace(/\.json$/, ''));
 
 interface DemoFlags {
   flaw: string;
@@ -25,7 +29,7 @@ interface DemoFlags {
 export function demoCommand(): Command {
   return new Command('demo')
     .description('run the checks against the bundled reference backend and one flawed copy, and write both reports and their matrix')
-    .addOption(new Option('--flaw <name>', 'the flaw of the second backend').choices(Object.keys(FLAWS)).default('no-iss-aud-check'))
+    .addOption(new Option('--flaw <name>', 'the flaw of the second backend').choices(FLAW_NAMES).default('no-iss-aud-check'))
     .option('--out <dir>', 'where the two reports and matrix.html go', 'reports/demo')
     .option('--only <prefixes...>', 'run only checks whose ID starts with one of these')
     .option('--skip <prefixes...>', 'leave out checks whose ID starts with one of these (e.g. JWKS- for a quicker demo)')
