@@ -167,6 +167,10 @@ jwksCheck(
   },
 );
 
+/** JWKS-SINGLEFLIGHT's slow key set: its bytes in SLOW_CHUNKS pieces, SLOW_INTERVAL_MS apart. */
+const SLOW_CHUNKS = 10;
+const SLOW_INTERVAL_MS = 100;
+
 jwksCheck(
   {
     id: 'JWKS-SINGLEFLIGHT',
@@ -191,8 +195,17 @@ jwksCheck(
       token = await lab.signedBy(key.kid);
       how = `with a new kid, after the backend's refetch cooldown (${ready.observed})`;
     }
+    // The key set arrives over about a second, so the first fetch is still in flight when the whole
+    // burst has arrived: a client without single-flight shows it however fast the machine is.
+    const size = (await (await fetch(t.issuer.jwksUrl)).arrayBuffer()).byteLength;
+    await t.issuer.setJwksFault({ kind: 'slow', bytesPerChunk: Math.ceil(size / SLOW_CHUNKS), intervalMs: SLOW_INTERVAL_MS });
     const mark = await lab.mark();
-    const exchanges = await lab.burst('concurrent valid request', Array.from({ length: n }, () => token));
+    let exchanges: Exchange[];
+    try {
+      exchanges = await lab.burst('concurrent valid request', Array.from({ length: n }, () => token), { jwksFault: 'slow' });
+    } finally {
+      await t.issuer.clearJwksFault();
+    }
     const fetches = await lab.fetchesSince(mark);
     const accepted = exchanges.filter((e) => e.outcome === 'accepted').length;
     const measured = { requests: n, fetches: fetches.length, accepted };
