@@ -6,11 +6,11 @@ import path from 'node:path';
 import { Command, Option } from 'commander';
 import { loadConfigFile, resolveConfig } from '../config/config.js';
 import { REPO_ROOT } from '../issuer/bundle.js';
-import { ISSUER_MODES } from '../issuer/index.js';
 import { summaryLine } from '../run/report.js';
 import { runConformance } from '../run/run.js';
 import { consoleProgress } from '../terminal.js';
 import { writeMatrix } from './merge.js';
+import { issuerModeOption, onlyOption, skipOption } from './options.js';
 
 const EXAMPLE = path.join(REPO_ROOT, 'fixtures/conformance.example.config.ts');
 /** The example backend's flaws, named by their committed known answers (the fixture itself loads only when run). */
@@ -31,9 +31,9 @@ export function demoCommand(): Command {
     .description('run the checks against the bundled reference backend and one flawed copy, and write both reports and their matrix')
     .addOption(new Option('--flaw <name>', 'the flaw of the second backend').choices(FLAW_NAMES).default('no-iss-aud-check'))
     .option('--out <dir>', 'where the two reports and matrix.html go', 'reports/demo')
-    .option('--only <prefixes...>', 'run only checks whose ID starts with one of these')
-    .option('--skip <prefixes...>', 'leave out checks whose ID starts with one of these (e.g. JWKS- for a quicker demo)')
-    .addOption(new Option('--issuer-mode <mode>', 'where the harness issuer runs').choices(ISSUER_MODES))
+    .addOption(onlyOption())
+    .addOption(skipOption())
+    .addOption(issuerModeOption())
     .action(async (flags: DemoFlags) => {
       const base = await loadConfigFile(EXAMPLE, REPO_ROOT);
       const target = base.target as { start: string };

@@ -4,6 +4,7 @@ import { Command, Option } from 'commander';
 import { FAMILIES, SEVERITIES } from '../checks/model.js';
 import type { Family, Severity } from '../checks/model.js';
 import { loadCatalogue } from '../run/catalogue.js';
+import { onlyOption, skipOption } from './options.js';
 
 interface ListFlags {
   only?: string[];
@@ -17,8 +18,8 @@ interface ListFlags {
 export function listCommand(): Command {
   return new Command('list')
     .description('print the check catalogue (what `run` would execute with the same --only/--skip), without running anything')
-    .option('--only <prefixes...>', 'checks whose ID starts with one of these')
-    .option('--skip <prefixes...>', 'leave out checks whose ID starts with one of these')
+    .addOption(onlyOption())
+    .addOption(skipOption())
     .addOption(new Option('--severity <severities...>', 'only these severities').choices(SEVERITIES))
     .addOption(new Option('--family <families...>', 'only these families').choices(FAMILIES))
     .option('--references', 'also print each check\'s requirement and references')

@@ -16,11 +16,12 @@ export async function writeMatrix(sources: string[], out: string): Promise<strin
     const eq = source.indexOf('=');
     const [given, reportFile] = eq > 0 ? [source.slice(0, eq), source.slice(eq + 1)] : [undefined, source];
     const report = await readReport(reportFile);
-    const base = given ?? path.basename(path.dirname(path.resolve(reportFile)));
+    const dir = path.dirname(path.resolve(reportFile));
+    const base = given ?? path.basename(dir);
     const taken = (n: string) => columns.some((c) => c.name === n);
     let name = base;
     for (let i = 2; taken(name); i++) name = `${base} (${i})`;
-    const html = path.join(path.dirname(path.resolve(reportFile)), 'report.html');
+    const html = path.join(dir, 'report.html');
     columns.push({ name, report, ...(existsSync(html) ? { htmlHref: path.relative(path.dirname(file), html).split(path.sep).join('/') } : {}) });
   }
   await mkdir(path.dirname(file), { recursive: true });

@@ -2,12 +2,13 @@
 import { Command, InvalidArgumentError, Option } from 'commander';
 import { loadConfigFile, overridesFromEnv, resolveConfig } from '../config/config.js';
 import type { Overrides } from '../config/config.js';
-import { ISSUER_ALGORITHMS, ISSUER_MODES } from '../issuer/index.js';
+import { ISSUER_ALGORITHMS } from '../issuer/index.js';
 import { SEVERITIES } from '../checks/model.js';
 import { REPORT_FORMATS } from '../report/index.js';
 import { consoleSummary } from '../run/report.js';
 import type { RunOutcome } from '../run/run.js';
 import { runConformance } from '../run/run.js';
+import { issuerModeOption, onlyOption, skipOption } from './options.js';
 import { consoleProgress } from '../terminal.js';
 
 interface RunFlags {
@@ -56,10 +57,10 @@ export function runCommand(): Command {
     .option('--protected <path>', 'an endpoint that requires a bearer token')
     .option('--identity <path>', "an endpoint that answers with the caller's subject (JSON `sub`)")
     .option('--start <command>', 'shell command that starts the backend; it gets JWKS_URL, JWT_ISSUER, JWT_AUDIENCE, JWT_ALGORITHMS, BETTER_AUTH_URL')
-    .addOption(new Option('--issuer-mode <mode>', 'where the harness issuer runs').choices(ISSUER_MODES))
+    .addOption(issuerModeOption())
     .addOption(new Option('--alg <alg...>', 'issuer key algorithms').choices(ISSUER_ALGORITHMS))
-    .option('--only <prefixes...>', 'run only checks whose ID starts with one of these (e.g. SIG- CLM-EXP)')
-    .option('--skip <prefixes...>', 'leave out checks whose ID starts with one of these (e.g. JWKS- for a quick pipeline)')
+    .addOption(onlyOption())
+    .addOption(skipOption())
     .option('--wait-budget <s>', 'the longest one time-bound JWKS check waits, in seconds (default 120)', positiveNumber)
     .option('--max-cache-age <s>', 'the longest a removed JWKS key may keep verifying, in seconds (default 600)', positiveNumber)
     .option('--max-rotation-delay <s>', 'the longest a newly published kid may be refused, in seconds (default 60)', positiveNumber)

@@ -6,14 +6,13 @@
 import type { CheckRecord, Exchange, Verdict } from '../checks/model.js';
 import { SEVERITIES, VERDICTS } from '../checks/model.js';
 import type { Report } from '../run/report.js';
-import { exitCodeOf, gatingFindings, summaryLine } from '../run/report.js';
+import { FINDING_VERDICTS, byReportOrder, exitCodeOf, gatingFindings, summaryLine } from '../run/report.js';
 import { Markup, VERDICT_STYLE, html, page, verdictBadge } from './html-kit.js';
 import { referenceUrl } from './references.js';
 import { STACKS, remediationFor } from './remediation.js';
 
 /** Exchanges shown per check; the rest are in report.json. */
 const EXCHANGES_SHOWN = 25;
-const FINDING_ORDER: Verdict[] = ['FAIL', 'ERROR', 'NON-STRICT', 'INFO', 'SKIP', 'PASS'];
 
 const STYLE = `
 body{font:14px/1.45 system-ui,-apple-system,Segoe UI,sans-serif;margin:0;color:#1f2328;background:#f6f8fa}
@@ -60,7 +59,7 @@ function apply() {
 boxes.forEach((b) => b.addEventListener('change', apply));
 search.addEventListener('input', apply);
 document.getElementById('findings-only').addEventListener('click', () => {
-  for (const b of boxes) if (b.dataset.axis === 'verdict') b.checked = ['FAIL', 'ERROR', 'NON-STRICT'].includes(b.value);
+  for (const b of boxes) if (b.dataset.axis === 'verdict') b.checked = ${JSON.stringify(FINDING_VERDICTS)}.includes(b.value);
   apply();
 });
 document.getElementById('show-all').addEventListener('click', () => { boxes.forEach((b) => (b.checked = true)); search.value = ''; apply(); });
@@ -174,8 +173,7 @@ function filtersView(report: Report): Markup {
 }
 
 export function htmlReport(report: Report, options: { reportSha256?: string } = {}): string {
-  const rank = (c: CheckRecord) => FINDING_ORDER.indexOf(c.verdict) * SEVERITIES.length + SEVERITIES.indexOf(c.severity);
-  const ordered = [...report.checks].sort((a, b) => rank(a) - rank(b) || a.id.localeCompare(b.id));
+  const ordered = [...report.checks].sort(byReportOrder);
   const stale = report.waivers?.stale ?? [];
   const body = html`<main>
 <h1>ba-conformance: ${report.target.baseUrl}</h1>

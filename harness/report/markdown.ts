@@ -1,12 +1,8 @@
 // A Markdown summary for a pull-request comment or a CI job summary: the verdict counts, then the
 // findings, most severe first (FAIL, then ERROR, then NON-STRICT, each by severity), then the
 // measured values folded away.
-import type { CheckRecord, Severity, Verdict } from '../checks/model.js';
-import { SEVERITIES } from '../checks/model.js';
 import type { Report } from '../run/report.js';
-import { summaryLine } from '../run/report.js';
-
-const FINDINGS: Verdict[] = ['FAIL', 'ERROR', 'NON-STRICT'];
+import { FINDING_VERDICTS, byReportOrder, summaryLine } from '../run/report.js';
 
 /** Table cells: one line, pipes escaped, HTML-like text kept literal. */
 const cell = (text: string, max = 300) => (text.length > max ? `${text.slice(0, max)}…` : text).replace(/\r?\n/g, ' ').replace(/\|/g, '\\|').replace(/</g, '&lt;');
@@ -19,8 +15,7 @@ export function markdownSummary(report: Report, options: { reportSha256?: string
     `**${summaryLine(s)}** · ${report.checks.length} checks in ${(report.run.durationMs / 1000).toFixed(1)} s · run \`${report.run.id}\` · ${report.tool.name} ${report.tool.version}${report.issuer ? ` · issuer ${report.issuer.mode}, ${report.issuer.alg.join(', ')}` : ''}`,
     '',
   ];
-  const rank = (c: CheckRecord) => FINDINGS.indexOf(c.verdict) * SEVERITIES.length + SEVERITIES.indexOf(c.severity as Severity);
-  const findings = report.checks.filter((c) => FINDINGS.includes(c.verdict)).sort((a, b) => rank(a) - rank(b) || a.id.localeCompare(b.id));
+  const findings = report.checks.filter((c) => FINDING_VERDICTS.includes(c.verdict)).sort(byReportOrder);
   if (findings.length) {
     lines.push('| Verdict | Severity | Check | Observed |', '|---|---|---|---|');
     for (const c of findings) lines.push(`| ${c.verdict}${c.waiver ? ' (waived)' : ''} | ${c.severity} | \`${c.id}\` ${cell(c.title, 120)} | ${cell(c.observed)}${c.waiver ? ` — waived: ${cell(c.waiver.comment, 200)}` : ''} |`);

@@ -1,9 +1,9 @@
 // The Autobahn view for teams with many services: one HTML matrix of backends x checks from several
 // report.json files, each cell the verdict (linked to that backend's report.html when it sits next to
 // its report.json), rows grouped by family, and a filter for rows where the backends disagree or fail.
-import type { Verdict } from '../checks/model.js';
+import type { CheckRecord, Verdict } from '../checks/model.js';
 import type { Report } from '../run/report.js';
-import { summaryLine } from '../run/report.js';
+import { FINDING_VERDICTS, summaryLine } from '../run/report.js';
 import { VERDICT_STYLE, html, page } from './html-kit.js';
 
 export interface MatrixColumn {
@@ -14,12 +14,18 @@ export interface MatrixColumn {
   htmlHref?: string;
 }
 
+/** Every check ID any column ran, sorted, and each column's checks by ID (undefined: not run there). */
+function rowsOf(columns: MatrixColumn[]): { ids: string[]; cellsOf: (id: string) => (CheckRecord | undefined)[] } {
+  const byId = columns.map((c) => new Map(c.report.checks.map((x) => [x.id, x])));
+  return { ids: [...new Set(byId.flatMap((m) => [...m.keys()]))].sort(), cellsOf: (id) => byId.map((m) => m.get(id)) };
+}
+
 /** matrix.json: which verdict each backend got on each check (for dashboards). */
 export function matrixJson(columns: MatrixColumn[]): { backends: { name: string; target: string; runId: string; summary: Report['summary'] }[]; checks: Record<string, Record<string, Verdict | null>> } {
-  const ids = [...new Set(columns.flatMap((c) => c.report.checks.map((x) => x.id)))].sort();
+  const { ids, cellsOf } = rowsOf(columns);
   return {
     backends: columns.map((c) => ({ name: c.name, target: c.report.target.baseUrl, runId: c.report.run.id, summary: c.report.summary })),
-    checks: Object.fromEntries(ids.map((id) => [id, Object.fromEntries(columns.map((c) => [c.name, c.report.checks.find((x) => x.id === id)?.verdict ?? null]))])),
+    checks: Object.fromEntries(ids.map((id) => [id, Object.fromEntries(cellsOf(id).map((x, i) => [columns[i]!.name, x?.verdict ?? null]))])),
   };
 }
 
@@ -46,17 +52,18 @@ apply();
 `;
 
 export function matrixHtml(columns: MatrixColumn[]): string {
-  const ids = [...new Set(columns.flatMap((c) => c.report.checks.map((x) => x.id)))].sort();
-  const titles = new Map(columns.flatMap((c) => c.report.checks.map((x) => [x.id, x] as const)));
-  const families = [...new Set(ids.map((id) => titles.get(id)!.family))];
+  const { ids, cellsOf } = rowsOf(columns);
+  // Any column's record of a check gives its family and severity.
+  const meta = (id: string) => cellsOf(id).find(Boolean)!;
+  const families = [...new Set(ids.map((id) => meta(id).family))];
   const header = html`<tr><th>check</th>${columns.map((c) => html`<th class="backend" title="${c.report.target.baseUrl}">${c.name}</th>`)}</tr>`;
   const body = families.map((family) => {
     const rows = ids
-      .filter((id) => titles.get(id)!.family === family)
+      .filter((id) => meta(id).family === family)
       .map((id) => {
-        const cells = columns.map((c) => c.report.checks.find((x) => x.id === id));
+        const cells = cellsOf(id);
         const verdicts = new Set(cells.map((x) => x?.verdict ?? 'none'));
-        const finding = cells.some((x) => x && ['FAIL', 'ERROR', 'NON-STRICT'].includes(x.verdict));
+        const finding = cells.some((x) => x && FINDING_VERDICTS.includes(x.verdict));
         const cellViews = cells.map((x, i) => {
           if (!x) return html`<td class="cell"><span class="v-none" title="not run">–</span></td>`;
           const label = html`${x.verdict}`;
@@ -64,7 +71,7 @@ export function matrixHtml(columns: MatrixColumn[]): string {
           const href = columns[i]!.htmlHref;
           return html`<td class="cell${x.waiver ? ' waived' : ''}">${href ? html`<a class="v-${x.verdict}" href="${href}#${x.id}" title="${tip}">${label}</a>` : html`<span class="v-${x.verdict}" title="${tip}">${label}</span>`}</td>`;
         });
-        return html`<tr class="check" data-family="${family}" data-differ="${verdicts.size > 1 ? '1' : '0'}" data-finding="${finding ? '1' : '0'}"><td><code>${id}</code> <span class="muted">${titles.get(id)!.severity}</span></td>${cellViews}</tr>`;
+        return html`<tr class="check" data-family="${family}" data-differ="${verdicts.size > 1 ? '1' : '0'}" data-finding="${finding ? '1' : '0'}"><td><code>${id}</code> <span class="muted">${meta(id).severity}</span></td>${cellViews}</tr>`;
       });
     return html`<tr class="family" data-family="${family}"><th colspan="${columns.length + 1}">${family}</th></tr>${rows}`;
   });

@@ -67,6 +67,16 @@ export async function writeReport(report: Report, outDir: string): Promise<{ fil
   return { file, sha256: createHash('sha256').update(text).digest('hex') };
 }
 
+/** Verdicts in the order reports list them: what needs action first. The first three are findings. */
+export const REPORT_ORDER: readonly Verdict[] = ['FAIL', 'ERROR', 'NON-STRICT', 'INFO', 'SKIP', 'PASS'];
+export const FINDING_VERDICTS: readonly Verdict[] = REPORT_ORDER.slice(0, 3);
+
+/** Sorts checks by REPORT_ORDER, then most severe first, then by ID. */
+export function byReportOrder(a: CheckRecord, b: CheckRecord): number {
+  const rank = (c: CheckRecord) => REPORT_ORDER.indexOf(c.verdict) * SEVERITIES.length + SEVERITIES.indexOf(c.severity);
+  return rank(a) - rank(b) || a.id.localeCompare(b.id);
+}
+
 export function summaryLine(s: Summary): string {
   return `${s.pass} passed, ${s.fail} failed, ${s.nonStrict} non-strict, ${s.info} info, ${s.skip} skipped, ${s.error} errors`;
 }
@@ -74,8 +84,7 @@ export function summaryLine(s: Summary): string {
 export function consoleSummary(report: Report, reportFile: string): string {
   const lines: string[] = [];
   const notable = report.checks.filter((c) => c.verdict !== 'PASS');
-  const order: Verdict[] = ['FAIL', 'ERROR', 'NON-STRICT', 'INFO', 'SKIP'];
-  for (const verdict of order) {
+  for (const verdict of REPORT_ORDER) {
     for (const c of notable.filter((x) => x.verdict === verdict)) {
       const shown = c.waiver ? `${verdict} (waived)` : verdict;
       lines.push(`${paint(verdict, shown.padEnd(18))} ${c.id.padEnd(28)} ${c.severity.padEnd(8)} ${c.observed.slice(0, 160)}`);

@@ -1,7 +1,5 @@
 // Shared by the known-answer files: running the CLI against a fixture backend, the committed
 // expectations (fixtures/backends/*/expected/*.json), and a readable diff of verdicts.
-import { spawn } from 'node:child_process';
-import { once } from 'node:events';
 import { mkdtemp, readFile, readdir } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
@@ -10,6 +8,7 @@ import type { CheckRecord } from '../../harness/checks/model.js';
 import { REPO_ROOT } from '../../harness/issuer/bundle.js';
 import { freePort } from '../../harness/net.js';
 import type { Report } from '../../harness/run/report.js';
+import { runCli } from './cli.js';
 
 export const NODE_EXPECTED = path.join(REPO_ROOT, 'fixtures/backends/node/expected');
 export const PYTHON_EXPECTED = path.join(REPO_ROOT, 'fixtures/backends/python/expected');
@@ -62,12 +61,7 @@ export function scopeOf({ family, only }: Expectation): { args: string[]; select
 export async function runSuite(args: string[]): Promise<{ code: number | null; report: Report; reportFile: string; stdout: string; stderr: string }> {
   const out = await mkdtemp(path.join(tmpdir(), 'ba-kat-'));
   // A generous request timeout: on a loaded CI machine a slow answer must not turn into an ERROR.
-  const child = spawn(process.execPath, ['bin/ba-conformance.js', 'run', ...args, '--out', out, '--timeout', '15000'], { cwd: REPO_ROOT, stdio: ['ignore', 'pipe', 'pipe'] });
-  let stdout = '';
-  let stderr = '';
-  child.stdout.on('data', (d: Buffer) => (stdout += d.toString()));
-  child.stderr.on('data', (d: Buffer) => (stderr += d.toString()));
-  const [code] = (await once(child, 'exit')) as [number | null];
+  const { code, stdout, stderr } = await runCli(['run', ...args, '--out', out, '--timeout', '15000']);
   const reportFile = path.join(out, 'report.json');
   const report = JSON.parse(await readFile(reportFile, 'utf8')) as Report;
   return { code, report, reportFile, stdout, stderr };
