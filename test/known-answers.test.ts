@@ -1,21 +1,19 @@
 // Known answers: the suite, run end to end by the CLI, gives every fixture backend exactly its
-// committed verdicts (fixtures/backends/*/expected/*.json). Each flawed variant differs from the
-// reference in exactly the checks its flaw explains. This file has the flaws of verification and of
-// the handlers, run without the JWKS family (their code path for keys is the reference's), or with
-// only the families that can see them; test/known-answers-jwks.test.ts has the runs with it.
+// committed verdicts (fixtures/backends/index.json names them). Each flawed variant of the node
+// example backend differs from the reference in exactly the checks its flaw explains. This file has
+// the flaws of verification and of the handlers, run without the JWKS family (their code path for
+// keys is the reference's), or with only the families that can see them;
+// test/known-answers-jwks.test.ts has the node runs with it.
 import { describe, expect, it } from 'vitest';
 import { CONTAINERS_TESTABLE } from './support/modes.js';
-import { describeMismatches, expectedVerdicts, inJwksFamily, nodeFixtureRun, nodeFlaws, scopeOf } from './support/known-answers.js';
+import { NODE_FIXTURE, describeMismatches, expectKnownAnswer, expectedVerdicts, fixtureCases, inJwksFamily, nodeFixtureRun, runsJwksFamily } from './support/known-answers.js';
 import { JWKS_SUITE_CHECKS } from '../harness/checks/jwks-lab.js';
 
-const withoutJwks = (await nodeFlaws()).filter(({ expected }) => expected.family === undefined || expected.only !== undefined);
+const cases = (await fixtureCases()).filter((c) => c.backend.name === NODE_FIXTURE.name && !runsJwksFamily(c));
 
 describe('known answers: node fixtures', { timeout: 180_000 }, () => {
-  it.each(withoutJwks)('FLAW=$flaw differs from the reference in exactly the checks its flaw explains', async ({ flaw, expected }) => {
-    const { args, selected } = scopeOf(expected);
-    const { code, report, stderr } = await nodeFixtureRun(flaw, 'process', args);
-    expect(describeMismatches(await expectedVerdicts(flaw, selected), report.checks), stderr).toEqual([]);
-    expect(code).toBe(expected.exitCode ?? 1);
+  it.each(cases)('$label differs from the reference in exactly the checks its flaw explains', async (c) => {
+    await expectKnownAnswer(c);
   });
 
   it.skipIf(!CONTAINERS_TESTABLE)('gives the same answers with the issuer in a container', async () => {

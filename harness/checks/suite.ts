@@ -158,9 +158,16 @@ export function family(name: Family, options: { sequential?: boolean } = {}) {
         return finish({ verdict: 'ERROR', observed: `inconclusive: the backend rejects valid tokens (${state.gate.observed})` }, state.gate.evidence);
       }
       const s = state;
+      // Evidence lists exchanges in the order they were sent, not the order concurrent answers came back.
+      const sentOrder: number[] = [];
+      let sent = 0;
       const fetch = async (label: string, options: SendOptions) => {
+        const order = sent++;
         const fetched = await s.target.fetch(meta.id, label, options);
-        evidence.push(fetched.exchange);
+        const at = sentOrder.findIndex((n) => n > order);
+        const index = at === -1 ? sentOrder.length : at;
+        sentOrder.splice(index, 0, order);
+        evidence.splice(index, 0, fetched.exchange);
         return fetched;
       };
       const send = async (label: string, tokenOrOptions: string | SendOptions) => (await fetch(label, typeof tokenOrOptions === 'string' ? { token: tokenOrOptions } : tokenOrOptions)).exchange;

@@ -1,9 +1,9 @@
 // `ba-conformance demo`: the whole product in one command. Runs the checks against the bundled
 // example backend twice, as the secure reference and with one known flaw, then writes the matrix
 // of the two: the flaw's checks are the only ones that differ.
-import { readdirSync } from 'node:fs';
 import path from 'node:path';
 import { Command, Option } from 'commander';
+import { fixtureBackend } from '../../fixtures/backends/manifest.js';
 import { loadConfigFile, resolveConfig } from '../config/config.js';
 import { REPO_ROOT } from '../issuer/bundle.js';
 import { summaryLine } from '../run/report.js';
@@ -13,10 +13,8 @@ import { writeMatrix } from './merge.js';
 import { issuerModeOption, onlyOption, skipOption } from './options.js';
 
 const EXAMPLE = path.join(REPO_ROOT, 'fixtures/conformance.example.config.ts');
-/** The example backend's flaws, named by their committed known answers (the fixture itself loads only when run). */
-const FLAW_NAMES = readdirSync(path.join(REPO_ROOT, 'fixtures/backends/node/expected'))
-  .filter((f) => f.endsWith('.json') && f !== 'reference.json')
-  .map((f) => f.replace(/\.json$/, ''));
+/** The example backend's flaws, as the fixture manifest lists them (the fixture itself loads only when run). */
+const FLAW_NAMES = fixtureBackend('node-express-jose').variants.map((v) => v.name);
 
 interface DemoFlags {
   flaw: string;

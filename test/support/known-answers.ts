@@ -1,6 +1,7 @@
 // Shared by the known-answer files: running the CLI against a fixture backend, the committed
 // expectations (fixtures/backends/*/expected/*.json), and a readable diff of verdicts.
-import { mkdtemp, readFile, readdir } from 'node:fs/promises';
+import { existsSync } from 'node:fs';
+import { mkdtemp, readFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { JWKS_SUITE_CHECKS } from '../../harness/checks/jwks-lab.js';
@@ -8,14 +9,16 @@ import type { CheckRecord } from '../../harness/checks/model.js';
 import { REPO_ROOT } from '../../harness/issuer/bundle.js';
 import { freePort } from '../../harness/net.js';
 import type { Report } from '../../harness/run/report.js';
+import { FIXTURES_DIR, fixtureBackend, loadFixtureManifest, startCommand } from '../../fixtures/backends/manifest.js';
+import type { FixtureBackend, FixtureVariant } from '../../fixtures/backends/manifest.js';
+import { expect } from 'vitest';
 import { runCli } from './cli.js';
 
-export const NODE_EXPECTED = path.join(REPO_ROOT, 'fixtures/backends/node/expected');
-export const PYTHON_EXPECTED = path.join(REPO_ROOT, 'fixtures/backends/python/expected');
+export const NODE_EXPECTED = path.join(FIXTURES_DIR, 'node/expected');
+export const NODE_FIXTURE = fixtureBackend('node-express-jose');
 
 export const RUN_WIDE = ['CTL-PERSIST', 'ERR-NO-5XX', 'ERR-401-CHALLENGE', 'ERR-NO-LEAK'];
-/** How the node backends' jose cache is tuned, and the JWKS bounds the suite judges it by. */
-export const FAST_JWKS_BACKEND = 'JWKS_CACHE_MAX_AGE_MS=3000 JWKS_COOLDOWN_MS=1000';
+/** The JWKS bounds the suite judges the fixtures by (the manifest tunes their key caches short to match). */
 export const FAST_JWKS_BOUNDS = ['--max-cache-age', '10', '--max-rotation-delay', '5', '--wait-budget', '20'];
 
 export const inJwksFamily = (id: string) => JWKS_SUITE_CHECKS.some((p) => id.startsWith(p));
@@ -34,20 +37,63 @@ export interface Expectation {
   explains?: string;
 }
 
-export async function expectation(name: string): Promise<Expectation> {
-  return JSON.parse(await readFile(path.join(NODE_EXPECTED, `${name}.json`), 'utf8')) as Expectation;
+export async function readExpectation(file: string): Promise<Expectation> {
+  return JSON.parse(await readFile(path.join(FIXTURES_DIR, file), 'utf8')) as Expectation;
 }
 
-/** The node flaws with committed expectations, each with its expectation. */
-export async function nodeFlaws(): Promise<{ flaw: string; expected: Expectation }[]> {
-  const names = (await readdir(NODE_EXPECTED)).filter((f) => f.endsWith('.json') && f !== 'reference.json').map((f) => f.replace(/\.json$/, ''));
-  return Promise.all(names.map(async (flaw) => ({ flaw, expected: await expectation(flaw) })));
+/** The node example backend's expectation for the reference or one flaw. */
+export async function expectation(name: string): Promise<Expectation> {
+  return readExpectation(path.join('node/expected', `${name}.json`));
+}
+
+/** One known-answer run: a backend of the manifest, or one of its variants, with its expectation. */
+export interface FixtureCase {
+  backend: FixtureBackend;
+  variant?: FixtureVariant;
+  expected: Expectation;
+  /** "backend" or "backend FLAW=variant", for test titles. */
+  label: string;
+}
+
+/** Every backend of the manifest and every variant, each with its committed expectation. */
+export async function fixtureCases(): Promise<FixtureCase[]> {
+  const cases: FixtureCase[] = [];
+  for (const backend of loadFixtureManifest()) {
+    cases.push({ backend, expected: await readExpectation(backend.expected), label: backend.name });
+    for (const variant of backend.variants) {
+      cases.push({ backend, variant, expected: await readExpectation(variant.expected), label: `${backend.name} ${variant.name}` });
+    }
+  }
+  return cases;
+}
+
+/** A full run of every family (the JWKS one included), or a run the expectation scopes to some families. */
+export const runsJwksFamily = ({ variant, expected }: FixtureCase) => variant === undefined || (expected.family !== undefined && !expected.only);
+
+/** The verdicts a case must give: its own, or its backend's with the variant's differences, for the checks its run selects. */
+export async function verdictsOf({ backend, variant, expected }: FixtureCase, selected = caseScope({ variant, expected }).selected): Promise<Record<string, string>> {
+  const all = expected.verdicts ?? { ...(await readExpectation(backend.expected)).verdicts, ...expected.differsFromReference };
+  return Object.fromEntries(Object.entries(all).filter(([id]) => selected(id)));
 }
 
 /** The reference's verdicts with the flaw's differences, for the checks that run selects. */
 export async function expectedVerdicts(name: string, selected: (id: string) => boolean = () => true): Promise<Record<string, string>> {
-  const all = { ...(await expectation('reference')).verdicts, ...(await expectation(name)).differsFromReference };
-  return Object.fromEntries(Object.entries(all).filter(([id]) => selected(id)));
+  return verdictsOf({ backend: NODE_FIXTURE, variant: NODE_FIXTURE.variants.find((v) => v.name === name), expected: await expectation(name), label: name }, selected);
+}
+
+/**
+ * Why a Python or Go fixture cannot start here, if it cannot: fixtures/backends/setup builds their
+ * venv and binary (.ci/run runs it; outside CI a machine without them skips).
+ */
+export function fixtureUnavailable(backend: FixtureBackend): string | undefined {
+  const built = { node: undefined, python: 'fixtures/backends/python/.venv/bin/python', go: 'fixtures/backends/go/.bin/jwx-backend' }[backend.language];
+  if (built === undefined || existsSync(path.join(REPO_ROOT, built))) return undefined;
+  return `${built} is missing: run bash fixtures/backends/setup`;
+}
+
+/** A backend runs every family; a variant as its expectation scopes it. */
+export function caseScope({ variant, expected }: Pick<FixtureCase, 'variant' | 'expected'>): { args: string[]; selected: (id: string) => boolean } {
+  return variant === undefined ? { args: FAST_JWKS_BOUNDS, selected: () => true } : scopeOf(expected);
 }
 
 /** The flags that limit a flaw's run, and which checks that run reports. */
@@ -82,19 +128,34 @@ export function describeMismatches(expected: Record<string, string>, checks: Che
   return lines;
 }
 
-/** The node example backend (FLAW=flaw, or the reference) started by the CLI, with the issuer in `issuerMode`. */
-export async function nodeFixtureRun(flaw: string | undefined, issuerMode: 'process' | 'container', extra: string[] = [], backendEnv = FAST_JWKS_BACKEND) {
+/** A fixture backend (or one variant) started by the CLI from its manifest command, with the issuer in `issuerMode`. */
+export async function fixtureRun(backend: FixtureBackend, variant: FixtureVariant | undefined, issuerMode: 'process' | 'container', extra: string[] = [], backendEnv = backend.env) {
   const port = await freePort();
-  const start = `${flaw ? `FLAW=${flaw} ` : ''}${backendEnv} PORT=${port} exec node --import tsx fixtures/backends/node/server.ts`;
-  const { protectedPath } = flaw ? await expectation(flaw) : {};
-  // kat.config.ts adds what flags do not say: the todo resource and the OpenAPI document.
+  const expected = variant ? await readExpectation(variant.expected) : undefined;
   return runSuite([
-    '--config', 'fixtures/backends/node/kat.config.ts',
+    ...(backend.config ? ['--config', backend.config] : []),
     '--target', `http://127.0.0.1:${port}`,
     '--identity', '/api/me',
-    ...(protectedPath ? ['--protected', protectedPath] : []),
-    '--start', start,
+    ...(expected?.protectedPath ? ['--protected', expected.protectedPath] : []),
+    '--start', startCommand(backend, variant, port, backendEnv),
     '--issuer-mode', issuerMode,
+    '--alg', ...(variant?.algorithms ?? backend.algorithms),
+    ...(backend.args ?? []),
     ...extra,
   ]);
+}
+
+/** The node example backend (FLAW=flaw, or the reference), with the issuer in `issuerMode`. */
+export async function nodeFixtureRun(flaw: string | undefined, issuerMode: 'process' | 'container', extra: string[] = [], backendEnv = NODE_FIXTURE.env) {
+  const variant = flaw === undefined ? undefined : NODE_FIXTURE.variants.find((v) => v.name === flaw);
+  if (flaw !== undefined && !variant) throw new Error(`no variant ${flaw} of ${NODE_FIXTURE.name} in the fixture manifest`);
+  return fixtureRun(NODE_FIXTURE, variant, issuerMode, extra, backendEnv);
+}
+
+/** Runs one case and holds it to its committed verdicts and exit code. */
+export async function expectKnownAnswer(c: FixtureCase): Promise<Report> {
+  const { code, report, stderr } = await fixtureRun(c.backend, c.variant, 'process', caseScope(c).args);
+  expect(describeMismatches(await verdictsOf(c), report.checks), stderr).toEqual([]);
+  expect(code, stderr).toBe(c.expected.exitCode ?? (c.variant ? 1 : 0));
+  return report;
 }

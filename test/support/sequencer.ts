@@ -4,7 +4,7 @@
 import { BaseSequencer } from 'vitest/node';
 import type { TestSpecification } from 'vitest/node';
 
-const FIRST = ['known-answers-jwks.test.ts', 'known-answers.test.ts'];
+const FIRST = ['known-answers-jwks.test.ts', 'known-answers-stacks.test.ts', 'known-answers.test.ts'];
 const rank = (spec: TestSpecification) => {
   const i = FIRST.findIndex((name) => spec.moduleId.endsWith(`/${name}`));
   return i === -1 ? FIRST.length : i;

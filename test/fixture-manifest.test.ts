@@ -1,0 +1,60 @@
+// The fixture manifest (fixtures/backends/index.json) says what each fixture is: these tests hold it
+// to the code and lock files, so that a stack it names is the stack that runs, at that version.
+import { readdirSync, readFileSync } from 'node:fs';
+import path from 'node:path';
+import { describe, expect, it } from 'vitest';
+import { FIXTURES_DIR, loadFixtureManifest } from '../fixtures/backends/manifest.js';
+import { FLAWS } from '../fixtures/backends/node/flaws.js';
+import { REPO_ROOT } from '../harness/issuer/bundle.js';
+
+const backends = loadFixtureManifest();
+const read = (file: string) => readFileSync(path.join(REPO_ROOT, file), 'utf8');
+
+/** The exact version each lock file pins, by package name. */
+const pinned = {
+  node: (name: string) => (JSON.parse(read('package-lock.json')) as { packages: Record<string, { version: string }> }).packages[`node_modules/${name}`]?.version,
+  python: (name: string) => new RegExp(`^${name}==(\\S+)$`, 'im').exec(read('fixtures/backends/python/requirements.txt'))?.[1],
+  go: (name: string) =>
+    name === 'go' ? /^go (\S+)$/m.exec(read('fixtures/backends/go/go.mod'))?.[1] : new RegExp(`^\\s+${name.replaceAll('.', '\\.')} (v\\S+)$`, 'm').exec(read('fixtures/backends/go/go.mod'))?.[1],
+};
+
+describe('the fixture manifest', () => {
+  it('names each library at the version its lock file pins', () => {
+    for (const backend of backends) {
+      for (const [name, version] of Object.entries(backend.packages)) {
+        expect(pinned[backend.language](name), `${backend.name}: ${name}`).toBe(version);
+      }
+    }
+  });
+
+  it('pins every Python requirement exactly', () => {
+    const requirements = read('fixtures/backends/python/requirements.txt').split('\n').filter((l) => l.trim() && !l.startsWith('#'));
+    expect(requirements.filter((l) => !/^[\w.-]+==[\w.+-]+$/.test(l))).toEqual([]);
+  });
+
+  it('lists every committed known answer exactly once, and every file it names exists', () => {
+    const named = backends.flatMap((b) => [b.expected, ...b.variants.map((v) => v.expected)]);
+    const committed = readdirSync(FIXTURES_DIR, { withFileTypes: true })
+      .filter((d) => d.isDirectory())
+      .flatMap((d) => {
+        const dir = path.join(d.name, 'expected');
+        try {
+          return readdirSync(path.join(FIXTURES_DIR, dir)).map((f) => path.join(dir, f));
+        } catch {
+          return [];
+        }
+      });
+    expect([...named].sort()).toEqual([...new Set(committed)].sort());
+  });
+
+  it("lists the node example backend's flaws as its variants, each as FLAW=<name>", () => {
+    const node = backends.find((b) => b.name === 'node-express-jose')!;
+    expect(node.variants.map((v) => v.name).sort()).toEqual(Object.keys(FLAWS).sort());
+    for (const v of node.variants) expect(v.env).toEqual({ FLAW: v.name });
+  });
+
+  it('names unique backends and variants', () => {
+    const names = backends.flatMap((b) => [b.name, ...b.variants.map((v) => `${b.name} ${v.name}`)]);
+    expect(new Set(names).size).toBe(names.length);
+  });
+});
