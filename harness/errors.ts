@@ -1,5 +1,7 @@
 // Harness errors carry a stable code (callers branch on it, the CLI maps it to an exit code) and a
 // hint that tells the user what to do about it.
+import { inert } from './text.js';
+
 export type HarnessErrorCode =
   | 'USAGE' // bad flags or options
   | 'CONFIG_INVALID'
@@ -8,6 +10,9 @@ export type HarnessErrorCode =
   | 'ISSUER_START_FAILED'
   | 'ISSUER_REQUEST_FAILED'
   | 'TARGET_UNREACHABLE'
+  | 'TARGET_PORT_TAKEN' // the backend's port answered before the harness started it
+  | 'TARGET_EXITED' // the backend the harness started exited during the run
+  | 'OUT_DIR_LOCKED' // another run is writing into the same --out directory
   | 'SUITES_UNREADABLE' // the suite files could not be collected (a broken install)
   | 'REPORT_UNREADABLE'; // a report.json given to merge is missing or not one
 
@@ -29,11 +34,12 @@ export class HarnessError extends Error {
 export const EXIT_CODES = { ok: 0, findings: 1, usage: 2, harness: 3 } as const;
 
 export function exitCodeFor(err: unknown): number {
-  if (err instanceof HarnessError && ['USAGE', 'CONFIG_INVALID', 'REPORT_UNREADABLE'].includes(err.code)) return EXIT_CODES.usage;
+  if (err instanceof HarnessError && ['USAGE', 'CONFIG_INVALID', 'REPORT_UNREADABLE', 'OUT_DIR_LOCKED'].includes(err.code)) return EXIT_CODES.usage;
   return EXIT_CODES.harness;
 }
 
+/** The message the CLI prints; control characters removed, since messages may quote the backend. */
 export function describeError(err: unknown): string {
-  if (err instanceof HarnessError) return err.hint ? `${err.message}\n  -> ${err.hint}` : err.message;
-  return err instanceof Error ? (err.stack ?? err.message) : String(err);
+  if (err instanceof HarnessError) return inert(err.hint ? `${err.message}\n  -> ${err.hint}` : err.message);
+  return inert(err instanceof Error ? (err.stack ?? err.message) : String(err));
 }

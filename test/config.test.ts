@@ -160,7 +160,7 @@ describe('ba-conformance run errors', () => {
   it('exits 3 when the start command dies, quoting its output', async () => {
     const { code, stderr } = await run(['--target', 'http://127.0.0.1:9', '--protected', '/x', '--issuer-mode', 'process', '--start', 'echo boom-from-backend >&2; exit 7', '--out', await mkdtemp(path.join(tmpdir(), 'ba-dies-'))]);
     expect(code).toBe(3);
-    expect(stderr).toMatch(/the start command exited \(7\)/);
+    expect(stderr).toMatch(/the start command exited \(exit code 7\)/);
     expect(stderr).toMatch(/boom-from-backend/);
   });
 });

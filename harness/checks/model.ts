@@ -28,7 +28,8 @@ export interface Exchange {
   /** What this request tried (e.g. "alg: nOnE"). */
   label: string;
   request: { method: string; url: string; headers: Record<string, string>; token?: DecodedToken; body?: string };
-  response?: { status: number; headers: Record<string, string | string[]>; bodyExcerpt: string };
+  /** `bodyTruncated` says where a body longer than the harness reads was cut ("truncated at N bytes"). */
+  response?: { status: number; headers: Record<string, string | string[]>; bodyExcerpt: string; bodyTruncated?: string };
   /** A transport failure: timeout, refused connection. */
   error?: string;
   outcome: Outcome;
@@ -64,8 +65,10 @@ export interface CheckRecord extends CheckMeta {
   measured?: Record<string, number | string>;
   evidence: Exchange[];
   durationMs: number;
+  /** The run was interrupted (a signal, the backend's exit) before this check finished. */
+  interrupted?: boolean;
   /** A baseline entry accepts this verdict: it stays visible and no longer fails the run. */
-  waiver?: { comment: string; expected: Verdict; target?: string };
+  waiver?: { comment: string; expected: Verdict; target?: string; expires?: string };
 }
 
 export function familyOf(id: string): Family {

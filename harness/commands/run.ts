@@ -112,5 +112,7 @@ export function runCommand(): Command {
       }
       process.stdout.write(consoleSummary(outcome.report, outcome.reportFile));
       process.exitCode = outcome.exitCode;
+      // A halted run's checks may still be winding down in Vitest's workers: leave now, the report is written.
+      if (outcome.halted) await new Promise<void>((resolve) => process.stdout.write('', () => resolve())).then(() => process.exit(outcome.exitCode));
     });
 }

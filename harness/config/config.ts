@@ -11,8 +11,17 @@ import { jwtSettingsShape } from '../issuer/jwt-settings.js';
 import { resourceSchema } from './resources.js';
 import { SEVERITIES } from '../checks/model.js';
 import { REPORT_FORMATS } from '../report/index.js';
+import { DEFAULT_SARIF_LOCATION } from '../report/sarif.js';
 
 const pathSchema = z.string().regex(/^\//, 'a path starting with "/"');
+
+/** SARIF results point at a file of the team's repository: a relative path, as GitHub code scanning requires. */
+const repositoryPath = z
+  .string()
+  .min(1)
+  .refine((v) => !/^[a-z][a-z0-9+.-]*:/i.test(v) && !/^[\\/]/.test(v), 'a path relative to the repository root, without a scheme or a leading "/", e.g. src/auth/middleware.ts')
+  .refine((v) => !v.split(/[\\/]/).includes('..'), 'a path inside the repository (no ".." segment)')
+  .transform((v) => v.replace(/\\/g, '/').replace(/^(\.\/)+/, ''));
 const seconds = z.number().positive().max(24 * 3600);
 
 const configSchema = z.strictObject({
@@ -85,15 +94,20 @@ const configSchema = z.strictObject({
       failOn: z.enum(SEVERITIES).default('info'),
       /** NON-STRICT counts as FAIL (for the exit code and JUnit). */
       strict: z.boolean().default(false),
-      /** Waivers: a YAML or JSON list of { check, comment, target?, expected? } accepted for now (see README). */
+      /** Waivers: a YAML or JSON list of { check, comment, target?, expected?, expires? } accepted for now (see README). */
       baseline: z.string().min(1).optional(),
+      /**
+       * The repository file every SARIF result is anchored to (GitHub code scanning needs one), relative
+       * to the repository root: e.g. the auth middleware. Default: the config file, else conformance.config.ts.
+       */
+      sarifLocation: repositoryPath.optional(),
     })
     .prefault({}),
 });
 
 export type ConformanceConfig = z.input<typeof configSchema>;
 export type JwksSettings = z.output<typeof configSchema>['jwks'];
-export type ResolvedConfig = z.output<typeof configSchema> & { target: { protectedPath: string } };
+export type ResolvedConfig = z.output<typeof configSchema> & { target: { protectedPath: string }; report: { sarifLocation: string } };
 
 /** Identity function that gives a config file its types. */
 export function defineConfig(config: ConformanceConfig): ConformanceConfig {
@@ -125,6 +139,7 @@ export interface Overrides {
   failOn?: string;
   strict?: boolean;
   baseline?: string;
+  sarifLocation?: string;
 }
 
 export function overridesFromEnv(env: NodeJS.ProcessEnv): Overrides {
@@ -152,6 +167,7 @@ export function overridesFromEnv(env: NodeJS.ProcessEnv): Overrides {
     formats: list(env.BA_CONFORMANCE_FORMAT),
     failOn: env.BA_CONFORMANCE_FAIL_ON,
     baseline: env.BA_CONFORMANCE_BASELINE,
+    sarifLocation: env.BA_CONFORMANCE_SARIF_LOCATION,
     strict: env.BA_CONFORMANCE_STRICT === undefined ? undefined : ['1', 'true', 'yes'].includes(env.BA_CONFORMANCE_STRICT.toLowerCase()),
   };
 }
@@ -175,6 +191,7 @@ function apply(base: Record<string, any>, o: Overrides): Record<string, any> {
   set(o.failOn, (v) => (c.report.failOn = v));
   set(o.strict, (v) => (c.report.strict = v));
   set(o.baseline, (v) => (c.report.baseline = v));
+  set(o.sarifLocation, (v) => (c.report.sarifLocation = v));
   set(o.seed, (v) => (c.seed = v));
   set(o.timeoutMs, (v) => (c.target.timeoutMs = v));
   set(o.openapi, (v) => (c.target.openapi = v));
@@ -193,6 +210,15 @@ function parseBody(text: string): unknown {
   }
 }
 
+/** Set by loadConfigFile: the loaded file as a SARIF location, the default of report.sarifLocation. */
+const LOADED_FROM = Symbol('sarif location of the config file');
+
+/** The config file relative to the working directory (the repository root in CI); a file:// URI when it lies outside. */
+function locationOf(full: string, cwd: string): string {
+  const relative = path.relative(cwd, full);
+  return relative.startsWith('..') || path.isAbsolute(relative) ? pathToFileURL(full).href : relative.split(path.sep).join('/');
+}
+
 export async function loadConfigFile(file: string | undefined, cwd: string): Promise<Record<string, unknown>> {
   const candidate = file ?? (existsSync(path.join(cwd, 'conformance.config.ts')) ? 'conformance.config.ts' : undefined);
   if (!candidate) return {};
@@ -201,10 +227,40 @@ export async function loadConfigFile(file: string | undefined, cwd: string): Pro
   try {
     const mod = (await import(pathToFileURL(full).href)) as { default?: unknown };
     if (!mod.default || typeof mod.default !== 'object') throw new Error('it has no default export; write `export default defineConfig({ ... })`');
-    return mod.default as Record<string, unknown>;
+    return { ...(mod.default as Record<string, unknown>), [LOADED_FROM]: locationOf(full, cwd) };
   } catch (err) {
     throw new HarnessError('CONFIG_INVALID', `cannot load ${full}: ${(err as Error).message}`, { cause: err });
   }
+}
+
+/** The keys an object of the schema accepts at `at` (a path into the config), if it is an object. */
+function keysAt(at: readonly PropertyKey[]): string[] | undefined {
+  // Defaults and prefaults wrap the object schemas; arrays hold them as elements.
+  const open = (schema: any): any => {
+    while (schema && !schema.shape && typeof schema.unwrap === 'function') schema = schema.unwrap();
+    return schema;
+  };
+  let schema: any = configSchema;
+  for (const key of at) {
+    schema = open(schema);
+    schema = typeof key === 'number' ? schema?.element : schema?.shape?.[key];
+  }
+  schema = open(schema);
+  return schema?.shape ? Object.keys(schema.shape) : undefined;
+}
+
+/** What to do about the first problem found: an unknown key names the keys that exist there. */
+function hintFor(error: z.ZodError): string {
+  const unknown = error.issues.find((i) => i.code === 'unrecognized_keys');
+  if (unknown && unknown.code === 'unrecognized_keys') {
+    const where = unknown.path.length ? unknown.path.join('.') : 'the top level';
+    const known = keysAt(unknown.path);
+    return `remove or correct ${unknown.keys.map((k) => `"${k}"`).join(', ')} at ${where}${known ? `; the keys there are ${known.join(', ')}` : ''}`;
+  }
+  if (error.issues.some((i) => i.path[0] === 'target' && (i.path[1] === 'baseUrl' || i.path.length === 1))) {
+    return 'a quick run needs --target <base URL> and --protected <path>; see `ba-conformance run --help`';
+  }
+  return 'correct the setting named above (in conformance.config.ts, a flag or a BA_CONFORMANCE_* variable); see `ba-conformance run --help`';
 }
 
 export function resolveConfig(fromFile: Record<string, unknown>, ...overrides: Overrides[]): ResolvedConfig {
@@ -212,9 +268,7 @@ export function resolveConfig(fromFile: Record<string, unknown>, ...overrides: O
   for (const o of overrides) merged = apply(merged, o);
   const parsed = configSchema.safeParse(merged);
   if (!parsed.success) {
-    throw new HarnessError('CONFIG_INVALID', `invalid configuration:\n${z.prettifyError(parsed.error)}`, {
-      hint: 'a quick run needs --target <base URL> and --protected <path>; see `ba-conformance run --help`',
-    });
+    throw new HarnessError('CONFIG_INVALID', `invalid configuration:\n${z.prettifyError(parsed.error)}`, { hint: hintFor(parsed.error) });
   }
   const config = parsed.data;
   const protectedPath = config.target.protectedPath ?? config.target.identityPath;
@@ -230,5 +284,6 @@ export function resolveConfig(fromFile: Record<string, unknown>, ...overrides: O
       hint: 'to attack a backend on another host (a staging server you own), set target.allowRemote: true in conformance.config.ts',
     });
   }
-  return { ...config, target: { ...config.target, protectedPath } };
+  const loadedFrom = (fromFile as { [LOADED_FROM]?: string })[LOADED_FROM];
+  return { ...config, target: { ...config.target, protectedPath }, report: { ...config.report, sarifLocation: config.report.sarifLocation ?? loadedFrom ?? DEFAULT_SARIF_LOCATION } };
 }

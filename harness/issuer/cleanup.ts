@@ -1,7 +1,8 @@
 // Whatever the harness starts (child processes, containers) is registered here, so that SIGINT,
 // SIGTERM or SIGHUP stop it before the harness exits, and a plain exit still kills child processes.
 // After a signal the process exits with 128 + the signal number, unless someone awaits
-// `interrupted()`, in which case that caller decides what happens next (the CLI prints and exits 0).
+// `interrupted()` or listens with `onInterrupt()`: that caller decides what happens next (the
+// issuer command prints and exits 0; a run writes its report and exits 128 + the signal number).
 // Counting other signal listeners cannot decide this: libraries (signal-exit) add their own.
 import { constants } from 'node:os';
 
@@ -15,25 +16,37 @@ export interface Interruption {
 }
 
 const waiters: ((interruption: Interruption) => void)[] = [];
+const listeners = new Set<(signal: NodeJS.Signals) => void>();
 const SIGNALS = ['SIGINT', 'SIGTERM', 'SIGHUP'] as const;
 const STOP_BUDGET_MS = 5_000;
 let installed = false;
 let handling = false;
 
-const exitCodeFor = (signal: NodeJS.Signals) => 128 + (constants.signals[signal] ?? 0);
+/** 128 + the signal's number, as shells report a process a signal ended: 130 SIGINT, 143 SIGTERM, 129 SIGHUP. */
+export const signalExitCode = (signal: NodeJS.Signals) => 128 + (constants.signals[signal] ?? 0);
 
 async function onSignal(signal: NodeJS.Signals): Promise<void> {
   // A second signal while stopping means "now": leave at once (the process's own exit kills children).
-  if (handling) process.exit(exitCodeFor(signal));
+  if (handling) process.exit(signalExitCode(signal));
   handling = true;
+  // Told first, before anything is stopped: a run stops deciding the moment the signal arrives.
+  const owned = listeners.size > 0;
+  for (const listener of listeners) {
+    try {
+      listener(signal);
+    } catch {
+      // a listener's failure must not keep the rest from stopping
+    }
+  }
   const stops = Promise.all([...live].map((r) => r.stop().catch(() => {}))).then(() => true);
   const allStopped = await Promise.race([stops, new Promise<boolean>((resolve) => setTimeout(() => resolve(false), STOP_BUDGET_MS).unref())]);
-  if (waiters.length > 0) {
+  if (waiters.length > 0 || owned) {
     for (const resolve of waiters.splice(0)) resolve({ signal, allStopped });
-    handling = false;
+    // Still "handling" when a listener owns the exit: a second signal exits at once.
+    if (!owned) handling = false;
     return;
   }
-  process.exit(exitCodeFor(signal));
+  process.exit(signalExitCode(signal));
 }
 
 function onExit(): void {
@@ -58,4 +71,11 @@ export function trackForCleanup(resource: Resource): () => void {
 export function interrupted(): Promise<Interruption> {
   install();
   return new Promise((resolve) => waiters.push(resolve));
+}
+
+/** Calls `listener` at once on the first SIGINT, SIGTERM or SIGHUP; while registered, the listener's owner exits the process. Returns the unregistration. */
+export function onInterrupt(listener: (signal: NodeJS.Signals) => void): () => void {
+  install();
+  listeners.add(listener);
+  return () => listeners.delete(listener);
 }

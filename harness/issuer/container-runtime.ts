@@ -21,6 +21,9 @@ export const PUBLIC_BASE_IMAGE = 'node:20-slim';
 const ISSUER_IMAGE_REPOSITORY = 'ba-conformance/issuer';
 const CONTAINER_PORT = 3000;
 const PORT_ATTEMPTS = 3;
+/** Labels on every issuer container: what it is, and the pid of the harness process that started it. */
+export const ISSUER_LABEL = 'ba-conformance.issuer';
+export const OWNER_LABEL = 'ba-conformance.pid';
 
 type Testcontainers = typeof import('testcontainers');
 
@@ -59,7 +62,7 @@ async function ensureIssuerImage(tc: Testcontainers, bundle: IssuerBundle, optio
       } catch (err) {
         throw new HarnessError('IMAGE_BUILD_FAILED', `building the issuer image from ${baseImage} failed: ${(err as Error).message}`, {
           cause: err,
-          hint: 'set BA_ISSUER_BASE_IMAGE to a Node >= 20 image the engine has, or use --mode process',
+          hint: 'set BA_ISSUER_BASE_IMAGE to a Node >= 20 image the engine has, or run the issuer without Docker: `run --issuer-mode process` (`issuer --mode process`)',
         });
       }
       const pruned = await pruneImages(ISSUER_IMAGE_REPOSITORY, tag).catch(() => []);
@@ -166,7 +169,8 @@ async function startOnce(
         [ENV.adminToken]: adminToken,
         [ENV.leaseMs]: String(options.leaseMs),
       })
-      .withLabels({ 'ba-conformance.issuer': 'true' })
+      // The pid label names the harness process that owns it, so a leftover can be traced to its run.
+      .withLabels({ [ISSUER_LABEL]: 'true', [OWNER_LABEL]: String(process.pid) })
       .withLogConsumer((stream) => {
         // A broken log stream (dockerd restarting) must not crash the harness.
         stream.on('error', (err: Error) => tail.push(`(container log stream failed: ${err.message})`));
@@ -183,9 +187,12 @@ async function startOnce(
       .start();
   } catch (err) {
     await stop();
+    const portTaken = /port is already allocated|address already in use/i.test((err as Error).message);
     throw new HarnessError('ISSUER_START_FAILED', `the issuer container did not start: ${(err as Error).message}\n${tail}`, {
       cause: err,
-      hint: 'run `npx ba-conformance issuer --mode container` to see it on its own, or use --mode process',
+      hint: portTaken
+        ? `port ${hostPort} is taken on ${options.hostIp}: free it (\`docker ps --filter label=${ISSUER_LABEL}\` lists issuer containers), or set another issuer.port (0 picks a free one)`
+        : 'run `npx ba-conformance issuer --mode container` to see it on its own, or run the issuer without Docker: `run --issuer-mode process` (`issuer --mode process`)',
     });
   }
   lease = setInterval(() => void renewLease(url, adminToken), Math.max(500, options.leaseMs / 3));

@@ -15,7 +15,7 @@ async function chooseRuntime(mode: IssuerMode): Promise<{ runtime: 'process' | '
   if (mode === 'container') {
     if (docker.available) return { runtime: 'container', reason: `container mode was requested; ${docker.detail}` };
     throw new HarnessError('DOCKER_UNAVAILABLE', `container mode needs a Docker engine: ${docker.detail}`, {
-      hint: 'start the engine (e.g. `dockerd &`, or Docker Desktop), point DOCKER_HOST at it, or use --mode process',
+      hint: 'start the engine (e.g. `dockerd &`, or Docker Desktop), point DOCKER_HOST at it, or run the issuer without Docker: `run --issuer-mode process` (`issuer --mode process`)',
     });
   }
   return docker.available

@@ -7,6 +7,7 @@ import type { OpenAPI, OpenAPIV3 } from 'openapi-types';
 import { sample } from 'openapi-sampler';
 import { request } from 'undici';
 import YAML from 'yaml';
+import { readCapped, truncationNote } from '../target/body.js';
 
 /** A URL to fetch, or a file to read (the runner decides which from the config). */
 export type OpenApiSource = { url: string } | { file: string };
@@ -47,10 +48,14 @@ export async function loadOperations(source: OpenApiSource, timeoutMs: number): 
   return operationsOf(doc);
 }
 
+/** An OpenAPI document is read whole, but not without end. */
+const OPENAPI_CAP_BYTES = 32 * 1024 * 1024;
+
 async function download(url: string, timeoutMs: number): Promise<string> {
   const res = await request(url, { headersTimeout: timeoutMs, bodyTimeout: timeoutMs, signal: AbortSignal.timeout(timeoutMs) });
-  const text = await res.body.text();
+  const { text, truncatedAt } = await readCapped(res.body, OPENAPI_CAP_BYTES);
   if (res.statusCode !== 200) throw new Error(`GET ${url} answered ${res.statusCode}`);
+  if (truncatedAt !== undefined) throw new Error(`GET ${url}: the document is larger than ${OPENAPI_CAP_BYTES} bytes (${truncationNote(truncatedAt)})`);
   return text;
 }
 

@@ -8,6 +8,7 @@ import { SEVERITIES, VERDICTS } from '../checks/model.js';
 import type { Report } from '../run/report.js';
 import { FINDING_VERDICTS, byReportOrder, exitCodeOf, gatingFindings, summaryLine } from '../run/report.js';
 import { Markup, VERDICT_STYLE, html, page, verdictBadge } from './html-kit.js';
+import { catalogueLink } from './catalogue-link.js';
 import { referenceUrl } from './references.js';
 import { STACKS, remediationFor } from './remediation.js';
 
@@ -95,7 +96,7 @@ function exchangeView(exchange: Exchange, index: number): Markup {
   return html`<details class="exchange"><summary>${index + 1}. ${exchange.label} <span class="muted">→ ${status} · ${exchange.outcome} · ${exchange.durationMs} ms${exchange.jwksFault ? ` · JWKS fault: ${exchange.jwksFault}` : ''}</span></summary>
 <pre>${request.method} ${request.url}\n${headersView(request.headers)}${request.body ? `\n\n${request.body}` : ''}</pre>
 ${tokenView(exchange)}
-${response ? html`<h4>Response</h4><pre>${response.status}\n${headersView(response.headers)}\n\n${response.bodyExcerpt}</pre>` : html`<p>${exchange.error}</p>`}
+${response ? html`<h4>Response</h4><pre>${response.status}\n${headersView(response.headers)}\n\n${response.bodyExcerpt}${response.bodyTruncated ? `\n… (body ${response.bodyTruncated})` : ''}</pre>` : html`<p>${exchange.error}</p>`}
 </details>`;
 }
 
@@ -117,9 +118,10 @@ function checkView(c: CheckRecord): Markup {
   return html`<details class="check" id="${c.id}" data-verdict="${c.verdict}" data-severity="${c.severity}" data-family="${c.family}" data-text="${text}">
 <summary>${verdictBadge(c.verdict, c.waiver ? ' (waived)' : '')}<span class="sev">${c.severity}</span><code>${c.id}</code><span>${c.title}</span>${c.measured ? html`<span class="muted">${Object.entries(c.measured).slice(0, 3).map(([k, v]) => `${k}=${v}`).join(', ')}</span>` : ''}</summary>
 <div class="body">
-${c.waiver ? html`<p class="waived">Waived by the baseline (expected ${c.waiver.expected}): ${c.waiver.comment}</p>` : ''}
+${c.waiver ? html`<p class="waived">Waived by the baseline (expected ${c.waiver.expected})${c.waiver.expires ? ` until ${c.waiver.expires}` : ''}: ${c.waiver.comment}</p>` : ''}
 <h4>Requirement</h4><p>${c.requirement}</p>
 <p class="muted">${references}</p>
+<p class="muted">Catalogue: <a href="${catalogueLink(c.id)}" rel="noreferrer">${catalogueLink(c.id)}</a> in the ba-conformance repository</p>
 <table><tr><th>Expected</th><td>${c.expected}</td></tr><tr><th>Observed</th><td>${c.observed}</td></tr>${measured}<tr><th>Duration</th><td>${c.durationMs} ms</td></tr></table>
 ${c.verdict === 'PASS' ? '' : remediationView(c)}
 <h4>Exchanges (${c.evidence.length})</h4>
@@ -150,7 +152,7 @@ ${row('Seed', report.run.seed === null ? 'none' : String(report.run.seed))}
 ${row('Target', `${report.target.baseUrl} (protected ${report.target.protectedPath}${report.target.identityPath ? `, identity ${report.target.identityPath}` : ''}${report.target.started ? ', started by the harness' : ''})`)}
 ${issuer ? row('Issuer', `${issuer.mode} mode, ${issuer.alg.join(', ')}, iss ${issuer.issuer}, aud ${[issuer.audience].flat().join(', ')}, JWKS ${issuer.jwksUrl}`) : row('Issuer', 'not started')}
 ${row('Gate', `--fail-on ${report.gate.failOn}${report.gate.strict ? ' --strict' : ''}`)}
-${report.waivers ? row('Baseline', `${report.waivers.file}: ${report.waivers.applied} applied, ${report.waivers.stale.length} stale`) : ''}
+${report.waivers ? row('Baseline', `${report.waivers.file}: ${report.waivers.applied} applied, ${report.waivers.stale.length} stale, ${report.waivers.expired?.length ?? 0} expired`) : ''}
 ${reportSha256 ? row('report.json SHA-256', reportSha256) : ''}
 </dl>`;
 }
@@ -175,12 +177,14 @@ function filtersView(report: Report): Markup {
 export function htmlReport(report: Report, options: { reportSha256?: string } = {}): string {
   const ordered = [...report.checks].sort(byReportOrder);
   const stale = report.waivers?.stale ?? [];
+  const expired = report.waivers?.expired ?? [];
   const body = html`<main>
 <h1>ba-conformance: ${report.target.baseUrl}</h1>
 <p><b>${summaryLine(report.summary)}</b> · ${report.checks.length} checks</p>
 ${gateView(report)}
 ${report.problems.length ? html`<h2>Problems</h2><ul>${report.problems.map((p) => html`<li>${p}</li>`)}</ul>` : ''}
 ${stale.length ? html`<h2>Stale waivers</h2><ul>${stale.map((w) => html`<li><code>${w.check}</code>${w.target ? ` (${w.target})` : ''}: ${w.reason}. Remove it from ${report.waivers!.file}. <span class="muted">${w.comment}</span></li>`)}</ul>` : ''}
+${expired.length ? html`<h2>Expired waivers</h2><ul>${expired.map((w) => html`<li><code>${w.check}</code>${w.target ? ` (${w.target})` : ''}: ${w.reason}. Renew or remove it in ${report.waivers!.file}. <span class="muted">${w.comment}</span></li>`)}</ul>` : ''}
 ${summaryView(report)}
 <h2>Run</h2>${metadataView(report, options.reportSha256)}
 <h2>Checks</h2>

@@ -5,6 +5,7 @@ import junitModule from 'junit-report-builder';
 import type { Builder } from 'junit-report-builder';
 import type { CheckRecord } from '../checks/model.js';
 import type { Report } from '../run/report.js';
+import { inert } from '../text.js';
 
 // A CommonJS module whose module.exports is the builder; its types describe an ES default export.
 const junit = junitModule as unknown as Builder;
@@ -12,7 +13,8 @@ const junit = junitModule as unknown as Builder;
 function details(c: CheckRecord): string {
   const measured = c.measured ? `\nmeasured: ${Object.entries(c.measured).map(([k, v]) => `${k}=${v}`).join(', ')}` : '';
   const waiver = c.waiver ? `\nwaived (${c.waiver.expected} accepted): ${c.waiver.comment}` : '';
-  return `${c.id} (${c.severity}): ${c.title}\nrequirement: ${c.requirement}\nreferences: ${c.references.join('; ')}\nexpected: ${c.expected}\nobserved: ${c.observed}${measured}${waiver}`;
+  // Control characters are not even legal XML 1.0, and observations quote the backend.
+  return inert(`${c.id} (${c.severity}): ${c.title}\nrequirement: ${c.requirement}\nreferences: ${c.references.join('; ')}\nexpected: ${c.expected}\nobserved: ${c.observed}${measured}${waiver}`);
 }
 
 /** A waived finding is reported skipped (it does not fail the job), its reason in the case's output. */
@@ -25,8 +27,8 @@ export function junitXml(report: Report): string {
     for (const c of report.checks.filter((x) => x.family === family)) {
       const testCase = suite.testCase().className(`ba-conformance.${family}`).name(`${c.id}: ${c.title}`).time(c.durationMs / 1000).standardOutput(details(c));
       if (c.waiver) testCase.skipped();
-      else if (c.verdict === 'FAIL' || (c.verdict === 'NON-STRICT' && strict)) testCase.failure(`${c.verdict}: ${c.observed}`, c.severity);
-      else if (c.verdict === 'ERROR') testCase.error(`inconclusive: ${c.observed}`, 'ERROR');
+      else if (c.verdict === 'FAIL' || (c.verdict === 'NON-STRICT' && strict)) testCase.failure(inert(`${c.verdict}: ${c.observed}`), c.severity);
+      else if (c.verdict === 'ERROR') testCase.error(inert(`inconclusive: ${c.observed}`), 'ERROR');
       else if (c.verdict === 'SKIP') testCase.skipped();
     }
   }

@@ -1,5 +1,6 @@
 // Checks decided over the whole run rather than by one test: several records of one ID (CTL-PERSIST
-// after each family) merge into one, and ERR-NO-5XX looks at every exchange of every check.
+// after each family) merge into one, ERR-NO-5XX looks at every exchange of every check, and a
+// family's PASSes stand only where the backend was shown alive after them.
 import type { CheckMeta, CheckRecord, Exchange } from '../checks/model.js';
 import { worstVerdict } from '../checks/oracle.js';
 
@@ -12,15 +13,43 @@ export const ERR_NO_5XX: CheckMeta = {
   expected: 'no 5xx on any request of the run',
 };
 
+const unanswered = (r: CheckRecord) => r.evidence.some((e) => !e.response);
+
 /**
- * When a family's CTL-PERSIST probe failed, a valid token was refused after its attacks: its rejections
- * may be a lockout rather than verification, so its PASSes become ERROR (FAILs stand).
+ * A PASS is a rejection, and a rejection proves nothing unless the backend was alive and accepting
+ * valid tokens after it: its family's CTL-PERSIST probe is that proof. Where the probe was refused
+ * (a lockout), got no answer, or never ran (the run was interrupted, the backend died), the family's
+ * PASSes become ERROR. A probe without an answer is itself ERROR: no answer is not a verdict.
  */
-export function distrustAfterLockout(records: CheckRecord[]): CheckRecord[] {
-  const lockedOut = new Set(records.filter((r) => r.id === 'CTL-PERSIST' && r.verdict === 'FAIL').map((r) => r.suite));
+export function distrustUnproven(records: CheckRecord[]): CheckRecord[] {
+  const probes = records.filter((r) => r.id === 'CTL-PERSIST');
+  const probed = records.map((r) =>
+    r.id === 'CTL-PERSIST' && r.verdict === 'FAIL' && unanswered(r)
+      ? { ...r, verdict: 'ERROR' as const, observed: `no answer: the backend did not answer a valid token after the ${r.suite} checks, so they are not judged (${r.evidence.find((e) => !e.response)?.error ?? 'no response'})` }
+      : r,
+  );
+  const why = new Map<string | undefined, string>();
+  for (const suite of new Set(records.map((r) => r.suite).filter((s) => s !== undefined))) {
+    const probe = probed.filter((r) => r.id === 'CTL-PERSIST' && r.suite === suite);
+    const refused = probes.filter((r) => r.suite === suite && r.verdict === 'FAIL' && !unanswered(r));
+    if (refused.length) why.set(suite, `inconclusive: a valid token was refused after the ${suite} checks (CTL-PERSIST), so this rejection may be a lockout`);
+    else if (probe.length === 0) why.set(suite, `not proven: the run ended before the ${suite} family's CTL-PERSIST probe showed the backend alive after this check`);
+    else if (probe.some((r) => r.verdict !== 'PASS' && (unanswered(r) || r.interrupted))) why.set(suite, `not proven: the backend was not shown alive after the ${suite} checks (CTL-PERSIST: ${probe.find((r) => r.verdict !== 'PASS')!.observed})`);
+  }
+  return probed.map((r) => (r.id !== 'CTL-PERSIST' && r.verdict === 'PASS' && why.has(r.suite) ? { ...r, verdict: 'ERROR', observed: `${why.get(r.suite)}; ${r.observed}` } : r));
+}
+
+/** After the backend died, a FAIL built on requests it never answered is no finding: ERROR. Acceptances it answered stand. */
+export function noFindingWithoutAnswer(records: CheckRecord[], why: string): CheckRecord[] {
+  return records.map((r) => (r.verdict === 'FAIL' && unanswered(r) ? { ...r, verdict: 'ERROR', observed: `not judged: ${why}; ${r.observed}` } : r));
+}
+
+/** The gate's wording, when the positive control got no answer at all rather than a refusal. */
+export function sayWhenUnanswered(records: CheckRecord[]): CheckRecord[] {
+  const claim = 'inconclusive: the backend rejects valid tokens (';
   return records.map((r) =>
-    r.id !== 'CTL-PERSIST' && r.verdict === 'PASS' && lockedOut.has(r.suite)
-      ? { ...r, verdict: 'ERROR', observed: `inconclusive: a valid token was refused after the ${r.suite} checks (CTL-PERSIST), so this rejection may be a lockout; ${r.observed}` }
+    r.verdict === 'ERROR' && r.observed.startsWith(claim) && r.evidence.length > 0 && r.evidence.every((e) => !e.response)
+      ? { ...r, observed: `inconclusive: the backend did not answer the positive control (${r.observed.slice(claim.length)}` }
       : r,
   );
 }
@@ -34,7 +63,7 @@ export function mergeById(records: CheckRecord[]): CheckRecord[] {
       : {
           ...group[0]!,
           verdict: worstVerdict(group.map((r) => r.verdict)),
-          observed: group.map((r) => r.observed).join('; '),
+          observed: [...new Set(group.map((r) => r.observed))].join('; '),
           evidence: group.flatMap((r) => r.evidence),
           durationMs: group.reduce((sum, r) => sum + r.durationMs, 0),
         },
@@ -62,12 +91,21 @@ function cleanUnlessInconclusive(base: ReturnType<typeof runWide>, records: Chec
 const quote = (found: { check: string; e: Exchange }[], limit: number, suffix: (i: number) => string = () => '') =>
   found.slice(0, limit).map(({ check, e }, i) => ({ ...e, label: `${check}: ${e.label}${suffix(i)}` }));
 
-export function noServerErrors(records: CheckRecord[]): CheckRecord {
+/** Why a run-wide check saw nothing to judge: the selection, or an early end. */
+export interface RunScope {
+  /** --only or --skip narrowed the run. */
+  selective: boolean;
+  /** The run stopped before its end. */
+  halted?: boolean;
+}
+const nothingBecause = (scope: RunScope) => (scope.halted ? ' (the run stopped early)' : scope.selective ? ' (see --only and --skip)' : '');
+
+export function noServerErrors(records: CheckRecord[], scope: RunScope): CheckRecord {
   const exchanges = records.flatMap((r) => r.evidence.map((e) => ({ check: r.id, e })));
   // While the suite keeps the JWKS down on purpose, a 503 is a fair answer: JWKS-OUTAGE-STATUS judges those.
   const crashed = exchanges.filter(({ e }) => e.outcome === 'server-error' && !e.jwksFault);
   const base = runWide(ERR_NO_5XX);
-  if (exchanges.length === 0) return { ...base, verdict: 'SKIP', observed: 'no request was recorded in this run (see --only)', evidence: [] };
+  if (exchanges.length === 0) return { ...base, verdict: 'SKIP', observed: `no request was recorded in this run${nothingBecause(scope)}`, evidence: [] };
   if (crashed.length === 0) return cleanUnlessInconclusive(base, records, `none of ${exchanges.length} requests answered 5xx`);
   const checks = [...new Set(crashed.map(({ check }) => check))];
   return {
@@ -108,14 +146,14 @@ const LEAKS: [string, RegExp][] = [
 const rejectedWithToken = (records: CheckRecord[]) =>
   records.flatMap((r) => r.evidence.filter((e) => e.request.token && e.response && e.outcome !== 'accepted').map((e) => ({ check: r.id, e })));
 
-export function challengeOnRejection(records: CheckRecord[]): CheckRecord {
+export function challengeOnRejection(records: CheckRecord[], scope: RunScope): CheckRecord {
   const base = runWide(ERR_401_CHALLENGE);
   // Oversized requests (DOS-*) are refused by the HTTP layer before any token is read (413, 431, or
   // 400 from some servers): no challenge is owed there.
   // Refusals of valid tokens (another user's resource) are authorization decisions: 403/404 is right there.
   // Only refusals (401/403/400): a 404 or 422 for a token says the request got past authentication.
   const rejected = rejectedWithToken(records).filter(({ check, e }) => e.outcome === 'rejected' && !check.startsWith('DOS-') && !e.validToken && e.response!.status < 500 && e.response!.status !== 413 && e.response!.status !== 431);
-  if (rejected.length === 0) return { ...base, verdict: 'SKIP', observed: 'no rejected token in this run (see --only)', evidence: [] };
+  if (rejected.length === 0) return { ...base, verdict: 'SKIP', observed: `no rejected token in this run${nothingBecause(scope)}`, evidence: [] };
   const wrong = rejected.filter(({ e }) => {
     const challenge = String(e.response!.headers['www-authenticate'] ?? '');
     const malformedRequest = e.response!.status === 400 && /invalid_request/i.test(challenge);
@@ -131,10 +169,10 @@ export function challengeOnRejection(records: CheckRecord[]): CheckRecord {
   };
 }
 
-export function noLeaks(records: CheckRecord[]): CheckRecord {
+export function noLeaks(records: CheckRecord[], scope: RunScope): CheckRecord {
   const base = runWide(ERR_NO_LEAK);
   const rejected = rejectedWithToken(records);
-  if (rejected.length === 0) return { ...base, verdict: 'SKIP', observed: 'no rejected token in this run (see --only)', evidence: [] };
+  if (rejected.length === 0) return { ...base, verdict: 'SKIP', observed: `no rejected token in this run${nothingBecause(scope)}`, evidence: [] };
   const leaks: { check: string; e: Exchange; what: string }[] = [];
   for (const { check, e } of rejected) {
     const body = e.response!.bodyExcerpt;

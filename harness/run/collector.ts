@@ -1,8 +1,11 @@
 // A Vitest reporter that collects each test's check record (from its meta) and reports progress.
 // A test that failed without a record (a crash in the suite itself) becomes a problem, never a
 // silent gap. Progress: one line per finished family; on a TTY also a live line of the last check.
+// When the run is stopped (a signal, the backend's exit), `freeze` fixes what was decided: checks
+// that finish later are not believed, and every selected check not finished by then is ERROR.
 import type { Reporter, TestCase, TestModule } from 'vitest/node';
-import type { CheckRecord, Verdict } from '../checks/model.js';
+import type { CheckRecord, Family, Verdict } from '../checks/model.js';
+import { familyOf } from '../checks/model.js';
 import { summarize, summaryLine } from './report.js';
 
 export interface Progress {
@@ -17,21 +20,33 @@ export class CheckCollector implements Reporter {
   readonly problems: string[] = [];
   private collected = 0;
   private finished = 0;
+  /** Records of the tests finished so far, and the tests collected to run (for `freeze`). */
+  private readonly decided = new Map<string, CheckRecord>();
+  private readonly pending = new Map<string, TestCase>();
+  private frozen: { records: CheckRecord[]; unfinished: CheckRecord[] } | undefined;
 
   constructor(private readonly progress?: Progress) {}
 
   onTestModuleCollected(module: TestModule): void {
     this.collected += [...module.children.allTests()].length;
+    if (this.frozen) return;
+    const tests = [...module.children.allTests()];
+    // CTL-PERSIST runs for a family when any of its checks is selected (it skips itself otherwise).
+    const anySelected = tests.some((t) => t.options.mode === 'run' && t.meta().catalogue?.id !== 'CTL-PERSIST');
+    for (const t of tests) if (t.options.mode === 'run' && anySelected) this.pending.set(t.id, t);
   }
 
   onTestCaseResult(test: TestCase): void {
     this.finished++;
+    if (this.frozen) return;
+    this.pending.delete(test.id);
     const check = test.meta().check;
+    if (check) this.decided.set(test.id, check);
     if (check) this.progress?.live?.(`[${this.finished}/${this.collected}] ${check.verdict.padEnd(10)} ${check.id}`);
   }
 
   onTestModuleEnd(module: TestModule): void {
-    if (!this.progress) return;
+    if (!this.progress || this.frozen) return;
     const checks = [...module.children.allTests()].flatMap((t) => t.meta().check ?? []).filter((c) => c.id !== 'CTL-PERSIST');
     if (checks.length === 0) return;
     const family = checks[0]!.suite ?? checks[0]!.family;
@@ -41,7 +56,23 @@ export class CheckCollector implements Reporter {
     this.progress.line(`${family.padEnd(5)} ${String(checks.length).padStart(3)} checks in ${seconds.padStart(5)} s: ${summaryLine(summarize(checks))}${flagged.length ? ` (${flagged.slice(0, 4).join(', ')}${flagged.length > 4 ? ', …' : ''})` : ''}`);
   }
 
+  /** Stops believing results: what finished so far, and an ERROR "interrupted" for each selected check that had not. */
+  freeze(reason: string): { records: CheckRecord[]; unfinished: CheckRecord[] } {
+    this.frozen ??= {
+      records: [...this.decided.values()],
+      unfinished: [...this.pending.values()].flatMap((t) => {
+        const meta = t.meta().catalogue;
+        if (!meta) return [];
+        // "CTL-PERSIST after SIG": the family it vouches for is in its name.
+        const suite = (meta.id === 'CTL-PERSIST' ? t.name.split(' ').pop() : familyOf(meta.id)) as Family;
+        return [{ ...meta, family: familyOf(meta.id), suite, verdict: 'ERROR' as const, observed: `interrupted: ${reason} before this check finished`, evidence: [], durationMs: 0, interrupted: true }];
+      }),
+    };
+    return this.frozen;
+  }
+
   onTestRunEnd(testModules: ReadonlyArray<TestModule>, unhandledErrors: ReadonlyArray<unknown>): void {
+    if (this.frozen) return;
     for (const module of testModules) {
       for (const test of module.children.allTests()) {
         const check = test.meta().check;

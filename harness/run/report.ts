@@ -6,6 +6,7 @@ import path from 'node:path';
 import type { CheckRecord, Severity, Verdict } from '../checks/model.js';
 import { SEVERITIES } from '../checks/model.js';
 import { colors, paint } from '../terminal.js';
+import { inert, inertLine } from '../text.js';
 import type { WaiverOutcome } from './waivers.js';
 
 export const REPORT_SCHEMA_VERSION = 1;
@@ -37,8 +38,19 @@ export interface Report {
     phasesMs: { issuer: number; target: number; checks: number };
     /** Requests to the backend under test recorded as evidence (each family's set-up probe aside). */
     requests: number;
+    /** The run stopped before its end (a signal, the backend's exit): checks not finished then are ERROR "interrupted". */
+    interrupted?: boolean;
+    /** The signal that interrupted it, when one did. */
+    signal?: string;
   };
-  target: { baseUrl: string; protectedPath: string; identityPath: string | null; started: boolean };
+  target: {
+    baseUrl: string;
+    protectedPath: string;
+    identityPath: string | null;
+    started: boolean;
+    /** The repository file SARIF results are anchored to (report.sarifLocation, else the config file); absent in older reports. */
+    sarifLocation?: string;
+  };
   issuer: { mode: string; alg: string[]; issuer: string; audience: string | string[]; jwksUrl: string } | null;
   summary: Summary;
   /** What fails the run: FAILs from this severity up, and NON-STRICT too under strict. */
@@ -81,18 +93,20 @@ export function summaryLine(s: Summary): string {
   return `${s.pass} passed, ${s.fail} failed, ${s.nonStrict} non-strict, ${s.info} info, ${s.skip} skipped, ${s.error} errors`;
 }
 
+/** The console's summary: the backend's words (in observations and problems) are made inert first. */
 export function consoleSummary(report: Report, reportFile: string): string {
   const lines: string[] = [];
   const notable = report.checks.filter((c) => c.verdict !== 'PASS');
   for (const verdict of REPORT_ORDER) {
     for (const c of notable.filter((x) => x.verdict === verdict)) {
       const shown = c.waiver ? `${verdict} (waived)` : verdict;
-      lines.push(`${paint(verdict, shown.padEnd(18))} ${c.id.padEnd(28)} ${c.severity.padEnd(8)} ${c.observed.slice(0, 160)}`);
-      if (c.waiver) lines.push(`${''.padEnd(18)} waived: ${c.waiver.comment}`);
+      lines.push(`${paint(verdict, shown.padEnd(18))} ${c.id.padEnd(28)} ${c.severity.padEnd(8)} ${inertLine(c.observed).slice(0, 160)}`);
+      if (c.waiver) lines.push(`${''.padEnd(18)} waived: ${inertLine(c.waiver.comment)}`);
     }
   }
-  for (const p of report.problems) lines.push(`${colors.red('PROBLEM')}            ${p}`);
+  for (const p of report.problems) lines.push(`${colors.red('PROBLEM')}            ${inert(p)}`);
   for (const w of report.waivers?.stale ?? []) lines.push(`${colors.yellow('STALE WAIVER')}       ${w.check.padEnd(28)} ${w.reason}: remove it from ${report.waivers!.file} ("${w.comment}")`);
+  for (const w of report.waivers?.expired ?? []) lines.push(`${colors.yellow('EXPIRED WAIVER')}     ${w.check.padEnd(28)} ${w.reason}: renew or remove it in ${report.waivers!.file} ("${w.comment}")`);
   const below = report.checks.filter((c) => c.verdict === 'FAIL' && !c.waiver).length - gatingFindings(report).filter((c) => c.verdict === 'FAIL').length;
   if (below > 0) lines.push(`GATE               ${below} FAIL below --fail-on ${report.gate.failOn} do not fail the run`);
   const waived = report.checks.filter((c) => c.waiver).length;

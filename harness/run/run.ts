@@ -1,10 +1,12 @@
 // One conformance run: start the issuer the backend will trust, start the backend (when a start
 // command is given), run the suites in Vitest with the run's context, and write report.json, also
-// when the run fails midway (whatever was decided by then is kept).
+// when the run fails midway (whatever was decided by then is kept). A signal, or the exit of the
+// backend the harness started, stops the run: nothing is decided after that moment, the checks not
+// finished are ERROR, and the report is written before the process leaves.
 import { randomUUID } from 'node:crypto';
 import { existsSync } from 'node:fs';
 import path from 'node:path';
-import { startVitest } from 'vitest/node';
+import { createVitest } from 'vitest/node';
 import pkg from '../../package.json' with { type: 'json' };
 import type { CheckRecord } from '../checks/model.js';
 import { HarnessError } from '../errors.js';
@@ -14,11 +16,14 @@ import { REPO_ROOT } from '../issuer/bundle.js';
 import type { OpenApiSource } from '../openapi/operations.js';
 import { writeFormats } from '../report/index.js';
 import { startIssuer } from '../issuer/index.js';
+import { interrupted, onInterrupt, signalExitCode } from '../issuer/cleanup.js';
 import type { Issuer, IssuerAlgorithm } from '../issuer/index.js';
 import { serveTargetControl } from '../target/control.js';
 import { launchTarget, waitUntilAnswering } from '../target/launcher.js';
-import type { LaunchOptions, LaunchedTarget } from '../target/launcher.js';
-import { challengeOnRejection, distrustAfterLockout, mergeById, noLeaks, noServerErrors } from './aggregate.js';
+import type { LaunchOptions, LaunchedTarget, TargetExit } from '../target/launcher.js';
+import { ERR_401_CHALLENGE, ERR_NO_5XX, ERR_NO_LEAK, challengeOnRejection, distrustUnproven, mergeById, noFindingWithoutAnswer, noLeaks, noServerErrors, sayWhenUnanswered } from './aggregate.js';
+import { loadCatalogue } from './catalogue.js';
+import { lockOutDir } from './lock.js';
 import { CheckCollector } from './collector.js';
 import type { Progress } from './collector.js';
 import { REPORT_SCHEMA_VERSION, exitCodeOf, summarize, writeReport } from './report.js';
@@ -30,6 +35,47 @@ export interface RunOutcome {
   report: Report;
   reportFile: string;
   exitCode: number;
+  /** Set when a signal stopped the run: `exitCode` is 128 + its number. */
+  signal?: NodeJS.Signals;
+  /** The run was halted (a signal, the backend's exit): checks may still be winding down in Vitest's workers, so the caller exits the process once it has printed. */
+  halted: boolean;
+}
+
+/** Why the run stopped before its end. */
+interface Halt {
+  reason: string;
+  signal?: NodeJS.Signals;
+  backendExit?: TargetExit;
+}
+
+class RunHalted extends Error {
+  constructor(readonly halt: Halt) {
+    super(halt.reason);
+  }
+}
+
+const RUN_WIDE_IDS = [ERR_NO_5XX.id, ERR_401_CHALLENGE.id, ERR_NO_LEAK.id];
+
+/** How long a halted run may spend listing the selected checks that never started. */
+const CATALOGUE_BUDGET_MS = 4_000;
+
+/** The selected checks with no record yet, as ERROR "interrupted"; undefined when the catalogue could not be read in time. */
+async function selectedButAbsent(records: CheckRecord[], config: ResolvedConfig, reason: string): Promise<CheckRecord[] | undefined> {
+  const seen = new Set(records.map((r) => r.id));
+  const catalogue = loadCatalogue({ ...(config.only ? { only: config.only } : {}), ...(config.skip ? { skip: config.skip } : {}) });
+  catalogue.catch(() => {});
+  const entries = await Promise.race([catalogue, new Promise<undefined>((resolve) => setTimeout(() => resolve(undefined), CATALOGUE_BUDGET_MS).unref())]).catch(() => undefined);
+  return entries
+    ?.filter((e) => !seen.has(e.id) && !RUN_WIDE_IDS.includes(e.id))
+    .map((e) => ({ ...e, suite: e.family, verdict: 'ERROR' as const, observed: `interrupted: ${reason} before this check started`, evidence: [], durationMs: 0, interrupted: true }));
+}
+
+/** Vitest's reporter exits the process on SIGINT/SIGTERM, before a report could be written: the run handles those itself. */
+function withoutNewSignalHandlers<T>(create: () => Promise<T>): Promise<T> {
+  const before = new Map((['SIGINT', 'SIGTERM', 'SIGHUP'] as const).map((s) => [s, new Set(process.listeners(s))]));
+  return create().finally(() => {
+    for (const [signal, kept] of before) for (const l of process.listeners(signal)) if (!kept.has(l)) process.off(signal, l);
+  });
 }
 
 /** How long a backend the harness did not start may take to answer its readiness path. */
@@ -55,6 +101,8 @@ export async function runConformance(config: ResolvedConfig, log: (line: string)
   const openapi = config.target.openapi ? openApiSource(config.target.openapi, config.target.baseUrl) : undefined;
   // Read before anything starts: a broken baseline must not cost a whole run.
   const waivers: Waiver[] | undefined = config.report.baseline ? await loadBaseline(config.report.baseline) : undefined;
+  const outDir = path.resolve(config.report.outDir);
+  const releaseLock = lockOutDir(outDir);
   const runId = randomUUID().slice(0, 8);
   const startedAt = new Date();
   const problems: string[] = [];
@@ -64,6 +112,43 @@ export async function runConformance(config: ResolvedConfig, log: (line: string)
   let target: LaunchedTarget | undefined;
   let control: Awaited<ReturnType<typeof serveTargetControl>> | undefined;
   const phasesMs = { issuer: 0, target: 0, checks: 0 };
+  const collector = new CheckCollector(progress);
+  // The first signal or backend exit stops the run; `frozen` is what had been decided by then.
+  let halted: Halt | undefined;
+  let frozen: ReturnType<CheckCollector['freeze']> | undefined;
+  let onHalt = () => {};
+  const haltRequested = new Promise<void>((resolve) => (onHalt = resolve));
+  const halt = (why: Halt) => {
+    if (halted) return;
+    halted = why;
+    frozen = collector.freeze(why.reason);
+    onHalt();
+  };
+  // Resolves once everything tracked was stopped after a signal (cleanup.ts stops it as the signal arrives).
+  const stoppedAfterSignal = interrupted();
+  const offInterrupt = onInterrupt((signal) => {
+    log(`${signal}: stopping the run; the report keeps what was decided (${signal} again exits at once)`);
+    halt({ reason: `the run was interrupted by ${signal}`, signal });
+  });
+  const backendExited = (exit: TargetExit) => {
+    problems.push(`the backend the harness started exited during the run (${exit.describe}); nothing after that is decided; its last output:\n${exit.output}`);
+    halt({ reason: `the backend exited (${exit.describe})`, backendExit: exit });
+  };
+  const haltThrows = haltRequested.then((): never => {
+    throw new RunHalted(halted!);
+  });
+  haltThrows.catch(() => {}); // observed by the races below; never an unhandled rejection
+  /** A phase that stops waiting once the run is halted (what it started is stopped by the run's clean-up). */
+  const unlessHalted = <T>(work: Promise<T>): Promise<T> => Promise.race([work, haltThrows]);
+  /** Launches the backend and watches it: an exit nobody asked for halts the run. */
+  const launchWatched = async (options: LaunchOptions): Promise<LaunchedTarget> => {
+    let ready = false;
+    const launched = await launchTarget({ ...options, onUnexpectedExit: (exit) => ready && backendExited(exit) });
+    ready = true;
+    const early = launched.unexpectedExit();
+    if (early) backendExited(early);
+    return launched;
+  };
   const timed = async <T>(phase: keyof typeof phasesMs, work: () => Promise<T>): Promise<T> => {
     const started = performance.now();
     try {
@@ -73,7 +158,7 @@ export async function runConformance(config: ResolvedConfig, log: (line: string)
     }
   };
   try {
-    issuer = await timed('issuer', () => startIssuer({
+    issuer = await unlessHalted(timed('issuer', () => startIssuer({
       mode: config.issuer.mode,
       ...(config.issuer.algorithms ? { algorithms: config.issuer.algorithms } : {}),
       ...(config.issuer.issuer ? { issuer: config.issuer.issuer } : {}),
@@ -82,7 +167,7 @@ export async function runConformance(config: ResolvedConfig, log: (line: string)
       ...(config.issuer.port !== undefined ? { port: config.issuer.port } : {}),
       ...(config.seed !== undefined ? { seed: config.seed } : {}),
       log,
-    }));
+    })));
     const alternateAlg = alternateAlgorithm(issuer.algorithms);
     const alternate = alternateAlg ? await issuer.rotate(alternateAlg) : undefined;
     const jwks = { url: issuer.jwksUrl, issuer: issuer.issuer, audience: issuer.audience, algorithms: issuer.algorithms, baseUrl: issuer.baseUrl };
@@ -93,6 +178,7 @@ export async function runConformance(config: ResolvedConfig, log: (line: string)
         baseUrl: config.target.baseUrl,
         readinessPath: config.target.readinessPath,
         readinessTimeoutMs: config.target.readinessTimeoutMs,
+        requestTimeoutMs: config.target.timeoutMs,
         ...(config.target.cwd ? { cwd: config.target.cwd } : {}),
         env: {
           JWKS_URL: jwks.url,
@@ -102,17 +188,19 @@ export async function runConformance(config: ResolvedConfig, log: (line: string)
           BETTER_AUTH_URL: jwks.baseUrl,
         },
       };
-      target = await timed('target', () => launchTarget(launch));
+      target = await unlessHalted(timed('target', () => launchWatched(launch)));
       // The JWKS checks restart it for a cold start (an empty key cache).
       control = await serveTargetControl(async ({ anyStatus }) => {
+        if (halted) throw new Error(`not restarted: ${halted.reason}`);
         await target?.stop();
         target = undefined;
-        target = await launchTarget({ ...launch, ...(anyStatus ? { anyStatus } : {}) });
+        target = await launchWatched({ ...launch, ...(anyStatus ? { anyStatus } : {}) });
       });
     }
     if (!target) {
       // Nothing to start: the backend must already be up, or every check would be a misleading ERROR.
-      await waitUntilAnswering(config.target.baseUrl, config.target.readinessPath, UNSTARTED_TARGET_WAIT_MS).catch((err: unknown) => {
+      await unlessHalted(waitUntilAnswering(config.target.baseUrl, config.target.readinessPath, UNSTARTED_TARGET_WAIT_MS, { requestTimeoutMs: config.target.timeoutMs })).catch((err: unknown) => {
+        if (err instanceof RunHalted) throw err;
         throw new HarnessError('TARGET_UNREACHABLE', `the backend at ${config.target.baseUrl} does not answer: ${(err as Error).message}`, {
           hint: 'let the harness start it with --start "<command>" (it gets JWKS_URL, JWT_ISSUER, JWT_AUDIENCE), or start it yourself trusting an issuer on a fixed port (issuer.port in conformance.config.ts)',
         });
@@ -140,15 +228,16 @@ export async function runConformance(config: ResolvedConfig, log: (line: string)
         toolVersion: pkg.version,
       },
     };
-    const collector = new CheckCollector(progress);
     const names = (prefixes: string[]) => prefixes.map(escape).join('|');
     const only = config.only?.length || config.skip?.length
       ? new RegExp(`^${config.skip?.length ? `(?!${names(config.skip)})` : ''}(${config.only?.length ? names([...config.only, 'CTL-PERSIST']) : ''})`)
       : undefined;
-    const vitest = await timed('checks', () => startVitest(
-      'test',
-      [],
-      {
+    await timed('checks', async () => {
+      // As startVitest prepares it (the suites may read these).
+      process.env.TEST = 'true';
+      process.env.VITEST = 'true';
+      process.env.NODE_ENV ??= 'test';
+      const vitest = await withoutNewSignalHandlers(() => createVitest('test', {
         root: REPO_ROOT,
         config: path.join(REPO_ROOT, 'vitest.config.ts'),
         // Two groups, one after the other: every family at once, then the JWKS family alone (it
@@ -160,29 +249,71 @@ export async function runConformance(config: ResolvedConfig, log: (line: string)
         reporters: [collector],
         provide: { conformance: provided },
         ...(only ? { testNamePattern: only } : {}),
-      },
-      {},
-    ));
-    await vitest.close();
-    records = mergeById(distrustAfterLockout(collector.records));
+      }, {}));
+      const ran = vitest.start([]).then(
+        () => true,
+        (err: unknown) => {
+          problems.push(`the checks could not run: ${(err as Error).message}`);
+          return true;
+        },
+      );
+      if (await Promise.race([ran, haltRequested.then(() => false)])) return vitest.close();
+      // Halted: in-flight checks are not awaited (their results would not be believed anyway).
+      void vitest.cancelCurrentRun('keyboard-input').catch(() => {});
+    });
+    // The backend the harness started must have lived through the checks it answered.
+    if (!halted && target && !target.alive()) backendExited(target.unexpectedExit() ?? { code: null, signal: null, output: '', describe: 'unknown exit' });
+    const died = halted?.backendExit;
+    if (halted) {
+      const notStarted = await selectedButAbsent([...frozen!.records, ...frozen!.unfinished], config, halted.reason);
+      records = [...frozen!.records, ...frozen!.unfinished, ...(notStarted ?? [])];
+      const unfinished = frozen!.unfinished.length + (notStarted?.length ?? 0);
+      problems.push(`${halted.reason}: ${unfinished} checks had not finished and are ERROR${notStarted ? '' : '; checks of families that had not started are not listed'}`);
+    } else {
+      records = collector.records;
+      problems.push(...collector.problems);
+    }
+    records = sayWhenUnanswered(distrustUnproven(records));
+    if (died) records = noFindingWithoutAnswer(records, `the backend exited (${died.describe})`);
+    records = mergeById(records);
     requests = records.reduce((n, r) => n + r.evidence.length, 0); // before the run-wide checks, which quote exchanges
-    if (records.length > 0) records.push(noServerErrors(records), challengeOnRejection(records), noLeaks(records));
-    problems.push(...collector.problems);
+    const scope = { selective: Boolean(config.only?.length || config.skip?.length), halted: Boolean(halted) };
+    if (records.length > 0) {
+      const runWide = [noServerErrors(records, scope), challengeOnRejection(records, scope), noLeaks(records, scope)];
+      // Judged over part of the run only: what was not sent cannot be vouched for.
+      records.push(...(halted ? runWide.map((r) => (r.verdict === 'PASS' ? { ...r, verdict: 'ERROR' as const, observed: `interrupted: ${halted!.reason}; so far ${r.observed}` } : r)) : runWide));
+    }
     // A typo in --only must not turn a CI gate green with nothing tested.
-    for (const prefix of config.only ?? []) {
-      if (!records.some((r) => r.id.startsWith(prefix))) problems.push(`--only ${prefix} matched no check (IDs look like SIG-ALG-NONE; see the catalogue)`);
+    for (const prefix of halted ? [] : (config.only ?? [])) {
+      if (!records.some((r) => r.id.startsWith(prefix))) problems.push(`--only ${prefix} matched no check (IDs look like SIG-ALG-NONE; \`ba-conformance list\` prints them)`);
     }
 
     if (records.length === 0) problems.push('no check ran');
   } catch (err) {
-    problems.push(`the run stopped early: ${(err as Error).message}`);
-    throw Object.assign(err as Error, { partial: await finish() });
-  } finally {
-    await control?.close();
-    await target?.stop();
-    await issuer?.stop();
+    if (!(err instanceof RunHalted)) {
+      problems.push(`the run stopped early: ${(err as Error).message}`);
+      await stopStarted();
+      throw Object.assign(err as Error, { partial: await finish() });
+    }
+    if (halted && !halted.backendExit) problems.push(`${halted.reason} while the harness was starting up; no check ran`);
   }
-  return finish();
+  // Halted or not, the report comes first, then everything started is removed.
+  const outcome = await finish();
+  await stopStarted();
+  return outcome;
+
+  async function stopStarted(): Promise<void> {
+    offInterrupt();
+    try {
+      await control?.close({ now: Boolean(halted) });
+      await target?.stop();
+      await issuer?.stop();
+      // After a signal, cleanup.ts also stops what a phase abandoned mid-start (a container being created).
+      if (halted?.signal) await stoppedAfterSignal;
+    } finally {
+      releaseLock();
+    }
+  }
 
   async function finish(): Promise<RunOutcome> {
     const finishedAt = new Date();
@@ -202,8 +333,10 @@ export async function runConformance(config: ResolvedConfig, log: (line: string)
         seed: issuer?.seed ?? null,
         phasesMs,
         requests,
+        interrupted: Boolean(halted),
+        ...(halted?.signal ? { signal: halted.signal } : {}),
       },
-      target: { baseUrl: config.target.baseUrl, protectedPath: config.target.protectedPath, identityPath: config.target.identityPath ?? null, started: Boolean(config.target.start) },
+      target: { baseUrl: config.target.baseUrl, protectedPath: config.target.protectedPath, identityPath: config.target.identityPath ?? null, started: Boolean(config.target.start), sarifLocation: config.report.sarifLocation },
       issuer: issuer ? { mode: issuer.mode, alg: [...issuer.algorithms], issuer: issuer.issuer, audience: issuer.audience, jwksUrl: issuer.jwksUrl } : null,
       summary: summarize(checks),
       gate: { failOn: config.report.failOn, strict: config.report.strict },
@@ -211,8 +344,9 @@ export async function runConformance(config: ResolvedConfig, log: (line: string)
       problems,
       checks,
     };
-    const written = await writeReport(report, path.resolve(config.report.outDir));
-    await writeFormats(report, path.resolve(config.report.outDir), config.report.formats, { reportSha256: written.sha256 });
-    return { report, reportFile: written.file, exitCode: exitCodeOf(report) };
+    const written = await writeReport(report, outDir);
+    await writeFormats(report, outDir, config.report.formats, { reportSha256: written.sha256 });
+    const signal = halted?.signal;
+    return { report, reportFile: written.file, exitCode: signal ? signalExitCode(signal) : exitCodeOf(report), ...(signal ? { signal } : {}), halted: Boolean(halted) };
   }
 }

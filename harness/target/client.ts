@@ -4,6 +4,8 @@
 import { Agent, request } from 'undici';
 import type { DecodedToken, Exchange, Outcome } from '../checks/model.js';
 import { valueAt } from '../json-path.js';
+import { readCapped, truncationNote } from './body.js';
+import { Slots } from './slots.js';
 
 const BODY_EXCERPT = 2_048;
 /** Evidence keeps tokens and header values up to this many characters (DOS tokens are megabytes, or nested thousands deep). */
@@ -70,6 +72,14 @@ export function withQuery(path: string, params: Record<string, string>): string 
 
 export const DEFAULT_REJECT_STATUSES = [400, 401, 403, 413, 431];
 
+const SAFE_METHODS = new Set(['GET', 'HEAD', 'OPTIONS']);
+
+/** The connection closed under the request before any answer (not a timeout, not a refused connection). */
+function isConnectionReset(err: unknown): boolean {
+  const codes = [err, (err as { cause?: unknown })?.cause].map((e) => (e as { code?: string } | undefined)?.code);
+  return codes.some((code) => code === 'ECONNRESET' || code === 'EPIPE' || code === 'UND_ERR_SOCKET');
+}
+
 export function outcomeOf(status: number, rejectStatuses: readonly number[] = DEFAULT_REJECT_STATUSES): Outcome {
   if (status >= 200 && status < 300) return 'accepted';
   if (rejectStatuses.includes(status)) return 'rejected';
@@ -79,9 +89,12 @@ export function outcomeOf(status: number, rejectStatuses: readonly number[] = DE
 
 export class TargetClient {
   private agent: Agent;
+  /** The client's own queue, in front of the agent's connections (see Slots). */
+  private readonly slots: Slots;
 
   constructor(readonly settings: TargetSettings) {
     this.agent = this.newAgent();
+    this.slots = new Slots(settings.concurrency);
   }
 
   private newAgent(): Agent {
@@ -113,7 +126,6 @@ export class TargetClient {
     };
     const body = options.body !== undefined ? JSON.stringify(options.body) : undefined;
     const raw = options.rawHeaders ?? [];
-    const started = performance.now();
     const token = options.token !== undefined ? decodeToken(options.token) : undefined;
     const recorded = Object.fromEntries(Object.entries(headers).map(([k, v]) => [k, bounded(v)]));
     for (const [name, value] of raw) recorded[name.toLowerCase()] = recorded[name.toLowerCase()] === undefined ? bounded(value) : `${recorded[name.toLowerCase()]}\n${bounded(value)}`;
@@ -124,33 +136,49 @@ export class TargetClient {
       ...(options.validToken ? { validToken: true } : {}),
     };
     const timeoutMs = options.timeoutMs ?? this.settings.timeoutMs;
-    try {
-      const res = await request(url, {
-        method: method as 'GET',
-        headers: raw.length ? [...Object.entries(headers).flat(), ...raw.flat()] : headers,
-        dispatcher: this.agent,
-        ...(body !== undefined ? { body } : {}),
-        headersTimeout: timeoutMs,
-        bodyTimeout: timeoutMs,
-        signal: AbortSignal.timeout(timeoutMs),
-      });
-      const text = await res.body.text();
-      const exchange: Exchange = {
-        ...base,
-        response: {
-          status: res.statusCode,
-          headers: Object.fromEntries(Object.entries(res.headers).filter((e): e is [string, string | string[]] => e[1] !== undefined)),
-          bodyExcerpt: text.slice(0, BODY_EXCERPT),
-        },
-        outcome: outcomeOf(res.statusCode, this.settings.rejectStatuses),
-        durationMs: Math.round(performance.now() - started),
-      };
-      return { exchange, text };
-    } catch (err) {
-      const cause = (err as Error & { cause?: Error }).cause;
-      const error = `${(err as Error).message}${cause ? ` (${cause.message})` : ''}`;
-      return { exchange: { ...base, error, outcome: 'transport-error', durationMs: Math.round(performance.now() - started) }, text: '' };
-    }
+    return this.slots.run(async () => {
+      // The clock starts once the request has a connection of its own, not while it waits for one.
+      let started = performance.now();
+      const send = () =>
+        request(url, {
+          method: method as 'GET',
+          headers: raw.length ? [...Object.entries(headers).flat(), ...raw.flat()] : headers,
+          dispatcher: this.agent,
+          ...(body !== undefined ? { body } : {}),
+          headersTimeout: timeoutMs,
+          bodyTimeout: timeoutMs,
+          signal: AbortSignal.timeout(timeoutMs),
+        });
+      try {
+        let res;
+        try {
+          res = await send();
+        } catch (err) {
+          // A kept-alive connection the server closed as the request went out: resend a safe (GET/HEAD)
+          // request once on a new connection, as browsers do. A second reset is the backend's answer.
+          if (!SAFE_METHODS.has(method) || !isConnectionReset(err)) throw err;
+          started = performance.now();
+          res = await send();
+        }
+        const { text, truncatedAt } = await readCapped(res.body);
+        const exchange: Exchange = {
+          ...base,
+          response: {
+            status: res.statusCode,
+            headers: Object.fromEntries(Object.entries(res.headers).filter((e): e is [string, string | string[]] => e[1] !== undefined)),
+            bodyExcerpt: text.slice(0, BODY_EXCERPT),
+            ...(truncatedAt !== undefined ? { bodyTruncated: truncationNote(truncatedAt) } : {}),
+          },
+          outcome: outcomeOf(res.statusCode, this.settings.rejectStatuses),
+          durationMs: Math.round(performance.now() - started),
+        };
+        return { exchange, text };
+      } catch (err) {
+        const cause = (err as Error & { cause?: Error }).cause;
+        const error = `${(err as Error).message}${cause ? ` (${cause.message})` : ''}`;
+        return { exchange: { ...base, error, outcome: 'transport-error', durationMs: Math.round(performance.now() - started) }, text: '' };
+      }
+    });
   }
 
   /** The subject the identity endpoint named, for an exchange with that endpoint (undefined otherwise). */

@@ -24,7 +24,7 @@ export interface RestartResult {
 }
 
 /** The runner's side: serves restarts until closed. `restart` must stop the backend and start it again. */
-export async function serveTargetControl(restart: (options: RestartOptions) => Promise<void>): Promise<{ connection: TargetControlConnection; close(): Promise<void> }> {
+export async function serveTargetControl(restart: (options: RestartOptions) => Promise<void>): Promise<{ connection: TargetControlConnection; close(options?: { now?: boolean }): Promise<void> }> {
   const token = randomBytes(24).toString('base64url');
   const expected = Buffer.from(`Bearer ${token}`);
   // One restart at a time: a second request waits for the first.
@@ -57,9 +57,11 @@ export async function serveTargetControl(restart: (options: RestartOptions) => P
   const { port } = server.address() as AddressInfo;
   return {
     connection: { url: `http://127.0.0.1:${port}`, token },
-    // A restart in flight finishes first, so the runner stops the backend it started.
-    close: async () => {
-      await queue;
+    // A restart in flight finishes first, so the runner stops the backend it started; `now` (a
+    // halted run) does not wait for it: the launcher's clean-up stops whatever it started.
+    close: async ({ now = false } = {}) => {
+      if (!now) await queue;
+      server.closeAllConnections();
       await new Promise<void>((resolve) => server.close(() => resolve()));
     },
   };
