@@ -53,7 +53,7 @@ export class Issuer {
     readonly algorithms: readonly IssuerAlgorithm[],
   ) {
     this.admin = new HttpClient(runtime.url, { headers: { authorization: `Bearer ${adminToken}` } });
-    // Better Auth checks the Origin of sign-up and sign-in (BETTER-AUTH-ISSUER.md G1): be a browser on its own origin.
+    // Better Auth checks the Origin of sign-up and sign-in (Node's fetch sends sec-fetch-mode, so no Origin is a 403): be a browser on its own origin.
     this.web = new HttpClient(runtime.url, { headers: { origin: new URL(runtime.ready.baseUrl).origin } });
     this.users = new UserFactory(seed);
   }

@@ -25,7 +25,7 @@ const OWASP_API_2023: Record<string, string> = {
 };
 
 const LINKERS: [RegExp, (m: RegExpMatchArray) => string | undefined][] = [
-  [/^RFC (\d{4})(?: §([\d.]+\d))?/, (m) => `https://www.rfc-editor.org/rfc/rfc${m[1]}${m[2] ? `#section-${m[2]}` : ''}`],
+  [/^RFC (\d{4})(?: §(\d+(?:\.\d+)*))?/, (m) => `https://www.rfc-editor.org/rfc/rfc${m[1]}${m[2] ? `#section-${m[2]}` : ''}`],
   [/CVE-\d{4}-\d{4,}/, (m) => `https://nvd.nist.gov/vuln/detail/${m[0]}`],
   [/^CWE-(\d+)/, (m) => `https://cwe.mitre.org/data/definitions/${m[1]}.html`],
   [/GHSA(-[0-9a-z]{4}){3}/, (m) => `https://github.com/advisories/${m[0]}`],

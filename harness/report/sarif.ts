@@ -1,13 +1,24 @@
 // SARIF 2.1.0 from report.json, for code-scanning dashboards: one rule per check that ran, one result
-// per finding (FAIL: error, NON-STRICT: warning, ERROR: note). The backend's URL is the artifact:
-// findings are about a running service, not a source file.
+// per finding (FAIL: error, NON-STRICT: warning, ERROR: note). Findings are about a running service,
+// but GitHub code scanning only takes results located in a repository file, so each result is
+// anchored to one (report.sarifLocation, else the config file) and names the backend's URL as a
+// logical location. Fingerprints leave out what changes between runs (port, run id, timings), so
+// the same finding on the next run is the same alert.
+import { createHash } from 'node:crypto';
 import type { Log, ReportingDescriptor, Result } from 'sarif';
 import type { CheckRecord, Severity } from '../checks/model.js';
 import type { Report } from '../run/report.js';
+import { catalogueLink } from './catalogue-link.js';
 import { referenceUrl } from './references.js';
 import { remediationFor } from './remediation.js';
 
-/** The first reference with an address: the standard or advisory behind the rule. */
+/** Where results point when the run loaded no config file and no location was set (the file `init` writes), and in older reports. */
+export const DEFAULT_SARIF_LOCATION = 'conformance.config.ts';
+
+/** The partialFingerprints key: versioned, so a change of what it hashes starts new alerts instead of mismatching old ones. */
+export const FINGERPRINT_KEY = 'baConformanceFinding/v1';
+
+/** The first reference with an address: the standard or advisory behind the rule (helpUri must be absolute). */
 const helpUri = (c: CheckRecord) => c.references.map(referenceUrl).find(Boolean);
 
 /** GitHub's security-severity scale (0-10): critical 9+, high 7+, medium 4+, low below. */
@@ -15,15 +26,48 @@ const SECURITY_SEVERITY: Record<Severity, string> = { critical: '9.5', high: '7.
 
 const LEVEL: Partial<Record<CheckRecord['verdict'], Result.level>> = { FAIL: 'error', 'NON-STRICT': 'warning', ERROR: 'note' };
 
+/** The backend as named across runs: its host and protected path, not its port (a fresh one each CI run). */
+export function targetName(target: Report['target']): string {
+  return `${new URL(target.baseUrl).hostname}${target.protectedPath}`;
+}
+
+/** The same check, on the same backend, with the same verdict: the same alert. */
+export function findingFingerprint(c: Pick<CheckRecord, 'id' | 'verdict'>, target: Report['target']): string {
+  return createHash('sha256').update([c.id, targetName(target), c.verdict].join('\n')).digest('hex');
+}
+
+function help(c: CheckRecord): ReportingDescriptor['help'] {
+  const fix = remediationFor(c.id)?.fix;
+  const references = c.references.map((r) => {
+    const url = referenceUrl(r);
+    return url ? `[${r}](${url})` : r;
+  });
+  return {
+    text: `Expected: ${c.expected}. ${fix ?? ''} References: ${c.references.join('; ')}. Catalogue: ${catalogueLink(c.id)} in the ba-conformance repository.`,
+    markdown: [
+      c.requirement,
+      '',
+      `**Expected:** ${c.expected}`,
+      ...(fix ? ['', `**How to fix:** ${fix}`] : []),
+      '',
+      `**References:** ${references.join(' · ') || 'none'}`,
+      '',
+      `Catalogue entry: \`${catalogueLink(c.id)}\` in the ba-conformance repository.`,
+    ].join('\n'),
+  };
+}
+
 export function sarifLog(report: Report): Log {
+  const location = report.target.sarifLocation ?? DEFAULT_SARIF_LOCATION;
+  const targetUrl = new URL(report.target.protectedPath, report.target.baseUrl).toString();
   const rules: ReportingDescriptor[] = report.checks.map((c) => ({
     id: c.id,
     name: c.id.replace(/-/g, ''),
     shortDescription: { text: c.title },
     fullDescription: { text: c.requirement },
-    help: { text: `Expected: ${c.expected}. ${remediationFor(c.id)?.fix ?? ''} References: ${c.references.join('; ')}` },
+    help: help(c),
     ...(helpUri(c) ? { helpUri: helpUri(c) } : {}),
-    properties: { tags: ['security', c.family], 'security-severity': SECURITY_SEVERITY[c.severity], severity: c.severity },
+    properties: { tags: ['security', c.family], 'security-severity': SECURITY_SEVERITY[c.severity], severity: c.severity, catalogue: catalogueLink(c.id) },
   }));
   const results: Result[] = report.checks.flatMap((c, ruleIndex) => {
     const level = LEVEL[c.verdict];
@@ -37,8 +81,14 @@ export function sarifLog(report: Report): Log {
         message: { text: `${c.verdict}: ${c.observed}` },
         // A waiver is SARIF's external suppression: dashboards show it as accepted, with the reason.
         ...(c.waiver ? { suppressions: [{ kind: 'external' as const, status: 'accepted' as const, justification: c.waiver.comment }] } : {}),
-        locations: [{ physicalLocation: { artifactLocation: { uri: new URL(report.target.protectedPath, report.target.baseUrl).toString() } } }],
-        properties: { verdict: c.verdict, ...(c.measured ? { measured: c.measured } : {}), evidence: c.evidence.length },
+        locations: [
+          {
+            physicalLocation: { artifactLocation: { uri: location }, region: { startLine: 1 } },
+            logicalLocations: [{ name: report.target.protectedPath, fullyQualifiedName: targetUrl, kind: 'resource' }],
+          },
+        ],
+        partialFingerprints: { [FINGERPRINT_KEY]: findingFingerprint(c, report.target) },
+        properties: { verdict: c.verdict, target: targetUrl, ...(c.measured ? { measured: c.measured } : {}), evidence: c.evidence.length },
       },
     ];
   });

@@ -61,7 +61,8 @@ function subjectTemplate(template: string) {
 }
 
 export async function createIssuerAuth(config: IssuerAppConfig, baseUrl: string) {
-  // Imported dynamically on purpose: a static import breaks under esbuild (BETTER-AUTH-ISSUER.md G6).
+  // Imported dynamically on purpose: beside better-auth's own dynamic import of it, a static import is
+  // bundled by esbuild as a lazy init that is never run ("memoryAdapter is not a function").
   const { memoryAdapter } = await import('better-auth/adapters/memory');
   const jwtOptions = jwtOptionsFor(config);
   const auth = betterAuth({

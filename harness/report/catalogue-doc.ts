@@ -1,0 +1,88 @@
+// docs/checks.md, rendered from the catalogue the suites declare (harness/run/catalogue.ts): one
+// section per family, one entry per check under an anchor that is its ID, so reports can link a
+// check as docs/checks.md#SIG-ALG-NONE. Pure: the same catalogue always gives the same text, which
+// is what lets a test hold the committed file to the suites.
+import type { Family } from '../checks/model.js';
+import { FAMILIES, SEVERITIES } from '../checks/model.js';
+import type { CatalogueEntry } from '../run/catalogue.js';
+import { referenceUrl } from './references.js';
+
+export const FAMILY_TITLES: Record<Family, string> = {
+  CTL: 'Controls: the backend accepts valid Better Auth tokens',
+  FMT: 'Token format and parsing',
+  SIG: 'Signature and algorithm',
+  KEY: 'Key material referenced from the header',
+  CLM: 'Registered claims',
+  XJWT: 'Cross-token confusion',
+  JWKS: 'JWKS consumption, caching, rotation and outages',
+  TRN: 'Bearer transport over HTTP',
+  ERR: 'Error responses',
+  DOS: 'Resource exhaustion',
+  ISO: 'Per-user isolation',
+  LIFE: 'Revocation and session lifecycle',
+  INT: 'Interoperability',
+  COV: 'Protected-route coverage',
+};
+
+/**
+ * Markdown text: `<` cannot open HTML and `*`/`_` cannot start emphasis, outside code spans, which
+ * the metadata uses on purpose (`pendingFetch`) and which Markdown shows literally anyway.
+ */
+function text(value: string): string {
+  return value
+    .split(/(`[^`]*`)/)
+    .map((part, i) => (i % 2 === 1 ? part : part.replace(/\\/g, '\\\\').replace(/</g, '&lt;').replace(/([*_[\]])/g, '\\$1')))
+    .join('')
+    .replace(/\r?\n/g, ' ');
+}
+
+function reference(ref: string): string {
+  const url = referenceUrl(ref);
+  return url ? `[${text(ref)}](${url})` : text(ref);
+}
+
+const familyAnchor = (family: Family) => `family-${family}`;
+
+export function catalogueMarkdown(entries: readonly CatalogueEntry[]): string {
+  const families = FAMILIES.filter((f) => entries.some((e) => e.family === f));
+  const bySeverity = SEVERITIES.map((s) => `${entries.filter((e) => e.severity === s).length} ${s}`).join(', ');
+  const lines = [
+    '# Check catalogue',
+    '',
+    '<!-- Generated from the suites\' metadata by `npm run docs:checks`; do not edit by hand (test/catalogue-doc.test.ts fails when it is out of date). -->',
+    '',
+    `${entries.length} checks in ${families.length} families (${bySeverity}). Every check's metadata is declared`,
+    'beside its code in `suites/`; this file and `npx ba-conformance list` are both read from there. Each check',
+    'has an anchor that is its ID (`docs/checks.md#SIG-ALG-NONE`): report.html, summary.md and report.sarif link to it.',
+    '',
+    'Severity: critical is forgery or impersonation, high a trust-boundary break or data exposure, medium',
+    'availability, rotation or parsing, low hardening, info measured only. Verdicts are PASS, NON-STRICT, FAIL,',
+    'INFO, SKIP and ERROR (see the README).',
+    '',
+    '| Family | | Checks |',
+    '|---|---|---|',
+    ...families.map((f) => `| [${f}](#${familyAnchor(f)}) | ${FAMILY_TITLES[f]} | ${entries.filter((e) => e.family === f).length} |`),
+  ];
+  for (const family of families) {
+    const checks = entries.filter((e) => e.family === family);
+    lines.push('', `<a id="${familyAnchor(family)}"></a>`, '', `## ${family}: ${FAMILY_TITLES[family]}`, '', '| ID | Severity | Title |', '|---|---|---|');
+    for (const c of checks) lines.push(`| [${c.id}](#${c.id}) | ${c.severity} | ${text(c.title).replace(/\|/g, '\\|')} |`);
+    for (const c of checks) {
+      lines.push(
+        '',
+        `<a id="${c.id}"></a>`,
+        '',
+        `### ${c.id}`,
+        '',
+        `**${text(c.title)}**`,
+        '',
+        `- Severity: ${c.severity}`,
+        `- Family: [${c.family}](#${familyAnchor(c.family)}) (${FAMILY_TITLES[c.family]})`,
+        `- Requirement: ${text(c.requirement)}`,
+        `- Expected: ${text(c.expected)}`,
+        `- References: ${c.references.length ? c.references.map(reference).join(' · ') : 'none'}`,
+      );
+    }
+  }
+  return `${lines.join('\n')}\n`;
+}

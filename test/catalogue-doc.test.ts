@@ -1,0 +1,76 @@
+// docs/checks.md is the catalogue in the repository: generated from the suites' metadata, with an
+// anchor per check ID that the reports link to. It must say what the suites declare today.
+import { spawn } from 'node:child_process';
+import { once } from 'node:events';
+import { mkdtemp, readFile, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import { describe, expect, it } from 'vitest';
+import { REPO_ROOT } from '../harness/issuer/bundle.js';
+import { catalogueMarkdown } from '../harness/report/catalogue-doc.js';
+import { CATALOGUE_FILE, catalogueLink } from '../harness/report/catalogue-link.js';
+import type { CatalogueEntry } from '../harness/run/catalogue.js';
+import { runCli } from './support/cli.js';
+
+/** `npm run docs:checks -- --check [file]`, as CI would run it. */
+async function checkDoc(file?: string): Promise<{ code: number | null; stdout: string; stderr: string }> {
+  const child = spawn(process.execPath, ['--import', 'tsx', 'scripts/docs-checks.ts', '--check', ...(file ? [file] : [])], { cwd: REPO_ROOT, stdio: ['ignore', 'pipe', 'pipe'] });
+  let stdout = '';
+  let stderr = '';
+  child.stdout.on('data', (d: Buffer) => (stdout += d.toString()));
+  child.stderr.on('data', (d: Buffer) => (stderr += d.toString()));
+  const [code] = (await once(child, 'exit')) as [number | null];
+  return { code, stdout, stderr };
+}
+
+describe('docs/checks.md', { timeout: 60_000 }, () => {
+  it('is what the suites declare today, and a stale copy is caught', async () => {
+    const current = await checkDoc();
+    expect(current.stderr).toBe('');
+    expect(current.code).toBe(0);
+
+    const doc = await readFile(path.join(REPO_ROOT, CATALOGUE_FILE), 'utf8');
+    const stale = path.join(await mkdtemp(path.join(tmpdir(), 'ba-catalogue-')), 'checks.md');
+    await writeFile(stale, doc.replace('Unsecured tokens', 'Unsigned tokens'));
+    const outdated = await checkDoc(stale);
+    expect(outdated.code).toBe(1);
+    expect(outdated.stderr).toContain('is out of date with the suites: run npm run docs:checks');
+  });
+
+  it('has an entry under its ID for every check `list` prints, with its metadata', async () => {
+    const listed = await runCli(['list', '--json']);
+    expect(listed.code, listed.stderr).toBe(0);
+    const entries = JSON.parse(listed.stdout) as CatalogueEntry[];
+    const doc = await readFile(path.join(REPO_ROOT, CATALOGUE_FILE), 'utf8');
+    expect(entries.length).toBeGreaterThan(100);
+    for (const e of entries) {
+      // The anchor the reports link to is the ID itself.
+      expect(catalogueLink(e.id)).toBe(`docs/checks.md#${e.id}`);
+      const at = doc.indexOf(`<a id="${e.id}"></a>`);
+      expect(at, e.id).toBeGreaterThan(0);
+      const entry = doc.slice(at, doc.indexOf('<a id=', at + 1) === -1 ? undefined : doc.indexOf('<a id=', at + 1));
+      expect(entry).toContain(`### ${e.id}`);
+      expect(entry).toContain(`- Severity: ${e.severity}`);
+      expect(entry).toContain(`- Family: [${e.family}](#family-${e.family})`);
+    }
+    const alg = doc.slice(doc.indexOf('<a id="SIG-ALG-NONE"></a>'));
+    expect(alg.slice(0, alg.indexOf('<a id=', 1))).toContain('[RFC 8725 §3.2](https://www.rfc-editor.org/rfc/rfc8725#section-3.2)');
+  });
+
+  it('keeps metadata text literal in Markdown, code spans as they are', () => {
+    const entry: CatalogueEntry = {
+      id: 'SIG-TEST',
+      title: 'A | B <script>',
+      family: 'SIG',
+      severity: 'high',
+      requirement: 'HS* keys and `alg_name` stay <b>text</b>',
+      references: ['RFC 7515 §4', 'some_tool [x]'],
+      expected: '401',
+    };
+    const doc = catalogueMarkdown([entry]);
+    expect(doc).toContain('| [SIG-TEST](#SIG-TEST) | high | A \\| B &lt;script> |');
+    expect(doc).toContain('- Requirement: HS\\* keys and `alg_name` stay &lt;b>text&lt;/b>');
+    expect(doc).toContain('- References: [RFC 7515 §4](https://www.rfc-editor.org/rfc/rfc7515#section-4) · some\\_tool \\[x\\]');
+    expect(doc).not.toContain('<script>');
+  });
+});
