@@ -1,4 +1,4 @@
-// Claims checks (CHECKS.md §6.5). Every token here carries a valid signature from the issuer's real
+// Claims checks (docs/checks.md#family-CLM). Every token here carries a valid signature from the issuer's real
 // key, so a rejection can only come from the claim under test: what token-mutation tools cannot test.
 import { family } from '../harness/checks/suite.js';
 import type { CheckTools } from '../harness/checks/suite.js';

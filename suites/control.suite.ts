@@ -1,4 +1,4 @@
-// Control checks (CHECKS.md §6.1): the backend accepts what it must, so negative results mean something.
+// Control checks (docs/checks.md#family-CTL): the backend accepts what it must, so negative results mean something.
 import { family } from '../harness/checks/suite.js';
 import { freshClaims } from '../harness/forge/token.js';
 

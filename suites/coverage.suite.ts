@@ -1,4 +1,4 @@
-// Protected-route coverage (CHECKS.md §6.14): every operation the backend's OpenAPI document marks
+// Protected-route coverage (docs/checks.md#family-COV): every operation the backend's OpenAPI document marks
 // as bearer-protected must refuse a request without a token, with alg none, with an expired token
 // and with a forged signature. This finds the route whose auth dependency was forgotten, or that
 // only checks that a Bearer header is present. Needs target.openapi.

@@ -1,4 +1,4 @@
-// Cross-token confusion (CHECKS.md §6.6): other JWTs Better Auth signs with the same key must not
+// Cross-token confusion (docs/checks.md#family-XJWT): other JWTs Better Auth signs with the same key must not
 // pass as API bearer tokens.
 import { family } from '../harness/checks/suite.js';
 import { expectAllRejected } from '../harness/checks/oracle.js';

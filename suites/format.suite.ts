@@ -1,4 +1,4 @@
-// Token format and parsing checks (CHECKS.md §6.2): malformed compact serializations are rejected
+// Token format and parsing checks (docs/checks.md#family-FMT): malformed compact serializations are rejected
 // cleanly (401 or 400), never accepted and never a crash.
 import { family } from '../harness/checks/suite.js';
 import { expectAllRejected } from '../harness/checks/oracle.js';

@@ -1,4 +1,4 @@
-// Interoperability (CHECKS.md §6.13): EdDSA naming across RFC 8037 and RFC 9864.
+// Interoperability (docs/checks.md#family-INT): EdDSA naming across RFC 8037 and RFC 9864.
 import { family } from '../harness/checks/suite.js';
 import { freshClaims } from '../harness/forge/token.js';
 

@@ -1,4 +1,4 @@
-// Per-user isolation (CHECKS.md §6.11): with real Better Auth users A and B, each owning resources
+// Per-user isolation (docs/checks.md#family-ISO): with real Better Auth users A and B, each owning resources
 // made through the backend's own API, A must not read, change, list or create B's data, and the
 // caller's identity must come from the verified token alone. Needs `resources` in the config.
 import { isDeepStrictEqual } from 'node:util';

@@ -1,4 +1,4 @@
-// Key material referenced from the header (CHECKS.md §6.4): embedded keys, remote key URLs the
+// Key material referenced from the header (docs/checks.md#family-KEY): embedded keys, remote key URLs the
 // backend must never fetch, and kid values built to reach files, databases or parsers.
 import { afterAll, beforeAll } from 'vitest';
 import { AttackerListener } from '../harness/attacker/listener.js';

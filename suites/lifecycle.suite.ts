@@ -1,4 +1,4 @@
-// Revocation and session lifecycle (CHECKS.md §6.12): what a Better Auth JWT can still do after its
+// Revocation and session lifecycle (docs/checks.md#family-LIFE): what a Better Auth JWT can still do after its
 // session ends or its user is deleted. Verifying a JWT is stateless, so acceptance until `exp` is
 // expected (INFO, with the window measured); acceptance beyond `exp`, or a deleted user's data going
 // to a new account with the same email, is a FAIL.

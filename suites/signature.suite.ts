@@ -1,4 +1,4 @@
-// Signature and algorithm checks (CHECKS.md §6.3). Forgeries use attacker keys or no key;
+// Signature and algorithm checks (docs/checks.md#family-SIG). Forgeries use attacker keys or no key;
 // validly signed variants (lying headers, crit) are signed by the issuer's real key.
 import { family } from '../harness/checks/suite.js';
 import { expectAllRejected } from '../harness/checks/oracle.js';

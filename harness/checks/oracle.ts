@@ -1,10 +1,12 @@
 // The oracle: how exchanges become a verdict. Every check goes through these few functions, so
 // "accepted", "rejected" and "crashed" mean the same everywhere. A false PASS is the worst bug
 // this product can have: anything unclear is ERROR, never PASS.
-import type { Exchange, Verdict } from './model.js';
+import type { Exchange, Severity, Verdict } from './model.js';
 
 export interface CheckResult {
   verdict: Verdict;
+  /** This outcome's severity, where it differs from the check's (a deterministic NON-STRICT of a check whose FAIL is high). */
+  severity?: Severity;
   observed: string;
   measured?: Record<string, number | string>;
   /** Exchanges the check made outside `send` (a shared measurement, a sample of a large batch). */
