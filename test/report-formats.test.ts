@@ -108,11 +108,11 @@ describe('report formats from a real run', { timeout: 120_000 }, () => {
   });
 
   it('--strict makes NON-STRICT fail the run and the JUnit case', async () => {
-    // jose accepts exp = 1e308: CLM-EXP-TYPE is NON-STRICT on the reference.
-    const lenient = await runWithOut(undefined, ['--only', 'CLM-EXP-TYPE', '--format', 'junit']);
+    // jose checks iat only when maxTokenAge is set: CLM-IAT-FUTURE is NON-STRICT on the reference.
+    const lenient = await runWithOut(undefined, ['--only', 'CLM-IAT-FUTURE', '--format', 'junit']);
     expect(lenient.report.summary.nonStrict).toBe(1);
     expect(lenient.code).toBe(0);
-    const strict = await runWithOut(undefined, ['--only', 'CLM-EXP-TYPE', '--strict', '--format', 'junit']);
+    const strict = await runWithOut(undefined, ['--only', 'CLM-IAT-FUTURE', '--strict', '--format', 'junit']);
     expect(strict.code).toBe(1);
     expect(await readFile(path.join(strict.out, 'junit.xml'), 'utf8')).toMatch(/<failure message="NON-STRICT: /);
   });
