@@ -1031,7 +1031,7 @@ jwksCheck(
     severity: 'medium',
     requirement: 'Key selection matches kid and the algorithm (kty, alg); keys of another type under the same kid neither break the real key nor let their algorithm in.',
     references: ['OIDF AugmentRealJwksWithDecoys (FAPI2 client)', 'pyjwt#1129'],
-    expected: 'the real token accepted; tokens of an unconfigured algorithm signed by the decoys refused; no 5xx',
+    expected: 'the real token accepted and no 5xx (PASS); the real token refused when its kid repeats across key types is NON-STRICT (low: RFC 7517 §4.5 allows repeated kids); a 5xx is FAIL. Decoys are keys the issuer published: whether their tokens are accepted is SIG-ALG-NOT-ALLOWED\'s question, noted here, not judged',
   },
   async (lab, t) => {
     const ec = attackerKey('ES256');
@@ -1051,13 +1051,21 @@ jwksCheck(
     const decoys: [AsymmetricAlg, typeof ec][] = [['ES256', ec], ['PS256', rsa]];
     const variants = decoys.filter(([alg]) => !(t.issuer.algorithms as readonly string[]).includes(alg)).map(([alg, key]): [string, string] => [`${alg} signed by the decoy under the real kid ${loaded.key.kid}`, signCompact(alg, key.privateKey, { alg, kid: loaded.key.kid }, claims)]);
     const forged = await t.sendAll(variants);
-    const problems: string[] = [];
-    if (real.outcome !== 'accepted') problems.push(`the real token of ${loaded.key.kid} was refused (${statusOf(real)}): a decoy was picked by kid alone`);
-    const decoyResult = variants.length ? expectAllRejected(forged) : { verdict: 'PASS' as const, observed: 'every decoy algorithm is configured, so no decoy token applies' };
-    if (decoyResult.verdict === 'FAIL') problems.push(`decoy-signed tokens accepted: ${decoyResult.observed}`);
-    if (problems.length) return { verdict: 'FAIL', observed: problems.join('; '), evidence: [real] };
-    if (decoyResult.verdict !== 'PASS') return { ...decoyResult, evidence: [real] };
-    return { verdict: 'PASS', observed: `with ES256 and PS256 decoys under the same kid, the real token was accepted; ${decoyResult.observed}`, evidence: [real] };
+    const evidence = [real];
+    const crashed = [real, ...forged].filter((e) => e.outcome === 'server-error');
+    if (crashed.length) return { verdict: 'FAIL', observed: `decoys under the real kid crashed key selection: ${crashed.map((e) => `"${e.label}" ${statusOf(e)}`).join(', ')}`, evidence };
+    const unanswered = [real, ...forged].find((e) => e.outcome === 'transport-error' || e.outcome === 'other');
+    if (unanswered) return { verdict: 'ERROR', observed: `inconclusive: "${unanswered.label}" got ${statusOf(unanswered)}`, evidence };
+    const decoysAccepted = forged.filter((e) => e.outcome === 'accepted');
+    const decoyNote = variants.length === 0
+      ? 'every decoy algorithm is configured, so no decoy token applies'
+      : decoysAccepted.length
+        ? `tokens signed by the published decoys were accepted (${decoysAccepted.map((e) => e.label).join(', ')}): keys the issuer published, used with their own algorithm, so not a forgery; whether those algorithms belong in the allowlist is SIG-ALG-NOT-ALLOWED's question`
+        : 'tokens signed by the decoys were refused';
+    if (real.outcome !== 'accepted') {
+      return { verdict: 'NON-STRICT', severity: 'low', observed: `the real token of ${loaded.key.kid} was refused (${statusOf(real)}) once keys of other types shared its kid: the key is picked by kid alone; ${decoyNote}`, evidence };
+    }
+    return { verdict: 'PASS', observed: `with ES256 and PS256 decoys under the same kid, the real token was accepted; ${decoyNote}`, evidence };
   },
 );
 

@@ -179,13 +179,21 @@ check(
     severity: 'medium',
     requirement: 'RFC 8725 §3.1: the verifier pins the algorithms it accepts.',
     references: ['RFC 8725 §3.1', 'OIDF invalid-alternate-alg'],
-    expected: '401',
+    expected: '401 when target.algorithms declares the allowlist and the algorithm is outside it (FAIL if accepted); without a declared allowlist, acceptance of a key the issuer publishes, with its own algorithm, is NON-STRICT (a broad allowlist, not a forgery)',
   },
-  async ({ claims, issuer, run, sendAll, skip }) => {
+  async ({ claims, issuer, run, target, sendAll, skip }) => {
     if (!run.alternateKey) return skip('every algorithm Better Auth supports is configured, so none is outside the allowlist');
     const { kid, alg } = run.alternateKey;
     const { token } = await issuer.sign({ key: { kid }, header: { alg, kid }, claims: freshClaims(claims) });
-    return expectAllRejected(await sendAll([[`${alg} token from the issuer's published ${alg} key (backend configured for ${issuer.algorithms.join(', ')})`, token]]));
+    const result = expectAllRejected(await sendAll([[`${alg} token from the issuer's published ${alg} key (the issuer signs with ${issuer.algorithms.join(', ')})`, token]]));
+    if (result.verdict !== 'FAIL') return result;
+    const declared = target.settings.algorithms;
+    if (declared && !declared.includes(alg)) return { ...result, observed: `${result.observed}: ${alg} is outside the allowlist the team declares (target.algorithms: ${declared.join(', ')})` };
+    if (declared) return { verdict: 'PASS', observed: `${result.observed}: ${alg} is in the declared allowlist (target.algorithms: ${declared.join(', ')})` };
+    return {
+      verdict: 'NON-STRICT',
+      observed: `${result.observed}: the backend accepts ${alg} beyond what the issuer signs with; the key is one the issuer publishes, so this is a broad allowlist, not a forgery (declare target.algorithms to judge it against the team's intent)`,
+    };
   },
 );
 

@@ -43,6 +43,8 @@ const configSchema = z.strictObject({
     concurrency: z.number().int().min(1).max(64).default(8),
     /** Statuses that count as a refusal of a token; any other non-2xx answer makes a check inconclusive. */
     rejectStatuses: z.array(z.number().int().min(300).max(499)).min(1).default([400, 401, 403, 413, 431]),
+    /** The algorithms the backend is meant to accept: SIG-ALG-NOT-ALLOWED judges acceptance outside them as FAIL. */
+    algorithms: z.array(z.string().min(1)).min(1).optional(),
     /**
      * The backend's OpenAPI document (3.x, JSON or YAML): a path on the backend ("/openapi.json"), a URL,
      * or a file. Every operation it marks bearer-protected is probed (COV-PROTECTED-OPS).

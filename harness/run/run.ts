@@ -224,6 +224,7 @@ export async function runConformance(config: ResolvedConfig, log: (line: string)
         timeoutMs: config.target.timeoutMs,
         concurrency: config.target.concurrency,
         rejectStatuses: config.target.rejectStatuses,
+        ...(config.target.algorithms ? { algorithms: config.target.algorithms } : {}),
         runId,
         toolVersion: pkg.version,
       },

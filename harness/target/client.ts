@@ -22,6 +22,8 @@ export interface TargetSettings {
   concurrency: number;
   /** Statuses that count as a refusal (default 400, 401, 403, 413, 431); any other non-2xx is inconclusive. */
   rejectStatuses: number[];
+  /** The algorithms the team declares the backend accepts (target.algorithms), when it does. */
+  algorithms?: string[];
   runId: string;
   toolVersion: string;
 }

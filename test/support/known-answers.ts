@@ -133,7 +133,7 @@ export async function fixtureRun(backend: FixtureBackend, variant: FixtureVarian
   const port = await freePort();
   const expected = variant ? await readExpectation(variant.expected) : undefined;
   return runSuite([
-    ...(backend.config ? ['--config', backend.config] : []),
+    ...((variant?.config ?? backend.config) ? ['--config', (variant?.config ?? backend.config)!] : []),
     '--target', `http://127.0.0.1:${port}`,
     '--identity', '/api/me',
     ...(expected?.protectedPath ? ['--protected', expected.protectedPath] : []),
