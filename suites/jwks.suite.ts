@@ -411,7 +411,7 @@ jwksCheck(
 jwksCheck(
   {
     id: 'JWKS-KIDMISS-PRECHECK',
-    title: 'Tokens refused by cheap checks (alg none, a disallowed alg) cause no JWKS fetch',
+    title: 'Tokens refused by cheap checks (alg none, HS256, an algorithm outside the declared allowlist) cause no JWKS fetch',
     severity: 'medium',
     requirement: 'The algorithm allowlist is checked before the key lookup, so tokens that cannot be valid never reach the network.',
     references: ['evoila/meho#3484', 'AutoGPT#14519', 'RFC 8725 §3.1'],
@@ -419,14 +419,16 @@ jwksCheck(
   },
   async (lab, t) => {
     const ready = await lab.kidMissReady();
-    const allowed = t.issuer.algorithms;
-    const disallowed = (['RS256', 'ES256', 'PS256', 'EdDSA', 'ES512'] as const).find((a) => !allowed.includes(a));
+    // An algorithm counts as disallowed only when the team declares its allowlist (target.algorithms):
+    // a backend may rightly accept more than the issuer signs with, and then its fetches are due.
+    const declared = t.target.settings.algorithms;
+    const disallowed = declared ? (['RS256', 'ES256', 'PS256', 'EdDSA', 'ES512'] as const).find((a) => !declared.includes(a)) : undefined;
     const claims = b64u(JSON.stringify(freshClaims(t.claims)));
     const variants: [string, string][] = [];
     for (let i = 0; i < 5; i++) {
       variants.push([`alg none, random kid #${i + 1}`, `${b64u(JSON.stringify({ alg: 'none', kid: JwksLab.randomKid() }))}.${claims}.`]);
       variants.push([`HS256, random kid #${i + 1}`, hmacCompact('HS256', randomBytes(32), { alg: 'HS256', kid: JwksLab.randomKid() }, freshClaims(t.claims))]);
-      if (disallowed) variants.push([`${disallowed} (not configured), random kid #${i + 1}`, lab.garbage(JwksLab.randomKid(), disallowed)]);
+      if (disallowed) variants.push([`${disallowed} (outside target.algorithms), random kid #${i + 1}`, lab.garbage(JwksLab.randomKid(), disallowed)]);
     }
     // One at a time: concurrent first lookups would each load the set, and the count would say nothing.
     const mark = await lab.mark();
@@ -442,9 +444,9 @@ jwksCheck(
     if (precheckFetches.length > 1) return { verdict: 'FAIL', observed: `${fetchSummary(precheckFetches)} for ${variants.length} tokens that no allowed algorithm can verify: each can make the backend fetch, the key is looked up before the algorithm is checked`, measured, evidence: exchanges.slice(0, 3) };
     // One fetch: the keys were looked up (and loaded) for such a token, but its cache or cooldown held for the rest.
     if (precheckFetches.length === 1) return { verdict: 'NON-STRICT', observed: `1 JWKS fetch for ${variants.length} tokens that no allowed algorithm can verify: the key is looked up before the algorithm is checked, though its cache or cooldown bounded the rest`, measured, evidence: exchanges.slice(0, 3) };
-    if (controlFetches.length) return { verdict: 'PASS', observed: `no fetch for ${variants.length} tokens with alg none, HS256${disallowed ? ` or ${disallowed}` : ''} and random kids, while an unknown kid with ${allowed[0]} did fetch (${ready.observed})`, measured, evidence: [exchanges[0]!, control] };
+    if (controlFetches.length) return { verdict: 'PASS', observed: `no fetch for ${variants.length} tokens with alg none, HS256${disallowed ? ` or ${disallowed}` : ''} and random kids, while an unknown kid with ${t.issuer.algorithms[0]} did fetch (${ready.observed})`, measured, evidence: [exchanges[0]!, control] };
     if (!ready.ready) return { verdict: 'SKIP', observed: `no fetch for ${variants.length} such tokens, but the backend does not refetch on unknown kids at all (${ready.observed}), so there is nothing to precede`, measured, evidence: [exchanges[0]!, control] };
-    return { verdict: 'ERROR', observed: `inconclusive: no fetch for these tokens, but the control (an unknown kid with ${allowed[0]}) did not fetch either`, measured, evidence: [exchanges[0]!, control] };
+    return { verdict: 'ERROR', observed: `inconclusive: no fetch for these tokens, but the control (an unknown kid with ${t.issuer.algorithms[0]}) did not fetch either`, measured, evidence: [exchanges[0]!, control] };
   },
 );
 
