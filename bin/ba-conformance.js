@@ -1,6 +1,7 @@
 #!/usr/bin/env node
-// Runs the TypeScript CLI directly through tsx's loader: no build step between a clone and a run.
-import { register } from 'tsx/esm/api';
+// In a checkout, runs the TypeScript CLI through tsx's loader (no build step between a clone and a
+// run); the installed package has no sources and runs its compiled JavaScript with plain node.
+import { existsSync } from 'node:fs';
 
 // `npx` and CI runners may die of a signal without passing it on (npm exec's shell does not), which
 // left a run attacking the backend with nobody waiting for it. When the process that started this
@@ -15,5 +16,11 @@ if (parent > 1) {
   watchdog.unref();
 }
 
-register();
-await import('../harness/cli.ts');
+const source = new URL('../harness/cli.ts', import.meta.url);
+if (existsSync(source)) {
+  const { register } = await import('tsx/esm/api');
+  register();
+  await import(source.href);
+} else {
+  await import('../dist/harness/cli.js');
+}

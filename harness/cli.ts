@@ -1,14 +1,13 @@
 // `ba-conformance`: assembles the commands, and maps errors to clear messages and exit codes
 // (2 for usage and configuration, 3 when the harness itself could not work).
 import { Command, CommanderError } from 'commander';
-import pkg from '../package.json' with { type: 'json' };
 import { issuerCommand } from './commands/issuer.js';
-import { demoCommand } from './commands/demo.js';
 import { initCommand } from './commands/init.js';
 import { listCommand } from './commands/list.js';
 import { mergeCommand } from './commands/merge.js';
 import { runCommand } from './commands/run.js';
 import { EXIT_CODES, describeError, exitCodeFor } from './errors.js';
+import { COMPILED, PACKAGE as pkg } from './paths.js';
 
 const program = new Command('ba-conformance')
   .description('Conformance and attack tests for backends that verify Better Auth JWTs')
@@ -19,7 +18,8 @@ const program = new Command('ba-conformance')
 program.addCommand(runCommand());
 program.addCommand(listCommand());
 program.addCommand(mergeCommand());
-program.addCommand(demoCommand());
+// demo runs the example backends under fixtures/, which only a checkout has.
+if (!COMPILED) program.addCommand((await import('./commands/demo.js')).demoCommand());
 program.addCommand(initCommand());
 program.addCommand(issuerCommand());
 for (const command of program.commands) command.exitOverride();

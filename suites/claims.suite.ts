@@ -19,6 +19,7 @@ const expected = (c: Record<string, unknown>, name: 'iss' | 'aud') => String(Arr
 check(
   {
     id: 'CLM-EXP-PAST',
+    needs: ['mint'],
     title: 'An expired token is rejected',
     severity: 'high',
     requirement: 'RFC 7519 §4.1.4: the current time MUST be before exp (with at most a small leeway).',
@@ -32,6 +33,7 @@ const LEEWAY_STEPS = [5, 30, 60, 120, 300, 600];
 check(
   {
     id: 'CLM-EXP-LEEWAY',
+    needs: ['mint'],
     title: 'The clock leeway on exp is small (measured)',
     severity: 'medium',
     requirement: 'RFC 7519 §4.1.4: leeway "usually no more than a few minutes". PASS at most 60 s, NON-STRICT up to 300 s, FAIL beyond.',
@@ -58,6 +60,7 @@ check(
 check(
   {
     id: 'CLM-EXP-MISSING',
+    needs: ['mint'],
     title: 'A token without exp is rejected',
     severity: 'medium',
     requirement: 'RFC 7519 §4.1.4 makes exp optional, so accepting a token without it is a hardening gap (a stolen token never expires), not a broken MUST; RFC 9068 §2.2 requires it only in at+jwt access tokens, which Better Auth does not issue. jose accepts it unless exp is required.',
@@ -73,6 +76,7 @@ check(
 check(
   {
     id: 'CLM-EXP-TYPE',
+    needs: ['mint'],
     title: 'An exp of the wrong type is rejected, never treated as absent',
     severity: 'high',
     requirement: 'RFC 7519 §4.1.4, §2: exp MUST be a NumericDate. A verifier that treats a wrong type as absent accepts tokens that never expire; one that coerces a numeric string and still enforces it is lenient but safe.',
@@ -106,6 +110,7 @@ check(
 check(
   {
     id: 'CLM-NBF-FUTURE',
+    needs: ['mint'],
     title: 'A token not yet valid (nbf well in the future) is rejected',
     severity: 'medium',
     requirement: 'RFC 7519 §4.1.5: the current time MUST be after or equal to nbf (small leeway allowed).',
@@ -118,6 +123,7 @@ check(
 check(
   {
     id: 'CLM-NBF-TYPE',
+    needs: ['mint'],
     title: 'An nbf of the wrong type is rejected, never treated as absent',
     severity: 'medium',
     requirement: 'RFC 7519 §4.1.5, §2: nbf MUST be a NumericDate.',
@@ -130,6 +136,7 @@ check(
 check(
   {
     id: 'CLM-IAT-FUTURE',
+    needs: ['mint'],
     title: 'A token issued in the future is rejected',
     severity: 'low',
     requirement: 'RFC 7519 §4.1.6: iat is the time of issue; a token from an hour ahead is not plausible (jose checks it only with maxTokenAge).',
@@ -142,6 +149,7 @@ check(
 check(
   {
     id: 'CLM-ISS-WRONG',
+    needs: ['mint'],
     title: 'A token from another issuer is rejected (exact match)',
     severity: 'high',
     requirement: 'RFC 7519 §4.1.1 / RFC 9068 §4: iss MUST exactly match the expected issuer (case-sensitive).',
@@ -166,6 +174,7 @@ check(
 check(
   {
     id: 'CLM-ISS-SUBSTRING',
+    needs: ['mint'],
     title: 'An issuer that is a prefix or substring of the expected one is rejected',
     severity: 'high',
     requirement: 'RFC 7519 §4.1.1: string comparison, not substring matching.',
@@ -185,6 +194,7 @@ check(
 check(
   {
     id: 'CLM-ISS-ARRAY',
+    needs: ['mint'],
     title: 'An issuer given as an array is rejected',
     severity: 'high',
     requirement: 'RFC 7519 §4.1.1: iss is a single StringOrURI.',
@@ -203,6 +213,7 @@ check(
 check(
   {
     id: 'CLM-ISS-MISSING',
+    needs: ['mint'],
     title: 'A token without iss is rejected',
     severity: 'high',
     requirement: 'RFC 9068 §2.2 / RFC 8725 §3.8: the issuer is validated, so it must be present.',
@@ -215,6 +226,7 @@ check(
 check(
   {
     id: 'CLM-AUD-WRONG',
+    needs: ['mint'],
     title: 'A token for another audience is rejected',
     severity: 'high',
     requirement: "RFC 7519 §4.1.3: if the recipient does not identify itself with a value in aud, the JWT MUST be rejected.",
@@ -233,6 +245,7 @@ check(
 check(
   {
     id: 'CLM-AUD-MISSING',
+    needs: ['mint'],
     title: 'A token without aud is rejected',
     severity: 'high',
     requirement: 'RFC 8725 §3.9: a backend that expects an audience must not accept tokens meant for anyone.',
@@ -245,6 +258,7 @@ check(
 check(
   {
     id: 'CLM-AUD-ARRAY-VALID',
+    needs: ['mint'],
     title: 'An audience array containing the expected audience is accepted',
     severity: 'low',
     requirement: 'RFC 7519 §4.1.3: aud may be an array of strings.',
@@ -257,6 +271,7 @@ check(
 check(
   {
     id: 'CLM-AUD-TYPE',
+    needs: ['mint'],
     title: 'Audiences of the wrong type or near-miss values are rejected',
     severity: 'high',
     requirement: 'RFC 7519 §4.1.3: aud is a StringOrURI or an array of them, compared exactly.',
@@ -275,6 +290,7 @@ check(
 check(
   {
     id: 'CLM-SUB-MISSING',
+    needs: ['mint'],
     title: 'A token without sub is rejected',
     severity: 'high',
     requirement: 'The subject identifies the user; a token without one must not reach user data (Better Auth verifyJWT requires sub).',
@@ -287,6 +303,7 @@ check(
 check(
   {
     id: 'CLM-SUB-TYPE',
+    needs: ['mint'],
     title: 'A sub of the wrong type is rejected',
     severity: 'high',
     requirement: 'RFC 7519 §4.1.2: sub is a case-sensitive string; other types must not resolve to a user.',

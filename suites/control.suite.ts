@@ -25,6 +25,7 @@ check(
 check(
   {
     id: 'CTL-VALID-ALG-MATRIX',
+    needs: ['mint'],
     title: 'Tokens signed with every algorithm the issuer is configured for are accepted',
     severity: 'info',
     requirement: 'Better Auth can sign with several algorithms at once (keyPairConfigs); the backend accepts each configured one, or the negative checks for it are inconclusive.',

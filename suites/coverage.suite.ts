@@ -44,6 +44,7 @@ function call(t: CheckTools, op: ApiOperation, label: string, token: string | un
 check(
   {
     id: 'COV-PROTECTED-OPS',
+    needs: ['mint'],
     title: 'Every bearer-protected operation in the OpenAPI document refuses bad credentials',
     severity: 'critical',
     requirement: 'OWASP API2:2023 / API5:2023: authentication is enforced on every operation that requires it, not only on the ones someone tested.',

@@ -9,6 +9,7 @@ const { check, persistenceProbe } = family('XJWT');
 check(
   {
     id: 'XJWT-COOKIECACHE-AS-BEARER',
+    needs: ['mint', 'jwks'],
     title: "Better Auth's session cookie-cache JWT is rejected as a bearer token",
     severity: 'high',
     requirement: 'RFC 8725 §3.11, §3.12: JWTs of different kinds, signed by the same key, need mutually exclusive validation (typ, aud); a cookie-cache JWT is not an access token.',

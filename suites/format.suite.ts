@@ -68,14 +68,15 @@ check(
 check(
   {
     id: 'FMT-JSON-INVALID',
+    needs: ['mint'],
     title: 'Headers or payloads that are not JSON objects are rejected, even validly signed',
     severity: 'medium',
     requirement: 'RFC 7515 §5.2 / RFC 8725 §3.7: the header and the claims set are UTF-8 JSON objects; anything else makes the token invalid.',
     references: ['RFC 7515 §5.2', 'RFC 7519 §7.2', 'RFC 8725 §3.7'],
     expected: '401 (or 400), never 5xx',
   },
-  async ({ issuer, claims, sendAll }) => {
-    const current = await issuer.signingKey();
+  async ({ issuer, claims, sendAll, currentKey }) => {
+    const current = await currentKey();
     const header = JSON.stringify({ alg: current.alg, kid: current.kid });
     const body = JSON.stringify({ ...claims, iat: nowSeconds(), exp: nowSeconds() + 600 });
     const invalidUtf8 = Buffer.concat([Buffer.from(body.slice(0, -1)), Buffer.from(',"x":"'), Buffer.from([0xc3, 0x28, 0xff]), Buffer.from('"}')]);
@@ -98,16 +99,17 @@ check(
 check(
   {
     id: 'FMT-JSON-DUP',
+    needs: ['mint'],
     title: 'Duplicate claim names: rejected, or the last one wins',
     severity: 'medium',
     requirement: 'RFC 7519 §4 / RFC 7515 §4: parsers MUST reject duplicate member names or use the lexically last one. First-wins parsing lets a proxy and the application see different users.',
     references: ['RFC 7515 §4', 'RFC 7519 §4'],
     expected: 'rejected, or accepted as the last sub; FAIL if the first sub wins',
   },
-  async ({ issuer, claims, user, target, send, skip }) => {
+  async ({ issuer, claims, user, target, send, skip, currentKey }) => {
     if (!target.settings.identityPath) return skip('needs an identity endpoint to see which sub won');
     const other = await issuer.createUser();
-    const current = await issuer.signingKey();
+    const current = await currentKey();
     const body = JSON.stringify({ ...claims, iat: nowSeconds(), exp: nowSeconds() + 600, sub: user.id });
     // {..., "sub": A, "sub": B}: JSON.parse (last wins) reads B.
     const rawPayload = `${body.slice(0, -1)},"sub":${JSON.stringify(other.id)}}`;

@@ -7,6 +7,7 @@ const { check, persistenceProbe } = family('INT');
 check(
   {
     id: 'INT-EDDSA-ALG-NAMES',
+    needs: ['mint'],
     title: 'EdDSA naming: "Ed25519" reported, "Ed448" on an Ed25519 key rejected',
     severity: 'medium',
     requirement: 'RFC 8037 names the algorithm "EdDSA" (Better Auth uses it); RFC 9864 adds the fully specified "Ed25519". An "Ed448" header must never verify with an Ed25519 key.',

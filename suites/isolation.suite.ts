@@ -13,6 +13,7 @@ import { inFlight } from '../harness/in-flight.js';
 import { freshClaims } from '../harness/forge/token.js';
 import { denied, firstString, gone, succeeded } from '../harness/resources/client.js';
 import type { Answer, Caller, ResourceClient } from '../harness/resources/client.js';
+import { scaledToRate } from '../harness/target/pace.js';
 
 const { check, persistenceProbe } = family('ISO');
 
@@ -399,7 +400,9 @@ check(
       if (notJudged.length) return { verdict: 'ERROR', observed: `inconclusive: not judged: ${notJudged.join('; ')}` };
       return { verdict: 'SKIP', observed: 'needs an identity endpoint (target.identityPath) or a resource with a list operation' };
     }
-    const jobs = probes.flatMap((probe) => Array.from({ length: CONCURRENT_PAIRS * 2 }, (_, i) => () => probe((i % 2) as 0 | 1, i >> 1)));
+    // Scaled down under target.maxRps, so a staging backend is not flooded.
+    const pairs = scaledToRate(CONCURRENT_PAIRS * 2, t.target.settings.maxRps) / 2;
+    const jobs = probes.flatMap((probe) => Array.from({ length: Math.floor(pairs) * 2 }, (_, i) => () => probe((i % 2) as 0 | 1, i >> 1)));
     const results = await inFlight(jobs, t.target.settings.concurrency * 4);
     const crossed = results.filter((r) => r.wrong);
     const unanswered = results.filter((r) => r.exchange.outcome !== 'accepted' && !r.wrong);
@@ -446,6 +449,7 @@ function lookalike(id: string, faker: IsolationLab['faker']): string {
 check(
   {
     id: 'ISO-SUB-NORMALIZATION',
+    needs: ['mint'],
     title: 'Subjects that differ only by case, Unicode form or whitespace are different users',
     severity: 'medium',
     requirement: "sub is a case-sensitive string compared exactly (RFC 7519 §4.1.2, StringOrURI); folding case, trimming or NFKC-normalizing it merges distinct users.",

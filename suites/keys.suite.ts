@@ -205,6 +205,7 @@ check(
 check(
   {
     id: 'KEY-KID-ABSENT-SINGLE',
+    needs: ['mint'],
     title: 'A valid token without kid (measured: accepted or not)',
     severity: 'info',
     requirement: 'RFC 7515 §4.1.4: kid is optional; with one key of the algorithm a verifier may use it. Better Auth always sets kid; its own verifier requires it.',

@@ -33,6 +33,7 @@ interface Window {
  * same exp is refused, means the backend remembers tokens past their expiry: FAIL.
  */
 async function reuseAfter(t: CheckTools, event: string, end: (user: IssuerUser) => Promise<void>, prepare?: (user: IssuerUser) => Promise<string | undefined>): Promise<Window> {
+  if (!t.run.profile.capabilities.includes('mint')) return reuseRealToken(t, event, end, prepare);
   const path = t.target.settings.identityPath ?? t.target.settings.protectedPath;
   const user = await t.issuer.createUser();
   const session = await t.issuer.tokenFor(user);
@@ -95,9 +96,44 @@ async function reuseAfter(t: CheckTools, event: string, end: (user: IssuerUser) 
   }
 }
 
+/**
+ * Without minting (an external issuer), only the real token is reused: refused right after the
+ * event is PASS; accepted is INFO with its remaining lifetime. Whether it is remembered past its
+ * exp cannot be observed without a short-lived copy, so no FAIL is claimed either way.
+ */
+async function reuseRealToken(t: CheckTools, event: string, end: (user: IssuerUser) => Promise<void>, prepare?: (user: IssuerUser) => Promise<string | undefined>): Promise<Window> {
+  const path = t.target.settings.identityPath ?? t.target.settings.protectedPath;
+  const user = await t.issuer.createUser();
+  const session = await t.issuer.tokenFor(user);
+  const claims = decodeSegment(split(session).payload);
+  const inconclusive = (observed: string): Window => ({ result: { verdict: 'ERROR', observed: `inconclusive: ${observed}` }, user });
+  const control = await provesValid((l, o) => t.send(l, o), t.target, `before the ${event}: its session token (from /token)`, session, user.id);
+  if (!control.ok) return inconclusive(`before the ${event}: ${control.observed}`);
+  const unprepared = await prepare?.(user);
+  if (unprepared) return inconclusive(unprepared);
+  await end(user);
+  const after = await t.send(`session token right after the ${event}`, { token: session, path });
+  const leftS = Math.max(0, Number(claims.exp) - nowSeconds());
+  if (after.outcome === 'rejected') {
+    const alive = await t.stillValid("another user's valid token, to show the refusal is the session's", t.token);
+    if (!alive.ok) return inconclusive(`refused after the ${event}, but so is a valid token of another user: ${alive.observed}`);
+    return { result: { verdict: 'PASS', observed: `refused at once after the ${event} (${after.response!.status}): the backend checks the session`, measured: { acceptedAfterS: 0 } }, user };
+  }
+  if (after.outcome !== 'accepted') return inconclusive(`after the ${event}: ${after.response?.status ?? after.error}`);
+  return {
+    result: {
+      verdict: 'INFO',
+      observed: `its real token was still accepted after the ${event}, with ${leftS} s left until its exp; the window's end and acceptance beyond exp are not measured with an external issuer (they need a short-lived copy of the token: mint)`,
+      measured: { acceptedRightAfter: 'true', secondsLeftUntilExp: leftS },
+    },
+    user,
+  };
+}
+
 check(
   {
     id: 'LIFE-REVOKED-SESSION',
+    needs: ['sessions'],
     title: 'A JWT after its Better Auth session was signed out (measured window)',
     severity: 'medium',
     requirement: 'A JWT outlives the session it was issued for until its exp; a backend that does not check sessions must keep exp short, and must never accept a token beyond its exp.',
@@ -110,6 +146,7 @@ check(
 check(
   {
     id: 'LIFE-DELETED-USER',
+    needs: ['sessions', 'users'],
     title: "A deleted user's JWT (measured window), and no re-provisioning of its data",
     severity: 'medium',
     requirement: "A deleted user's unexpired JWT works until exp at most; a new account with the same email is a different user (a new sub) and never gets the deleted user's data.",
@@ -180,6 +217,7 @@ async function notReprovisioned(t: CheckTools, deleted: IssuerUser, owned: Owned
 check(
   {
     id: 'LIFE-LONG-EXP',
+    needs: ['mint'],
     title: 'A validly signed token that lives a year (measured)',
     severity: 'low',
     requirement: 'A verifier may cap token age (maxTokenAge) beyond what the issuer sets; Better Auth issues 15 min tokens by default.',

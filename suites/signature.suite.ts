@@ -1,14 +1,24 @@
 // Signature and algorithm checks (docs/checks.md#family-SIG). Forgeries use attacker keys or no key;
 // validly signed variants (lying headers, crit) are signed by the issuer's real key.
 import { family } from '../harness/checks/suite.js';
-import { expectAllRejected } from '../harness/checks/oracle.js';
+import { combine, expectAllRejected } from '../harness/checks/oracle.js';
+import type { CheckResult } from '../harness/checks/oracle.js';
 import { attackerKey, publicKeySecrets } from '../harness/forge/keys.js';
 import { b64u, hmacCompact, signCompact, signingInput } from '../harness/forge/jws.js';
 import type { HmacAlg } from '../harness/forge/jws.js';
 import { flipSignature, freshClaims, headerOf, join, resizeSignature, split, stripSignature, unsecured, withClaims } from '../harness/forge/token.js';
-import { WEAK_HMAC_SECRETS } from '../harness/forge/wordlists.js';
+import { WEAK_HMAC_SECRETS, sharedSecretStrength } from '../harness/forge/wordlists.js';
 
 const { check, persistenceProbe } = family('SIG');
+
+/** RFC 7518 §3.2: an HS256 key MUST be at least 256 bits; one from a public wordlist is no secret at all. */
+function sharedSecretVerdict(secret: string): CheckResult {
+  const { bytes, inWordlist } = sharedSecretStrength(secret);
+  const measured = { sharedSecretBytes: bytes, inWordlist: String(inWordlist) };
+  if (inWordlist) return { verdict: 'FAIL', observed: `offline: the shared secret (BETTER_AUTH_SECRET) is in the suite's wordlist of common secrets`, measured };
+  if (bytes < 32) return { verdict: 'FAIL', observed: `offline: the shared secret is ${bytes} bytes, shorter than the 32 bytes HS256 requires (RFC 7518 §3.2)`, measured };
+  return { verdict: 'PASS', observed: `offline: the shared secret is ${bytes} bytes and not in the wordlist`, measured };
+}
 const HS: HmacAlg[] = ['HS256', 'HS384', 'HS512'];
 
 check(
@@ -117,14 +127,15 @@ check(
 check(
   {
     id: 'SIG-ALG-MISSING',
+    needs: ['mint'],
     title: 'A validly signed token without alg is rejected',
     severity: 'high',
     requirement: 'RFC 7515 §4.1.1: alg MUST be present; a verifier must not fill it in from the key.',
     references: ['RFC 7515 §4.1.1'],
     expected: '401',
   },
-  async ({ claims, issuer, sendAll }) => {
-    const current = await issuer.signingKey();
+  async ({ claims, issuer, sendAll, currentKey }) => {
+    const current = await currentKey();
     const { token } = await issuer.sign({ header: { kid: current.kid }, claims: freshClaims(claims) });
     return expectAllRejected(await sendAll([['header {kid} only, real signature', token]]));
   },
@@ -133,14 +144,15 @@ check(
 check(
   {
     id: 'SIG-ALG-UNKNOWN',
+    needs: ['mint'],
     title: 'Unknown or differently spelled alg values are rejected, even with a real signature',
     severity: 'medium',
     requirement: 'RFC 7515 §4.1.1: alg values are case-sensitive; an unknown alg makes the JWS invalid.',
     references: ['RFC 7515 §4.1.1'],
     expected: '401',
   },
-  async ({ claims, issuer, sendAll }) => {
-    const current = await issuer.signingKey();
+  async ({ claims, issuer, sendAll, currentKey }) => {
+    const current = await currentKey();
     const variants = await Promise.all(
       [current.alg.toLowerCase(), current.alg.toUpperCase(), `${current.alg} `, 'FOO', 'HS1', 5].map(async (alg) => {
         const { token } = await issuer.sign({ header: { alg, kid: current.kid }, claims: freshClaims(claims) });
@@ -154,6 +166,7 @@ check(
 check(
   {
     id: 'SIG-ALG-HS-PUBKEY',
+    needs: ['jwks'],
     title: 'HMAC tokens keyed with the issuer public key are rejected (key confusion)',
     severity: 'critical',
     requirement: 'RFC 8725 §3.1: each key is used with exactly one algorithm, chosen by the verifier, never by the token.',
@@ -175,6 +188,7 @@ check(
 check(
   {
     id: 'SIG-ALG-NOT-ALLOWED',
+    needs: ['mint', 'keys'],
     title: 'A token validly signed with an algorithm the backend does not use is rejected',
     severity: 'medium',
     requirement: 'RFC 8725 §3.1: the verifier pins the algorithms it accepts.',
@@ -251,14 +265,16 @@ check(
     references: ['RFC 7518 §3.2', 'RFC 8725 §3.5', 'jwt_tool jwt-common.txt', 'Better Auth DEFAULT_SECRET'],
     expected: '401 for every secret',
   },
-  async ({ claims, token, sendAll }) => {
+  async ({ claims, token, issuer, sendAll }) => {
     const kid = headerOf(token).kid;
     // With the issuer's kid and without one: a legacy HMAC path is often reached only when kid is absent.
     const variants = WEAK_HMAC_SECRETS.flatMap((secret): [string, string][] => [
       [`HS256 with secret "${secret}", issuer kid`, hmacCompact('HS256', secret, { alg: 'HS256', kid, typ: 'JWT' }, freshClaims(claims))],
       [`HS256 with secret "${secret}", no kid`, hmacCompact('HS256', secret, { alg: 'HS256', typ: 'JWT' }, freshClaims(claims))],
     ]);
-    return expectAllRejected(await sendAll(variants));
+    const online = expectAllRejected(await sendAll(variants));
+    // The shared-secret mode: the secret the backend verifies with is known, so its strength is judged offline too.
+    return issuer.sharedSecret === undefined ? online : combine([online, sharedSecretVerdict(issuer.sharedSecret)]);
   },
 );
 
@@ -286,14 +302,15 @@ check(
 check(
   {
     id: 'SIG-CRIT-UNKNOWN',
+    needs: ['mint'],
     title: 'A validly signed token with an unknown critical header is rejected',
     severity: 'medium',
     requirement: 'RFC 7515 §4.1.11: if any extension listed in crit is not understood, the JWS MUST be rejected.',
     references: ['RFC 7515 §4.1.11', 'CVE-2026-32597 (PyJWT)', 'fast-jwt GHSA-hm7r-c7qw-ghp6'],
     expected: '401',
   },
-  async ({ claims, issuer, sendAll }) => {
-    const current = await issuer.signingKey();
+  async ({ claims, issuer, sendAll, currentKey }) => {
+    const current = await currentKey();
     const { token } = await issuer.sign({ header: { alg: current.alg, kid: current.kid, crit: ['x-foo'], 'x-foo': 1 }, claims: freshClaims(claims) });
     return expectAllRejected(await sendAll([['crit: ["x-foo"], real signature', token]]));
   },
@@ -302,14 +319,15 @@ check(
 check(
   {
     id: 'SIG-CRIT-MALFORMED',
+    needs: ['mint'],
     title: 'Malformed crit headers are rejected, even validly signed',
     severity: 'low',
     requirement: 'RFC 7515 §4.1.11: crit is a non-empty array of extension names, never names defined by the JWS spec itself.',
     references: ['RFC 7515 §4.1.11'],
     expected: '401',
   },
-  async ({ claims, issuer, sendAll }) => {
-    const current = await issuer.signingKey();
+  async ({ claims, issuer, sendAll, currentKey }) => {
+    const current = await currentKey();
     const variants = await Promise.all(
       ([['crit: []', []], ['crit: "x-foo"', 'x-foo'], ['crit: ["alg"]', ['alg']]] as [string, unknown][]).map(async ([label, crit]) => {
         const { token } = await issuer.sign({ header: { alg: current.alg, kid: current.kid, crit, 'x-foo': 1 }, claims: freshClaims(claims) });

@@ -2,9 +2,10 @@
 // the environment over the file, loading conformance.config.ts, and the run command's usage errors.
 import { spawn } from 'node:child_process';
 import { once } from 'node:events';
-import { mkdtemp, writeFile } from 'node:fs/promises';
+import { mkdir, mkdtemp, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
+import { pathToFileURL } from 'node:url';
 import { describe, expect, it } from 'vitest';
 import { loadConfigFile, overridesFromEnv, resolveConfig } from '../harness/config/config.js';
 import { REPO_ROOT } from '../harness/issuer/bundle.js';
@@ -31,7 +32,7 @@ describe('resolveConfig', () => {
     [{ target: { baseUrl: 'not a url', protectedPath: '/x' } }, /target\.baseUrl/],
     [{ target: { baseUrl: "http://127.0.0.1:1", protectedPath: "api/me" } }, /starting with "\/".*at target\.protectedPath/s],
     [{ target: { baseUrl: 'http://127.0.0.1:1' } }, /target\.protectedPath is missing/],
-    [{ target: { baseUrl: 'http://127.0.0.1:1', protectedPath: '/x' }, issuer: { algorithms: ['HS256'] } }, /issuer\.algorithms/],
+    [{ target: { baseUrl: 'http://127.0.0.1:1', protectedPath: '/x' }, issuer: { algorithms: ['HS512'] } }, /issuer\.algorithms/],
     [{ target: { baseUrl: 'http://127.0.0.1:1', protectedPath: '/x', typo: 1 } }, /typo/],
   ])('%j is refused with a message naming the field', (config, message) => {
     const err = configError(() => resolveConfig(config as never));
@@ -127,6 +128,56 @@ describe('loadConfigFile', () => {
     await expect(loadConfigFile('nope.config.ts', dir)).rejects.toMatchObject({ code: 'CONFIG_INVALID', message: expect.stringMatching(/does not exist/) });
     await writeFile(path.join(dir, 'bad.config.ts'), 'export const x = 1;\n');
     await expect(loadConfigFile('bad.config.ts', dir)).rejects.toMatchObject({ code: 'CONFIG_INVALID', message: expect.stringMatching(/no default export/) });
+  });
+});
+
+describe('loadConfigFile in a team\'s repository', () => {
+  const typed = "import { defineConfig } from 'better-auth-conformance';\nconst port: number = 5;\nexport default defineConfig({ target: { baseUrl: `http://127.0.0.1:${port}`, protectedPath: '/p' } });\n";
+  const plain = "import { defineConfig } from 'better-auth-conformance';\nexport default defineConfig({ target: { baseUrl: 'http://127.0.0.1:5', protectedPath: '/p' } });\n";
+  const files = { 'c.ts': typed, 'c.mts': typed, 'c.js': plain, 'c.mjs': plain };
+
+  it.each([
+    ['a CommonJS package', { name: 'team-api', version: '1.0.0' }],
+    ['an ES module package', { name: 'team-api', version: '1.0.0', type: 'module' }],
+    ['no package.json', undefined],
+  ])('loads .ts, .mts, .js and .mjs configs importing better-auth-conformance in %s', async (_, pkg) => {
+    // Not installed there: the import is the running tool's.
+    const dir = await mkdtemp(path.join(tmpdir(), 'ba-team-'));
+    if (pkg) await writeFile(path.join(dir, 'package.json'), JSON.stringify(pkg));
+    for (const [name, text] of Object.entries(files)) {
+      await writeFile(path.join(dir, name), text);
+      expect(resolveConfig(await loadConfigFile(name, dir)).target).toMatchObject({ baseUrl: 'http://127.0.0.1:5', protectedPath: '/p' });
+    }
+  });
+
+  it('finds conformance.config.mjs in the working directory', async () => {
+    const dir = await mkdtemp(path.join(tmpdir(), 'ba-team-'));
+    await writeFile(path.join(dir, 'conformance.config.mjs'), plain);
+    expect(resolveConfig(await loadConfigFile(undefined, dir)).target.protectedPath).toBe('/p');
+  });
+
+  it('resolves the paths in a config against its directory; flags and the environment against the working directory', async () => {
+    const repo = await mkdtemp(path.join(tmpdir(), 'ba-team-'));
+    const dir = path.join(repo, '.conformance');
+    await mkdir(dir);
+    const write = async (target: string, report = '{}') => {
+      await writeFile(path.join(dir, 'c.ts'), `export default { target: { baseUrl: 'http://127.0.0.1:5', protectedPath: '/p', ${target} }, report: ${report} };\n`);
+      return loadConfigFile('.conformance/c.ts', repo);
+    };
+    const started = resolveConfig(await write("start: 'npm start', openapi: 'api/openapi.yaml'", "{ baseline: 'baseline.yaml', outDir: 'reports' }"));
+    expect(started.target.cwd).toBe(dir);
+    expect(started.target.openapi).toBe(pathToFileURL(path.join(dir, 'api/openapi.yaml')).href);
+    expect(started.report.baseline).toBe(path.join(dir, 'baseline.yaml'));
+    // Reports are output: where the run is, like --out.
+    expect(started.report.outDir).toBe('reports');
+    expect(resolveConfig(await write("start: 'npm start', cwd: '..'")).target.cwd).toBe(repo);
+    // A path on the backend and a URL are not files.
+    expect(resolveConfig(await write("openapi: '/openapi.json'")).target.openapi).toBe('/openapi.json');
+    expect(resolveConfig(await write("openapi: 'http://127.0.0.1:5/spec'")).target.openapi).toBe('http://127.0.0.1:5/spec');
+    // A start command given as a flag runs where the flag was typed; a flag's baseline is relative to there too.
+    const flagged = resolveConfig(await write("start: 'npm start'"), { start: 'make serve', baseline: 'b.yaml' });
+    expect(flagged.target.cwd).toBeUndefined();
+    expect(flagged.report.baseline).toBe('b.yaml');
   });
 });
 

@@ -9,6 +9,7 @@ import { b64u, signCompact } from '../forge/jws.js';
 import { attackerKey } from '../forge/keys.js';
 import { freshClaims } from '../forge/token.js';
 import type { JwksFault, JwksFetch, KeyInfo } from '../issuer/protocol.js';
+import type { Capability } from '../issuer/capabilities.js';
 import { JWKS_PATH } from '../issuer/protocol.js';
 import { inFlight } from '../in-flight.js';
 import { TargetClient } from '../target/client.js';
@@ -17,6 +18,9 @@ import { TargetControl } from '../target/control.js';
 import type { Exchange } from './model.js';
 import type { CheckTools } from './suite.js';
 import { provesValid } from './suite.js';
+
+/** What every JWKS check needs of the issuer: its keys to sign with and to rotate, faults, and the fetch log. */
+export const JWKS_LAB_NEEDS: Capability[] = ['mint', 'jwks', 'keys', 'jwks-faults', 'fetch-log'];
 
 /** The checks suites/jwks.suite.ts runs, as --only / --skip prefixes (the KEY-* two need a crafted JWKS). */
 export const JWKS_SUITE_CHECKS = ['JWKS-', 'KEY-KID-DECOY', 'KEY-KID-ABSENT-MULTI'];

@@ -1,5 +1,6 @@
 // What a check is and what it records. `id` and `verdict` are a stable interface: CI gates,
 // waivers and dashboards parse them from report.json.
+import type { Capability } from '../issuer/capabilities.js';
 
 export const VERDICTS = ['PASS', 'NON-STRICT', 'FAIL', 'INFO', 'SKIP', 'ERROR'] as const;
 export type Verdict = (typeof VERDICTS)[number];
@@ -13,6 +14,8 @@ export type Family = (typeof FAMILIES)[number];
 
 export interface CheckMeta {
   id: string;
+  /** What the check needs from the issuer (harness/issuer/capabilities.ts); a run whose mode lacks one reports it SKIP with the reason. */
+  needs?: Capability[];
   title: string;
   severity: Severity;
   /** The normative sentence the check enforces. */
@@ -40,6 +43,11 @@ export interface Exchange {
   validToken?: boolean;
 }
 
+export interface Undecided {
+  waitedS: number;
+  decidingBudgetS: number;
+}
+
 export interface DecodedToken {
   /** The token, cut after a few KB (see `length`). */
   compact: string;
@@ -65,6 +73,11 @@ export interface CheckRecord extends CheckMeta {
   measured?: Record<string, number | string>;
   evidence: Exchange[];
   durationMs: number;
+  /**
+   * A time-bound check the wait budget was too short to decide (verdict INFO): what it waited, and the
+   * --wait-budget that would decide it. It fails the gate only under --strict.
+   */
+  undecided?: Undecided;
   /** The run was interrupted (a signal, the backend's exit) before this check finished. */
   interrupted?: boolean;
   /** A baseline entry accepts this verdict: it stays visible and no longer fails the run. */

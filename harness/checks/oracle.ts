@@ -1,7 +1,7 @@
 // The oracle: how exchanges become a verdict. Every check goes through these few functions, so
 // "accepted", "rejected" and "crashed" mean the same everywhere. A false PASS is the worst bug
 // this product can have: anything unclear is ERROR, never PASS.
-import type { Exchange, Severity, Verdict } from './model.js';
+import type { Exchange, Severity, Undecided, Verdict } from './model.js';
 
 export interface CheckResult {
   verdict: Verdict;
@@ -9,6 +9,8 @@ export interface CheckResult {
   severity?: Severity;
   observed: string;
   measured?: Record<string, number | string>;
+  /** Not decided within the wait budget (verdict INFO): see CheckRecord.undecided. */
+  undecided?: Undecided;
   /** Exchanges the check made outside `send` (a shared measurement, a sample of a large batch). */
   evidence?: Exchange[];
 }

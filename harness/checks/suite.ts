@@ -4,8 +4,11 @@
 // `check(meta, run)` is one Vitest test per check ID; its record lands in the test's meta, where
 // the runner's reporter collects it. The family ends with a CTL-PERSIST probe after its attacks.
 import { afterAll, beforeAll, inject, test } from 'vitest';
-import { Issuer } from '../issuer/issuer.js';
-import type { IssuerConnection, IssuerUser } from '../issuer/issuer.js';
+import { CapabilityMissing, IssuerFeatureDisabled, missingNeeds, skipReason } from '../issuer/capabilities.js';
+import type { IssuerProfile } from '../issuer/capabilities.js';
+import { connectIssuer } from '../issuer/connect.js';
+import type { AnyIssuerConnection } from '../issuer/connect.js';
+import type { IssuerHandle, IssuerUser } from '../issuer/handle.js';
 import type { IssuerAlgorithm, SignRequest } from '../issuer/protocol.js';
 import type { JwksSettings } from '../config/config.js';
 import type { ResourceContract } from '../config/resources.js';
@@ -20,7 +23,9 @@ import type { CheckResult } from './oracle.js';
 /** What the runner hands every worker (serializable). */
 export interface ProvidedRun {
   runId: string;
-  issuer: IssuerConnection;
+  issuer: AnyIssuerConnection;
+  /** The issuer's mode and what the run provides (the mode's capabilities, plus restart-backend with target.start). */
+  profile: IssuerProfile;
   /** Check ID prefixes selected with --only (absent: all). */
   only?: string[];
   /** Check ID prefixes left out with --skip. */
@@ -52,7 +57,7 @@ export interface CheckTools {
   /** The ID of the check being run (requests carry it in their User-Agent). */
   checkId: string;
   run: ProvidedRun;
-  issuer: Issuer;
+  issuer: IssuerHandle;
   target: TargetClient;
   /** User A (this family's own), and a fresh valid token of theirs. */
   user: IssuerUser;
@@ -67,6 +72,8 @@ export interface CheckTools {
   stillValid(label: string, token: string): Promise<{ ok: boolean; observed: string }>;
   /** Sends every [label, token] pair concurrently. */
   sendAll(variants: [string, string][]): Promise<Exchange[]>;
+  /** The alg and kid Better Auth's own tokens carry now (no kid with a shared HS256 secret), for validly signed variants. */
+  currentKey(): Promise<{ alg: string; kid?: string }>;
   /** A token validly signed by the issuer's current key: A's claims with `changes` applied (undefined deletes). */
   signed(changes: Record<string, unknown>, request?: Omit<SignRequest, 'claims'>): Promise<string>;
   skip(observed: string): CheckResult;
@@ -74,7 +81,7 @@ export interface CheckTools {
 
 interface FamilyState {
   run: ProvidedRun;
-  issuer: Issuer;
+  issuer: IssuerHandle;
   target: TargetClient;
   user: IssuerUser;
   token: string;
@@ -126,7 +133,7 @@ export function family(name: Family, options: { sequential?: boolean } = {}) {
   beforeAll(async () => {
     try {
       const run = inject('conformance');
-      const issuer = Issuer.connect(run.issuer, name);
+      const issuer = connectIssuer(run.issuer, name);
       const target = new TargetClient(run.target);
       // A user of its own per family: a backend that locks a user out after attacks affects one family only.
       const user = await issuer.createUser();
@@ -153,6 +160,10 @@ export function family(name: Family, options: { sequential?: boolean } = {}) {
         task.meta.check = record(name, meta, result, [...extra, ...evidence], startedAt);
         if (result.verdict === 'FAIL' || result.verdict === 'ERROR') throw new Error(`${meta.id}: ${result.verdict}: ${result.observed}`);
       };
+      // Needs the run's issuer mode cannot meet: SKIP with the reason, before anything is sent.
+      const provided = state?.run ?? inject('conformance');
+      const missing = missingNeeds(meta.needs, provided.profile.capabilities);
+      if (missing.length) return finish({ verdict: 'SKIP', observed: skipReason(missing, provided.profile), measured: { missing: missing.join(', ') } });
       if (!state) return finish({ verdict: 'ERROR', observed: setupError ?? 'the family was not set up' });
       if (state.gate && checkOptions.gated !== false) {
         return finish({ verdict: 'ERROR', observed: `inconclusive: the backend rejects valid tokens (${state.gate.observed})` }, state.gate.evidence);
@@ -184,6 +195,11 @@ export function family(name: Family, options: { sequential?: boolean } = {}) {
         fetch,
         sendAll: (variants) => Promise.all(variants.map(([label, token]) => send(label, token))),
         stillValid: (label, token) => provesValid(send, s.target, label, token, s.user.id),
+        async currentKey() {
+          if (s.issuer.sharedSecret === undefined) return s.issuer.signingKey();
+          const header = JSON.parse(Buffer.from(s.token.split('.')[0]!, 'base64url').toString('utf8')) as { alg: string };
+          return { alg: header.alg };
+        },
         async signed(changes, request = {}) {
           const next = { ...claims, ...changes };
           for (const [k, v] of Object.entries(changes)) if (v === undefined) delete next[k];
@@ -195,7 +211,11 @@ export function family(name: Family, options: { sequential?: boolean } = {}) {
       try {
         result = await run(tools);
       } catch (err) {
-        result = { verdict: 'ERROR', observed: `the check itself failed: ${(err as Error).message}` };
+        // A feature the external server turned off is not applicable; an undeclared need is the harness's bug: ERROR, never PASS.
+        result =
+          err instanceof IssuerFeatureDisabled
+            ? { verdict: 'SKIP', observed: `not applicable: ${err.message}` }
+            : { verdict: 'ERROR', observed: err instanceof CapabilityMissing ? `the check used what the issuer cannot do: ${err.message}` : `the check itself failed: ${(err as Error).message}` };
       }
       finish(result);
     });

@@ -5,14 +5,14 @@ import path from 'node:path';
 import { Command, Option } from 'commander';
 import { fixtureBackend } from '../../fixtures/backends/manifest.js';
 import { loadConfigFile, resolveConfig } from '../config/config.js';
-import { REPO_ROOT } from '../issuer/bundle.js';
+import { PACKAGE_ROOT } from '../paths.js';
 import { summaryLine } from '../run/report.js';
 import { runConformance } from '../run/run.js';
 import { consoleProgress } from '../terminal.js';
 import { writeMatrix } from './merge.js';
 import { issuerModeOption, onlyOption, skipOption } from './options.js';
 
-const EXAMPLE = path.join(REPO_ROOT, 'fixtures/conformance.example.config.ts');
+const EXAMPLE = path.join(PACKAGE_ROOT, 'fixtures/conformance.example.config.ts');
 /** The example backend's flaws, as the fixture manifest lists them (the fixture itself loads only when run). */
 const FLAW_NAMES = fixtureBackend('node-express-jose').variants.map((v) => v.name);
 
@@ -33,14 +33,14 @@ export function demoCommand(): Command {
     .addOption(skipOption())
     .addOption(issuerModeOption())
     .action(async (flags: DemoFlags) => {
-      const base = await loadConfigFile(EXAMPLE, REPO_ROOT);
+      const base = await loadConfigFile(EXAMPLE, PACKAGE_ROOT);
       const target = base.target as { start: string };
       const sources: string[] = [];
       let exitCode = 0;
       for (const [name, flaw] of [['reference', undefined], [flags.flaw, flags.flaw]] as const) {
         process.stderr.write(`\n== ${name}: the example backend${flaw ? ` with FLAW=${flaw}` : ' (secure reference)'}\n`);
         const config = resolveConfig(
-          { ...base, target: { ...target, cwd: REPO_ROOT, start: flaw ? `FLAW=${flaw} ${target.start}` : target.start } },
+          { ...base, target: { ...target, cwd: PACKAGE_ROOT, start: flaw ? `FLAW=${flaw} ${target.start}` : target.start } },
           { outDir: path.join(flags.out, name), only: flags.only, skip: flags.skip, issuerMode: flags.issuerMode },
         );
         const outcome = await runConformance(config, (line) => process.stderr.write(`${line}\n`), consoleProgress());

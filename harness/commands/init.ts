@@ -1,22 +1,21 @@
 // `ba-conformance init`: writes a commented conformance.config.ts to start from. It imports
-// defineConfig from this checkout, so the file type-checks and loads where it is written.
+// defineConfig from 'better-auth-conformance', which the config loader points at the running tool,
+// so the file loads wherever it is written, with the package installed in that tree or not.
 import { existsSync } from 'node:fs';
-import { readFile, writeFile } from 'node:fs/promises';
+import { copyFile } from 'node:fs/promises';
 import path from 'node:path';
 import { Command } from 'commander';
 import { HarnessError } from '../errors.js';
-import { REPO_ROOT } from '../issuer/bundle.js';
+import { PACKAGE_ROOT } from '../paths.js';
 
-const TEMPLATE = path.join(REPO_ROOT, 'harness/commands/templates/conformance.config.ts.txt');
+const TEMPLATE = path.join(PACKAGE_ROOT, 'harness/commands/templates/conformance.config.ts.txt');
 
 export async function writeExampleConfig(file: string, force: boolean): Promise<string> {
   const full = path.resolve(file);
   if (existsSync(full) && !force) {
     throw new HarnessError('USAGE', `${full} exists already`, { hint: 'pass --force to overwrite it, or --out <file> to write elsewhere' });
   }
-  let module = path.relative(path.dirname(full), path.join(REPO_ROOT, 'harness/config/config.js')).split(path.sep).join('/');
-  if (!module.startsWith('.')) module = `./${module}`;
-  await writeFile(full, (await readFile(TEMPLATE, 'utf8')).replace('{{CONFIG_MODULE}}', module));
+  await copyFile(TEMPLATE, full);
   return full;
 }
 

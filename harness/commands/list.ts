@@ -1,10 +1,16 @@
 // `ba-conformance list`: the check catalogue, filtered like a run (--only/--skip by ID prefix,
-// --severity, --family), as a table or JSON. Nothing is started and nothing is sent: a dry run.
+// --severity, --family), as a table or JSON. With --issuer-mode (or --alg HS256) it says exactly what
+// that mode runs and what it reports SKIP, with the reason. Nothing is started and nothing is sent.
 import { Command, Option } from 'commander';
 import { FAMILIES, SEVERITIES } from '../checks/model.js';
 import type { Family, Severity } from '../checks/model.js';
+import { plannedProfile } from '../issuer/capabilities.js';
+import type { RunIssuerMode } from '../issuer/capabilities.js';
+import { ISSUER_ALGORITHMS, SHARED_SECRET_ALG } from '../issuer/protocol.js';
 import { loadCatalogue } from '../run/catalogue.js';
-import { onlyOption, skipOption } from './options.js';
+import { plan } from '../run/plan.js';
+import type { PlannedEntry } from '../run/plan.js';
+import { issuerModeOption, onlyOption, skipOption } from './options.js';
 
 interface ListFlags {
   only?: string[];
@@ -13,6 +19,10 @@ interface ListFlags {
   family?: Family[];
   json?: boolean;
   references?: boolean;
+  issuerMode?: RunIssuerMode;
+  alg?: string[];
+  accounts?: boolean;
+  start: boolean;
 }
 
 export function listCommand(): Command {
@@ -22,21 +32,32 @@ export function listCommand(): Command {
     .addOption(skipOption())
     .addOption(new Option('--severity <severities...>', 'only these severities').choices(SEVERITIES))
     .addOption(new Option('--family <families...>', 'only these families').choices(FAMILIES))
+    .addOption(issuerModeOption())
+    .addOption(new Option('--alg <alg...>', `the harness issuer's algorithms (${SHARED_SECRET_ALG}: the shared-secret mode)`).choices(ISSUER_ALGORITHMS))
+    .option('--accounts', 'external mode with configured test accounts (sign-up closed): no fresh users')
+    .option('--no-start', 'the harness does not start the backend (no cold start: restart-backend is missing)')
     .option('--references', 'also print each check\'s requirement and references')
-    .option('--json', 'print JSON (id, title, family, severity, requirement, references, expected)')
+    .option('--json', 'print JSON (id, title, family, severity, needs, requirement, references, expected; skip with a mode)')
     .action(async (flags: ListFlags) => {
-      const entries = (await loadCatalogue({ ...(flags.only ? { only: flags.only } : {}), ...(flags.skip ? { skip: flags.skip } : {}) })).filter(
+      const catalogue = (await loadCatalogue({ ...(flags.only ? { only: flags.only } : {}), ...(flags.skip ? { skip: flags.skip } : {}) })).filter(
         (e) => (!flags.severity || flags.severity.includes(e.severity)) && (!flags.family || flags.family.includes(e.family)),
       );
+      const planned = flags.issuerMode !== undefined || flags.alg !== undefined;
+      const profile = plannedProfile(flags.issuerMode ?? 'auto', { sharedSecret: flags.alg?.[0] === SHARED_SECRET_ALG, accounts: Boolean(flags.accounts), startsBackend: flags.start });
+      const entries: PlannedEntry[] = planned ? plan(catalogue, profile) : catalogue;
       if (flags.json) {
         process.stdout.write(`${JSON.stringify(entries, null, 2)}\n`);
         return;
       }
       const lines = entries.map((e) => {
-        const row = `${e.id.padEnd(32)} ${e.severity.padEnd(8)} ${e.title}`;
-        return flags.references ? `${row}\n${''.padEnd(41)}${e.requirement}\n${''.padEnd(41)}${e.references.join('; ')}` : row;
+        const row = `${planned ? (e.skip ? 'SKIP ' : 'run  ') : ''}${e.id.padEnd(32)} ${e.severity.padEnd(8)} ${e.title}`;
+        const indent = ''.padEnd(planned ? 46 : 41);
+        const why = e.skip ? `\n${indent}${e.skip}` : '';
+        return flags.references ? `${row}${why}\n${indent}${e.requirement}\n${indent}${e.references.join('; ')}` : `${row}${why}`;
       });
       const families = new Set(entries.map((e) => e.family)).size;
-      process.stdout.write(`${lines.join('\n')}\n\n${entries.length} checks in ${families} families\n`);
+      const skipped = entries.filter((e) => e.skip).length;
+      const tally = planned ? `; with ${profile.description}: ${entries.length - skipped} run, ${skipped} SKIP` : '';
+      process.stdout.write(`${lines.join('\n')}\n\n${entries.length} checks in ${families} families${tally}\n`);
     });
 }

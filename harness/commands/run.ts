@@ -10,6 +10,7 @@ import type { RunOutcome } from '../run/run.js';
 import { runConformance } from '../run/run.js';
 import { issuerModeOption, onlyOption, skipOption } from './options.js';
 import { consoleProgress } from '../terminal.js';
+import { planText } from '../run/plan.js';
 
 interface RunFlags {
   config?: string;
@@ -18,6 +19,10 @@ interface RunFlags {
   identity?: string;
   start?: string;
   issuerMode?: string;
+  issuerUrl?: string;
+  issuerJwksUrl?: string;
+  maxRps?: number;
+  plan?: boolean;
   alg?: string[];
   only?: string[];
   skip?: string[];
@@ -52,13 +57,17 @@ function positiveNumber(value: string): number {
 export function runCommand(): Command {
   return new Command('run')
     .description('run the conformance checks against a backend and write <out>/report.json')
-    .option('--config <file>', 'conformance.config.ts to load (default: ./conformance.config.ts when present)')
+    .option('--config <file>', 'the config to load (.ts, .mts, .js or .mjs; its relative paths are relative to it; default: ./conformance.config.ts or .mts, .js, .mjs when present)')
     .option('--target <url>', 'base URL of the backend under test')
     .option('--protected <path>', 'an endpoint that requires a bearer token')
     .option('--identity <path>', "an endpoint that answers with the caller's subject (JSON `sub`)")
     .option('--start <command>', 'shell command that starts the backend; it gets JWKS_URL, JWT_ISSUER, JWT_AUDIENCE, JWT_ALGORITHMS, BETTER_AUTH_URL')
     .addOption(issuerModeOption())
-    .addOption(new Option('--alg <alg...>', 'issuer key algorithms').choices(ISSUER_ALGORITHMS))
+    .option('--issuer-url <url>', "external mode: the Better Auth base URL the backend trusts (its JWKS: <url>/api/auth/jwks unless --issuer-jwks-url)")
+    .option('--issuer-jwks-url <url>', "external mode: the JWKS URL, when it is not <url>/api/auth/jwks")
+    .addOption(new Option('--alg <alg...>', 'issuer key algorithms (HS256: the shared-secret mode, the secret from BA_CONFORMANCE_SECRET or generated)').choices(ISSUER_ALGORITHMS))
+    .option('--max-rps <n>', 'the most requests per second sent to the backend (a staging host); the storm checks scale down', positiveNumber)
+    .option('--plan', 'print the checks that would run, roughly how many requests each sends and the hosts contacted, and exit without sending anything')
     .addOption(onlyOption())
     .addOption(skipOption())
     .option('--wait-budget <s>', 'the longest one time-bound JWKS check waits, in seconds (default 120)', positiveNumber)
@@ -83,6 +92,9 @@ export function runCommand(): Command {
         identityPath: flags.identity,
         start: flags.start,
         issuerMode: flags.issuerMode,
+        issuerUrl: flags.issuerUrl,
+        issuerJwksUrl: flags.issuerJwksUrl,
+        maxRps: flags.maxRps,
         algorithms: flags.alg,
         only: flags.only,
         skip: flags.skip,
@@ -102,6 +114,10 @@ export function runCommand(): Command {
         baseline: flags.baseline,
       };
       const config = resolveConfig(await loadConfigFile(flags.config, process.cwd()), overridesFromEnv(process.env), fromFlags);
+      if (flags.plan) {
+        process.stdout.write(await planText(config));
+        return;
+      }
       let outcome: RunOutcome;
       try {
         outcome = await runConformance(config, log, consoleProgress());

@@ -3,8 +3,10 @@
 // flags win over the environment, which wins over the file.
 import { existsSync } from 'node:fs';
 import path from 'node:path';
-import { pathToFileURL } from 'node:url';
+import { fileURLToPath, pathToFileURL } from 'node:url';
+import { createJiti } from 'jiti';
 import { z } from 'zod';
+import { CODE_EXTENSION, PACKAGE } from '../paths.js';
 import { HarnessError } from '../errors.js';
 import { ISSUER_MODES } from '../issuer/options.js';
 import { jwtSettingsShape } from '../issuer/jwt-settings.js';
@@ -52,15 +54,36 @@ const configSchema = z.strictObject({
     openapi: z.string().min(1).optional(),
     /** Attack a backend beyond loopback (a staging host). Off by default, so a typo cannot aim the suite elsewhere. */
     allowRemote: z.boolean().default(false),
+    /** The most requests per second the suite sends the backend (a staging host must not be flooded); the storm checks scale down to it. */
+    maxRps: z.number().positive().max(100_000).optional(),
   }),
   issuer: z
     .strictObject({
-      mode: z.enum(ISSUER_MODES).default('auto'),
+      /** auto, process, container: the harness's own Better Auth; external: the team's own (url). */
+      mode: z.enum([...ISSUER_MODES, 'external']).default('auto'),
       algorithms: jwtSettingsShape.algorithms.optional(),
       issuer: jwtSettingsShape.issuer,
       audience: jwtSettingsShape.audience,
       expirationTime: jwtSettingsShape.expirationTime.optional(),
       port: z.number().int().min(0).max(65535).optional(),
+      /** The shared secret (BETTER_AUTH_SECRET) with algorithms ["HS256"]; default 32 random bytes. Never written to a report. */
+      secret: z.string().min(1).optional(),
+      /** external: Better Auth's base URL, its mount path (default /api/auth) and its JWKS (default <url><basePath>/jwks). */
+      url: z.url({ protocol: /^https?$/ }).optional(),
+      basePath: pathSchema.optional(),
+      jwksUrl: z.url({ protocol: /^https?$/ }).optional(),
+      /** external with sign-up closed: two existing test accounts. Their passwords never appear in a report. */
+      users: z.array(z.strictObject({ email: z.string().min(1), password: z.string().min(1) })).min(2).optional(),
+    })
+    .superRefine((issuer, ctx) => {
+      const external = issuer.mode === 'external';
+      if (external && !issuer.url) ctx.addIssue({ code: 'custom', path: ['url'], message: "the external mode needs Better Auth's base URL (issuer.url, --issuer-url)" });
+      for (const key of ['url', 'basePath', 'jwksUrl', 'users'] as const) {
+        if (!external && issuer[key] !== undefined) ctx.addIssue({ code: 'custom', path: [key], message: `issuer.${key} is for the external mode (issuer.mode: 'external', --issuer-mode external)` });
+      }
+      for (const key of ['algorithms', 'issuer', 'audience', 'expirationTime', 'port', 'secret'] as const) {
+        if (external && issuer[key] !== undefined) ctx.addIssue({ code: 'custom', path: [key], message: `issuer.${key} configures the harness's own issuer; an external issuer's settings are read from its tokens and JWKS` });
+      }
     })
     .default({ mode: 'auto' }),
   /** What the team accepts of its backend's JWKS client, and how long the time-bound JWKS checks may wait. */
@@ -111,10 +134,7 @@ export type ConformanceConfig = z.input<typeof configSchema>;
 export type JwksSettings = z.output<typeof configSchema>['jwks'];
 export type ResolvedConfig = z.output<typeof configSchema> & { target: { protectedPath: string }; report: { sarifLocation: string } };
 
-/** Identity function that gives a config file its types. */
-export function defineConfig(config: ConformanceConfig): ConformanceConfig {
-  return config;
-}
+export { defineConfig } from './define.js';
 
 /** What flags and the environment can set; undefined leaves the file's value. */
 export interface Overrides {
@@ -124,6 +144,13 @@ export interface Overrides {
   start?: string;
   issuerMode?: string;
   algorithms?: string[];
+  issuerUrl?: string;
+  issuerJwksUrl?: string;
+  secret?: string;
+  /** Existing accounts as email:password (external mode with sign-up closed). */
+  userA?: string;
+  userB?: string;
+  maxRps?: number;
   only?: string[];
   skip?: string[];
   outDir?: string;
@@ -154,6 +181,12 @@ export function overridesFromEnv(env: NodeJS.ProcessEnv): Overrides {
     start: env.BA_CONFORMANCE_START,
     issuerMode: env.BA_CONFORMANCE_ISSUER_MODE,
     algorithms: list(env.BA_CONFORMANCE_ALG),
+    issuerUrl: env.BA_CONFORMANCE_ISSUER_URL,
+    issuerJwksUrl: env.BA_CONFORMANCE_ISSUER_JWKS_URL,
+    secret: env.BA_CONFORMANCE_SECRET,
+    userA: env.BA_CONFORMANCE_USER_A,
+    userB: env.BA_CONFORMANCE_USER_B,
+    maxRps: number(env.BA_CONFORMANCE_MAX_RPS),
     only: list(env.BA_CONFORMANCE_ONLY),
     skip: list(env.BA_CONFORMANCE_SKIP),
     outDir: env.BA_CONFORMANCE_OUT,
@@ -183,6 +216,14 @@ function apply(base: Record<string, any>, o: Overrides): Record<string, any> {
   set(o.start, (v) => (c.target.start = v));
   set(o.issuerMode, (v) => (c.issuer.mode = v));
   set(o.algorithms, (v) => (c.issuer.algorithms = v));
+  set(o.issuerUrl, (v) => (c.issuer.url = v));
+  set(o.issuerJwksUrl, (v) => (c.issuer.jwksUrl = v));
+  set(o.secret, (v) => (c.issuer.secret = v));
+  set(o.maxRps, (v) => (c.target.maxRps = v));
+  if (o.userA !== undefined || o.userB !== undefined) {
+    if (o.userA === undefined || o.userB === undefined) throw new HarnessError('CONFIG_INVALID', 'BA_CONFORMANCE_USER_A and BA_CONFORMANCE_USER_B name the two test accounts together', { hint: 'set both, each as email:password' });
+    c.issuer.users = [account(o.userA, 'BA_CONFORMANCE_USER_A'), account(o.userB, 'BA_CONFORMANCE_USER_B')];
+  }
   set(o.only, (v) => (c.only = v));
   set(o.skip, (v) => (c.skip = v));
   set(o.waitBudgetS, (v) => (c.jwks.waitBudgetS = v));
@@ -204,6 +245,13 @@ function apply(base: Record<string, any>, o: Overrides): Record<string, any> {
   return c;
 }
 
+/** "email:password" (the password may contain colons); the value is never echoed, it holds a password. */
+function account(value: string, name: string): { email: string; password: string } {
+  const at = value.indexOf(':');
+  if (at <= 0 || at === value.length - 1) throw new HarnessError('CONFIG_INVALID', `${name} is not email:password`, { hint: `e.g. ${name}=qa-a@example.com:<password>` });
+  return { email: value.slice(0, at), password: value.slice(at + 1) };
+}
+
 function parseBody(text: string): unknown {
   try {
     return JSON.parse(text);
@@ -221,15 +269,41 @@ function locationOf(full: string, cwd: string): string {
   return relative.startsWith('..') || path.isAbsolute(relative) ? pathToFileURL(full).href : relative.split(path.sep).join('/');
 }
 
+/** Set by loadConfigFile: the directory of the loaded file, where the start command runs unless a flag replaced it. */
+const LOADED_DIR = Symbol('directory of the config file');
+
+/** Looked for in the working directory when no --config is given, in this order. */
+export const CONFIG_FILE_NAMES = ['conformance.config.ts', 'conformance.config.mts', 'conformance.config.js', 'conformance.config.mjs'];
+
+/** What `import ... from 'better-auth-conformance'` in a config loads: the running tool's defineConfig, installed there or not. */
+const DEFINE_MODULE = fileURLToPath(new URL(`./define.${CODE_EXTENSION}`, import.meta.url));
+
+/** Paths in a config file are relative to the file: its cwd, a baseline, an OpenAPI file (not a "/path" on the backend or a URL). */
+function rebase(config: Record<string, any>, dir: string): Record<string, any> {
+  const target = config.target && typeof config.target === 'object' ? { ...config.target } : undefined;
+  const report = config.report && typeof config.report === 'object' ? { ...config.report } : undefined;
+  if (typeof target?.cwd === 'string') target.cwd = path.resolve(dir, target.cwd);
+  if (typeof target?.openapi === 'string' && !/^[a-z][a-z0-9+.-]*:|^\//i.test(target.openapi)) target.openapi = pathToFileURL(path.resolve(dir, target.openapi)).href;
+  if (typeof report?.baseline === 'string') report.baseline = path.resolve(dir, report.baseline);
+  return { ...config, ...(target ? { target } : {}), ...(report ? { report } : {}) };
+}
+
+/** A config as if written in a file in `dir`: its relative paths resolve against `dir`, where its start command runs. */
+export function configIn(dir: string, config: Record<string, unknown>): Record<string, unknown> {
+  return { ...rebase(config, dir), [LOADED_DIR]: dir };
+}
+
 export async function loadConfigFile(file: string | undefined, cwd: string): Promise<Record<string, unknown>> {
-  const candidate = file ?? (existsSync(path.join(cwd, 'conformance.config.ts')) ? 'conformance.config.ts' : undefined);
+  const candidate = file ?? CONFIG_FILE_NAMES.find((name) => existsSync(path.join(cwd, name)));
   if (!candidate) return {};
   const full = path.resolve(cwd, candidate);
   if (!existsSync(full)) throw new HarnessError('CONFIG_INVALID', `config file ${full} does not exist`, { hint: 'pass --config <file>, or omit it and give --target and --protected' });
   try {
-    const mod = (await import(pathToFileURL(full).href)) as { default?: unknown };
+    // jiti compiles the file (TypeScript or not) whatever the package type around it, or with no package.json at all.
+    const jiti = createJiti(full, { moduleCache: false, interopDefault: false, alias: { [PACKAGE.name]: DEFINE_MODULE } });
+    const mod = (await jiti.import(full)) as { default?: unknown };
     if (!mod.default || typeof mod.default !== 'object') throw new Error('it has no default export; write `export default defineConfig({ ... })`');
-    return { ...(mod.default as Record<string, unknown>), [LOADED_FROM]: locationOf(full, cwd) };
+    return { ...configIn(path.dirname(full), mod.default as Record<string, unknown>), [LOADED_FROM]: locationOf(full, cwd) };
   } catch (err) {
     throw new HarnessError('CONFIG_INVALID', `cannot load ${full}: ${(err as Error).message}`, { cause: err });
   }
@@ -268,6 +342,10 @@ function hintFor(error: z.ZodError): string {
 export function resolveConfig(fromFile: Record<string, unknown>, ...overrides: Overrides[]): ResolvedConfig {
   let merged: Record<string, any> = { target: {}, ...fromFile };
   for (const o of overrides) merged = apply(merged, o);
+  // The file's start command runs beside the file; one from a flag or the environment, in the working directory.
+  const fileDir = (fromFile as { [LOADED_DIR]?: string })[LOADED_DIR];
+  const fileStart = (fromFile.target as { start?: unknown } | undefined)?.start;
+  if (fileDir && merged.target.cwd === undefined && merged.target.start !== undefined && merged.target.start === fileStart) merged = { ...merged, target: { ...merged.target, cwd: fileDir } };
   const parsed = configSchema.safeParse(merged);
   if (!parsed.success) {
     throw new HarnessError('CONFIG_INVALID', `invalid configuration:\n${z.prettifyError(parsed.error)}`, { hint: hintFor(parsed.error) });

@@ -12,3 +12,8 @@ export const WEAK_HMAC_SECRETS = [
   'key', 'private', 'shhhhh', 'shhhhhhared-secret', 'gZH75aKtMN3Yj0iPS4hcgUuTwjAzZr9C', 'hard!to-guess_secret',
   'ThisIsMySuperSecretKey', 'keyboard cat', 'a-string-secret-at-least-256-bits-long', 'example', 'sample',
 ];
+
+/** Offline: a shared secret in this wordlist, or shorter than 32 bytes (RFC 7518 §3.2 for HS256), is weak. */
+export function sharedSecretStrength(secret: string): { bytes: number; inWordlist: boolean } {
+  return { bytes: Buffer.byteLength(secret, 'utf8'), inWordlist: WEAK_HMAC_SECRETS.includes(secret) };
+}

@@ -1,23 +1,25 @@
-// The started issuer: its URLs and token parameters, the control operations (keys, signing, JWKS
-// faults, the fetch log), and real Better Auth users and tokens. The same for both runtimes.
+// The started harness issuer (process or container mode): its URLs and token parameters, the control
+// operations (keys, signing, JWKS faults, the fetch log), and real Better Auth users and tokens. The
+// same for both runtimes; with ["HS256"] it signs with a shared secret and has no keys to control.
 import { HarnessError } from '../errors.js';
 import { HttpClient, cookieHeaderFrom } from '../http.js';
 import type { HttpResponse } from '../http.js';
+import { harnessCapabilities } from './capabilities.js';
+import type { Capability, IssuerProfile } from './capabilities.js';
+import type { IssuerHandle, IssuerUser } from './handle.js';
 import type { IssuerAlgorithm, JwksFault, JwksFetch, KeyInfo, SignRequest, SignResponse } from './protocol.js';
-import { ADMIN_PREFIX, AUTH_BASE_PATH, JWKS_PATH, REDIRECT_TARGET_PATH } from './protocol.js';
+import { ADMIN_PREFIX, AUTH_BASE_PATH, JWKS_PATH, REDIRECT_TARGET_PATH, SHARED_SECRET_ALG } from './protocol.js';
 import type { IssuerRuntime } from './runtime.js';
 import { UserFactory } from './users.js';
 import type { UserProfile } from './users.js';
 
-export interface IssuerUser extends UserProfile {
-  id: string;
-  /** Better Auth's session cookie(s), as a Cookie header value. */
-  cookie: string;
-}
+export type { IssuerUser } from './handle.js';
 
 /** Everything another process needs to control a running issuer (it is serializable). */
 export interface IssuerConnection {
   mode: 'process' | 'container';
+  /** The shared HS256 secret, in the shared-secret mode (the backend gets it too). */
+  sharedSecret?: string;
   url: string;
   ready: IssuerRuntime['ready'];
   id: string;
@@ -27,7 +29,7 @@ export interface IssuerConnection {
   algorithms: IssuerAlgorithm[];
 }
 
-export class Issuer {
+export class Issuer implements IssuerHandle {
   /**
    * A handle on an issuer another process started (Vitest workers use the runner's issuer). Its
    * users come from `seed` mixed with `seedSalt`, so handles on one issuer never sign up the same email.
@@ -36,7 +38,7 @@ export class Issuer {
     const runtime: IssuerRuntime = { ...connection, stop: async () => {} };
     let seed = connection.seed;
     for (const ch of seedSalt) seed = (Math.imul(seed ^ ch.charCodeAt(0), 16777619) >>> 0);
-    return new Issuer(runtime, connection.adminToken, seed, connection.modeReason, connection.algorithms);
+    return new Issuer(runtime, connection.adminToken, seed, connection.modeReason, connection.algorithms, connection.sharedSecret);
   }
 
   private readonly admin: HttpClient;
@@ -51,6 +53,8 @@ export class Issuer {
     /** Why this mode was chosen (auto mode says what it found). */
     readonly modeReason: string,
     readonly algorithms: readonly IssuerAlgorithm[],
+    /** The shared HS256 secret (BETTER_AUTH_SECRET) when the issuer signs with one. */
+    readonly sharedSecret: string | undefined = undefined,
   ) {
     this.admin = new HttpClient(runtime.url, { headers: { authorization: `Bearer ${adminToken}` } });
     // Better Auth checks the Origin of sign-up and sign-in (Node's fetch sends sec-fetch-mode, so no Origin is a 403): be a browser on its own origin.
@@ -61,6 +65,13 @@ export class Issuer {
   get mode(): 'process' | 'container' {
     return this.runtime.mode;
   }
+  get capabilities(): Capability[] {
+    return harnessCapabilities(this.algorithms[0] === SHARED_SECRET_ALG);
+  }
+  get profile(): IssuerProfile {
+    const how = this.algorithms[0] === SHARED_SECRET_ALG ? `signing ${SHARED_SECRET_ALG} with a shared secret` : `signing ${this.algorithms.join(', ')}`;
+    return { mode: this.mode, description: `the harness's ${this.mode} issuer ${how}`, capabilities: this.capabilities };
+  }
   /** Where the issuer answers (loopback). */
   get url(): string {
     return this.runtime.url;
@@ -69,7 +80,7 @@ export class Issuer {
   get baseUrl(): string {
     return this.runtime.ready.baseUrl;
   }
-  /** The JWKS URL a backend under test must be configured with. */
+  /** The JWKS URL a backend under test must be configured with (a 404 with a shared secret: nothing is published). */
   get jwksUrl(): string {
     return `${this.runtime.url}${JWKS_PATH}`;
   }
@@ -167,13 +178,14 @@ export class Issuer {
   revokeSessions(user: Pick<IssuerUser, 'id'>): Promise<void> {
     return this.call('POST', `/users/${encodeURIComponent(user.id)}/revoke-sessions`);
   }
+  /** Through the admin route, so a backend's deletion is tested whether or not Better Auth's own /delete-user is enabled. */
   deleteUser(user: Pick<IssuerUser, 'id'>): Promise<void> {
     return this.call('DELETE', `/users/${encodeURIComponent(user.id)}`);
   }
 
   connection(): IssuerConnection {
     const { mode, url, ready, id } = this.runtime;
-    return { mode, url, ready, id, adminToken: this.adminToken, seed: this.seed, modeReason: this.modeReason, algorithms: [...this.algorithms] };
+    return { mode, url, ready, id, adminToken: this.adminToken, seed: this.seed, modeReason: this.modeReason, algorithms: [...this.algorithms], ...(this.sharedSecret !== undefined ? { sharedSecret: this.sharedSecret } : {}) };
   }
 
   /** Stops the issuer and removes its process or container. Idempotent. */

@@ -1,7 +1,7 @@
 // The jwt() plugin settings, validated the same way where a user gives them (IssuerOptions) and
 // where the issuer app reads them from its environment (so a hand-run image gets clear errors too).
 import { z } from 'zod';
-import { ISSUER_ALGORITHMS } from './protocol.js';
+import { ISSUER_ALGORITHMS, SHARED_SECRET_ALG } from './protocol.js';
 
 const timeSpan = z.union([
   z.number().int().positive(),
@@ -12,7 +12,8 @@ export const jwtSettingsShape = {
   algorithms: z
     .array(z.enum(ISSUER_ALGORITHMS))
     .min(1)
-    .refine((a) => new Set(a).size === a.length, 'algorithms must not repeat'),
+    .refine((a) => new Set(a).size === a.length, 'algorithms must not repeat')
+    .refine((a) => !a.includes(SHARED_SECRET_ALG) || a.length === 1, `${SHARED_SECRET_ALG} (a shared secret, no JWKS) cannot be combined with key-pair algorithms`),
   issuer: z.string().min(1).optional(),
   audience: z.union([z.string().min(1), z.array(z.string().min(1)).min(1)]).optional(),
   expirationTime: timeSpan,

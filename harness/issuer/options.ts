@@ -12,8 +12,10 @@ export type IssuerMode = (typeof ISSUER_MODES)[number];
 export interface IssuerOptions {
   /** `auto` (default): a container when a Docker engine answers, otherwise a child process. */
   mode?: IssuerMode;
-  /** Key algorithms; the first signs /api/auth/token tokens. Default ["EdDSA"], Better Auth's default. */
+  /** Key algorithms; the first signs /api/auth/token tokens. Default ["EdDSA"], Better Auth's default. ["HS256"]: a shared secret, no JWKS. */
   algorithms?: IssuerAlgorithm[];
+  /** Better Auth's secret (BETTER_AUTH_SECRET), the HS256 key with ["HS256"]. Default: 32 random bytes. */
+  secret?: string;
   /** Token `iss` (jwt.issuer). Default: the base URL. */
   issuer?: string;
   /** Token `aud` (jwt.audience). Default: the base URL. */
@@ -53,6 +55,7 @@ const optionsSchema = z.strictObject({
   algorithms: jwtSettingsShape.algorithms.optional(),
   expirationTime: jwtSettingsShape.expirationTime.optional(),
   mode: z.enum(ISSUER_MODES).optional(),
+  secret: z.string().min(1).optional(),
   host: z.string().min(1).optional(),
   port: z.number().int().min(0).max(65535).optional(),
   seed: z.number().int().min(0).max(2 ** 32 - 1).optional(),
@@ -94,7 +97,7 @@ export function resolveIssuerOptions(options: IssuerOptions): ResolvedIssuerOpti
     app: {
       algorithms: o.algorithms ?? ['EdDSA'],
       expirationTime: o.expirationTime ?? '15m',
-      secret: randomBytes(32).toString('base64url'),
+      secret: o.secret ?? randomBytes(32).toString('base64url'),
       ...(o.baseUrl !== undefined ? { baseUrl: o.baseUrl } : {}),
       ...(o.issuer !== undefined ? { issuer: o.issuer } : {}),
       ...(o.audience !== undefined ? { audience: o.audience } : {}),

@@ -2,8 +2,13 @@
 // harness that controls it. Types and constants only: both sides import this file, and the app is
 // bundled, so nothing here may pull in harness code.
 
-/** Signing algorithms Better Auth's jwt() plugin can generate keys for (its `keyPairConfig.alg`). */
-export const ISSUER_ALGORITHMS = ['EdDSA', 'ES256', 'ES512', 'RS256', 'PS256'] as const;
+/** Key algorithms Better Auth's jwt() plugin can generate keys for (its `keyPairConfig.alg`). */
+export const KEY_PAIR_ALGORITHMS = ['EdDSA', 'ES256', 'ES512', 'RS256', 'PS256'] as const;
+export type KeyPairAlgorithm = (typeof KEY_PAIR_ALGORITHMS)[number];
+/** HS256 with a secret shared with the backend (BETTER_AUTH_SECRET), through the plugin's own `jwt.sign` hook: no JWKS. */
+export const SHARED_SECRET_ALG = 'HS256';
+/** What the issuer can sign /api/auth/token tokens with. */
+export const ISSUER_ALGORITHMS = [...KEY_PAIR_ALGORITHMS, SHARED_SECRET_ALG] as const;
 export type IssuerAlgorithm = (typeof ISSUER_ALGORITHMS)[number];
 
 export const AUTH_BASE_PATH = '/api/auth';
@@ -28,7 +33,7 @@ export interface IssuerAppConfig {
   port: number;
   /** Better Auth's baseURL. Absent: http://<host>:<bound port>, known once the server listens. */
   baseUrl?: string;
-  /** The first is the primary algorithm (Better Auth's keyPairConfig); every one gets a published key at start. */
+  /** The first is the primary algorithm (Better Auth's keyPairConfig); every one gets a published key at start. ["HS256"] alone: the shared-secret mode. */
   algorithms: IssuerAlgorithm[];
   /** jwt.issuer; Better Auth defaults it to the baseURL origin. */
   issuer?: string;
@@ -44,7 +49,7 @@ export interface IssuerAppConfig {
   payload?: PayloadConfig;
   /** jwt.getSubject as a template: "{id}", "{email}" and "{name}" are replaced. Absent: the user id. */
   subject?: string;
-  /** Better Auth's secret (encrypts private keys at rest). Random per run. */
+  /** Better Auth's secret (encrypts private keys at rest; the HS256 key in the shared-secret mode). Random per run unless given. */
   secret: string;
 }
 
@@ -95,8 +100,8 @@ export type RawSegment = string | { base64url: string };
 
 export interface SignResponse {
   token: string;
-  /** The key that produced the signature, whatever the header claims. */
-  kid: string;
+  /** The key that produced the signature, whatever the header claims (absent for the shared HS256 secret). */
+  kid?: string;
   alg: IssuerAlgorithm;
 }
 

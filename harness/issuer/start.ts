@@ -8,6 +8,7 @@ import { Issuer } from './issuer.js';
 import { resolveIssuerOptions } from './options.js';
 import type { IssuerMode, IssuerOptions } from './options.js';
 import { startProcessIssuer } from './process-runtime.js';
+import { SHARED_SECRET_ALG } from './protocol.js';
 
 async function chooseRuntime(mode: IssuerMode): Promise<{ runtime: 'process' | 'container'; reason: string }> {
   if (mode === 'process') return { runtime: 'process', reason: 'process mode was requested' };
@@ -40,5 +41,5 @@ export async function startIssuer(options: IssuerOptions = {}): Promise<Issuer> 
           startupTimeoutMs: o.startupTimeoutMs,
           log: o.log,
         });
-  return new Issuer(started, adminToken, o.seed, reason, o.app.algorithms);
+  return new Issuer(started, adminToken, o.seed, reason, o.app.algorithms, o.app.algorithms[0] === SHARED_SECRET_ALG ? o.app.secret : undefined);
 }

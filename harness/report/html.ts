@@ -150,7 +150,7 @@ ${row('Finished', report.run.finishedAt)}
 ${row('Duration', `${(report.run.durationMs / 1000).toFixed(1)} s (issuer ${report.run.phasesMs.issuer} ms, backend ${report.run.phasesMs.target} ms, checks ${report.run.phasesMs.checks} ms); ${report.run.requests} requests`)}
 ${row('Seed', report.run.seed === null ? 'none' : String(report.run.seed))}
 ${row('Target', `${report.target.baseUrl} (protected ${report.target.protectedPath}${report.target.identityPath ? `, identity ${report.target.identityPath}` : ''}${report.target.started ? ', started by the harness' : ''})`)}
-${issuer ? row('Issuer', `${issuer.mode} mode, ${issuer.alg.join(', ')}, iss ${issuer.issuer}, aud ${[issuer.audience].flat().join(', ')}, JWKS ${issuer.jwksUrl}`) : row('Issuer', 'not started')}
+${issuer ? row('Issuer', `${issuer.mode} mode, ${issuer.alg.join(', ')}, iss ${issuer.issuer}, aud ${[issuer.audience].flat().join(', ')}, JWKS ${issuer.jwksUrl ?? 'none (shared HS256 secret)'}${issuer.external ? `, external Better Auth ${issuer.external.url}, published keys ${issuer.external.keys.map((k) => k.thumbprint).join(', ')}` : ''}`) : row('Issuer', 'not started')}
 ${row('Gate', `--fail-on ${report.gate.failOn}${report.gate.strict ? ' --strict' : ''}`)}
 ${report.waivers ? row('Baseline', `${report.waivers.file}: ${report.waivers.applied} applied, ${report.waivers.stale.length} stale, ${report.waivers.expired?.length ?? 0} expired`) : ''}
 ${reportSha256 ? row('report.json SHA-256', reportSha256) : ''}

@@ -4,6 +4,7 @@
 import junitModule from 'junit-report-builder';
 import type { Builder } from 'junit-report-builder';
 import type { CheckRecord } from '../checks/model.js';
+import { failsGate } from '../run/report.js';
 import type { Report } from '../run/report.js';
 import { inert } from '../text.js';
 
@@ -27,7 +28,7 @@ export function junitXml(report: Report): string {
     for (const c of report.checks.filter((x) => x.family === family)) {
       const testCase = suite.testCase().className(`ba-conformance.${family}`).name(`${c.id}: ${c.title}`).time(c.durationMs / 1000).standardOutput(details(c));
       if (c.waiver) testCase.skipped();
-      else if (c.verdict === 'FAIL' || (c.verdict === 'NON-STRICT' && strict)) testCase.failure(inert(`${c.verdict}: ${c.observed}`), c.severity);
+      else if (failsGate(c, strict)) testCase.failure(inert(`${c.verdict}: ${c.observed}`), c.severity);
       else if (c.verdict === 'ERROR') testCase.error(inert(`inconclusive: ${c.observed}`), 'ERROR');
       else if (c.verdict === 'SKIP') testCase.skipped();
     }

@@ -30,6 +30,9 @@ export function markdownSummary(report: Report, options: { reportSha256?: string
   for (const p of report.problems) lines.push('', `> **Problem:** ${cell(p, 500)}`);
   for (const w of report.waivers?.stale ?? []) lines.push('', `> **Stale waiver** \`${w.check}\`: ${cell(w.reason)}; remove it from ${cell(report.waivers!.file)}.`);
   for (const w of report.waivers?.expired ?? []) lines.push('', `> **Expired waiver** \`${w.check}\`: ${cell(w.reason)}; renew or remove it in ${cell(report.waivers!.file)}.`);
+  for (const c of report.checks.filter((k) => k.undecided)) {
+    lines.push('', `> **Undecided within the wait budget** [\`${c.id}\`](${catalogueLink(c.id)}): waited ${c.undecided!.waitedS} s; \`--wait-budget ${c.undecided!.decidingBudgetS}\` would decide it${report.gate.strict ? ' (counted under --strict)' : ''}.`);
+  }
   const measured = report.checks.filter((c) => c.verdict === 'INFO');
   if (measured.length) {
     lines.push('', `<details><summary>${measured.length} measured (INFO)</summary>`, '', '| Check | Observed |', '|---|---|');

@@ -1,12 +1,12 @@
 // The check catalogue, read from the suites themselves: Vitest collects the suite files (their
 // top-level code declares every check with its metadata) without running a test, so `list` can
 // never disagree with what `run` executes. The run-wide checks are added from their definitions.
-import path from 'node:path';
 import { createVitest } from 'vitest/node';
 import type { CheckMeta, Family } from '../checks/model.js';
 import { familyOf, selected } from '../checks/model.js';
 import { HarnessError } from '../errors.js';
-import { REPO_ROOT } from '../issuer/bundle.js';
+import { CODE_ROOT } from '../paths.js';
+import { SUITES_VITE, SUITE_PROJECTS, suiteProjects } from './projects.js';
 import { ERR_401_CHALLENGE, ERR_NO_5XX, ERR_NO_LEAK } from './aggregate.js';
 
 export interface CatalogueEntry extends CheckMeta {
@@ -14,7 +14,7 @@ export interface CatalogueEntry extends CheckMeta {
 }
 
 export async function loadCatalogue(filter: { only?: string[]; skip?: string[] } = {}): Promise<CatalogueEntry[]> {
-  const vitest = await createVitest('test', { root: REPO_ROOT, config: path.join(REPO_ROOT, 'vitest.config.ts'), project: ['suites', 'jwks'], watch: false, reporters: [] }, {});
+  const vitest = await createVitest('test', { root: CODE_ROOT, config: false, projects: suiteProjects(), project: SUITE_PROJECTS, watch: false, reporters: [] }, SUITES_VITE);
   const byId = new Map<string, CheckMeta>();
   try {
     const { testModules } = await vitest.collect();

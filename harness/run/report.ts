@@ -8,6 +8,7 @@ import { SEVERITIES } from '../checks/model.js';
 import { colors, paint } from '../terminal.js';
 import { inert, inertLine } from '../text.js';
 import type { WaiverOutcome } from './waivers.js';
+import type { ReportIssuer } from './issuer-setup.js';
 
 export const REPORT_SCHEMA_VERSION = 1;
 
@@ -51,7 +52,7 @@ export interface Report {
     /** The repository file SARIF results are anchored to (report.sarifLocation, else the config file); absent in older reports. */
     sarifLocation?: string;
   };
-  issuer: { mode: string; alg: string[]; issuer: string; audience: string | string[]; jwksUrl: string } | null;
+  issuer: ReportIssuer | null;
   summary: Summary;
   /** What fails the run: FAILs from this severity up, and NON-STRICT too under strict. */
   gate: Gate;
@@ -109,16 +110,26 @@ export function consoleSummary(report: Report, reportFile: string): string {
   for (const w of report.waivers?.expired ?? []) lines.push(`${colors.yellow('EXPIRED WAIVER')}     ${w.check.padEnd(28)} ${w.reason}: renew or remove it in ${report.waivers!.file} ("${w.comment}")`);
   const below = report.checks.filter((c) => c.verdict === 'FAIL' && !c.waiver).length - gatingFindings(report).filter((c) => c.verdict === 'FAIL').length;
   if (below > 0) lines.push(`GATE               ${below} FAIL below --fail-on ${report.gate.failOn} do not fail the run`);
+  const undecided = report.checks.filter((c) => c.undecided);
+  if (undecided.length > 0) {
+    const budget = Math.max(...undecided.map((c) => c.undecided!.decidingBudgetS));
+    lines.push(`GATE               ${undecided.map((c) => c.id).join(', ')} undecided within the wait budget: --wait-budget ${budget} would decide; ${report.gate.strict ? 'counted under --strict' : 'they fail the run only under --strict'}`);
+  }
   const waived = report.checks.filter((c) => c.waiver).length;
   if (waived > 0) lines.push(`GATE               ${waived} waived by ${report.waivers!.file} do not fail the run`);
   lines.push('', `report: ${reportFile}`, `${report.checks.length} checks against ${report.target.baseUrl} in ${(report.run.durationMs / 1000).toFixed(1)} s`, summaryLine(report.summary));
   return `${lines.join('\n')}\n`;
 }
 
-/** The checks that fail the run under its gate: FAIL (and NON-STRICT when strict) at or above failOn, not waived. */
+/** Whether a check's verdict fails a run (at or above the gate's severity): FAIL, and under --strict NON-STRICT and what the wait budget left undecided. */
+export function failsGate(c: CheckRecord, strict: boolean): boolean {
+  return c.verdict === 'FAIL' || (strict && (c.verdict === 'NON-STRICT' || c.undecided !== undefined));
+}
+
+/** The checks that fail the run under its gate: failsGate at or above failOn, not waived. */
 export function gatingFindings(report: Pick<Report, 'gate' | 'checks'>): CheckRecord[] {
   const floor = SEVERITIES.indexOf(report.gate.failOn);
-  return report.checks.filter((c) => !c.waiver && (c.verdict === 'FAIL' || (c.verdict === 'NON-STRICT' && report.gate.strict)) && SEVERITIES.indexOf(c.severity) <= floor);
+  return report.checks.filter((c) => !c.waiver && failsGate(c, report.gate.strict) && SEVERITIES.indexOf(c.severity) <= floor);
 }
 
 /** 1 with a finding the gate counts; else 3 when the harness could not decide (an unwaived ERROR, or problems); else 0. */

@@ -6,18 +6,20 @@
 import { randomUUID } from 'node:crypto';
 import { existsSync } from 'node:fs';
 import path from 'node:path';
+import { fileURLToPath } from 'node:url';
 import { createVitest } from 'vitest/node';
-import pkg from '../../package.json' with { type: 'json' };
 import type { CheckRecord } from '../checks/model.js';
 import { HarnessError } from '../errors.js';
 import type { ProvidedRun } from '../checks/suite.js';
 import type { ResolvedConfig } from '../config/config.js';
-import { REPO_ROOT } from '../issuer/bundle.js';
+import { CODE_ROOT, PACKAGE as pkg } from '../paths.js';
+import { SUITES_VITE, SUITE_PROJECTS, suiteProjects } from './projects.js';
 import type { OpenApiSource } from '../openapi/operations.js';
 import { writeFormats } from '../report/index.js';
-import { startIssuer } from '../issuer/index.js';
 import { interrupted, onInterrupt, signalExitCode } from '../issuer/cleanup.js';
-import type { Issuer, IssuerAlgorithm } from '../issuer/index.js';
+import type { Capability } from '../issuer/index.js';
+import { startRunIssuer } from './issuer-setup.js';
+import type { RunIssuer } from './issuer-setup.js';
 import { serveTargetControl } from '../target/control.js';
 import { launchTarget, waitUntilAnswering } from '../target/launcher.js';
 import type { LaunchOptions, LaunchedTarget, TargetExit } from '../target/launcher.js';
@@ -54,6 +56,9 @@ class RunHalted extends Error {
   }
 }
 
+/** Vitest worker processes running the families (I/O-bound: more family files in flight than cores). */
+const SUITE_WORKERS = 2;
+
 const RUN_WIDE_IDS = [ERR_NO_5XX.id, ERR_401_CHALLENGE.id, ERR_NO_LEAK.id];
 
 /** How long a halted run may spend listing the selected checks that never started. */
@@ -83,15 +88,10 @@ const UNSTARTED_TARGET_WAIT_MS = 5_000;
 
 const escape = (s: string) => s.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
 
-/** An algorithm the backend does not expect, for a key published from the start (SIG-ALG-NOT-ALLOWED); none when all are configured. */
-function alternateAlgorithm(algorithms: readonly IssuerAlgorithm[]): IssuerAlgorithm | undefined {
-  return (['RS256', 'ES256', 'EdDSA', 'ES512', 'PS256'] as const).find((a) => !algorithms.includes(a));
-}
-
-/** A URL as is; a path that is not a file, on the backend ("/openapi.json"); otherwise a file. */
+/** A URL as is; a path that is not a file, on the backend ("/openapi.json"); otherwise a file (file:// when a config file named it). */
 function openApiSource(where: string, baseUrl: string): OpenApiSource {
   if (/^https?:\/\//.test(where)) return { url: where };
-  const file = path.resolve(where);
+  const file = where.startsWith('file:') ? fileURLToPath(where) : path.resolve(where);
   if (where.startsWith('/') && !existsSync(file)) return { url: new URL(where, baseUrl).toString() };
   if (!existsSync(file)) throw new HarnessError('CONFIG_INVALID', `target.openapi: no file ${file}`, { hint: 'give a path on the backend starting with "/", a URL, or an existing file' });
   return { file };
@@ -108,7 +108,7 @@ export async function runConformance(config: ResolvedConfig, log: (line: string)
   const problems: string[] = [];
   let records: CheckRecord[] = [];
   let requests = 0;
-  let issuer: Issuer | undefined;
+  let issuer: RunIssuer | undefined;
   let target: LaunchedTarget | undefined;
   let control: Awaited<ReturnType<typeof serveTargetControl>> | undefined;
   const phasesMs = { issuer: 0, target: 0, checks: 0 };
@@ -158,19 +158,8 @@ export async function runConformance(config: ResolvedConfig, log: (line: string)
     }
   };
   try {
-    issuer = await unlessHalted(timed('issuer', () => startIssuer({
-      mode: config.issuer.mode,
-      ...(config.issuer.algorithms ? { algorithms: config.issuer.algorithms } : {}),
-      ...(config.issuer.issuer ? { issuer: config.issuer.issuer } : {}),
-      ...(config.issuer.audience ? { audience: config.issuer.audience } : {}),
-      ...(config.issuer.expirationTime ? { expirationTime: config.issuer.expirationTime } : {}),
-      ...(config.issuer.port !== undefined ? { port: config.issuer.port } : {}),
-      ...(config.seed !== undefined ? { seed: config.seed } : {}),
-      log,
-    })));
-    const alternateAlg = alternateAlgorithm(issuer.algorithms);
-    const alternate = alternateAlg ? await issuer.rotate(alternateAlg) : undefined;
-    const jwks = { url: issuer.jwksUrl, issuer: issuer.issuer, audience: issuer.audience, algorithms: issuer.algorithms, baseUrl: issuer.baseUrl };
+    issuer = await unlessHalted(timed('issuer', () => startRunIssuer(config, log)));
+    const { backendEnv, alternateKey } = issuer;
     if (config.target.start) {
       log(`starting the backend: ${config.target.start}`);
       const launch: LaunchOptions = {
@@ -180,13 +169,7 @@ export async function runConformance(config: ResolvedConfig, log: (line: string)
         readinessTimeoutMs: config.target.readinessTimeoutMs,
         requestTimeoutMs: config.target.timeoutMs,
         ...(config.target.cwd ? { cwd: config.target.cwd } : {}),
-        env: {
-          JWKS_URL: jwks.url,
-          JWT_ISSUER: jwks.issuer,
-          JWT_AUDIENCE: Array.isArray(jwks.audience) ? jwks.audience.join(',') : jwks.audience,
-          JWT_ALGORITHMS: jwks.algorithms.join(','),
-          BETTER_AUTH_URL: jwks.baseUrl,
-        },
+        env: backendEnv,
       };
       target = await unlessHalted(timed('target', () => launchWatched(launch)));
       // The JWKS checks restart it for a cold start (an empty key cache).
@@ -210,12 +193,14 @@ export async function runConformance(config: ResolvedConfig, log: (line: string)
       runId,
       ...(config.only?.length ? { only: config.only } : {}),
       ...(config.skip?.length ? { skip: config.skip } : {}),
-      issuer: issuer.connection(),
+      issuer: issuer.connection,
+      // What the mode provides, and a cold start when the harness starts the backend.
+      profile: { ...issuer.profile, capabilities: [...issuer.profile.capabilities, ...(config.target.start ? (['restart-backend'] as Capability[]) : [])] },
       jwks: config.jwks,
       resources: config.resources,
       ...(openapi ? { openapi } : {}),
       ...(control ? { targetControl: { ...control.connection, readinessTimeoutMs: config.target.readinessTimeoutMs } } : {}),
-      ...(alternate ? { alternateKey: { kid: alternate.kid, alg: alternate.alg as IssuerAlgorithm } } : {}),
+      ...(alternateKey ? { alternateKey } : {}),
       target: {
         baseUrl: config.target.baseUrl,
         protectedPath: config.target.protectedPath,
@@ -225,6 +210,8 @@ export async function runConformance(config: ResolvedConfig, log: (line: string)
         concurrency: config.target.concurrency,
         rejectStatuses: config.target.rejectStatuses,
         ...(config.target.algorithms ? { algorithms: config.target.algorithms } : {}),
+        // Each worker process paces itself: together they stay under target.maxRps.
+        ...(config.target.maxRps !== undefined ? { maxRps: config.target.maxRps / SUITE_WORKERS } : {}),
         runId,
         toolVersion: pkg.version,
       },
@@ -239,18 +226,19 @@ export async function runConformance(config: ResolvedConfig, log: (line: string)
       process.env.VITEST = 'true';
       process.env.NODE_ENV ??= 'test';
       const vitest = await withoutNewSignalHandlers(() => createVitest('test', {
-        root: REPO_ROOT,
-        config: path.join(REPO_ROOT, 'vitest.config.ts'),
+        root: CODE_ROOT,
+        config: false,
         // Two groups, one after the other: every family at once, then the JWKS family alone (it
         // rotates keys, breaks the JWKS and restarts the backend, and counts fetches).
-        project: ['suites', 'jwks'],
+        projects: suiteProjects(),
+        project: SUITE_PROJECTS,
         watch: false,
         // I/O-bound: more family files in flight than cores.
-        maxWorkers: 2,
+        maxWorkers: SUITE_WORKERS,
         reporters: [collector],
         provide: { conformance: provided },
         ...(only ? { testNamePattern: only } : {}),
-      }, {}));
+      }, SUITES_VITE));
       const ran = vitest.start([]).then(
         () => true,
         (err: unknown) => {
@@ -308,7 +296,7 @@ export async function runConformance(config: ResolvedConfig, log: (line: string)
     try {
       await control?.close({ now: Boolean(halted) });
       await target?.stop();
-      await issuer?.stop();
+      await issuer?.handle.stop();
       // After a signal, cleanup.ts also stops what a phase abandoned mid-start (a container being created).
       if (halted?.signal) await stoppedAfterSignal;
     } finally {
@@ -331,14 +319,14 @@ export async function runConformance(config: ResolvedConfig, log: (line: string)
         startedAt: startedAt.toISOString(),
         finishedAt: finishedAt.toISOString(),
         durationMs: finishedAt.getTime() - startedAt.getTime(),
-        seed: issuer?.seed ?? null,
+        seed: issuer?.handle.seed ?? null,
         phasesMs,
         requests,
         interrupted: Boolean(halted),
         ...(halted?.signal ? { signal: halted.signal } : {}),
       },
       target: { baseUrl: config.target.baseUrl, protectedPath: config.target.protectedPath, identityPath: config.target.identityPath ?? null, started: Boolean(config.target.start), sarifLocation: config.report.sarifLocation },
-      issuer: issuer ? { mode: issuer.mode, alg: [...issuer.algorithms], issuer: issuer.issuer, audience: issuer.audience, jwksUrl: issuer.jwksUrl } : null,
+      issuer: issuer?.report ?? null,
       summary: summarize(checks),
       gate: { failOn: config.report.failOn, strict: config.report.strict },
       waivers: waived?.outcome ?? null,

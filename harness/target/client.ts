@@ -6,6 +6,7 @@ import type { DecodedToken, Exchange, Outcome } from '../checks/model.js';
 import { valueAt } from '../json-path.js';
 import { readCapped, truncationNote } from './body.js';
 import { Slots } from './slots.js';
+import { pace } from './pace.js';
 
 const BODY_EXCERPT = 2_048;
 /** Evidence keeps tokens and header values up to this many characters (DOS tokens are megabytes, or nested thousands deep). */
@@ -26,6 +27,8 @@ export interface TargetSettings {
   algorithms?: string[];
   runId: string;
   toolVersion: string;
+  /** This process's share of target.maxRps: sends are spaced to stay under it. */
+  maxRps?: number;
 }
 
 export interface SendOptions {
@@ -139,6 +142,7 @@ export class TargetClient {
     };
     const timeoutMs = options.timeoutMs ?? this.settings.timeoutMs;
     return this.slots.run(async () => {
+      if (this.settings.maxRps !== undefined) await pace(this.settings.maxRps);
       // The clock starts once the request has a connection of its own, not while it waits for one.
       let started = performance.now();
       const send = () =>

@@ -11,7 +11,7 @@ import { get } from '../support/http.js';
 const segment = (token: string, i: number) => Buffer.from(token.split('.')[i]!, 'base64url').toString('utf8');
 
 /** Checks the signature over the exact signing input with node:crypto and the key's public JWK. */
-async function verifiesWith(issuer: Issuer, token: string, kid: string): Promise<boolean> {
+async function verifiesWith(issuer: Issuer, token: string, kid: string | undefined): Promise<boolean> {
   const key = (await issuer.keys()).find((k) => k.kid === kid)!;
   const [h, p, sig] = token.split('.') as [string, string, string];
   const publicKey = createPublicKey({ key: key.publicJwk as never, format: 'jwk' });

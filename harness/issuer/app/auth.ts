@@ -3,10 +3,12 @@
 import { betterAuth } from 'better-auth';
 import { jwt } from 'better-auth/plugins';
 import type { JwtOptions } from 'better-auth/plugins';
-import type { IssuerAlgorithm, IssuerAppConfig, PayloadConfig } from '../protocol.js';
+import { SignJWT } from 'jose';
+import { AUTH_BASE_PATH, SHARED_SECRET_ALG } from '../protocol.js';
+import type { IssuerAppConfig, KeyPairAlgorithm, PayloadConfig } from '../protocol.js';
 
 /** keyPairConfig per algorithm, as Better Auth documents them. */
-export function keyPairConfigFor(alg: IssuerAlgorithm): NonNullable<NonNullable<JwtOptions['jwks']>['keyPairConfig']> {
+export function keyPairConfigFor(alg: KeyPairAlgorithm): NonNullable<NonNullable<JwtOptions['jwks']>['keyPairConfig']> {
   switch (alg) {
     case 'EdDSA':
       return { alg: 'EdDSA', crv: 'Ed25519' };
@@ -19,17 +21,36 @@ export function keyPairConfigFor(alg: IssuerAlgorithm): NonNullable<NonNullable<
   }
 }
 
-export function jwtOptionsFor(config: IssuerAppConfig): JwtOptions {
+/** The shared-secret mode: the issuer signs HS256 with Better Auth's own secret, which the backend is given too. */
+export const isSharedSecret = (config: Pick<IssuerAppConfig, 'algorithms'>): boolean => config.algorithms[0] === SHARED_SECRET_ALG;
+
+/**
+ * HS256 through the plugin's own extension point: `jwt.sign` replaces its key-pair signer (Better
+ * Auth still builds the payload and fills iat, exp, iss and aud), and it requires `jwks.remoteUrl`,
+ * which also turns its /jwks endpoint off: a shared secret publishes nothing.
+ */
+function sharedSecretJwks(config: IssuerAppConfig, baseUrl: string): Pick<JwtOptions, 'jwks'> & { sign: NonNullable<NonNullable<JwtOptions['jwt']>['sign']> } {
+  const key = new TextEncoder().encode(config.secret);
+  return {
+    // keyPairConfig.alg is what Better Auth advertises in OIDC metadata; its type lists key-pair algorithms only.
+    jwks: { remoteUrl: `${baseUrl}${AUTH_BASE_PATH}/jwks`, keyPairConfig: { alg: SHARED_SECRET_ALG } as unknown as ReturnType<typeof keyPairConfigFor> },
+    sign: (payload) => new SignJWT(payload).setProtectedHeader({ alg: SHARED_SECRET_ALG, typ: 'JWT' }).sign(key),
+  };
+}
+
+export function jwtOptionsFor(config: IssuerAppConfig, baseUrl: string): JwtOptions {
   const [primary, ...extra] = config.algorithms;
   if (!primary) throw new Error('at least one algorithm is required');
+  const shared = isSharedSecret(config) ? sharedSecretJwks(config, baseUrl) : undefined;
   return {
-    jwks: {
-      keyPairConfig: keyPairConfigFor(primary),
-      ...(extra.length > 0 ? { keyPairConfigs: extra.map(keyPairConfigFor) } : {}),
+    jwks: shared?.jwks ?? {
+      keyPairConfig: keyPairConfigFor(primary as KeyPairAlgorithm),
+      ...(extra.length > 0 ? { keyPairConfigs: (extra as KeyPairAlgorithm[]).map(keyPairConfigFor) } : {}),
       ...(config.rotationInterval !== undefined ? { rotationInterval: config.rotationInterval } : {}),
       ...(config.gracePeriod !== undefined ? { gracePeriod: config.gracePeriod } : {}),
     },
     jwt: {
+      ...(shared ? { sign: shared.sign } : {}),
       ...(config.issuer !== undefined ? { issuer: config.issuer } : {}),
       ...(config.audience !== undefined ? { audience: config.audience } : {}),
       expirationTime: config.expirationTime,
@@ -64,7 +85,7 @@ export async function createIssuerAuth(config: IssuerAppConfig, baseUrl: string)
   // Imported dynamically on purpose: beside better-auth's own dynamic import of it, a static import is
   // bundled by esbuild as a lazy init that is never run ("memoryAdapter is not a function").
   const { memoryAdapter } = await import('better-auth/adapters/memory');
-  const jwtOptions = jwtOptionsFor(config);
+  const jwtOptions = jwtOptionsFor(config, baseUrl);
   const auth = betterAuth({
     baseURL: baseUrl,
     basePath: '/api/auth',

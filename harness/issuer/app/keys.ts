@@ -4,11 +4,11 @@ import { KeyObject, createPrivateKey } from 'node:crypto';
 import { createJwk, resolveSigningKey } from 'better-auth/plugins';
 import type { JwtOptions } from 'better-auth/plugins';
 import { symmetricDecrypt } from 'better-auth/crypto';
-import { b64u, signBytes, signingInput } from '../../forge/jws.js';
+import { b64u, hmac, signBytes, signingInput } from '../../forge/jws.js';
 import { keyPairConfigFor } from './auth.js';
 import type { IssuerAuth } from './auth.js';
-import { ISSUER_ALGORITHMS } from '../protocol.js';
-import type { IssuerAlgorithm, KeyInfo, RawSegment, SignRequest, SignResponse } from '../protocol.js';
+import { KEY_PAIR_ALGORITHMS, SHARED_SECRET_ALG } from '../protocol.js';
+import type { IssuerAlgorithm, KeyInfo, KeyPairAlgorithm, RawSegment, SignRequest, SignResponse } from '../protocol.js';
 
 interface JwkRow {
   id: string;
@@ -36,10 +36,16 @@ export class KeyStore {
   constructor(
     private readonly auth: IssuerAuth,
     private readonly jwtOptions: JwtOptions,
+    /** The shared HS256 secret, in the shared-secret mode: no key pairs, nothing published. */
+    private readonly sharedSecret?: string,
   ) {}
 
-  private get primaryAlg(): IssuerAlgorithm {
-    return (this.jwtOptions.jwks?.keyPairConfig?.alg ?? 'EdDSA') as IssuerAlgorithm;
+  private get primaryAlg(): KeyPairAlgorithm {
+    return (this.jwtOptions.jwks?.keyPairConfig?.alg ?? 'EdDSA') as KeyPairAlgorithm;
+  }
+
+  private noKeyPairs(): HttpError {
+    return new HttpError(409, 'shared_secret', `the issuer signs ${SHARED_SECRET_ALG} with a shared secret: it has no key pairs to rotate, retire or remove`);
   }
 
   private async endpointContext() {
@@ -61,14 +67,16 @@ export class KeyStore {
 
   /** Creates a key of the given algorithm; for the primary algorithm it becomes the signing key at once. */
   async rotate(alg: IssuerAlgorithm = this.primaryAlg): Promise<KeyInfo> {
-    if (!ISSUER_ALGORITHMS.includes(alg)) throw new HttpError(400, 'bad_alg', `unsupported algorithm "${alg}"`);
-    const options: JwtOptions = { ...this.jwtOptions, jwks: { ...this.jwtOptions.jwks, keyPairConfig: keyPairConfigFor(alg) } };
+    if (this.sharedSecret !== undefined) throw this.noKeyPairs();
+    if (!(KEY_PAIR_ALGORITHMS as readonly string[]).includes(alg)) throw new HttpError(400, 'bad_alg', `unsupported algorithm "${alg}"`);
+    const options: JwtOptions = { ...this.jwtOptions, jwks: { ...this.jwtOptions.jwks, keyPairConfig: keyPairConfigFor(alg as KeyPairAlgorithm) } };
     const created = (await createJwk(await this.endpointContext(), options)) as JwkRow;
     return this.describe(created.id);
   }
 
   /** Expires the key now: it stops signing and stays published for the grace period. */
   async retire(kid: string): Promise<KeyInfo> {
+    if (this.sharedSecret !== undefined) throw this.noKeyPairs();
     await this.row(kid);
     const ctx = await this.auth.$context;
     await ctx.adapter.update({ model: 'jwks', where: [{ field: 'id', value: kid }], update: { expiresAt: new Date() } });
@@ -77,6 +85,7 @@ export class KeyStore {
 
   /** Deletes the key: gone from the JWKS at once. */
   async remove(kid: string): Promise<void> {
+    if (this.sharedSecret !== undefined) throw this.noKeyPairs();
     await this.row(kid);
     const ctx = await this.auth.$context;
     await ctx.adapter.delete({ model: 'jwks', where: [{ field: 'id', value: kid }] });
@@ -116,6 +125,7 @@ export class KeyStore {
 
   /** Makes sure every configured algorithm has a key before anyone fetches the JWKS (avoids Better Auth's first-key race). */
   async ensureKeys(algorithms: IssuerAlgorithm[]): Promise<string[]> {
+    if (this.sharedSecret !== undefined) return [];
     const rows = await this.rows();
     for (const alg of algorithms) {
       if (!rows.some((r) => (r.alg ?? this.primaryAlg) === alg)) await this.rotate(alg);
@@ -124,19 +134,26 @@ export class KeyStore {
   }
 
   async sign(req: SignRequest, defaults: () => Record<string, unknown>): Promise<SignResponse> {
-    const key = await this.signingKey(req.key);
     const raw = (segment: RawSegment) => (typeof segment === 'string' ? segment : Buffer.from(segment.base64url, 'base64url'));
-    const header = req.rawHeader !== undefined ? raw(req.rawHeader) : (req.header ?? { alg: key.alg, kid: key.kid });
     const payload = req.rawPayload !== undefined ? raw(req.rawPayload) : req.defaults ? { ...defaults(), ...req.claims } : (req.claims ?? {});
+    if (this.sharedSecret !== undefined) {
+      if (req.key?.kid !== undefined || (req.key?.alg !== undefined && req.key.alg !== SHARED_SECRET_ALG)) throw this.noKeyPairs();
+      // The header /api/auth/token's HS256 tokens carry (app/auth.ts).
+      const header = req.rawHeader !== undefined ? raw(req.rawHeader) : (req.header ?? { alg: SHARED_SECRET_ALG, typ: 'JWT' });
+      const input = signingInput(header, payload);
+      return { token: `${input}.${b64u(hmac(SHARED_SECRET_ALG, this.sharedSecret, input))}`, alg: SHARED_SECRET_ALG };
+    }
+    const key = await this.signingKey(req.key);
+    const header = req.rawHeader !== undefined ? raw(req.rawHeader) : (req.header ?? { alg: key.alg, kid: key.kid });
     const input = signingInput(header, payload);
     return { token: `${input}.${b64u(signBytes(key.alg, key.privateKey, Buffer.from(input)))}`, kid: key.kid, alg: key.alg };
   }
 
-  private async signingKey(which: SignRequest['key']): Promise<{ kid: string; alg: IssuerAlgorithm; privateKey: KeyObject }> {
+  private async signingKey(which: SignRequest['key']): Promise<{ kid: string; alg: KeyPairAlgorithm; privateKey: KeyObject }> {
     if (which?.kid !== undefined) {
       // Any stored key, expired or not: checks need tokens from retired keys too.
       const row = await this.row(which.kid);
-      const alg = (row.alg ?? this.primaryAlg) as IssuerAlgorithm;
+      const alg = (row.alg ?? this.primaryAlg) as KeyPairAlgorithm;
       if (which.alg !== undefined && which.alg !== alg)
         throw new HttpError(400, 'alg_mismatch', `key "${which.kid}" is ${alg}, not ${which.alg}`);
       const jwk = this.jwtOptions.jwks?.disablePrivateKeyEncryption
@@ -148,8 +165,8 @@ export class KeyStore {
       throw new HttpError(409, 'no_key_for_alg', `the issuer has no ${which.alg} key; rotate one in first (POST /__admin/keys {"alg":"${which.alg}"})`);
     }
     // Better Auth's own selection, so "the current key" means exactly what it signs tokens with.
-    const resolved = await resolveSigningKey(await this.endpointContext(), this.jwtOptions, which?.alg ? { signingAlgorithm: which.alg } : undefined);
+    const resolved = await resolveSigningKey(await this.endpointContext(), this.jwtOptions, which?.alg ? { signingAlgorithm: which.alg as KeyPairAlgorithm } : undefined);
     if (!resolved) throw new HttpError(500, 'no_signing_key', 'Better Auth resolved no signing key');
-    return { kid: resolved.kid, alg: resolved.alg as IssuerAlgorithm, privateKey: KeyObject.from(resolved.privateKey as Parameters<typeof KeyObject.from>[0]) };
+    return { kid: resolved.kid, alg: resolved.alg as KeyPairAlgorithm, privateKey: KeyObject.from(resolved.privateKey as Parameters<typeof KeyObject.from>[0]) };
   }
 }

@@ -9,7 +9,7 @@ import { toExpJWT } from 'better-auth/plugins';
 import { ENV, JWKS_PATH, REDIRECT_TARGET_PATH } from '../protocol.js';
 import type { AppEvent, IssuerAppConfig } from '../protocol.js';
 import { createAdminRouter, sendJson } from './admin.js';
-import { createIssuerAuth } from './auth.js';
+import { createIssuerAuth, isSharedSecret } from './auth.js';
 import { readConfig } from './config.js';
 import { JwksFront } from './jwks.js';
 import { KeyStore } from './keys.js';
@@ -22,7 +22,8 @@ function emit(event: AppEvent): void {
 
 async function buildApp(config: IssuerAppConfig, baseUrl: string, adminToken: string | undefined, onActivity: () => void) {
   const { auth, jwtOptions } = await createIssuerAuth(config, baseUrl);
-  const keys = new KeyStore(auth, jwtOptions);
+  const sharedSecret = isSharedSecret(config);
+  const keys = new KeyStore(auth, jwtOptions, sharedSecret ? config.secret : undefined);
   const kids = await keys.ensureKeys(config.algorithms);
   const jwks = new JwksFront(() => auth.api.getJwks() as Promise<{ keys: unknown[] }>);
   const issuer = config.issuer ?? baseUrl;
@@ -38,8 +39,9 @@ async function buildApp(config: IssuerAppConfig, baseUrl: string, adminToken: st
     const url = new URL(req.url ?? '/', 'http://issuer.invalid');
     if (admin && (await admin(req, res, url))) return;
     const isRead = req.method === 'GET' || req.method === 'HEAD';
-    if (isRead && url.pathname === JWKS_PATH && (await jwks.handle(req, res, true))) return;
-    if (isRead && url.pathname === REDIRECT_TARGET_PATH) {
+    // A shared secret publishes nothing: /jwks is Better Auth's own 404 (jwks.remoteUrl is set).
+    if (!sharedSecret && isRead && url.pathname === JWKS_PATH && (await jwks.handle(req, res, true))) return;
+    if (!sharedSecret && isRead && url.pathname === REDIRECT_TARGET_PATH) {
       await jwks.handle(req, res, false);
       return;
     }

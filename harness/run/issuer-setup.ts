@@ -1,0 +1,114 @@
+// The run's issuer, whatever its mode: started (the harness's Better Auth) or connected to (a team's
+// own), with what the backend the harness starts must be told, what the run provides the checks
+// (capabilities), and what report.json records of it (never a secret or a password).
+import type { ResolvedConfig } from '../config/config.js';
+import { ExternalIssuer, startIssuer } from '../issuer/index.js';
+import type { AnyIssuerConnection, IssuerAlgorithm, IssuerHandle, IssuerProfile, KeyInfo, PublishedKey } from '../issuer/index.js';
+import { SHARED_SECRET_ALG } from '../issuer/protocol.js';
+import { sharedSecretStrength } from '../forge/wordlists.js';
+
+/** What report.json says of the issuer. */
+export interface ReportIssuer {
+  mode: string;
+  alg: string[];
+  issuer: string;
+  audience: string | string[];
+  /** null when nothing is published (a shared HS256 secret). */
+  jwksUrl: string | null;
+  /** What the run could do, so a SKIP's reason can be traced to the mode. */
+  capabilities?: string[];
+  /** external: the server tested against and the keys it publishes (RFC 7638 SHA-256 thumbprints). */
+  external?: { url: string; keys: PublishedKey[]; users: 'signed up' | 'configured accounts' };
+  /** shared secret: its strength, judged offline; the secret itself is never written. */
+  sharedSecret?: { bytes: number; inWordlist: boolean; source: 'configured' | 'generated' };
+}
+
+export interface RunIssuer {
+  handle: IssuerHandle;
+  connection: AnyIssuerConnection;
+  profile: IssuerProfile;
+  /** The variables the started backend gets (JWKS_URL, JWT_ISSUER, ..., BETTER_AUTH_SECRET with a shared secret). */
+  backendEnv: Record<string, string>;
+  report: ReportIssuer;
+  /** A published key of an algorithm the backend is not configured for (SIG-ALG-NOT-ALLOWED). */
+  alternateKey?: { kid: string; alg: IssuerAlgorithm };
+}
+
+/** An algorithm the backend does not expect, for a key published from the start; none when all are configured. */
+function alternateAlgorithm(algorithms: readonly IssuerAlgorithm[]): IssuerAlgorithm | undefined {
+  return (['RS256', 'ES256', 'EdDSA', 'ES512', 'PS256'] as const).find((a) => !algorithms.includes(a));
+}
+
+export async function startRunIssuer(config: ResolvedConfig, log: (line: string) => void): Promise<RunIssuer> {
+  const c = config.issuer;
+  if (c.mode === 'external') {
+    const external = await ExternalIssuer.start({
+      url: c.url!,
+      ...(c.basePath ? { basePath: c.basePath } : {}),
+      ...(c.jwksUrl ? { jwksUrl: c.jwksUrl } : {}),
+      ...(c.users ? { users: c.users } : {}),
+      ...(config.seed !== undefined ? { seed: config.seed } : {}),
+      log,
+    });
+    const audience = external.audience;
+    return {
+      handle: external,
+      connection: external.connection(),
+      profile: external.profile,
+      backendEnv: { JWKS_URL: external.jwksUrl, JWT_ISSUER: external.issuer, JWT_AUDIENCE: [audience].flat().join(','), JWT_ALGORITHMS: external.algorithms.join(','), BETTER_AUTH_URL: external.baseUrl },
+      report: {
+        mode: 'external',
+        alg: [...external.algorithms],
+        issuer: external.issuer,
+        audience,
+        jwksUrl: external.jwksUrl,
+        capabilities: [...external.capabilities],
+        external: { url: external.baseUrl, keys: [...external.publishedKeys], users: c.users ? 'configured accounts' : 'signed up' },
+      },
+    };
+  }
+  const issuer = await startIssuer({
+    mode: c.mode,
+    ...(c.algorithms ? { algorithms: c.algorithms } : {}),
+    ...(c.secret ? { secret: c.secret } : {}),
+    ...(c.issuer ? { issuer: c.issuer } : {}),
+    ...(c.audience ? { audience: c.audience } : {}),
+    ...(c.expirationTime ? { expirationTime: c.expirationTime } : {}),
+    ...(c.port !== undefined ? { port: c.port } : {}),
+    ...(config.seed !== undefined ? { seed: config.seed } : {}),
+    log,
+  });
+  const shared = issuer.sharedSecret;
+  // A key pair of an algorithm the backend does not use, published from the start; a shared secret has none.
+  const alternateAlg = shared === undefined ? alternateAlgorithm(issuer.algorithms) : undefined;
+  const alternate: KeyInfo | undefined = alternateAlg ? await issuer.rotate(alternateAlg) : undefined;
+  const audience = issuer.audience;
+  const backendEnv: Record<string, string> = {
+    JWT_ISSUER: issuer.issuer,
+    JWT_AUDIENCE: [audience].flat().join(','),
+    JWT_ALGORITHMS: issuer.algorithms.join(','),
+    BETTER_AUTH_URL: issuer.baseUrl,
+    // The guides that verify HS256 read Better Auth's own secret; others name it JWT_SECRET.
+    ...(shared !== undefined ? { BETTER_AUTH_SECRET: shared, JWT_SECRET: shared } : { JWKS_URL: issuer.jwksUrl }),
+  };
+  if (shared !== undefined) {
+    const strength = sharedSecretStrength(shared);
+    log(`shared-secret mode: the issuer signs ${SHARED_SECRET_ALG} with a ${strength.bytes}-byte secret (${c.secret ? 'configured' : 'generated'}); the backend gets it as BETTER_AUTH_SECRET and JWT_SECRET; the JWKS family is SKIP`);
+  }
+  return {
+    handle: issuer,
+    connection: issuer.connection(),
+    profile: issuer.profile,
+    backendEnv,
+    report: {
+      mode: issuer.mode,
+      alg: [...issuer.algorithms],
+      issuer: issuer.issuer,
+      audience,
+      jwksUrl: shared === undefined ? issuer.jwksUrl : null,
+      capabilities: [...issuer.capabilities],
+      ...(shared !== undefined ? { sharedSecret: { ...sharedSecretStrength(shared), source: c.secret ? ('configured' as const) : ('generated' as const) } } : {}),
+    },
+    ...(alternate ? { alternateKey: { kid: alternate.kid, alg: alternate.alg as IssuerAlgorithm } } : {}),
+  };
+}

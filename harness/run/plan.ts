@@ -1,0 +1,70 @@
+// `run --plan`: what a run would do, without starting or sending anything: the checks it runs and
+// those it reports SKIP (with the reason), roughly how many requests each sends to the backend, and
+// every host it contacts. For a staging backend, read before the first real run.
+import type { ResolvedConfig } from '../config/config.js';
+import { missingNeeds, plannedProfile, skipReason } from '../issuer/capabilities.js';
+import type { IssuerProfile } from '../issuer/capabilities.js';
+import { DEFAULT_BASE_PATH } from '../issuer/external.js';
+import { SHARED_SECRET_ALG } from '../issuer/protocol.js';
+import { WEAK_HMAC_SECRETS } from '../forge/wordlists.js';
+import { loadCatalogue } from './catalogue.js';
+import type { CatalogueEntry } from './catalogue.js';
+
+/** A catalogue entry with what the planned mode does with it: run it, or report it SKIP and why. */
+export type PlannedEntry = CatalogueEntry & { skip?: string };
+
+/** Each entry as a run with `profile` would treat it (the same rule as harness/checks/suite.ts). */
+export function plan(entries: CatalogueEntry[], profile: IssuerProfile): PlannedEntry[] {
+  return entries.map((e) => {
+    const missing = missingNeeds(e.needs, profile.capabilities);
+    return missing.length ? { ...e, skip: skipReason(missing, profile) } : e;
+  });
+}
+
+/** Requests a check sends, roughly: by family, with the known heavy ones named (they scale with the config). */
+function estimate(id: string, config: ResolvedConfig): number {
+  const resources = Math.max(1, config.resources.length);
+  const exact: Record<string, number> = {
+    'SIG-WEAK-HMAC': 2 * WEAK_HMAC_SECRETS.length,
+    'ISO-CONCURRENCY': 600,
+    'JWKS-KIDMISS-STORM': config.jwks.stormRequests,
+    'JWKS-SINGLEFLIGHT': config.jwks.burstRequests,
+    'LIFE-REVOKED-SESSION': 25,
+    'LIFE-DELETED-USER': 30,
+  };
+  if (exact[id] !== undefined) return exact[id];
+  const byFamily: Record<string, number> = { CTL: 2, FMT: 6, SIG: 8, KEY: 8, CLM: 4, XJWT: 2, TRN: 6, ERR: 0, DOS: 4, ISO: 12 * resources, LIFE: 10, INT: 4, COV: 10, JWKS: 40 };
+  return byFamily[id.split('-', 1)[0]!] ?? 5;
+}
+
+export async function planText(config: ResolvedConfig): Promise<string> {
+  const issuer = config.issuer;
+  const profile = plannedProfile(issuer.mode, {
+    sharedSecret: issuer.algorithms?.[0] === SHARED_SECRET_ALG,
+    accounts: Boolean(issuer.users),
+    startsBackend: Boolean(config.target.start),
+    ...(issuer.url ? { url: issuer.url } : {}),
+  });
+  const entries = plan(await loadCatalogue({ ...(config.only ? { only: config.only } : {}), ...(config.skip ? { skip: config.skip } : {}) }), profile);
+  const running = entries.filter((e) => !e.skip);
+  // Each family signs up (or signs in) its own user and proves a valid token first.
+  const families = new Set(running.map((e) => e.family));
+  const total = running.reduce((n, e) => n + estimate(e.id, config), 0) + 4 * families.size;
+  const issuerHost =
+    issuer.mode === 'external'
+      ? `${issuer.url} (Better Auth: sign-up or sign-in, /token, ${issuer.jwksUrl ?? `${issuer.url!.replace(/\/+$/, '')}${issuer.basePath ?? DEFAULT_BASE_PATH}/jwks`}; about ${3 * families.size + 10} requests, 429s waited out)`
+      : `the harness's own Better Auth on 127.0.0.1 (started by the run)`;
+  const lines = [
+    `Plan: ${config.target.baseUrl}, with ${profile.description}`,
+    `Nothing is sent by --plan. A run would contact:`,
+    `  backend   ${config.target.baseUrl}${config.target.start ? ` (started with: ${config.target.start})` : ''}: about ${total} requests${config.target.maxRps ? `, at most ${config.target.maxRps} per second` : ''}`,
+    `  issuer    ${issuerHost}`,
+    `  attacker  a listener on 127.0.0.1 that the backend would reach only if it fetched a jku/x5u URL (KEY-JKU, KEY-X5U)`,
+    '',
+    ...entries.map((e) => (e.skip ? `SKIP ${e.id.padEnd(30)} ${e.skip}` : `run  ${e.id.padEnd(30)} ~${String(estimate(e.id, config)).padStart(4)} requests  ${e.title}`)),
+    '',
+    `${running.length} checks run, ${entries.length - running.length} SKIP; about ${total} requests to the backend`,
+    '',
+  ];
+  return lines.join('\n');
+}

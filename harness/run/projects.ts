@@ -1,0 +1,46 @@
+// The Vitest projects that hold the checks, for `run` and `list` (and vitest.config.ts in a checkout):
+// inline, so the installed package needs no config file and runs its compiled suites.
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import type { TestProjectInlineConfiguration } from 'vitest/config';
+import { CODE_EXTENSION } from '../paths.js';
+
+/** Vite's cache (Vitest keeps its results there) outside the package, whose directory may be read-only once installed. */
+export const SUITES_VITE = { cacheDir: path.join(tmpdir(), 'ba-conformance-vite') };
+
+export const SUITE_PROJECTS = ['suites', 'jwks'];
+
+export function suiteProjects(): TestProjectInlineConfiguration[] {
+  const jwks = `suites/jwks.suite.${CODE_EXTENSION}`;
+  return [
+    {
+      test: {
+        name: 'suites',
+        include: [`suites/**/*.suite.${CODE_EXTENSION}`],
+        exclude: [jwks],
+        sequence: { groupOrder: 0 },
+        // Checks wait on the network, not the CPU: threads without per-file isolation, and every
+        // check of a family in flight at once.
+        pool: 'threads',
+        isolate: false,
+        maxConcurrency: 64,
+        testTimeout: 120_000,
+        hookTimeout: 180_000,
+      },
+    },
+    {
+      test: {
+        name: 'jwks',
+        include: [jwks],
+        // After every other family (a higher group runs later): it rotates keys, breaks the JWKS,
+        // restarts the backend and counts fetches, so nothing else may run beside it. Its checks
+        // wait up to jwks.waitBudgetS each; the harness gives each test the budget and a margin.
+        sequence: { groupOrder: 1 },
+        pool: 'threads',
+        isolate: false,
+        testTimeout: 3_600_000,
+        hookTimeout: 180_000,
+      },
+    },
+  ];
+}

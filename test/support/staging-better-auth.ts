@@ -1,0 +1,33 @@
+// A stand-in for a team's staging Better Auth, for the external-mode tests: a plain Better Auth app
+// written the way its documentation shows (the jwt() plugin with its defaults, email and password,
+// user deletion enabled), with nothing of the harness's issuer code: no admin routes, no fault
+// injection, no access to its keys. Started by the test as its own process:
+//   PORT=0 node --import tsx test/support/staging-better-auth.ts   → prints {"event":"listening","port":N}
+import http from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { betterAuth } from 'better-auth';
+import { toNodeHandler } from 'better-auth/node';
+import { jwt } from 'better-auth/plugins';
+
+const { memoryAdapter } = await import('better-auth/adapters/memory');
+
+const server = http.createServer();
+await new Promise<void>((resolve) => server.listen(Number(process.env.PORT ?? 0), '127.0.0.1', resolve));
+const baseURL = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
+
+const auth = betterAuth({
+  baseURL,
+  secret: process.env.BETTER_AUTH_SECRET ?? 'staging-secret-0123456789abcdefghijklmnopqrstuvwxyz',
+  database: memoryAdapter({ user: [], session: [], account: [], verification: [], jwks: [] }),
+  emailAndPassword: { enabled: true },
+  user: { deleteUser: { enabled: true } },
+  // A staging server may throttle; this one does not, so the test stays fast.
+  rateLimit: { enabled: false },
+  telemetry: { enabled: false },
+  logger: { level: 'error' },
+  plugins: [jwt()],
+});
+
+server.on('request', toNodeHandler(auth));
+process.on('SIGTERM', () => server.close(() => process.exit(0)));
+process.stdout.write(`${JSON.stringify({ event: 'listening', port: (server.address() as AddressInfo).port })}\n`);
