@@ -71,7 +71,7 @@ describe('ba-conformance issuer', () => {
   });
 
   it.each([
-    [['issuer', '--alg', 'HS256'], /argument 'HS256' is invalid/],
+    [['issuer', '--alg', 'HS512'], /argument 'HS512' is invalid/],
     [['issuer', '--mode', 'vm'], /argument 'vm' is invalid/],
     [['issuer', '--port', '-1'], /whole number from 0 to 65535/],
     [['issuer', '--expiration', 'soon'], /expirationTime/],

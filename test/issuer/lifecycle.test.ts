@@ -144,7 +144,7 @@ describe('mode choice and errors', () => {
   });
 
   it('invalid options fail with CONFIG_INVALID naming the field', async () => {
-    for (const bad of [{ algorithms: ['HS256'] }, { port: 70000 }, { expirationTime: 'soon' }, { algorithms: ['EdDSA', 'EdDSA'] }, { nope: 1 }]) {
+    for (const bad of [{ algorithms: ['HS512'] }, { algorithms: ['EdDSA', 'HS256'] }, { port: 70000 }, { expirationTime: 'soon' }, { algorithms: ['EdDSA', 'EdDSA'] }, { nope: 1 }]) {
       const err = await startIssuer(bad as never).catch((e: unknown) => e);
       expect(err, JSON.stringify(bad)).toMatchObject({ code: 'CONFIG_INVALID' });
       expect((err as Error).message).toMatch(new RegExp(Object.keys(bad)[0]!));
