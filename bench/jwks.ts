@@ -9,7 +9,7 @@ import { mkdtemp } from 'node:fs/promises';
 import { cpus, tmpdir } from 'node:os';
 import path from 'node:path';
 import { parseArgs } from 'node:util';
-import { JWKS_SUITE_CHECKS } from '../harness/checks/jwks-lab.js';
+import { JWKS_SUITE_CHECKS } from '../suites/jwks/lab.js';
 import { resolveConfig } from '../harness/config/config.js';
 import { freePort } from '../harness/net.js';
 import { runConformance } from '../harness/run/run.js';

@@ -6,6 +6,8 @@ export interface PollOptions {
   intervalMs?: number;
   /** Says what was awaited, for the timeout message. */
   what: string;
+  /** Stops the polling (the caller no longer waits: e.g. the process being awaited exited). */
+  signal?: AbortSignal | undefined;
 }
 
 /** Calls `probe` until it returns a value other than undefined; rethrows nothing, times out with the last error. */
@@ -13,6 +15,7 @@ export async function pollUntil<T>(probe: () => Promise<T | undefined>, options:
   const deadline = Date.now() + options.timeoutMs;
   let lastError: unknown;
   for (;;) {
+    if (options.signal?.aborted) throw new Error(`stopped waiting for ${options.what}`);
     try {
       const value = await probe();
       if (value !== undefined) return value;

@@ -7,7 +7,7 @@
 import { describe, expect, it } from 'vitest';
 import { CONTAINERS_TESTABLE } from './support/modes.js';
 import { NODE_FIXTURE, describeMismatches, expectKnownAnswer, expectedVerdicts, fixtureCases, inJwksFamily, nodeFixtureRun, runsJwksFamily } from './support/known-answers.js';
-import { JWKS_SUITE_CHECKS } from '../harness/checks/jwks-lab.js';
+import { JWKS_SUITE_CHECKS } from '../suites/jwks/lab.js';
 
 const cases = (await fixtureCases()).filter((c) => c.backend.name === NODE_FIXTURE.name && !runsJwksFamily(c));
 

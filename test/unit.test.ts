@@ -4,7 +4,7 @@ import { parseLdd } from '../harness/issuer/base-image.js';
 import { resolveIssuerOptions } from '../harness/issuer/options.js';
 import { UserFactory } from '../harness/issuer/users.js';
 import { cookieHeaderFrom } from '../harness/http.js';
-import { percentile } from '../harness/checks/jwks-lab.js';
+import { percentile } from '../suites/jwks/lab.js';
 import { selected } from '../harness/checks/model.js';
 import { ownerFields, withField } from '../harness/checks/isolation-lab.js';
 import { resolveConfig } from '../harness/config/config.js';

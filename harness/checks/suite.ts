@@ -14,7 +14,9 @@ import type { JwksSettings } from '../config/config.js';
 import type { ResourceContract } from '../config/resources.js';
 import type { OpenApiSource } from '../openapi/operations.js';
 import { TargetClient } from '../target/client.js';
+import { ControlClient } from '../target/control.js';
 import type { TargetControlConnection } from '../target/control.js';
+import type { LabConnection, LabRelease } from '../run/labs.js';
 import type { FetchedExchange, SendOptions, TargetSettings } from '../target/client.js';
 import type { CheckMeta, CheckRecord, Exchange, Family } from './model.js';
 import { familyOf, selected } from './model.js';
@@ -40,6 +42,8 @@ export interface ProvidedRun {
   openapi?: OpenApiSource;
   /** Present when the harness started the backend and can restart it (a cold start). */
   targetControl?: TargetControlConnection & { readinessTimeoutMs: number };
+  /** Present when checks that ask for one get a lab of their own (harness/run/labs.ts): the runner's lab routes. */
+  labs?: { control: TargetControlConnection; jobs: number };
 }
 
 declare module 'vitest' {
@@ -77,6 +81,20 @@ export interface CheckTools {
   /** A token validly signed by the issuer's current key: A's claims with `changes` applied (undefined deletes). */
   signed(changes: Record<string, unknown>, request?: Omit<SignRequest, 'claims'>): Promise<string>;
   skip(observed: string): CheckResult;
+  /**
+   * Runs `work` in another lab of its own, beside this check's (a measurement whose scenarios are
+   * independent runs them side by side). Absent when the run gives no labs: run them here, in turn.
+   */
+  inNewLab?: <T>(name: string, estimateS: number, work: (lab: CheckTools) => Promise<T>) => Promise<T>;
+}
+
+/** How a check runs: gated by the positive control (default), and, in a family with labs, in which lab. */
+export interface CheckOptions {
+  gated?: boolean;
+  /** Checks naming the same group share one lab, one after another (they share a measurement); others get their own. */
+  labGroup?: string;
+  /** Roughly how long the check takes, in seconds: with labs, the longest start first. */
+  estimateS?: number;
 }
 
 interface FamilyState {
@@ -121,26 +139,172 @@ function record(suite: Family, meta: CheckMeta, result: CheckResult, evidence: E
   return { ...meta, family: familyOf(meta.id), suite, ...rest, evidence: [...extra, ...evidence], durationMs: Math.round(performance.now() - startedAt) };
 }
 
+/** A user of its own and a fresh valid token, on `issuer`, and the positive control against `target`. */
+async function prepare(name: string, run: ProvidedRun, issuer: IssuerHandle, target: TargetClient): Promise<FamilyState> {
+  const user = await issuer.createUser();
+  const token = await issuer.tokenFor(user);
+  const state: FamilyState = { run, issuer, target, user, token };
+  const control = await provesValid((label, o) => target.send(`${name}-setup`, label, o), target, 'positive control: fresh valid token', token, user.id);
+  if (!control.ok) state.gate = { observed: control.observed, evidence: control.exchanges };
+  return state;
+}
+
+/** The tools a check gets, on one issuer and backend (the family's, or a lab's); `evidence` keeps what it sends, in send order. */
+function toolsFor(meta: CheckMeta, s: FamilyState, evidence: Exchange[]): CheckTools {
+  const sentOrder: number[] = [];
+  let sent = 0;
+  const fetch = async (label: string, options: SendOptions) => {
+    const order = sent++;
+    const fetched = await s.target.fetch(meta.id, label, options);
+    const at = sentOrder.findIndex((n) => n > order);
+    const index = at === -1 ? sentOrder.length : at;
+    sentOrder.splice(index, 0, order);
+    evidence.splice(index, 0, fetched.exchange);
+    return fetched;
+  };
+  const send = async (label: string, tokenOrOptions: string | SendOptions) => (await fetch(label, typeof tokenOrOptions === 'string' ? { token: tokenOrOptions } : tokenOrOptions)).exchange;
+  const claims = JSON.parse(Buffer.from(s.token.split('.')[1]!, 'base64url').toString('utf8')) as Record<string, unknown>;
+  return {
+    checkId: meta.id,
+    run: s.run,
+    issuer: s.issuer,
+    target: s.target,
+    user: s.user,
+    token: s.token,
+    claims,
+    send,
+    fetch,
+    sendAll: (variants) => Promise.all(variants.map(([label, token]) => send(label, token))),
+    stillValid: (label, token) => provesValid(send, s.target, label, token, s.user.id),
+    async currentKey() {
+      if (s.issuer.sharedSecret === undefined) return s.issuer.signingKey();
+      const header = JSON.parse(Buffer.from(s.token.split('.')[0]!, 'base64url').toString('utf8')) as { alg: string };
+      return { alg: header.alg };
+    },
+    async signed(changes, request = {}) {
+      const next = { ...claims, ...changes };
+      for (const [k, v] of Object.entries(changes)) if (v === undefined) delete next[k];
+      return (await s.issuer.sign({ ...request, claims: next })).token;
+    },
+    skip: (observed) => ({ verdict: 'SKIP', observed }),
+  };
+}
+
 /**
- * `sequential`: the family's checks run one after another instead of all at once. The JWKS family
- * needs it: each check changes the issuer's keys or faults and counts the backend's fetches.
+ * A check's lab, or its group's: acquired from the runner's pool by the group's first check, given
+ * back after its last. Members run one after another (they share the lab's keys and backend).
  */
-export function family(name: Family, options: { sequential?: boolean } = {}) {
+class LabGroups {
+  private readonly groups = new Map<string, { members: string[]; done: number; lab?: Promise<LabState>; turn: Promise<unknown> }>();
+
+  constructor(private readonly family: string) {}
+
+  /** At collection: the checks of each group. */
+  register(id: string, group: string): void {
+    const g = this.groups.get(group) ?? { members: [], done: 0, turn: Promise.resolve() };
+    g.members.push(id);
+    this.groups.set(group, g);
+  }
+
+  /** Runs `work` in the group's lab, after the group's earlier checks; the last selected member gives the lab back. */
+  async within<T>(run: ProvidedRun, group: string, estimateS: number, work: (lab: LabState) => Promise<T>): Promise<{ result: T; backendExit?: string }> {
+    const g = this.groups.get(group)!;
+    const mine = g.turn.then(async () => {
+      g.lab ??= openLab(this.family, run, group, estimateS);
+      return work(await g.lab);
+    });
+    g.turn = mine.catch(() => undefined);
+    let result: T;
+    try {
+      result = await mine;
+    } finally {
+      g.done++;
+    }
+    const selectedMembers = g.members.filter((id) => selected(run, id)).length;
+    if (g.done < selectedMembers) return { result };
+    const lab = await g.lab!.catch(() => undefined);
+    const released = await lab?.release(await stillHealthy(lab));
+    return released?.backendExit ? { result, backendExit: released.backendExit } : { result };
+  }
+}
+
+interface LabState extends FamilyState {
+  /** Hands the lab back; `reusable`: the next check may get it as it is. */
+  release(reusable: boolean): Promise<{ backendExit?: string }>;
+}
+
+/** Whether a lab can serve the next check as it is: no JWKS fault left, and a fresh valid token accepted. */
+async function stillHealthy(lab: LabState): Promise<boolean> {
+  try {
+    await lab.issuer.clearJwksFault();
+    const token = await lab.issuer.tokenFor(lab.user);
+    return (await provesValid((label, o) => lab.target.send('lab-handback', label, o), lab.target, 'lab handed back: a fresh valid token is accepted', token, lab.user.id)).ok;
+  } catch {
+    return false;
+  }
+}
+
+/** How long a worker waits for a lab: queued behind the longest checks, then started. */
+const LAB_WAIT_MS = 3_600_000;
+
+async function openLab(name: string, run: ProvidedRun, label: string, estimateS: number, nested = false): Promise<LabState> {
+  const labs = run.labs!;
+  const client = new ControlClient(labs.control, LAB_WAIT_MS);
+  const lab = await client.call<LabConnection>('POST', '/labs', { name: label, estimateS, nested });
+  const release = async (reusable: boolean) => {
+    await target.close();
+    const released = await client.call<LabRelease>('POST', `/labs/${encodeURIComponent(lab.id)}/release`, { reusable }).finally(() => client.close());
+    return released.backendExit ? { backendExit: `the lab's backend exited during the check (${released.backendExit.describe}); its last output:\n${released.backendExit.output}` } : {};
+  };
+  const labRun: ProvidedRun = {
+    ...run,
+    issuer: lab.issuer,
+    target: { ...run.target, baseUrl: lab.baseUrl },
+    ...(run.targetControl ? { targetControl: { ...lab.control, readinessTimeoutMs: run.targetControl.readinessTimeoutMs } } : {}),
+  };
+  if (lab.alternateKey) labRun.alternateKey = lab.alternateKey;
+  else delete labRun.alternateKey;
+  const target = new TargetClient(labRun.target);
+  try {
+    return { ...(await prepare(name, labRun, connectIssuer(lab.issuer, `${name}-${label}`), target)), release };
+  } catch (err) {
+    await release(false).catch(() => undefined);
+    throw err;
+  }
+}
+
+/** A measurement's scenario in a lab of its own (CheckTools.inNewLab); what it shows is what `work` returns. */
+async function inNewLab<T>(name: string, meta: CheckMeta, run: ProvidedRun, label: string, estimateS: number, work: (t: CheckTools) => Promise<T>): Promise<T> {
+  const lab = await openLab(name, run, `${meta.id}: ${label}`, estimateS, true);
+  try {
+    if (lab.gate) throw new Error(`in the lab for ${label}, ${lab.gate.observed}`);
+    return await work(toolsFor(meta, lab, []));
+  } finally {
+    const { backendExit } = await lab.release(await stillHealthy(lab));
+    if (backendExit) throw new Error(`${label}: ${backendExit}`);
+  }
+}
+
+/**
+ * `labs`: each check (or group of checks sharing a measurement) gets an issuer and a backend of its
+ * own when the run provides labs, and the family's checks run side by side; without labs they run
+ * one after another on the run's issuer and backend. The JWKS family needs this: each check changes
+ * the issuer's keys or faults, restarts the backend and counts its fetches.
+ */
+export function family(name: Family, options: { labs?: boolean } = {}) {
   let state: FamilyState | undefined;
   let setupError: string | undefined;
   const ids: string[] = [];
+  // Absent when the catalogue is read without a run (`list`).
+  const collected = inject('conformance') as ProvidedRun | undefined;
+  const inLabs = Boolean(options.labs && collected?.labs);
+  const groups = new LabGroups(name);
 
   beforeAll(async () => {
     try {
       const run = inject('conformance');
-      const issuer = connectIssuer(run.issuer, name);
-      const target = new TargetClient(run.target);
       // A user of its own per family: a backend that locks a user out after attacks affects one family only.
-      const user = await issuer.createUser();
-      const token = await issuer.tokenFor(user);
-      state = { run, issuer, target, user, token };
-      const control = await provesValid((label, o) => target.send(`${name}-setup`, label, o), target, 'positive control: fresh valid token', token, user.id);
-      if (!control.ok) state.gate = { observed: control.observed, evidence: control.exchanges };
+      state = await prepare(name, run, connectIssuer(run.issuer, name), new TargetClient(run.target));
     } catch (err) {
       setupError = `the family could not be set up: ${(err as Error).message}`;
     }
@@ -149,9 +313,11 @@ export function family(name: Family, options: { sequential?: boolean } = {}) {
     await state?.target.close();
   });
 
-  function check(meta: CheckMeta, run: (tools: CheckTools) => Promise<CheckResult>, checkOptions: { gated?: boolean } = {}): void {
+  function check(meta: CheckMeta, run: (tools: CheckTools) => Promise<CheckResult>, checkOptions: CheckOptions = {}): void {
     ids.push(meta.id);
-    (options.sequential ? test : test.concurrent)(meta.id, { meta: { catalogue: meta } }, async ({ task }) => {
+    const group = checkOptions.labGroup ?? meta.id;
+    if (inLabs) groups.register(meta.id, group);
+    (options.labs && !inLabs ? test : test.concurrent)(meta.id, { meta: { catalogue: meta } }, async ({ task }) => {
       const startedAt = performance.now();
       const evidence: Exchange[] = [];
       // Replaced when the check finishes; a check that times out or crashes keeps this, with what it sent.
@@ -165,59 +331,34 @@ export function family(name: Family, options: { sequential?: boolean } = {}) {
       const missing = missingNeeds(meta.needs, provided.profile.capabilities);
       if (missing.length) return finish({ verdict: 'SKIP', observed: skipReason(missing, provided.profile), measured: { missing: missing.join(', ') } });
       if (!state) return finish({ verdict: 'ERROR', observed: setupError ?? 'the family was not set up' });
-      if (state.gate && checkOptions.gated !== false) {
-        return finish({ verdict: 'ERROR', observed: `inconclusive: the backend rejects valid tokens (${state.gate.observed})` }, state.gate.evidence);
-      }
-      const s = state;
-      // Evidence lists exchanges in the order they were sent, not the order concurrent answers came back.
-      const sentOrder: number[] = [];
-      let sent = 0;
-      const fetch = async (label: string, options: SendOptions) => {
-        const order = sent++;
-        const fetched = await s.target.fetch(meta.id, label, options);
-        const at = sentOrder.findIndex((n) => n > order);
-        const index = at === -1 ? sentOrder.length : at;
-        sentOrder.splice(index, 0, order);
-        evidence.splice(index, 0, fetched.exchange);
-        return fetched;
-      };
-      const send = async (label: string, tokenOrOptions: string | SendOptions) => (await fetch(label, typeof tokenOrOptions === 'string' ? { token: tokenOrOptions } : tokenOrOptions)).exchange;
-      const claims = JSON.parse(Buffer.from(s.token.split('.')[1]!, 'base64url').toString('utf8')) as Record<string, unknown>;
-      const tools: CheckTools = {
-        checkId: meta.id,
-        run: s.run,
-        issuer: s.issuer,
-        target: s.target,
-        user: s.user,
-        token: s.token,
-        claims,
-        send,
-        fetch,
-        sendAll: (variants) => Promise.all(variants.map(([label, token]) => send(label, token))),
-        stillValid: (label, token) => provesValid(send, s.target, label, token, s.user.id),
-        async currentKey() {
-          if (s.issuer.sharedSecret === undefined) return s.issuer.signingKey();
-          const header = JSON.parse(Buffer.from(s.token.split('.')[0]!, 'base64url').toString('utf8')) as { alg: string };
-          return { alg: header.alg };
-        },
-        async signed(changes, request = {}) {
-          const next = { ...claims, ...changes };
-          for (const [k, v] of Object.entries(changes)) if (v === undefined) delete next[k];
-          return (await s.issuer.sign({ ...request, claims: next })).token;
-        },
-        skip: (observed) => ({ verdict: 'SKIP', observed }),
-      };
-      let result: CheckResult;
-      try {
-        result = await run(tools);
-      } catch (err) {
-        // A feature the external server turned off is not applicable; an undeclared need is the harness's bug: ERROR, never PASS.
-        result =
-          err instanceof IssuerFeatureDisabled
+      const gatedOn = (s: FamilyState): CheckResult | undefined =>
+        s.gate && checkOptions.gated !== false ? { verdict: 'ERROR', observed: `inconclusive: the backend rejects valid tokens (${s.gate.observed})`, evidence: s.gate.evidence } : undefined;
+      const gated = gatedOn(state);
+      if (gated) return finish(gated);
+      const attempt = async (s: FamilyState): Promise<CheckResult> => {
+        const labGated = gatedOn(s);
+        if (labGated) return labGated;
+        const tools = toolsFor(meta, s, evidence);
+        if (inLabs) tools.inNewLab = (label, estimateS, work) => inNewLab(name, meta, s.run, label, estimateS, work);
+        try {
+          return await run(tools);
+        } catch (err) {
+          // A feature the external server turned off is not applicable; an undeclared need is the harness's bug: ERROR, never PASS.
+          return err instanceof IssuerFeatureDisabled
             ? { verdict: 'SKIP', observed: `not applicable: ${err.message}` }
             : { verdict: 'ERROR', observed: err instanceof CapabilityMissing ? `the check used what the issuer cannot do: ${err.message}` : `the check itself failed: ${(err as Error).message}` };
+        }
+      };
+      if (!inLabs) return finish(await attempt(state));
+      let outcome: { result: CheckResult; backendExit?: string };
+      try {
+        outcome = await groups.within(state.run, group, checkOptions.estimateS ?? 0, attempt);
+      } catch (err) {
+        return finish({ verdict: 'ERROR', observed: `no lab: ${(err as Error).message}` });
       }
-      finish(result);
+      // A lab's backend that died mid-check decided nothing after that moment (as a run's backend).
+      const { result, backendExit } = outcome;
+      finish(backendExit && result.verdict !== 'SKIP' ? { ...result, verdict: 'ERROR', observed: `${backendExit}; the check had seen: ${result.observed}` } : result);
     });
   }
 

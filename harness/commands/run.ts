@@ -22,6 +22,7 @@ interface RunFlags {
   issuerUrl?: string;
   issuerJwksUrl?: string;
   maxRps?: number;
+  jobs?: number;
   plan?: boolean;
   alg?: string[];
   only?: string[];
@@ -67,6 +68,7 @@ export function runCommand(): Command {
     .option('--issuer-jwks-url <url>', "external mode: the JWKS URL, when it is not <url>/api/auth/jwks")
     .addOption(new Option('--alg <alg...>', 'issuer key algorithms (HS256: the shared-secret mode, the secret from BA_CONFORMANCE_SECRET or generated)').choices(ISSUER_ALGORITHMS))
     .option('--max-rps <n>', 'the most requests per second sent to the backend (a staging host); the storm checks scale down', positiveNumber)
+    .option('--jobs <n>', 'labs at once: the JWKS checks each get an issuer and a backend of their own, this many side by side (1: one after another; default from cores and memory)', wholeNumber)
     .option('--plan', 'print the checks that would run, roughly how many requests each sends and the hosts contacted, and exit without sending anything')
     .addOption(onlyOption())
     .addOption(skipOption())
@@ -95,6 +97,7 @@ export function runCommand(): Command {
         issuerUrl: flags.issuerUrl,
         issuerJwksUrl: flags.issuerJwksUrl,
         maxRps: flags.maxRps,
+        jobs: flags.jobs,
         algorithms: flags.alg,
         only: flags.only,
         skip: flags.skip,

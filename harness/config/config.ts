@@ -105,6 +105,16 @@ const configSchema = z.strictObject({
     .prefault({}),
   /** Resources the isolation checks (ISO-*, LIFE-DELETED-USER) create as two users and try to reach across. */
   resources: z.array(resourceSchema).default([]),
+  run: z
+    .strictObject({
+      /**
+       * Labs at once: checks that need an issuer and a backend of their own (the JWKS family) run this
+       * many side by side when the harness starts the backend. 1: one after another on the run's own.
+       * Default: from the cores and free memory (harness/run/labs.ts).
+       */
+      jobs: z.number().int().min(1).max(32).optional(),
+    })
+    .prefault({}),
   /** Check ID prefixes to run (e.g. ["SIG-", "CLM-EXP"]); all when absent. */
   only: z.array(z.string().min(1)).optional(),
   /** Check ID prefixes not to run (e.g. ["JWKS-"] in a quick pipeline); applied after `only`. */
@@ -151,6 +161,7 @@ export interface Overrides {
   userA?: string;
   userB?: string;
   maxRps?: number;
+  jobs?: number;
   only?: string[];
   skip?: string[];
   outDir?: string;
@@ -187,6 +198,7 @@ export function overridesFromEnv(env: NodeJS.ProcessEnv): Overrides {
     userA: env.BA_CONFORMANCE_USER_A,
     userB: env.BA_CONFORMANCE_USER_B,
     maxRps: number(env.BA_CONFORMANCE_MAX_RPS),
+    jobs: number(env.BA_CONFORMANCE_JOBS),
     only: list(env.BA_CONFORMANCE_ONLY),
     skip: list(env.BA_CONFORMANCE_SKIP),
     outDir: env.BA_CONFORMANCE_OUT,
@@ -209,7 +221,7 @@ export function overridesFromEnv(env: NodeJS.ProcessEnv): Overrides {
 
 function apply(base: Record<string, any>, o: Overrides): Record<string, any> {
   const set = <T>(value: T | undefined, fn: (v: T) => void) => value !== undefined && fn(value);
-  const c: Record<string, any> = { ...base, target: { ...base.target }, issuer: { ...base.issuer }, jwks: { ...base.jwks }, report: { ...base.report } };
+  const c: Record<string, any> = { ...base, target: { ...base.target }, issuer: { ...base.issuer }, jwks: { ...base.jwks }, run: { ...base.run }, report: { ...base.report } };
   set(o.target, (v) => (c.target.baseUrl = v));
   set(o.protectedPath, (v) => (c.target.protectedPath = v));
   set(o.identityPath, (v) => (c.target.identityPath = v));
@@ -220,6 +232,7 @@ function apply(base: Record<string, any>, o: Overrides): Record<string, any> {
   set(o.issuerJwksUrl, (v) => (c.issuer.jwksUrl = v));
   set(o.secret, (v) => (c.issuer.secret = v));
   set(o.maxRps, (v) => (c.target.maxRps = v));
+  set(o.jobs, (v) => (c.run.jobs = v));
   if (o.userA !== undefined || o.userB !== undefined) {
     if (o.userA === undefined || o.userB === undefined) throw new HarnessError('CONFIG_INVALID', 'BA_CONFORMANCE_USER_A and BA_CONFORMANCE_USER_B name the two test accounts together', { hint: 'set both, each as email:password' });
     c.issuer.users = [account(o.userA, 'BA_CONFORMANCE_USER_A'), account(o.userB, 'BA_CONFORMANCE_USER_B')];

@@ -147,7 +147,8 @@ ${row('Tool', `${report.tool.name} ${report.tool.version}`)}
 ${row('Run ID', report.run.id)}
 ${row('Started', report.run.startedAt)}
 ${row('Finished', report.run.finishedAt)}
-${row('Duration', `${(report.run.durationMs / 1000).toFixed(1)} s (issuer ${report.run.phasesMs.issuer} ms, backend ${report.run.phasesMs.target} ms, checks ${report.run.phasesMs.checks} ms); ${report.run.requests} requests`)}
+${row('Duration', `${(report.run.durationMs / 1000).toFixed(1)} s (issuer ${report.run.phasesMs.issuer} ms, backend ${report.run.phasesMs.target} ms, ${report.run.phasesMs.labs !== undefined ? `first lab ${report.run.phasesMs.labs} ms, ` : ''}checks ${report.run.phasesMs.checks} ms); ${report.run.requests} requests`)}
+${report.run.labs ? row('Labs', report.run.labs.used ? `the JWKS checks ran side by side, each in a lab of its own: up to ${report.run.jobs} at once (run.jobs)` : `none: ${report.run.labs.why ?? 'not used'}`) : ''}
 ${row('Seed', report.run.seed === null ? 'none' : String(report.run.seed))}
 ${row('Target', `${report.target.baseUrl} (protected ${report.target.protectedPath}${report.target.identityPath ? `, identity ${report.target.identityPath}` : ''}${report.target.started ? ', started by the harness' : ''})`)}
 ${issuer ? row('Issuer', `${issuer.mode} mode, ${issuer.alg.join(', ')}, iss ${issuer.issuer}, aud ${[issuer.audience].flat().join(', ')}, JWKS ${issuer.jwksUrl ?? 'none (shared HS256 secret)'}${issuer.external ? `, external Better Auth ${issuer.external.url}, published keys ${issuer.external.keys.map((k) => k.thumbprint).join(', ')}` : ''}`) : row('Issuer', 'not started')}

@@ -10,7 +10,8 @@ export const SUITES_VITE = { cacheDir: path.join(tmpdir(), 'ba-conformance-vite'
 
 export const SUITE_PROJECTS = ['suites', 'jwks'];
 
-export function suiteProjects(): TestProjectInlineConfiguration[] {
+/** `labs`: the JWKS checks run in labs of their own, so their family runs beside the others instead of after them. */
+export function suiteProjects(options: { labs?: boolean } = {}): TestProjectInlineConfiguration[] {
   const jwks = `suites/jwks.suite.${CODE_EXTENSION}`;
   return [
     {
@@ -32,12 +33,14 @@ export function suiteProjects(): TestProjectInlineConfiguration[] {
       test: {
         name: 'jwks',
         include: [jwks],
-        // After every other family (a higher group runs later): it rotates keys, breaks the JWKS,
-        // restarts the backend and counts fetches, so nothing else may run beside it. Its checks
-        // wait up to jwks.waitBudgetS each; the harness gives each test the budget and a margin.
-        sequence: { groupOrder: 1 },
+        // Without labs, after every other family (a higher group runs later): it rotates the run's
+        // keys, breaks its JWKS, restarts its backend and counts fetches, so nothing else may run
+        // beside it. In labs it touches neither, and runs beside the others. Its checks wait up to
+        // jwks.waitBudgetS each, and in labs wait for a free lab first.
+        sequence: { groupOrder: options.labs ? 0 : 1 },
         pool: 'threads',
         isolate: false,
+        maxConcurrency: 64,
         testTimeout: 3_600_000,
         hookTimeout: 180_000,
       },

@@ -35,10 +35,14 @@ export interface Report {
     finishedAt: string;
     durationMs: number;
     seed: number | null;
-    /** Where the time went: issuer start, backend start, the checks themselves. */
-    phasesMs: { issuer: number; target: number; checks: number };
+    /** Where the time went: issuer start, backend start, the first lab's start (when labs are used), the checks themselves. */
+    phasesMs: { issuer: number; target: number; labs?: number; checks: number };
     /** Requests to the backend under test recorded as evidence (each family's set-up probe aside). */
     requests: number;
+    /** Labs at once (run.jobs); absent in older reports. */
+    jobs?: number;
+    /** Whether the JWKS checks ran in labs of their own, side by side (and why not); `peak`: the most labs open at once. */
+    labs?: { used: boolean; why?: string; peak?: number };
     /** The run stopped before its end (a signal, the backend's exit): checks not finished then are ERROR "interrupted". */
     interrupted?: boolean;
     /** The signal that interrupted it, when one did. */

@@ -19,8 +19,10 @@ import { writeFormats } from '../report/index.js';
 import { interrupted, onInterrupt, signalExitCode } from '../issuer/cleanup.js';
 import type { Capability } from '../issuer/index.js';
 import { startRunIssuer } from './issuer-setup.js';
+import { LabPool, defaultJobs } from './labs.js';
 import type { RunIssuer } from './issuer-setup.js';
-import { serveTargetControl } from '../target/control.js';
+import { restartRoute, serveControl } from '../target/control.js';
+import type { ControlRoutes } from '../target/control.js';
 import { launchTarget, waitUntilAnswering } from '../target/launcher.js';
 import type { LaunchOptions, LaunchedTarget, TargetExit } from '../target/launcher.js';
 import { ERR_401_CHALLENGE, ERR_NO_5XX, ERR_NO_LEAK, challengeOnRejection, distrustUnproven, mergeById, noFindingWithoutAnswer, noLeaks, noServerErrors, sayWhenUnanswered } from './aggregate.js';
@@ -97,6 +99,14 @@ function openApiSource(where: string, baseUrl: string): OpenApiSource {
   return { file };
 }
 
+/** Labs need the harness to start the backend (a second one per lab) and more than one job. */
+function labsPlan(config: ResolvedConfig, jobs: number, issuer: RunIssuer): { used: boolean; why?: string } {
+  if (jobs < 2) return { used: false, why: 'run.jobs is 1: the JWKS checks run one at a time on the run\'s issuer and backend' };
+  if (!config.target.start) return { used: false, why: 'the harness does not start the backend (no target.start), so it cannot start one per lab: the JWKS checks run one at a time' };
+  if (!issuer.profile.capabilities.includes('keys')) return { used: false, why: `the ${issuer.profile.mode} issuer mode has no keys of the harness's own to give each lab` };
+  return { used: true };
+}
+
 export async function runConformance(config: ResolvedConfig, log: (line: string) => void, progress?: Progress): Promise<RunOutcome> {
   const openapi = config.target.openapi ? openApiSource(config.target.openapi, config.target.baseUrl) : undefined;
   // Read before anything starts: a broken baseline must not cost a whole run.
@@ -110,8 +120,12 @@ export async function runConformance(config: ResolvedConfig, log: (line: string)
   let requests = 0;
   let issuer: RunIssuer | undefined;
   let target: LaunchedTarget | undefined;
-  let control: Awaited<ReturnType<typeof serveTargetControl>> | undefined;
-  const phasesMs = { issuer: 0, target: 0, checks: 0 };
+  let control: Awaited<ReturnType<typeof serveControl>> | undefined;
+  let pool: LabPool | undefined;
+  const jobs = config.run.jobs ?? defaultJobs();
+  /** Whether the checks that ask for labs get them, and why not. */
+  let labs: { used: boolean; why?: string } = { used: false };
+  const phasesMs = { issuer: 0, target: 0, labs: 0, checks: 0 };
   const collector = new CheckCollector(progress);
   // The first signal or backend exit stops the run; `frozen` is what had been decided by then.
   let halted: Halt | undefined;
@@ -160,6 +174,7 @@ export async function runConformance(config: ResolvedConfig, log: (line: string)
   try {
     issuer = await unlessHalted(timed('issuer', () => startRunIssuer(config, log)));
     const { backendEnv, alternateKey } = issuer;
+    labs = labsPlan(config, jobs, issuer);
     if (config.target.start) {
       log(`starting the backend: ${config.target.start}`);
       const launch: LaunchOptions = {
@@ -171,14 +186,38 @@ export async function runConformance(config: ResolvedConfig, log: (line: string)
         ...(config.target.cwd ? { cwd: config.target.cwd } : {}),
         env: backendEnv,
       };
+      if (labs.used) {
+        pool = new LabPool({
+          jobs,
+          baseUrl: config.target.baseUrl,
+          // The lab's issuer like the run's, on a port of its own; its users have their own seed.
+          startIssuer: (index) => startRunIssuer({ ...config, issuer: { ...config.issuer, port: undefined }, ...(config.seed !== undefined ? { seed: (config.seed + index) % 2 ** 32 } : {}) }, () => {}),
+          launchOptions: (baseUrl, env) => ({ ...launch, baseUrl, env }),
+          control: () => control!.connection,
+        });
+      }
       target = await unlessHalted(timed('target', () => launchWatched(launch)));
-      // The JWKS checks restart it for a cold start (an empty key cache).
-      control = await serveTargetControl(async ({ anyStatus }) => {
-        if (halted) throw new Error(`not restarted: ${halted.reason}`);
-        await target?.stop();
-        target = undefined;
-        target = await launchWatched({ ...launch, ...(anyStatus ? { anyStatus } : {}) });
-      });
+      // The first lab, once the backend holds its port: proof that the command starts a second one
+      // on another port (a command that hard-codes the port fails here, and the checks run one at a time).
+      const refused = pool ? await unlessHalted(timed('labs', () => pool!.probe().then(() => undefined, (err: unknown) => (err as Error).message))) : undefined;
+      if (pool && refused === undefined) log(`labs: the JWKS checks run side by side, each with an issuer and a backend of its own, up to ${jobs} at once (--jobs)`);
+      if (refused !== undefined) {
+        labs = { used: false, why: `a second backend did not start on another port (${refused.split('\n')[0]}); let target.start take its port from {port} or $PORT` };
+        log(`labs: ${labs.why}; the JWKS checks run one at a time`);
+        await pool!.close();
+        pool = undefined;
+      }
+      const routes: ControlRoutes = {
+        // The JWKS checks restart it for a cold start (an empty key cache).
+        'POST /restart': restartRoute(async ({ anyStatus }) => {
+          if (halted) throw new Error(`not restarted: ${halted.reason}`);
+          await target?.stop();
+          target = undefined;
+          target = await launchWatched({ ...launch, ...(anyStatus ? { anyStatus } : {}) });
+        }),
+        ...pool?.routes(),
+      };
+      control = await serveControl(routes);
     }
     if (!target) {
       // Nothing to start: the backend must already be up, or every check would be a misleading ERROR.
@@ -200,6 +239,7 @@ export async function runConformance(config: ResolvedConfig, log: (line: string)
       resources: config.resources,
       ...(openapi ? { openapi } : {}),
       ...(control ? { targetControl: { ...control.connection, readinessTimeoutMs: config.target.readinessTimeoutMs } } : {}),
+      ...(pool && control ? { labs: { control: control.connection, jobs } } : {}),
       ...(alternateKey ? { alternateKey } : {}),
       target: {
         baseUrl: config.target.baseUrl,
@@ -230,11 +270,11 @@ export async function runConformance(config: ResolvedConfig, log: (line: string)
         config: false,
         // Two groups, one after the other: every family at once, then the JWKS family alone (it
         // rotates keys, breaks the JWKS and restarts the backend, and counts fetches).
-        projects: suiteProjects(),
+        projects: suiteProjects({ labs: labs.used }),
         project: SUITE_PROJECTS,
         watch: false,
-        // I/O-bound: more family files in flight than cores.
-        maxWorkers: SUITE_WORKERS,
+        // I/O-bound: more family files in flight than cores; with labs, the JWKS family has a worker of its own.
+        maxWorkers: SUITE_WORKERS + (labs.used ? 1 : 0),
         reporters: [collector],
         provide: { conformance: provided },
         ...(only ? { testNamePattern: only } : {}),
@@ -295,6 +335,7 @@ export async function runConformance(config: ResolvedConfig, log: (line: string)
     offInterrupt();
     try {
       await control?.close({ now: Boolean(halted) });
+      await pool?.close();
       await target?.stop();
       await issuer?.handle.stop();
       // After a signal, cleanup.ts also stops what a phase abandoned mid-start (a container being created).
@@ -322,6 +363,8 @@ export async function runConformance(config: ResolvedConfig, log: (line: string)
         seed: issuer?.handle.seed ?? null,
         phasesMs,
         requests,
+        jobs,
+        labs: { ...labs, ...(pool ? { peak: pool.peak } : {}) },
         interrupted: Boolean(halted),
         ...(halted?.signal ? { signal: halted.signal } : {}),
       },

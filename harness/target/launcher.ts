@@ -1,5 +1,6 @@
 // Starts the backend under test from its start command, pointed at the harness issuer through
-// JWKS_URL, JWT_ISSUER, JWT_AUDIENCE, JWT_ALGORITHMS and BETTER_AUTH_URL; waits until it answers;
+// JWKS_URL, JWT_ISSUER, JWT_AUDIENCE, JWT_ALGORITHMS and BETTER_AUTH_URL, and given its port as PORT
+// (and in place of {port} in the command); waits until it answers;
 // watches it for the rest of the run; stops it and every process it started (its process group).
 // A port that already answers before the start is refused: the run would test whatever holds it.
 import { spawn } from 'node:child_process';
@@ -44,6 +45,11 @@ export interface LaunchedTarget {
   stop(): Promise<void>;
 }
 
+/** The start command for a backend on `port`: {port} replaced (PORT is in its environment too). */
+function commandOnPort(command: string, port: number): string {
+  return command.replaceAll('{port}', String(port));
+}
+
 const describeExit = (code: number | null, signal: NodeJS.Signals | null) => (signal ? `signal ${signal}` : `exit code ${code}`);
 
 /** Host and port a base URL listens on. */
@@ -60,9 +66,9 @@ export async function launchTarget(options: LaunchOptions): Promise<LaunchedTarg
     });
   }
   // Its own process group, so that stopping it also stops what it spawned (npm, tsx, uvicorn workers).
-  const child = spawn('/bin/sh', ['-c', options.command], {
+  const child = spawn('/bin/sh', ['-c', commandOnPort(options.command, port)], {
     cwd: options.cwd,
-    env: { ...process.env, ...options.env },
+    env: { ...process.env, PORT: String(port), ...options.env },
     stdio: ['ignore', 'pipe', 'pipe'],
     detached: true,
   });
@@ -108,9 +114,11 @@ export async function launchTarget(options: LaunchOptions): Promise<LaunchedTarg
 
   try {
     // The exit of the start command ends the wait at once: no point polling a port nobody will open.
+    const gaveUp = new AbortController();
     await Promise.race([
-      waitUntilAnswering(options.baseUrl, options.readinessPath, options.readinessTimeoutMs, { anyStatus: options.anyStatus, requestTimeoutMs: options.requestTimeoutMs }),
+      waitUntilAnswering(options.baseUrl, options.readinessPath, options.readinessTimeoutMs, { anyStatus: options.anyStatus, requestTimeoutMs: options.requestTimeoutMs, signal: gaveUp.signal }),
       exited.then((exit) => {
+        gaveUp.abort();
         throw new Error(`the start command exited (${exit.describe}) before ${options.baseUrl} answered`);
       }),
     ]);
@@ -129,6 +137,8 @@ export interface ReadinessOptions {
   anyStatus?: boolean | undefined;
   /** Each probe's timeout (default 5 s): a slow /health is slow, not down. */
   requestTimeoutMs?: number | undefined;
+  /** Stops polling (the process awaited exited): nothing keeps probing, or keeps the process alive, after that. */
+  signal?: AbortSignal | undefined;
 }
 
 /** Polls GET <baseUrl><path> until it answers below 500 (or at all, with `anyStatus`). */
@@ -143,6 +153,6 @@ export async function waitUntilAnswering(baseUrl: string, path: string, timeoutM
       // Thrown, so a timeout names the latest answer rather than an older refused connection.
       throw new Error(`GET ${url} answered ${res.statusCode}`);
     },
-    { timeoutMs, intervalMs: 100, what: `${url} to answer` },
+    { timeoutMs, intervalMs: 100, what: `${url} to answer`, signal: options.signal },
   );
 }

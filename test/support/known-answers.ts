@@ -4,7 +4,7 @@ import { existsSync } from 'node:fs';
 import { mkdtemp, readFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
-import { JWKS_SUITE_CHECKS } from '../../harness/checks/jwks-lab.js';
+import { JWKS_SUITE_CHECKS } from '../../suites/jwks/lab.js';
 import type { CheckRecord } from '../../harness/checks/model.js';
 import { REPO_ROOT } from '../../harness/issuer/bundle.js';
 import { freePort } from '../../harness/net.js';
@@ -137,7 +137,7 @@ export async function fixtureRun(backend: FixtureBackend, variant: FixtureVarian
     '--target', `http://127.0.0.1:${port}`,
     '--identity', '/api/me',
     ...(expected?.protectedPath ? ['--protected', expected.protectedPath] : []),
-    '--start', startCommand(backend, variant, port, backendEnv),
+    '--start', startCommand(backend, variant, backendEnv),
     '--issuer-mode', issuerMode,
     '--alg', ...(variant?.algorithms ?? backend.algorithms),
     ...(backend.args ?? []),

@@ -5,19 +5,67 @@
 // never seen, sent until it refetches). Waits poll with a deadline; none exceeds jwks.waitBudgetS.
 import { randomBytes, randomUUID } from 'node:crypto';
 import { setTimeout as delay } from 'node:timers/promises';
-import { b64u, signCompact } from '../forge/jws.js';
-import { attackerKey } from '../forge/keys.js';
-import { freshClaims } from '../forge/token.js';
-import type { JwksFault, JwksFetch, KeyInfo } from '../issuer/protocol.js';
-import type { Capability } from '../issuer/capabilities.js';
-import { JWKS_PATH } from '../issuer/protocol.js';
-import { inFlight } from '../in-flight.js';
-import { TargetClient } from '../target/client.js';
-import type { SendOptions } from '../target/client.js';
-import { TargetControl } from '../target/control.js';
-import type { Exchange } from './model.js';
-import type { CheckTools } from './suite.js';
-import { provesValid } from './suite.js';
+import { AttackerListener } from '../../harness/attacker/listener.js';
+import { b64u, signCompact } from '../../harness/forge/jws.js';
+import { attackerKey } from '../../harness/forge/keys.js';
+import { freshClaims } from '../../harness/forge/token.js';
+import type { JwksFault, JwksFetch, KeyInfo } from '../../harness/issuer/protocol.js';
+import type { Capability } from '../../harness/issuer/capabilities.js';
+import { JWKS_PATH } from '../../harness/issuer/protocol.js';
+import { inFlight } from '../../harness/in-flight.js';
+import { TargetClient } from '../../harness/target/client.js';
+import type { SendOptions } from '../../harness/target/client.js';
+import { TargetControl } from '../../harness/target/control.js';
+import type { CheckMeta, Exchange } from '../../harness/checks/model.js';
+import type { CheckResult } from '../../harness/checks/oracle.js';
+import type { JwksSettings } from '../../harness/config/config.js';
+import type { CheckTools } from '../../harness/checks/suite.js';
+import { provesValid } from '../../harness/checks/suite.js';
+
+/** Roughly how long a check takes under the run's JWKS settings, in seconds: labs start the longest first. */
+export type Estimate = (settings: JwksSettings) => number;
+
+export interface JwksCheckOptions {
+  /** Judged even when the backend rejects valid tokens (the check is about why). */
+  gated?: boolean;
+  /** Start from a healthy backend (no fault, the current key accepted); default true. */
+  requireHealthy?: boolean;
+  /** Checks sharing one measurement name the same group: they share a lab, one after another. */
+  labGroup?: string;
+  estimateS?: Estimate;
+}
+
+export interface JwksCheckDefinition {
+  meta: CheckMeta;
+  body: (lab: JwksLab, t: CheckTools) => Promise<CheckResult>;
+  options: JwksCheckOptions;
+}
+
+/** Every JWKS check the section files (suites/jwks/*.ts) define, in their order; suites/jwks.suite.ts registers them. */
+export const JWKS_CHECKS: JwksCheckDefinition[] = [];
+
+/** Defines a JWKS check. Every JWKS check drives the issuer's keys, faults and fetch log (JwksLab), and signs with its keys. */
+export function jwksCheck(meta: CheckMeta, body: JwksCheckDefinition['body'], options: JwksCheckOptions = {}): void {
+  JWKS_CHECKS.push({ meta: { needs: JWKS_LAB_NEEDS, ...meta }, body, options });
+}
+
+/**
+ * Runs a JWKS check: from a healthy backend (no fault, the current key accepted), restoring one
+ * afterwards, so each check stands alone, --only can pick any of them, and a lab can be reused.
+ */
+export async function runJwksCheck({ body, options }: JwksCheckDefinition, t: CheckTools): Promise<CheckResult> {
+  const lab = new JwksLab(t);
+  try {
+    if (options.requireHealthy !== false) {
+      const health = await lab.ensureHealthy();
+      if (!health.ok) return { verdict: 'ERROR', observed: `inconclusive: before this check, ${health.observed}`, evidence: health.exchanges };
+    }
+    return await body(lab, t);
+  } finally {
+    await lab.ensureHealthy().catch(() => undefined);
+    await lab.close();
+  }
+}
 
 /** What every JWKS check needs of the issuer: its keys to sign with and to rotate, faults, and the fetch log. */
 export const JWKS_LAB_NEEDS: Capability[] = ['mint', 'jwks', 'keys', 'jwks-faults', 'fetch-log'];
@@ -277,6 +325,44 @@ function sampleOf(...exchanges: (Exchange | undefined)[]): Exchange[] {
   return [...new Set(exchanges.filter((e): e is Exchange => e !== undefined))];
 }
 
+/**
+ * Independent scenarios of one measurement: with labs, side by side, the first in this check's lab
+ * and each other in a new lab of its own; without, one after another here. Results keep the
+ * scenarios' order. Each scenario starts by making its backend healthy (JwksLab.ensureHealthy).
+ */
+export async function eachScenario<S, R>(lab: JwksLab, t: CheckTools, scenarios: S[], name: (s: S) => string, estimateS: number, run: (lab: JwksLab, t: CheckTools, scenario: S) => Promise<R>): Promise<R[]> {
+  const inNewLab = t.inNewLab;
+  if (!inNewLab) {
+    const results: R[] = [];
+    for (const scenario of scenarios) results.push(await run(lab, t, scenario));
+    return results;
+  }
+  const [first, ...rest] = scenarios;
+  return Promise.all([
+    ...(first === undefined ? [] : [run(lab, t, first)]),
+    ...rest.map((scenario) =>
+      inNewLab(name(scenario), estimateS, async (other) => {
+        const own = new JwksLab(other);
+        try {
+          return await run(own, other, scenario);
+        } finally {
+          await own.close();
+        }
+      }),
+    ),
+  ]);
+}
+
+/** `work` with an attacker listener of its own (another origin on loopback, which logs every request), stopped after. */
+export async function withAttacker<T>(work: (attacker: AttackerListener) => Promise<T>): Promise<T> {
+  const attacker = await AttackerListener.start();
+  try {
+    return await work(attacker);
+  } finally {
+    await attacker.stop();
+  }
+}
+
 /** Fetches of the configured JWKS path (the redirect target and anything else aside). */
 export const jwksPathFetches = (fetches: JwksFetch[]): JwksFetch[] => fetches.filter((f) => f.path.split('?')[0] === JWKS_PATH);
 
@@ -288,3 +374,34 @@ export function percentile(values: number[], p: number): number {
 }
 
 export const seconds = (ms: number): number => Math.round(ms / 100) / 10;
+
+/** ERROR when the backend never fetched the JWKS the check had just set up; undefined when it did. */
+export const notFetched = (loaded: FreshFetch): CheckResult | undefined =>
+  jwksPathFetches(loaded.fetches).length
+    ? undefined
+    : { verdict: 'ERROR', observed: `inconclusive: the backend did not fetch the JWKS within ${seconds(loaded.waitedMs)} s (${loaded.how})`, evidence: loaded.probe ? [loaded.probe] : [] };
+
+export const fetchSummary = (fetches: JwksFetch[]) => `${fetches.length} JWKS fetch${fetches.length === 1 ? '' : 'es'}`;
+export const refused = (e: Exchange) => e.outcome === 'rejected' || e.outcome === 'server-error';
+
+/** A bound the backend must meet, judged with what the wait budget allowed to see. */
+export function timeBound(what: string, atMs: number | undefined, waitedMs: number, limitS: number, short: boolean, unit: string): CheckResult {
+  if (atMs !== undefined) {
+    const s = seconds(atMs);
+    return s <= limitS + 1
+      ? { verdict: 'PASS', observed: `${what} after ${s} s (accepted: ${limitS} s)`, measured: { [unit]: s } }
+      : { verdict: 'FAIL', observed: `${what} only after ${s} s, beyond the accepted ${limitS} s`, measured: { [unit]: s } };
+  }
+  const waited = seconds(waitedMs);
+  // Cut short by the wait budget: not a verdict on the backend, and not the harness's failure either.
+  const decidingBudgetS = Math.ceil(limitS) + 2;
+  return short
+    ? {
+        verdict: 'INFO',
+        observed: `undecided within the wait budget: not ${what} within ${waited} s, and the accepted bound is ${limitS} s; --wait-budget ${decidingBudgetS} (jwks.waitBudgetS) would decide it`,
+        measured: { [`${unit}AtLeast`]: waited },
+        undecided: { waitedS: waited, decidingBudgetS },
+      }
+    : { verdict: 'FAIL', observed: `not ${what} within ${waited} s (accepted: ${limitS} s)`, measured: { [`${unit}AtLeast`]: waited } };
+}
+

@@ -1,0 +1,105 @@
+// Unknown kids: a token naming a kid the backend has not seen may make it refetch the JWKS, within
+// limits (a cooldown, no fetch for what it would refuse anyway, no starvation of real new keys).
+import { randomBytes } from 'node:crypto';
+import { JwksLab, fetchSummary, jwksCheck, percentile, seconds, timeBound } from './lab.js';
+import type { Exchange } from '../../harness/checks/model.js';
+import { expectAllRejected } from '../../harness/checks/oracle.js';
+import { b64u, hmacCompact } from '../../harness/forge/jws.js';
+import { freshClaims } from '../../harness/forge/token.js';
+import { scaledToRate } from '../../harness/target/pace.js';
+
+// Unknown kids
+
+jwksCheck(
+  {
+    id: 'JWKS-KIDMISS-STORM',
+    title: 'Tokens with random kids do not each make the backend fetch the JWKS',
+    severity: 'medium',
+    requirement: 'Refetching on an unknown kid is rate-limited (a cooldown); otherwise anyone can make the API hammer its issuer with forged kids.',
+    references: ['auth0/node-jwks-rsa#319', 'lua-resty-openidc#468', 'go-oidc#482', 'libjwt#313'],
+    expected: 'all refused; a bounded handful of fetches (a cooldown or rate limit: at most 10, or one per second of storm), never a number that grows with the kids',
+  },
+  async (lab, t) => {
+    const n = scaledToRate(lab.settings.stormRequests, t.target.settings.maxRps);
+    const tokens = Array.from({ length: n }, () => lab.garbage(JwksLab.randomKid()));
+    const mark = await lab.mark();
+    const started = Date.now();
+    const exchanges = await lab.sendBatch((i) => `random kid ${i + 1} of ${n}, garbage signature`, tokens);
+    const durationMs = Date.now() - started;
+    const fetches = await lab.fetchesSince(mark);
+    const latencies = exchanges.map((e) => e.durationMs);
+    const measured = { requests: n, fetches: fetches.length, fetchesPer1000: Math.round((fetches.length / n) * 1000), durationS: seconds(durationMs), p50Ms: percentile(latencies, 50), p99Ms: percentile(latencies, 99) };
+    const rejected = expectAllRejected(exchanges);
+    const evidence = [...exchanges.slice(0, 2), exchanges[exchanges.length - 1]!];
+    if (rejected.verdict !== 'PASS') return { ...rejected, measured, evidence: [...evidence, ...exchanges.filter((e) => e.outcome !== 'rejected').slice(0, 3)] };
+    // Bounded means a cooldown (a fetch at the start and one per second after it) or a rate limiter
+    // (jwks-rsa's 5 a minute): a handful, whatever the number of kids. FAIL is fetches that grow with it.
+    const bound = Math.max(10, Math.ceil(durationMs / 1000) + 1);
+    const observed = `${fetchSummary(fetches)} for ${n} random kids in ${measured.durationS} s (p50 ${measured.p50Ms} ms, p99 ${measured.p99Ms} ms)`;
+    return fetches.length <= bound
+      ? { verdict: 'PASS', observed: `${observed}; all refused, the fetches bounded by a cooldown or rate limit`, measured, evidence }
+      : { verdict: 'FAIL', observed: `${observed}: fetches grow with the number of unknown kids (${measured.fetchesPer1000} per 1000; a cooldown or rate limit keeps them to ${bound} or fewer)`, measured, evidence };
+  },
+);
+
+jwksCheck(
+  {
+    id: 'JWKS-KIDMISS-PRECHECK',
+    title: 'Tokens refused by cheap checks (alg none, HS256, an algorithm outside the declared allowlist) cause no JWKS fetch',
+    severity: 'medium',
+    requirement: 'The algorithm allowlist is checked before the key lookup, so tokens that cannot be valid never reach the network.',
+    references: ['evoila/meho#3484', 'AutoGPT#14519', 'RFC 8725 §3.1'],
+    expected: 'zero fetches for them, while an unknown kid with an allowed alg does fetch (one fetch: NON-STRICT; more: FAIL)',
+  },
+  async (lab, t) => {
+    const ready = await lab.kidMissReady();
+    // An algorithm counts as disallowed only when the team declares its allowlist (target.algorithms):
+    // a backend may rightly accept more than the issuer signs with, and then its fetches are due.
+    const declared = t.target.settings.algorithms;
+    const disallowed = declared ? (['RS256', 'ES256', 'PS256', 'EdDSA', 'ES512'] as const).find((a) => !declared.includes(a)) : undefined;
+    const claims = b64u(JSON.stringify(freshClaims(t.claims)));
+    const variants: [string, string][] = [];
+    for (let i = 0; i < 5; i++) {
+      variants.push([`alg none, random kid #${i + 1}`, `${b64u(JSON.stringify({ alg: 'none', kid: JwksLab.randomKid() }))}.${claims}.`]);
+      variants.push([`HS256, random kid #${i + 1}`, hmacCompact('HS256', randomBytes(32), { alg: 'HS256', kid: JwksLab.randomKid() }, freshClaims(t.claims))]);
+      if (disallowed) variants.push([`${disallowed} (outside target.algorithms), random kid #${i + 1}`, lab.garbage(JwksLab.randomKid(), disallowed)]);
+    }
+    // One at a time: concurrent first lookups would each load the set, and the count would say nothing.
+    const mark = await lab.mark();
+    const exchanges: Exchange[] = [];
+    for (const [label, token] of variants) exchanges.push(await lab.sendQuiet(label, token));
+    const precheckFetches = await lab.fetchesSince(mark);
+    const controlMark = await lab.mark();
+    const control = await t.send('control: an unknown kid with an allowed alg', lab.garbage(JwksLab.randomKid()));
+    const controlFetches = await lab.fetchesSince(controlMark);
+    const measured = { requests: variants.length, fetches: precheckFetches.length, controlFetches: controlFetches.length };
+    const rejected = expectAllRejected(exchanges);
+    if (rejected.verdict !== 'PASS') return { ...rejected, measured, evidence: exchanges.slice(0, 3) };
+    if (precheckFetches.length > 1) return { verdict: 'FAIL', observed: `${fetchSummary(precheckFetches)} for ${variants.length} tokens that no allowed algorithm can verify: each can make the backend fetch, the key is looked up before the algorithm is checked`, measured, evidence: exchanges.slice(0, 3) };
+    // One fetch: the keys were looked up (and loaded) for such a token, but its cache or cooldown held for the rest.
+    if (precheckFetches.length === 1) return { verdict: 'NON-STRICT', observed: `1 JWKS fetch for ${variants.length} tokens that no allowed algorithm can verify: the key is looked up before the algorithm is checked, though its cache or cooldown bounded the rest`, measured, evidence: exchanges.slice(0, 3) };
+    if (controlFetches.length) return { verdict: 'PASS', observed: `no fetch for ${variants.length} tokens with alg none, HS256${disallowed ? ` or ${disallowed}` : ''} and random kids, while an unknown kid with ${t.issuer.algorithms[0]} did fetch (${ready.observed})`, measured, evidence: [exchanges[0]!, control] };
+    if (!ready.ready) return { verdict: 'SKIP', observed: `no fetch for ${variants.length} such tokens, but the backend does not refetch on unknown kids at all (${ready.observed}), so there is nothing to precede`, measured, evidence: [exchanges[0]!, control] };
+    return { verdict: 'ERROR', observed: `inconclusive: no fetch for these tokens, but the control (an unknown kid with ${t.issuer.algorithms[0]}) did not fetch either`, measured, evidence: [exchanges[0]!, control] };
+  },
+);
+
+jwksCheck(
+  {
+    id: 'JWKS-KIDMISS-LIMITER-STARVATION',
+    title: 'A storm of unknown kids does not keep a real new key out',
+    severity: 'medium',
+    requirement: "An attacker's bogus kids must not exhaust the refetch limiter so that a legitimate rotation is refused.",
+    references: ['auth0/jwks-rsa-java#173', 'backstage#35233'],
+    expected: 'the new key is accepted within jwks.maxRotationDelayS after the storm',
+  },
+  async (lab, t) => {
+    const n = Math.min(200, scaledToRate(lab.settings.stormRequests, t.target.settings.maxRps));
+    await lab.sendBatch((i) => `random kid ${i + 1} of ${n}`, Array.from({ length: n }, () => lab.garbage(JwksLab.randomKid())));
+    const key = await t.issuer.rotate(t.issuer.algorithms[0]);
+    const { ms, short } = lab.bound(lab.settings.maxRotationDelayS * 1000);
+    const poll = await lab.poll(`a token of the new key ${key.kid}, after ${n} random kids`, () => lab.signedBy(key.kid), (e) => e.outcome === 'accepted', ms);
+    return { ...timeBound(`after ${n} random kids, a token of the new key ${key.kid} was accepted`, poll.atMs, poll.waitedMs, lab.settings.maxRotationDelayS, short, 'secondsToAccept'), evidence: poll.sample };
+  },
+  { estimateS: (s) => Math.min(s.maxRotationDelayS, s.waitBudgetS) / 2 },
+);

@@ -1,0 +1,390 @@
+// Outages and bad answers: what the backend does while its JWKS is down, hangs, trickles, redirects
+// or answers garbage, warm and cold, and whether it starts and recovers without it.
+import { randomBytes } from 'node:crypto';
+import { setTimeout as delay } from 'node:timers/promises';
+import { JwksLab, eachScenario, fetchSummary, jwksCheck, notFetched, seconds, timeBound, withAttacker } from './lab.js';
+import type { Exchange } from '../../harness/checks/model.js';
+import { combine, statusOf } from '../../harness/checks/oracle.js';
+import type { CheckResult } from '../../harness/checks/oracle.js';
+import type { CheckTools } from '../../harness/checks/suite.js';
+import type { JwksFault } from '../../harness/issuer/protocol.js';
+
+// Outages: one set of probes per fault, warm and (when the harness can restart the backend) cold.
+
+interface OutageProbe {
+  scenario: string;
+  fault: string;
+  /** Tokens no secure backend can accept during the outage. */
+  forged: Exchange[];
+  /** Every exchange of the scenario, valid tokens included. */
+  all: Exchange[];
+  /** The backend did try the JWKS and got the fault: the outage path was exercised. */
+  served: boolean;
+}
+
+const OUTAGE_FAULTS: JwksFault[] = [{ kind: 'status', status: 503 }, { kind: 'reset' }, { kind: 'hang' }];
+let outages: Promise<OutageProbe[]> | undefined;
+
+const faultName = (f: JwksFault) => (f.kind === 'status' ? `HTTP ${f.status}` : f.kind === 'reset' ? 'connection reset' : 'no answer (hang)');
+const scenarioName = ({ fault, cold }: { fault: JwksFault; cold: boolean }) => `${cold ? 'cold start' : 'warm cache'}, JWKS ${faultName(fault)}`;
+
+/** The outage scenarios (each fault, warm and cold), side by side in labs of their own when the run gives labs. */
+function probeOutages(lab: JwksLab, t: CheckTools): Promise<OutageProbe[]> {
+  const scenarios = OUTAGE_FAULTS.flatMap((fault) => (lab.canRestart ? [false, true] : [false]).map((cold) => ({ fault, cold })));
+  outages ??= eachScenario(lab, t, scenarios, scenarioName, lab.settings.maxOutageResponseS, probeOutage);
+  return outages;
+}
+
+async function probeOutage(lab: JwksLab, t: CheckTools, { fault, cold }: { fault: JwksFault; cold: boolean }): Promise<OutageProbe> {
+  const timeoutMs = lab.outageTimeoutMs;
+  const health = await lab.ensureHealthy();
+  if (!health.ok) throw new Error(`the backend did not recover between outage probes: ${health.observed}`);
+  const current = await t.issuer.signingKey();
+  const unseen = await t.issuer.rotate(t.issuer.algorithms[0]); // published during the outage only: the backend has never seen it
+  await t.issuer.setJwksFault(fault);
+  const mark = await lab.mark();
+  const options = { timeoutMs, jwksFault: fault.kind };
+  const scenario = scenarioName({ fault, cold });
+  const send = async (label: string, token: string) => lab.sendQuiet(`${scenario}: ${label}`, token, options);
+  // Warm: unknown kids until the backend tries the broken JWKS (after its own cooldown), so the
+  // probes meet the outage path, not a cooldown; the token that got it there counts as a probe.
+  const trigger: Exchange[] = [];
+  if (cold) await lab.restart({ anyStatus: true });
+  else {
+    const tried = await lab.untilFetched(mark, `${scenario}: garbage signature, an unknown kid, until the backend tries the JWKS`, () => lab.garbage(JwksLab.randomKid()), options);
+    if (tried.fetches.length && tried.last) trigger.push(tried.last);
+  }
+  const [forgedKnown, forgedUnknown, garbage, unseenKey, valid] = await Promise.all([
+    send(`attacker signature, the issuer's kid ${current.kid}`, lab.forged(current.kid)),
+    send('attacker signature, an unknown kid', lab.forged(JwksLab.randomKid())),
+    send('garbage signature, an unknown kid', lab.garbage(JwksLab.randomKid())),
+    send(`a key published only during the outage (${unseen.kid}): cannot be verified`, await lab.signedBy(unseen.kid)),
+    send(`a valid token of the cached key ${current.kid}`, await lab.signedBy(current.kid)),
+  ]);
+  const forged = [...trigger, forgedKnown!, forgedUnknown!, garbage!, unseenKey!];
+  // Cold, nothing is cached: a valid token cannot be verified either.
+  if (cold) forged.push(valid!);
+  const served = (await lab.fetchesSince(mark)).some((f) => f.fault === fault.kind);
+  return { scenario, fault: fault.kind, forged, all: [...forged, ...(cold ? [] : [valid!])], served };
+}
+
+jwksCheck(
+  {
+    id: 'JWKS-OUTAGE-FAILCLOSED',
+    title: 'While the JWKS cannot be fetched, nothing unverifiable is accepted',
+    severity: 'critical',
+    requirement: 'A verifier that cannot get keys must refuse the token; accepting it when the key fetch fails (fail-open) lets anyone in during an outage they may cause.',
+    references: ['CVE-2024-47073', 'CVE-2025-49001', 'RFC 8725 §3.1'],
+    expected: 'forged tokens, unknown kids and keys the backend could not fetch: never accepted, for 503, reset and hang, warm and cold',
+  },
+  async (lab, t) => {
+    const all = await probeOutages(lab, t);
+    const forged = all.flatMap((p) => p.forged);
+    const accepted = forged.filter((e) => e.outcome === 'accepted');
+    const measured = { scenarios: all.length, requests: forged.length, accepted: accepted.length };
+    if (accepted.length) return { verdict: 'FAIL', observed: `accepted during the outage: ${accepted.map((e) => `"${e.label}"`).join(', ')}`, measured, evidence: accepted };
+    const probes = all.filter((p) => p.served);
+    const untried = all.filter((p) => !p.served).map((p) => p.scenario);
+    const notTried = untried.length ? `; in ${untried.join(', ')} the backend never tried the JWKS` : '';
+    if (!probes.length) return { verdict: 'ERROR', observed: `inconclusive: the backend never tried the broken JWKS in any scenario${notTried}`, measured };
+    const unanswered = probes.flatMap((p) => p.forged).filter((e) => e.outcome === 'transport-error');
+    if (unanswered.length) return { verdict: 'ERROR', observed: `inconclusive: ${unanswered.length} probes got no answer within ${seconds(lab.outageTimeoutMs)} s (${[...new Set(unanswered.map((e) => e.label.split(':')[0]))].join('; ')}; see JWKS-OUTAGE-STATUS), so whether the backend lets them through once its fetch gives up was not observed`, measured, evidence: unanswered.slice(0, 3) };
+    return { verdict: 'PASS', observed: `none of ${forged.length} unverifiable tokens accepted in ${probes.map((p) => p.scenario).join('; ')}${notTried}`, measured, evidence: probes.map((p) => p.forged[0]!) };
+  },
+  { labGroup: 'outages', estimateS: (s) => Math.min(s.maxOutageResponseS, 10) + 4 },
+);
+
+jwksCheck(
+  {
+    id: 'JWKS-OUTAGE-STATUS',
+    title: 'During a JWKS outage the backend answers 401 or 503 promptly',
+    severity: 'medium',
+    requirement: 'A JWKS outage must not turn into 500s, hung requests or a crash: the client has a fetch timeout, and the API answers 401 (or 503) within it.',
+    references: ['RFC 6750 §3.1', 'RFC 9110 §15.6.4', 'jose timeoutDuration (5 s)', 'PyJWKClient timeout'],
+    expected: `every refusal is 401/403 or 503, within jwks.maxOutageResponseS`,
+  },
+  async (lab, t) => {
+    const probes = (await probeOutages(lab, t)).filter((p) => p.served);
+    if (!probes.length) return { verdict: 'ERROR', observed: 'inconclusive: the backend never tried the broken JWKS in any scenario' };
+    const limitMs = lab.settings.maxOutageResponseS * 1000;
+    const refusals = probes.flatMap((p) => p.all).filter((e) => e.outcome !== 'accepted');
+    const slow = refusals.filter((e) => e.outcome === 'transport-error' || e.durationMs > limitMs);
+    const wrong = refusals.filter((e) => e.outcome !== 'transport-error' && e.outcome !== 'rejected' && e.response?.status !== 503);
+    const slowest = Math.max(0, ...refusals.map((e) => e.durationMs));
+    const measured = { requests: refusals.length, slowestMs: slowest, late: slow.length, wrongStatus: wrong.length };
+    const problems: string[] = [];
+    if (slow.length) problems.push(`${slow.length} not answered within ${lab.settings.maxOutageResponseS} s (${slow.slice(0, 3).map((e) => `"${e.label}": ${e.error ?? `${e.durationMs} ms`}`).join('; ')})`);
+    if (wrong.length) problems.push(`${wrong.length} answered ${[...new Set(wrong.map((e) => statusOf(e)))].join(', ')}`);
+    if (problems.length) return { verdict: 'FAIL', observed: problems.join('; '), measured, evidence: [...slow, ...wrong].slice(0, 6) };
+    const statuses = [...new Set(refusals.map((e) => statusOf(e)))].join(', ');
+    return { verdict: 'PASS', observed: `${refusals.length} refusals during ${probes.length} outage scenarios, all ${statuses}, the slowest in ${slowest} ms`, measured, evidence: probes.map((p) => p.all[0]!) };
+  },
+  { labGroup: 'outages' },
+);
+
+// The stale-if-error timeline: the JWKS goes down while the cache is warm, and valid tokens of the
+// cached key are sent ten times a second until the backend refuses them (its cache expired and it
+// failed closed) and for five seconds after its first failed fetch (its retry rate).
+interface StaleTimeline {
+  acceptedForMs: number | undefined;
+  observedMs: number;
+  short: boolean;
+  firstFailedFetchMs: number | undefined;
+  rate: { requests: number; fetches: number; windowMs: number } | undefined;
+  sample: Exchange[];
+}
+
+let staleTimeline: Promise<StaleTimeline> | undefined;
+
+function observeStale(lab: JwksLab, t: CheckTools): Promise<StaleTimeline> {
+  staleTimeline ??= (async () => {
+    const token = await lab.valid();
+    await t.issuer.setJwksFault({ kind: 'status', status: 503 });
+    const mark = await lab.mark();
+    const started = Date.now();
+    const { ms, short } = lab.bound((lab.settings.maxCacheAgeS + 10) * 1000);
+    const rateWindowMs = 5_000;
+    const timeoutMs = lab.outageTimeoutMs;
+    let acceptedForMs: number | undefined;
+    let firstFailedAt: number | undefined;
+    const inWindow: Exchange[] = [];
+    const sample: Exchange[] = [];
+    while (Date.now() - started < ms) {
+      const e = await lab.sendQuiet(`valid token of the cached key, t+${seconds(Date.now() - started)} s into the outage`, token, { timeoutMs, jwksFault: 'status' });
+      if (sample.length === 0) sample.push(e);
+      if (acceptedForMs === undefined && e.outcome !== 'accepted') {
+        acceptedForMs = Date.now() - started;
+        sample.push(e);
+      }
+      if (firstFailedAt === undefined) {
+        const failed = await lab.fetchesSince(mark);
+        if (failed.length) firstFailedAt = failed[0]!.epochMs;
+      } else {
+        inWindow.push(e);
+        if (Date.now() - firstFailedAt >= rateWindowMs && acceptedForMs !== undefined) break;
+      }
+      await delay(100);
+    }
+    let rate: StaleTimeline['rate'];
+    if (firstFailedAt !== undefined) {
+      const windowEnd = Date.now();
+      const fetches = (await t.issuer.jwksFetches(mark)).filter((f) => f.epochMs > firstFailedAt! && f.epochMs <= windowEnd);
+      rate = { requests: inWindow.length, fetches: fetches.length, windowMs: windowEnd - firstFailedAt };
+    }
+    return { acceptedForMs, observedMs: Date.now() - started, short, firstFailedFetchMs: firstFailedAt !== undefined ? firstFailedAt - started : undefined, rate, sample };
+  })();
+  return staleTimeline;
+}
+
+jwksCheck(
+  {
+    id: 'JWKS-OUTAGE-STALE',
+    title: 'How long cached keys keep working while the JWKS is down',
+    severity: 'info',
+    requirement: 'Measured only: failing closed once the cache expires and serving bounded stale keys are both acceptable; the report says which the backend does.',
+    references: ['auth0/node-jwks-rsa#385, #502', 'pyjwt#1162', 'smallrye-jwt#826'],
+    expected: 'reported: seconds valid tokens of a cached key stay accepted into an outage',
+  },
+  async (lab, t): Promise<CheckResult> => {
+    const s = await observeStale(lab, t);
+    const firstFetch = s.firstFailedFetchMs !== undefined ? `its first failed fetch came ${seconds(s.firstFailedFetchMs)} s into the outage` : 'it did not try to fetch the JWKS during the outage';
+    if (s.acceptedForMs !== undefined) {
+      return { verdict: 'INFO', observed: `valid tokens of the cached key were accepted for ${seconds(s.acceptedForMs)} s into the outage, then refused (fail closed once its cache expired); ${firstFetch}`, measured: { staleAcceptedS: seconds(s.acceptedForMs) }, evidence: s.sample };
+    }
+    return { verdict: 'INFO', observed: `valid tokens of the cached key were still accepted after ${seconds(s.observedMs)} s of outage (the end of observation${s.short ? ', set by the wait budget' : ''}); ${firstFetch}`, measured: { staleAcceptedAtLeastS: seconds(s.observedMs) }, evidence: s.sample };
+  },
+  { labGroup: 'stale', estimateS: (s) => Math.min(s.maxCacheAgeS, s.waitBudgetS) + 5 },
+);
+
+jwksCheck(
+  {
+    id: 'JWKS-OUTAGE-FETCH-RATE',
+    title: 'During a JWKS outage the backend backs off instead of fetching for every request',
+    severity: 'medium',
+    requirement: "A failing JWKS is retried with a bound (backoff or a cooldown), not once per incoming request: that multiplies load on an issuer that is already failing.",
+    references: ['valbuild/val#590', 'jose createRemoteJWKSet (a failed reload keeps the cache stale)'],
+    expected: 'well under one fetch per request once the first fetch has failed (NON-STRICT otherwise)',
+  },
+  async (lab, t) => {
+    const s = await observeStale(lab, t);
+    if (!s.rate) {
+      return s.short
+        ? { verdict: 'ERROR', observed: `inconclusive: no JWKS fetch during ${seconds(s.observedMs)} s of outage (the wait budget); the backend's cache may simply not have expired yet (accepted cache age ${lab.settings.maxCacheAgeS} s)`, measured: { fetches: 0 }, evidence: s.sample }
+        : { verdict: 'PASS', observed: `no JWKS fetch during ${seconds(s.observedMs)} s of outage with 10 requests a second, beyond the accepted cache age`, measured: { fetches: 0 }, evidence: s.sample };
+    }
+    const { requests, fetches, windowMs } = s.rate;
+    const measured = { requests, fetches, windowS: seconds(windowMs), fetchesPerRequest: requests ? Math.round((fetches / requests) * 100) / 100 : 0 };
+    const observed = `${fetchSummary(Array(fetches))} for ${requests} requests in the ${seconds(windowMs)} s after its first failed fetch`;
+    if (requests === 0) return { verdict: 'ERROR', observed: 'inconclusive: no request was sent after the first failed fetch', measured };
+    return fetches / requests >= 0.5
+      ? { verdict: 'NON-STRICT', observed: `${observed}: about one per request, no backoff`, measured, evidence: s.sample }
+      : { verdict: 'PASS', observed: `${observed}: bounded`, measured, evidence: s.sample };
+  },
+  { labGroup: 'stale' },
+);
+
+/** One broken refresh: fresh keys cached, then a refresh that gets `fault`; are the cached keys still used? */
+async function brokenRefresh(lab: JwksLab, t: CheckTools, name: string, fault: JwksFault): Promise<{ result: CheckResult; measured: string; evidence: Exchange[] }> {
+  const evidence: Exchange[] = [];
+  const health = await lab.ensureHealthy();
+  if (!health.ok) return { result: { verdict: 'ERROR', observed: `${name}: inconclusive, before the refresh ${health.observed}` }, measured: 'unhealthy', evidence: health.exchanges };
+  const key = await t.issuer.signingKey();
+  // A good refresh first, so that the cached keys are fresh when the broken one comes: a client whose
+  // cache age ran out meanwhile would reload (and refuse) for that reason, not for the broken body.
+  await lab.untilFetched(await lab.mark(), `an unknown kid, to refresh the keys before the ${name} refresh`, () => lab.garbage(JwksLab.randomKid()));
+  await t.issuer.setJwksFault(fault);
+  // Unknown kids make the backend refresh (after its cooldown); stop at its first broken fetch.
+  const mark = await lab.mark();
+  const trigger = await lab.untilFetched(mark, `an unknown kid, to make the backend refresh (${name})`, () => lab.garbage(JwksLab.randomKid()), { jwksFault: fault.kind });
+  if (trigger.first) evidence.push(trigger.first);
+  if (!trigger.fetches.length) return { result: { verdict: 'ERROR', observed: `${name}: inconclusive, unknown kids did not make the backend refresh within ${seconds(trigger.waitedMs)} s` }, measured: 'no refresh', evidence };
+  // Asked three times over half a second: a client that refreshes in the background may apply the broken body a moment later.
+  let after: Exchange | undefined;
+  for (let i = 0; i < 3 && (!after || after.outcome === 'accepted'); i++) {
+    if (i) await delay(250);
+    after = await lab.sendQuiet(`after a refresh that got ${name}: a valid token of the cached key ${key.kid} (#${i + 1})`, await lab.signedBy(key.kid), { jwksFault: fault.kind });
+    evidence.push(after);
+  }
+  const kept = after!.outcome === 'accepted';
+  // An empty set is a well-formed answer (the issuer may have withdrawn every key): reported, not judged.
+  const result: CheckResult =
+    fault.kind === 'empty-keys'
+      ? { verdict: 'PASS', observed: `${name}: ${kept ? 'kept its keys' : 'dropped its keys (a well-formed set; not judged)'}` }
+      : { verdict: kept ? 'PASS' : 'FAIL', observed: `${name}: ${kept ? 'kept its keys' : `refused a valid token afterwards (${statusOf(after!)})`}` };
+  return { result, measured: kept ? 'kept' : 'dropped', evidence };
+}
+
+jwksCheck(
+  {
+    id: 'JWKS-BAD-RESPONSE-KEEPS-CACHE',
+    title: 'A broken JWKS response does not throw away the last good keys',
+    severity: 'medium',
+    requirement: 'A refresh that returns HTML, invalid JSON or a 500 is a failed refresh: the keys already cached stay in use.',
+    references: ['pyjwt#1162/#1159', 'smallstep/certificates#2769', 'valbuild/val#590'],
+    expected: 'valid tokens of the cached key still accepted after each broken refresh',
+  },
+  async (lab, t) => {
+    const variants: [string, JwksFault][] = [
+      ['an HTML page (200)', { kind: 'html' }],
+      ['invalid JSON (200)', { kind: 'invalid-json' }],
+      ['500 with a JSON body', { kind: 'status', status: 500, body: '{"error":"internal"}' }],
+      ['an empty key set (200 {"keys":[]})', { kind: 'empty-keys' }],
+    ];
+    const refreshes = await eachScenario(lab, t, variants, ([name]) => name, 4, (l, tt, [name, fault]) => brokenRefresh(l, tt, name, fault));
+    const results = refreshes.map((r) => r.result);
+    const evidence = refreshes.flatMap((r) => r.evidence);
+    const measured = Object.fromEntries(variants.map(([, fault], i) => [fault.kind, refreshes[i]!.measured]));
+    return { ...combine(results), measured, evidence };
+  },
+  { estimateS: (s) => Math.min(s.maxRotationDelayS, s.waitBudgetS) + 2 },
+);
+
+jwksCheck(
+  {
+    id: 'JWKS-REDIRECT',
+    title: 'A redirect from the JWKS URL to another origin is not followed',
+    severity: 'medium',
+    requirement: 'The JWKS comes from the configured URL; following a redirect to another origin hands key selection to whoever controls the redirect (jose fetches with redirect: "manual").',
+    references: ['jose createRemoteJWKSet (redirect: manual)', 'RFC 8725 §3.10'],
+    expected: 'no request to the redirect target',
+  },
+  (lab) => withAttacker(async (attacker) => {
+    // The redirect goes to the attacker listener (another port, so another origin), serving the real new key.
+    const path = `/redirected-jwks-${randomBytes(4).toString('hex')}`;
+    const loaded = await lab.freshFetch((key) => ({ kind: 'redirect', location: attacker.serve(path, 'application/json', JSON.stringify({ keys: [key.publicJwk] })) }));
+    const followed = attacker.hits(path);
+    const evidence = loaded.probe ? [loaded.probe] : [];
+    const measured = { fetches: loaded.fetches.length, followed: followed.length };
+    if (followed.length) return { verdict: 'FAIL', observed: `the backend followed the JWKS redirect to ${attacker.url}${path} (${followed.length} request${followed.length === 1 ? '' : 's'}) and its key token answered ${statusOf(loaded.probe)}`, measured, evidence };
+    const unfetched = notFetched(loaded);
+    if (unfetched) return { ...unfetched, measured };
+    return { verdict: 'PASS', observed: `the JWKS answered 302 to another origin; the backend did not follow it (${loaded.how}; a token of the new key answered ${statusOf(loaded.probe)})`, measured, evidence };
+  }),
+);
+
+jwksCheck(
+  {
+    id: 'JWKS-HUGE-SLOW',
+    title: 'A huge or trickling JWKS response is bounded in time and does not block the backend',
+    severity: 'medium',
+    requirement: 'The JWKS client bounds the response time (and size); while it waits, the backend keeps serving other requests.',
+    references: ['CWE-400', 'jose timeoutDuration'],
+    expected: `the request is answered within jwks.maxOutageResponseS; an unauthenticated request meanwhile is answered within 2 s`,
+  },
+  async (lab, t) => {
+    const limitMs = lab.settings.maxOutageResponseS * 1000;
+    const scenarios: [string, JwksFault][] = [
+      ['a 20 MB JWKS', { kind: 'huge', bytes: 20 * 1024 * 1024 }],
+      ['a JWKS trickling at 1 byte per second', { kind: 'slow', bytesPerChunk: 1, intervalMs: 1_000 }],
+    ];
+    const results: CheckResult[] = [];
+    const evidence: Exchange[] = [];
+    const measured: Record<string, number> = {};
+    for (const [name, fault] of scenarios) {
+      const health = await lab.ensureHealthy();
+      if (!health.ok) return { verdict: 'ERROR', observed: `inconclusive: before ${name}, ${health.observed}`, evidence };
+      // A key the backend has never seen, so its request waits on the broken fetch; other requests run meanwhile.
+      const key = await t.issuer.rotate(t.issuer.algorithms[0]);
+      if (lab.canRestart) await lab.restart();
+      await t.issuer.setJwksFault(fault);
+      const mark = await lab.mark();
+      let done = false;
+      const started = Date.now();
+      const request = t.send(`${name}: a token of the new key ${key.kid}`, { token: await lab.signedBy(key.kid), timeoutMs: lab.outageTimeoutMs, jwksFault: fault.kind }).finally(() => (done = true));
+      let worstOtherMs = 0;
+      while (!done && Date.now() - started < lab.outageTimeoutMs) {
+        const other = await t.send(`${name}: a request without a token while the JWKS fetch runs`, { authorization: null, timeoutMs: 5_000 });
+        worstOtherMs = Math.max(worstOtherMs, other.durationMs);
+        await delay(250);
+      }
+      const answer = await request;
+      const tag = fault.kind === 'huge' ? 'huge' : 'slow';
+      measured[`${tag}RequestMs`] = answer.durationMs;
+      measured[`${tag}WorstOtherRequestMs`] = worstOtherMs;
+      if (!(await lab.fetchesSince(mark)).length) {
+        results.push({ verdict: 'ERROR', observed: `${name}: inconclusive, the backend did not fetch the JWKS (${statusOf(answer)})` });
+        continue;
+      }
+      const problems: string[] = [];
+      if (answer.outcome === 'transport-error' || answer.durationMs > limitMs) problems.push(`the request was not answered within ${lab.settings.maxOutageResponseS} s (${answer.error ?? `${answer.durationMs} ms`})`);
+      if (worstOtherMs > 2_000) problems.push(`other requests waited up to ${worstOtherMs} ms meanwhile (blocked)`);
+      results.push({ verdict: problems.length ? 'FAIL' : 'PASS', observed: `${name}: ${problems.length ? problems.join(', ') : `answered ${statusOf(answer)} in ${answer.durationMs} ms; other requests within ${worstOtherMs} ms`}` });
+      await t.issuer.clearJwksFault();
+    }
+    return { ...combine(results), measured, evidence };
+  },
+  { estimateS: (s) => Math.min(s.maxRotationDelayS, s.waitBudgetS) + s.maxOutageResponseS / 2 },
+);
+
+jwksCheck(
+  {
+    id: 'JWKS-STARTUP-DOWN',
+    title: 'A backend that starts while the JWKS is down recovers when it comes back',
+    severity: 'medium',
+    requirement: 'Starting without keys leaves the API degraded (401/503), not dead or open; once the JWKS answers again, valid tokens are accepted without a restart.',
+    references: ['garden-co/jazz#340'],
+    expected: 'starts, refuses during the outage, accepts within jwks.maxRotationDelayS of recovery',
+  },
+  async (lab, t) => {
+    if (!lab.canRestart) return { verdict: 'SKIP', observed: 'needs a cold start: give the start command (target.start / --start) so the suite can restart the backend' };
+    const token = await lab.valid();
+    await t.issuer.setJwksFault({ kind: 'status', status: 503 });
+    try {
+      await lab.restart({ anyStatus: true });
+    } catch (err) {
+      const message = (err as Error).message.split('\n')[0]!;
+      // It exited: it cannot start without its keys. Merely slow to answer on a loaded machine: undecided.
+      return /the start command exited/.test(message)
+        ? { verdict: 'FAIL', observed: `the backend does not start while its JWKS answers 503: ${message}` }
+        : { verdict: 'ERROR', observed: `inconclusive: the backend did not answer its readiness path while the JWKS was down: ${message}` };
+    }
+    const during = await t.send('a valid token while the JWKS answers 503', { token, jwksFault: 'status', timeoutMs: lab.outageTimeoutMs });
+    if (during.outcome === 'accepted') return { verdict: 'FAIL', observed: 'a backend with no keys accepted a token during the outage: it does not verify (fail-open)' };
+    await t.issuer.clearJwksFault();
+    const { ms, short } = lab.bound(lab.settings.maxRotationDelayS * 1000);
+    const poll = await lab.poll('a valid token after the JWKS recovered', token, (e) => e.outcome === 'accepted', ms);
+    const result = timeBound('recovered: a valid token was accepted', poll.atMs, poll.waitedMs, lab.settings.maxRotationDelayS, short, 'secondsToRecover');
+    return { ...result, observed: `started while the JWKS was down, answered ${statusOf(during)} meanwhile; ${result.observed}`, evidence: poll.sample };
+  },
+  { estimateS: (s) => Math.min(s.maxRotationDelayS, s.waitBudgetS) },
+);

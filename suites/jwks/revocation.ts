@@ -1,0 +1,68 @@
+// Revocation: a key removed from the JWKS stops verifying, within the accepted cache age and at
+// once after the backend has refetched the set.
+import { fetchSummary, refused, seconds, timeBound, jwksCheck } from './lab.js';
+import { statusOf } from '../../harness/checks/oracle.js';
+
+jwksCheck(
+  {
+    id: 'JWKS-REVOKE-PROPAGATION',
+    title: 'A key removed from the JWKS stops verifying within the accepted cache age',
+    severity: 'high',
+    requirement: 'A key removed from the JWKS (a compromise) must stop verifying within a bounded time; Better Auth\'s docs say keys "can be cached indefinitely", which defeats removal.',
+    references: ['RFC 7517 §5', 'Better Auth docs (jwt.mdx: cache indefinitely)', 'OIDC Core §10.1.1'],
+    expected: 'tokens of the removed key refused within jwks.maxCacheAgeS',
+  },
+  async (lab, t) => {
+    const removed = await t.issuer.signingKey();
+    const { ms, short } = lab.bound((lab.settings.maxCacheAgeS + 1) * 1000);
+    // The token must outlive the wait: a refusal for expiry would pass for a refusal of the key.
+    const token = await lab.signedBy(removed.kid, Math.ceil(ms / 1000) + 600);
+    const before = await t.send(`a token of ${removed.kid}, before its removal`, token);
+    if (before.outcome !== 'accepted') return { verdict: 'ERROR', observed: `inconclusive: a token of the current key was not accepted before the removal (${statusOf(before)})` };
+    const current = await t.issuer.rotate(t.issuer.algorithms[0]);
+    await t.issuer.removeKey(removed.kid);
+    const poll = await lab.poll(`the token of the removed key ${removed.kid}`, token, refused, ms);
+    const result = timeBound(`the removed key ${removed.kid} was refused`, poll.atMs, poll.waitedMs, lab.settings.maxCacheAgeS, short, 'secondsToRefuse');
+    if (poll.atMs === undefined) return { ...result, evidence: poll.sample };
+    // The refusal is the removal's only if the key that replaced it is accepted.
+    const control = await t.send(`control: a token of the current key ${current.kid}`, await lab.signedBy(current.kid));
+    if (control.outcome !== 'accepted') return { verdict: 'ERROR', observed: `inconclusive: the removed key was refused, but so is the current key ${current.kid} (${statusOf(control)})`, evidence: poll.sample };
+    return { ...result, evidence: poll.sample };
+  },
+  { estimateS: (s) => Math.min(s.maxCacheAgeS, s.waitBudgetS) },
+);
+
+jwksCheck(
+  {
+    id: 'JWKS-REVOKE-AFTER-REFETCH',
+    title: 'A key removed from the JWKS stops verifying once the backend has refetched the set',
+    severity: 'high',
+    requirement: 'A refetched key set replaces the cached one: a key the issuer no longer publishes must not keep verifying after the backend has loaded the set without it (jwks-rsa and get-jwks cache keys by kid and keep them).',
+    references: ['RFC 7517 §5', 'auth0/node-jwks-rsa (per-kid cache)', 'nearform/get-jwks (per-kid cache)'],
+    expected: 'after a refetch the fetch log confirms, the removed key\'s token is refused (FAIL if accepted); decided in seconds, whatever the cache age',
+  },
+  async (lab, t) => {
+    const removed = await t.issuer.signingKey();
+    const token = await lab.signedBy(removed.kid, 3600);
+    const before = await t.send(`a token of ${removed.kid}, before its removal`, token);
+    if (before.outcome !== 'accepted') return { verdict: 'ERROR', observed: `inconclusive: a token of the current key was not accepted before the removal (${statusOf(before)})` };
+    const current = await t.issuer.rotate(t.issuer.algorithms[0]);
+    await t.issuer.removeKey(removed.kid);
+    // The new key's kid is unknown to the backend: its tokens make it refetch (after its cooldown),
+    // and the set it then loads no longer has the removed key.
+    const mark = await lab.mark();
+    const started = Date.now();
+    const { fetches, waitedMs } = await lab.untilFetched(mark, `a token of the new key ${current.kid}, until the backend refetches`, () => lab.signedBy(current.kid));
+    if (!fetches.length) {
+      return { verdict: 'SKIP', observed: `the backend did not refetch the JWKS within ${seconds(waitedMs)} s of the new key's tokens, so removal after a refetch cannot be observed (JWKS-ROTATE-NEWKID and JWKS-REVOKE-PROPAGATION judge a backend that keeps its first set)` };
+    }
+    const control = await t.send(`control: a token of the new key ${current.kid} after the refetch`, await lab.signedBy(current.kid));
+    const after = await t.send(`the token of the removed key ${removed.kid}, after the refetch`, token);
+    const refetch = `${fetchSummary(fetches)} after the removal (${seconds(fetches[0]!.epochMs - started)} s into the new key's tokens)`;
+    if (after.outcome === 'accepted') return { verdict: 'FAIL', observed: `the removed key ${removed.kid} still verified a token after ${refetch}: the backend keeps keys its refetched set no longer has`, measured: { refetches: fetches.length } };
+    if (after.outcome !== 'rejected') return { verdict: 'ERROR', observed: `inconclusive: after ${refetch}, the removed key's token got ${statusOf(after)}` };
+    if (control.outcome !== 'accepted') return { verdict: 'ERROR', observed: `inconclusive: after ${refetch}, the removed key was refused, but so is the new key ${current.kid} (${statusOf(control)})` };
+    return { verdict: 'PASS', observed: `the removed key ${removed.kid} was refused (${after.response!.status}) after ${refetch}, while the new key's token was accepted`, measured: { refetches: fetches.length } };
+  },
+  { estimateS: (s) => Math.min(s.maxRotationDelayS, s.waitBudgetS) / 2 },
+);

@@ -1,0 +1,100 @@
+// Rotation: a new key published beside the old one is accepted promptly, and the old one keeps
+// working while it is still published. One measurement serves the three checks.
+import { JwksLab, seconds, timeBound, jwksCheck } from './lab.js';
+import type { Exchange } from '../../harness/checks/model.js';
+import { expectAllAccepted } from '../../harness/checks/oracle.js';
+import type { CheckTools } from '../../harness/checks/suite.js';
+import type { KeyInfo } from '../../harness/issuer/protocol.js';
+
+// Rotation: one measurement (a rotation just after a fetch) serves three checks.
+
+interface Rotation {
+  oldKey: KeyInfo;
+  newKey: KeyInfo;
+  /** Seconds between the backend's last fetch and the rotation. */
+  sinceFetchS: number | undefined;
+  poll: Awaited<ReturnType<JwksLab['poll']>>;
+  short: boolean;
+  /** After the new key was accepted: a token minted before the rotation, and a fresh one of the old key. */
+  oldKid: Exchange[];
+}
+
+let rotation: Promise<Rotation> | undefined;
+
+function measureRotation(lab: JwksLab, t: CheckTools): Promise<Rotation> {
+  rotation ??= (async () => {
+    const oldKey = await t.issuer.signingKey();
+    const mintedBefore = await lab.valid();
+    // An unknown kid first, so the rotation lands just after a fetch when the backend refetches on one.
+    await lab.sendQuiet('an unknown kid just before the rotation', lab.garbage(JwksLab.randomKid()));
+    const lastFetch = await lab.lastFetchAt();
+    const newKey = await t.issuer.rotate(t.issuer.algorithms[0]);
+    const rotatedAt = Date.now();
+    const { ms, short } = lab.bound(lab.settings.maxRotationDelayS * 1000);
+    const poll = await lab.poll(`a token of the new key ${newKey.kid}`, () => lab.signedBy(newKey.kid), (e) => e.outcome === 'accepted', ms);
+    const oldKid = poll.atMs === undefined ? [] : await Promise.all([
+      lab.sendQuiet(`a token minted by ${oldKey.kid} before the rotation`, mintedBefore),
+      lab.sendQuiet(`a fresh token of the old key ${oldKey.kid}, still published`, await lab.signedBy(oldKey.kid)),
+    ]);
+    return { oldKey, newKey, sinceFetchS: lastFetch !== undefined ? seconds(rotatedAt - lastFetch) : undefined, poll, short, oldKid };
+  })();
+  return rotation;
+}
+
+jwksCheck(
+  {
+    id: 'JWKS-ROTATE-NEWKID',
+    title: 'A newly published signing key is accepted within the accepted rotation delay',
+    severity: 'high',
+    requirement: 'When a token names a kid the cached set lacks, the client refetches the JWKS (OIDC Core §10.1.1; Better Auth docs: "if a different kid is received, fetch the JWKS again").',
+    references: ['OIDC Core §10.1.1', 'OIDF signing-key-rotation (≤ 60 s)', 'garden-co/jazz#340'],
+    expected: 'accepted within jwks.maxRotationDelayS, without a restart',
+  },
+  async (lab, t) => {
+    const r = await measureRotation(lab, t);
+    const result = timeBound(`a token of the new key ${r.newKey.kid} was accepted`, r.poll.atMs, r.poll.waitedMs, lab.settings.maxRotationDelayS, r.short, 'secondsToAccept');
+    return { ...result, measured: { ...result.measured, refusedBeforeAccepted: r.poll.sent - (r.poll.atMs === undefined ? 0 : 1) }, evidence: r.poll.sample };
+  },
+  { labGroup: 'rotation', estimateS: (s) => Math.min(s.maxRotationDelayS, s.waitBudgetS) },
+);
+
+jwksCheck(
+  {
+    id: 'JWKS-ROTATE-JUST-BEFORE-USE',
+    title: 'How long new-kid tokens fail right after a rotation that follows a fetch',
+    severity: 'info',
+    requirement: 'Measured only: clients that rate-limit refetches (jose: a 30 s cooldown) refuse a new kid for a window after their last fetch.',
+    references: ['OIDF rotation-just-before-signing', 'backstage#35233', 'jose cooldownDuration'],
+    expected: 'reported: the window of refusals',
+  },
+  async (lab, t) => {
+    const r = await measureRotation(lab, t);
+    const since = r.sinceFetchS !== undefined ? `${r.sinceFetchS} s after the backend's last JWKS fetch` : 'before the backend had fetched the JWKS';
+    const refusedFor = seconds(r.poll.atMs ?? r.poll.waitedMs);
+    const observed = r.poll.atMs !== undefined
+      ? r.poll.sent === 1
+        ? `the first token of a key published ${since} was accepted: the backend refetches at once for an unknown kid`
+        : `tokens of a key published ${since} were refused for ${refusedFor} s (${r.poll.sent - 1} refused), then accepted: the backend refetches for an unknown kid at most every ~${seconds((r.poll.atMs ?? 0) + (r.sinceFetchS ?? 0) * 1000)} s`
+      : `tokens of a key published ${since} were still refused after ${refusedFor} s (see JWKS-ROTATE-NEWKID)`;
+    return { verdict: 'INFO', observed, measured: { refusalWindowS: refusedFor, rotationAfterFetchS: r.sinceFetchS ?? -1 }, evidence: r.poll.sample };
+  },
+  { labGroup: 'rotation' },
+);
+
+jwksCheck(
+  {
+    id: 'JWKS-ROTATE-OLDKID-GRACE',
+    title: 'Tokens of the previous key stay valid while it is still published',
+    severity: 'medium',
+    requirement: "Better Auth keeps a rotated-out key in the JWKS for its grace period (30 days by default); tokens it signed stay valid until they expire.",
+    references: ['OIDF oidcc-server-rotate-keys', 'Better Auth jwks.gracePeriod'],
+    expected: 'old-kid tokens accepted after the new key is in use',
+  },
+  async (lab, t) => {
+    const r = await measureRotation(lab, t);
+    if (r.poll.atMs === undefined) return { verdict: 'ERROR', observed: 'inconclusive: the backend never accepted the new key, so it may not have loaded the rotated set (see JWKS-ROTATE-NEWKID)', evidence: r.poll.sample };
+    const result = expectAllAccepted(r.oldKid, 'FAIL');
+    return { ...result, observed: `after the new key ${r.newKey.kid} was accepted: ${result.observed} (old key ${r.oldKey.kid}, still published)`, evidence: r.oldKid };
+  },
+  { labGroup: 'rotation' },
+);

@@ -1,0 +1,76 @@
+// Labs (harness/run/labs.ts): the JWKS checks side by side, each with an issuer and a backend of its
+// own. Proven here against real processes: the verdicts are those of --jobs 1, check by check; a
+// start command that hard-codes its port falls back to one check at a time and the report says
+// why; and a signal leaves no lab process behind.
+import { readFileSync, readdirSync } from 'node:fs';
+import { mkdtemp, readFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import { randomUUID } from 'node:crypto';
+import { describe, expect, it } from 'vitest';
+import type { Report } from '../harness/run/report.js';
+import { freePort } from '../harness/net.js';
+import { pollUntil } from '../harness/poll.js';
+import { JWKS_SUITE_CHECKS } from '../suites/jwks/lab.js';
+import { FAST_JWKS_BOUNDS, describeMismatches, expectedVerdicts, nodeFixtureRun } from './support/known-answers.js';
+import { startCli } from './support/cli.js';
+
+const JWKS_ONLY = ['--only', ...JWKS_SUITE_CHECKS];
+
+describe.concurrent('--jobs 1 gives the verdicts of the default jobs, check by check', { timeout: 240_000 }, () => {
+  // The default-jobs runs of the same cases are the known-answer tests (test/known-answers-jwks.test.ts
+  // and test/known-answers.test.ts), held to the same committed verdicts.
+  for (const flaw of [undefined, 'jwks-keeps-removed', 'jwks-no-cache']) {
+    it(`${flaw ?? 'the reference'}: one check at a time, on the run's own issuer and backend`, async () => {
+      const { report, stderr } = await nodeFixtureRun(flaw, 'process', [...JWKS_ONLY, ...FAST_JWKS_BOUNDS, '--jobs', '1']);
+      expect(report.run.labs).toMatchObject({ used: false, why: expect.stringMatching(/run\.jobs is 1/) });
+      const inFamily = (id: string) => JWKS_SUITE_CHECKS.some((p) => id.startsWith(p));
+      expect(describeMismatches(await expectedVerdicts(flaw ?? 'reference', inFamily), report.checks.filter((c) => inFamily(c.id))), stderr).toEqual([]);
+    });
+  }
+});
+
+/** Processes whose environment carries `marker` (every process a run started from a marked command). */
+function processesMarked(marker: string): number[] {
+  const found: number[] = [];
+  for (const entry of readdirSync('/proc')) {
+    if (!/^\d+$/.test(entry)) continue;
+    try {
+      if (readFileSync(`/proc/${entry}/environ`, 'latin1').includes(marker)) found.push(Number(entry));
+    } catch {
+      // gone, or not ours to read
+    }
+  }
+  return found;
+}
+
+describe('labs in the field', { timeout: 120_000 }, () => {
+  it('a start command that hard-codes its port: the checks run one at a time, and the report says why', async () => {
+    const port = await freePort();
+    const out = await mkdtemp(path.join(tmpdir(), 'ba-labs-'));
+    const cli = startCli(['run', '--target', `http://127.0.0.1:${port}`, '--protected', '/api/me', '--identity', '/api/me', '--issuer-mode', 'process', '--alg', 'EdDSA', '--only', 'JWKS-FETCH-BASELINE', '--out', out, '--start', `JWKS_CACHE_MAX_AGE_MS=3000 PORT=${port} exec node --import tsx fixtures/backends/node/server.ts`]);
+    expect(await cli.exit, cli.stderr()).toBe(0);
+    const report = JSON.parse(await readFile(path.join(out, 'report.json'), 'utf8')) as Report;
+    expect(report.run.labs).toMatchObject({ used: false, why: expect.stringMatching(/did not start on another port.*\{port\} or \$PORT/) });
+    expect(report.checks.find((c) => c.id === 'JWKS-FETCH-BASELINE')?.verdict).toBe('INFO');
+    expect(cli.stderr()).toMatch(/labs: a second backend did not start/);
+  });
+
+  it('SIGINT while labs are busy: the report is written, and no lab process is left', async () => {
+    const marker = `BA_LABS_TEST=${randomUUID()}`;
+    const port = await freePort();
+    const out = await mkdtemp(path.join(tmpdir(), 'ba-labs-'));
+    const start = `${marker} JWKS_CACHE_MAX_AGE_MS=3000 PORT={port} exec node --import tsx fixtures/backends/node/server.ts`;
+    const cli = startCli(['run', '--target', `http://127.0.0.1:${port}`, '--protected', '/api/me', '--identity', '/api/me', '--issuer-mode', 'process', '--alg', 'EdDSA', ...JWKS_ONLY, ...FAST_JWKS_BOUNDS, '--jobs', '3', '--out', out, '--start', start]);
+    // The run's backend and at least two labs' backends are up.
+    await pollUntil(async () => (processesMarked(marker).length >= 3 || cli.child.exitCode !== null ? true : undefined), { timeoutMs: 60_000, intervalMs: 100, what: 'labs to be running' });
+    expect(cli.child.exitCode).toBeNull();
+    cli.child.kill('SIGINT');
+    expect(await cli.exit, cli.stderr()).toBe(130);
+    const report = JSON.parse(await readFile(path.join(out, 'report.json'), 'utf8')) as Report;
+    expect(report.run).toMatchObject({ interrupted: true, signal: 'SIGINT', labs: { used: true } });
+    // Nothing that the run or its labs started survives it.
+    expect(processesMarked(marker)).toEqual([]);
+  });
+});
+
