@@ -4,7 +4,7 @@
 // check, the peak memory of the whole process tree (the CLI, Vitest's workers, issuers and
 // backends: RSS summed over /proc every 100 ms), and the ratio of the medians; and whether both
 // settings gave the same verdicts.
-// Usage: npm run bench:labs [-- --runs 3 --backend example|jose-default]
+// Usage: npm run bench:labs [-- --runs 3 --sequential-runs 1 --backend example|jose-default]
 //   example:      the README's first command (fixtures/conformance.example.config.ts)
 //   jose-default: the same backend on jose's own key cache (10 min, a 30 s cooldown), with the default JWKS bounds
 import { spawn } from 'node:child_process';
@@ -17,8 +17,10 @@ import { freePort } from '../harness/net.js';
 import { defaultJobs } from '../harness/run/labs.js';
 import type { Report } from '../harness/run/report.js';
 
-const { values } = parseArgs({ options: { runs: { type: 'string', default: '3' }, backend: { type: 'string', default: 'example' } } });
+const { values } = parseArgs({ options: { runs: { type: 'string', default: '3' }, 'sequential-runs': { type: 'string' }, backend: { type: 'string', default: 'example' } } });
 const RUNS = Number(values.runs);
+/** --jobs 1 against a backend on library defaults takes minutes a run: fewer of them may do. */
+const SEQUENTIAL_RUNS = Number(values['sequential-runs'] ?? RUNS);
 const ROOT = path.resolve(import.meta.dirname, '..');
 
 const median = (xs: number[]) => {
@@ -69,10 +71,13 @@ async function runOnce(jobs: number | undefined): Promise<{ wallMs: number; peak
   return { wallMs, peakBytes, report: JSON.parse(readFileSync(path.join(out, 'report.json'), 'utf8')) as Report };
 }
 
-const settings = [{ name: '--jobs 1', jobs: 1 }, { name: `default (--jobs ${defaultJobs()})`, jobs: undefined }];
-console.log(`machine: ${availableParallelism()} cores, node ${process.version}; backend: ${values.backend}; ${RUNS} runs of each setting, alternating`);
+const settings = [
+  { name: '--jobs 1', jobs: 1, runs: SEQUENTIAL_RUNS },
+  { name: `default (--jobs ${defaultJobs()})`, jobs: undefined, runs: RUNS },
+];
+console.log(`machine: ${availableParallelism()} cores, node ${process.version}; backend: ${values.backend}; ${settings.map((s) => `${s.runs} runs of ${s.name}`).join(', ')}, alternating`);
 const results = new Map<string, { wallMs: number; peakBytes: number; report: Report }[]>(settings.map((s) => [s.name, []]));
-for (let i = 0; i < RUNS; i++) for (const s of settings) results.get(s.name)!.push(await runOnce(s.jobs));
+for (let i = 0; i < Math.max(RUNS, SEQUENTIAL_RUNS); i++) for (const s of settings) if (i < s.runs) results.get(s.name)!.push(await runOnce(s.jobs));
 
 const medians: number[] = [];
 for (const s of settings) {

@@ -49,7 +49,7 @@ export default defineConfig({
   target: {
     baseUrl: 'http://127.0.0.1:${port}', protectedPath: '/api/todos', identityPath: '/api/me',
     cwd: ${JSON.stringify(path.relative(repo, REPO_ROOT))},
-    start: 'PORT=${port} FLAW=alg-none exec node --import tsx fixtures/backends/node/server.ts',
+    start: 'PORT={port} FLAW=alg-none exec node --import tsx fixtures/backends/node/server.ts',
   },
 });
 `);
@@ -65,13 +65,12 @@ export default defineConfig({
     const out = path.join(repo, 'out/conformance');
     const recorded = Object.fromEntries((await readFile(outputs, 'utf8')).trim().split('\n').map((l) => l.split(/=(.*)/s).slice(0, 2)));
     expect(recorded).toEqual({ 'exit-code': '1', out, report: path.join(out, 'report.json'), sarif: path.join(out, 'report.sarif') });
-    const report = JSON.parse(await readFile(recorded.report!, 'utf8')) as { gate: unknown; checks: { id: string; verdict: string }[] };
+    const report = JSON.parse(await readFile(recorded.report!, 'utf8')) as { gate: unknown; run: { jobs: number }; checks: { id: string; verdict: string }[] };
     expect(report.gate).toEqual({ failOn: 'critical', strict: true });
+    expect(report.run.jobs).toBe(4);
     expect(report.checks.find((c) => c.id === 'SIG-ALG-NONE')?.verdict).toBe('FAIL');
     expect(report.checks.map((c) => c.id)).not.toContain('CTL-PERSIST');
     expect(await readFile(summary, 'utf8')).toBe(await readFile(path.join(out, 'summary.md'), 'utf8'));
-    // No --jobs in this version: the input is reported and left out, not passed to fail the run.
-    expect(ran.stdout).toMatch(/::notice title=ba-conformance::this version has no --jobs/);
 
     const gate = action.runs.steps.at(-1)!;
     for (const [code, status, message] of [['0', 0, /passed the gate/], ['1', 1, /::error .*findings at or above the gate/], ['2', 2, /configuration/], ['3', 3, /could not decide/], ['130', 130, /interrupted/], ['', 1, /did not start/]] as const) {
