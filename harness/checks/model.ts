@@ -80,6 +80,12 @@ export interface CheckRecord extends CheckMeta {
   undecided?: Undecided;
   /** The run was interrupted (a signal, the backend's exit) before this check finished. */
   interrupted?: boolean;
+  /** The cause this finding names (CheckResult.explains). */
+  explains?: string;
+  /** The cause this outcome follows from (CheckResult.cause). */
+  cause?: string;
+  /** The check whose finding names this outcome's cause: reported under it, not as a finding of its own mechanism. */
+  sameCauseAs?: string;
   /** A baseline entry accepts this verdict: it stays visible and no longer fails the run. */
   waiver?: { comment: string; expected: Verdict; target?: string; expires?: string };
 }

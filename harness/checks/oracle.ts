@@ -13,7 +13,14 @@ export interface CheckResult {
   undecided?: Undecided;
   /** Exchanges the check made outside `send` (a shared measurement, a sample of a large batch). */
   evidence?: Exchange[];
+  /** A cause this finding names, for the outcomes it explains (e.g. VALID_TOKENS_REFUSED): they are reported under it. */
+  explains?: string;
+  /** This outcome follows from a cause another check names (it was not judged on its own mechanism). */
+  cause?: string;
 }
+
+/** The positive control failed: valid tokens are refused, and nothing gated on it was judged. */
+export const VALID_TOKENS_REFUSED = 'valid-tokens-refused';
 
 function statusTally(exchanges: Exchange[]): string {
   const counts = new Map<string, number>();

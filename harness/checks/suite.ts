@@ -20,6 +20,7 @@ import type { LabConnection, LabRelease } from '../run/labs.js';
 import type { FetchedExchange, SendOptions, TargetSettings } from '../target/client.js';
 import type { CheckMeta, CheckRecord, Exchange, Family } from './model.js';
 import { familyOf, selected } from './model.js';
+import { VALID_TOKENS_REFUSED } from './oracle.js';
 import type { CheckResult } from './oracle.js';
 
 /** What the runner hands every worker (serializable). */
@@ -332,7 +333,7 @@ export function family(name: Family, options: { labs?: boolean } = {}) {
       if (missing.length) return finish({ verdict: 'SKIP', observed: skipReason(missing, provided.profile), measured: { missing: missing.join(', ') } });
       if (!state) return finish({ verdict: 'ERROR', observed: setupError ?? 'the family was not set up' });
       const gatedOn = (s: FamilyState): CheckResult | undefined =>
-        s.gate && checkOptions.gated !== false ? { verdict: 'ERROR', observed: `inconclusive: the backend rejects valid tokens (${s.gate.observed})`, evidence: s.gate.evidence } : undefined;
+        s.gate && checkOptions.gated !== false ? { verdict: 'ERROR', observed: `inconclusive: the backend rejects valid tokens (${s.gate.observed})`, evidence: s.gate.evidence, cause: VALID_TOKENS_REFUSED } : undefined;
       const gated = gatedOn(state);
       if (gated) return finish(gated);
       const attempt = async (s: FamilyState): Promise<CheckResult> => {
@@ -370,7 +371,7 @@ export function family(name: Family, options: { labs?: boolean } = {}) {
       const startedAt = performance.now();
       const meta = CTL_PERSIST;
       if (!state || state.gate) {
-        task.meta.check = record(name, meta, { verdict: 'ERROR', observed: 'inconclusive: the positive control failed before the attacks' }, state?.gate?.evidence ?? [], startedAt);
+        task.meta.check = record(name, meta, { verdict: 'ERROR', observed: 'inconclusive: the positive control failed before the attacks', ...(state?.gate ? { cause: VALID_TOKENS_REFUSED } : {}) }, state?.gate?.evidence ?? [], startedAt);
         throw new Error('CTL-PERSIST inconclusive');
       }
       const { target } = state;

@@ -27,7 +27,7 @@ async function chooseRuntime(mode: IssuerMode): Promise<{ runtime: 'process' | '
 export async function startIssuer(options: IssuerOptions = {}): Promise<Issuer> {
   const o = resolveIssuerOptions(options);
   const [{ runtime, reason }, bundle] = await Promise.all([chooseRuntime(o.mode), ensureIssuerBundle()]);
-  o.log(reason);
+  o.log(`issuer: ${runtime} mode (${reason})`);
   // The admin routes exist only in issuers the harness starts, and only with this token.
   const adminToken = randomBytes(32).toString('base64url');
   const started =

@@ -74,16 +74,19 @@ export function mergeById(records: CheckRecord[]): CheckRecord[] {
 // does not end within the leeway bound) still sent its requests, and they are all here: it does not
 // make these checks inconclusive.
 const MEASURING_SUITES: readonly string[] = ['JWKS', 'LIFE'];
-const inconclusiveCount = (records: CheckRecord[]) => records.filter((r) => r.verdict === 'ERROR' && !MEASURING_SUITES.includes(r.suite ?? '')).length;
+const inconclusiveOf = (records: CheckRecord[]) => records.filter((r) => r.verdict === 'ERROR' && !MEASURING_SUITES.includes(r.suite ?? ''));
 
 /** A run-wide check's record, before its verdict. */
 const runWide = (meta: CheckMeta) => ({ ...meta, family: 'ERR' as const, durationMs: 0 });
 
 /** Nothing wrong was seen: PASS, unless families were inconclusive, whose attacks were never sent. */
 function cleanUnlessInconclusive(base: ReturnType<typeof runWide>, records: CheckRecord[], observed: string): CheckRecord {
-  const inconclusive = inconclusiveCount(records);
-  return inconclusive
-    ? { ...base, verdict: 'ERROR', observed: `inconclusive: ${observed}, but ${inconclusive} checks could not run`, evidence: [] }
+  const inconclusive = inconclusiveOf(records);
+  // When every one of them follows from one cause (valid tokens refused), so does this.
+  const causes = new Set(inconclusive.filter((r) => !r.explains).map((r) => r.cause));
+  const [cause] = causes;
+  return inconclusive.length
+    ? { ...base, verdict: 'ERROR', observed: `inconclusive: ${observed}, but ${inconclusive.length} checks could not run`, evidence: [], ...(causes.size === 1 && cause ? { cause } : {}) }
     : { ...base, verdict: 'PASS', observed, evidence: [] };
 }
 
@@ -189,4 +192,18 @@ export function noLeaks(records: CheckRecord[], scope: RunScope): CheckRecord {
     observed: `${leaks.length} of ${rejected.length} error bodies leaked ${kinds.join(', ')}`,
     evidence: quote(leaks, 10, (i) => ` (leaks ${leaks[i]!.what})`),
   };
+}
+
+/**
+ * One cause, one finding: an outcome that follows from a cause another check's finding names (a
+ * check gated on the positive control, when the diagnosis says why valid tokens are refused) is
+ * reported under that check, `sameCauseAs`, with the cause named first.
+ */
+export function linkCauses(records: CheckRecord[]): CheckRecord[] {
+  const namer = new Map<string, string>();
+  for (const r of records) if (r.explains && r.verdict !== 'PASS' && !namer.has(r.explains)) namer.set(r.explains, r.id);
+  return records.map((r) => {
+    const root = r.cause ? namer.get(r.cause) : undefined;
+    return root && root !== r.id ? { ...r, sameCauseAs: root, observed: `same cause as ${root}: ${r.observed}` } : r;
+  });
 }

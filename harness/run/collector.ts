@@ -25,6 +25,10 @@ export class CheckCollector implements Reporter {
   private readonly pending = new Map<string, TestCase>();
   private frozen: { records: CheckRecord[]; unfinished: CheckRecord[] } | undefined;
 
+  /** Per family (ID prefix), the modules with its selected checks that have not ended: its line waits for the last. */
+  private readonly familyModules = new Map<Family, Set<string>>();
+  private readonly familySeconds = new Map<Family, number>();
+
   constructor(private readonly progress?: Progress) {}
 
   onTestModuleCollected(module: TestModule): void {
@@ -34,6 +38,12 @@ export class CheckCollector implements Reporter {
     // CTL-PERSIST runs for a family when any of its checks is selected (it skips itself otherwise).
     const anySelected = tests.some((t) => t.options.mode === 'run' && t.meta().catalogue?.id !== 'CTL-PERSIST');
     for (const t of tests) if (t.options.mode === 'run' && anySelected) this.pending.set(t.id, t);
+    for (const t of tests) {
+      const id = t.meta().catalogue?.id;
+      if (t.options.mode !== 'run' || !id || id === 'CTL-PERSIST') continue;
+      const family = familyOf(id);
+      this.familyModules.set(family, (this.familyModules.get(family) ?? new Set()).add(module.moduleId));
+    }
   }
 
   onTestCaseResult(test: TestCase): void {
@@ -45,15 +55,20 @@ export class CheckCollector implements Reporter {
     if (check) this.progress?.live?.(`[${this.finished}/${this.collected}] ${check.verdict.padEnd(10)} ${check.id}`);
   }
 
+  /** One line per family (by ID prefix, so the lines add up to the total), once its last module ended. */
   onTestModuleEnd(module: TestModule): void {
     if (!this.progress || this.frozen) return;
-    const checks = [...module.children.allTests()].flatMap((t) => t.meta().check ?? []).filter((c) => c.id !== 'CTL-PERSIST');
-    if (checks.length === 0) return;
-    const family = checks[0]!.suite ?? checks[0]!.family;
-    const seconds = ((module.diagnostic().duration ?? 0) / 1000).toFixed(1);
-    const worst: Verdict[] = ['FAIL', 'ERROR'];
-    const flagged = checks.filter((c) => worst.includes(c.verdict)).map((c) => c.id);
-    this.progress.line(`${family.padEnd(5)} ${String(checks.length).padStart(3)} checks in ${seconds.padStart(5)} s: ${summaryLine(summarize(checks))}${flagged.length ? ` (${flagged.slice(0, 4).join(', ')}${flagged.length > 4 ? ', …' : ''})` : ''}`);
+    const seconds = (module.diagnostic().duration ?? 0) / 1000;
+    for (const [family, modules] of this.familyModules) {
+      if (!modules.delete(module.moduleId)) continue;
+      this.familySeconds.set(family, (this.familySeconds.get(family) ?? 0) + seconds);
+      if (modules.size > 0) continue;
+      const checks = [...this.decided.values()].filter((c) => c.id !== 'CTL-PERSIST' && familyOf(c.id) === family);
+      if (checks.length === 0) continue;
+      const worst: Verdict[] = ['FAIL', 'ERROR'];
+      const flagged = checks.filter((c) => worst.includes(c.verdict)).map((c) => c.id);
+      this.progress.line(`${family.padEnd(5)} ${String(checks.length).padStart(3)} checks in ${this.familySeconds.get(family)!.toFixed(1).padStart(5)} s: ${summaryLine(summarize(checks))}${flagged.length ? ` (${flagged.slice(0, 4).join(', ')}${flagged.length > 4 ? ', …' : ''})` : ''}`);
+    }
   }
 
   /** Stops believing results: what finished so far, and an ERROR "interrupted" for each selected check that had not. */

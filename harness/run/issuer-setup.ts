@@ -42,6 +42,7 @@ function alternateAlgorithm(algorithms: readonly IssuerAlgorithm[]): IssuerAlgor
 export async function startRunIssuer(config: ResolvedConfig, log: (line: string) => void): Promise<RunIssuer> {
   const c = config.issuer;
   if (c.mode === 'external') {
+    log(`issuer: external mode (requested): the Better Auth at ${c.url}; checks that need the issuer's keys are SKIP`);
     const external = await ExternalIssuer.start({
       url: c.url!,
       ...(c.basePath ? { basePath: c.basePath } : {}),

@@ -101,14 +101,22 @@ export function summaryLine(s: Summary): string {
 /** The console's summary: the backend's words (in observations and problems) are made inert first. */
 export function consoleSummary(report: Report, reportFile: string): string {
   const lines: string[] = [];
-  const notable = report.checks.filter((c) => c.verdict !== 'PASS');
-  for (const verdict of REPORT_ORDER) {
-    for (const c of notable.filter((x) => x.verdict === verdict)) {
-      const shown = c.waiver ? `${verdict} (waived)` : verdict;
-      lines.push(`${paint(verdict, shown.padEnd(18))} ${c.id.padEnd(28)} ${c.severity.padEnd(8)} ${inertLine(c.observed).slice(0, 160)}`);
-      if (c.waiver) lines.push(`${''.padEnd(18)} waived: ${inertLine(c.waiver.comment)}`);
+  // Root causes first, each followed by one line for the outcomes that follow from it.
+  const followers = (id: string) => report.checks.filter((c) => c.sameCauseAs === id);
+  const roots = report.checks.filter((c) => followers(c.id).length > 0);
+  const notable = [...roots, ...report.checks.filter((c) => c.verdict !== 'PASS' && !c.sameCauseAs && !roots.includes(c))];
+  const line = (c: CheckRecord) => {
+    const shown = c.waiver ? `${c.verdict} (waived)` : c.verdict;
+    lines.push(`${paint(c.verdict, shown.padEnd(18))} ${c.id.padEnd(28)} ${c.severity.padEnd(8)} ${inertLine(c.observed).slice(0, 160)}`);
+    if (c.waiver) lines.push(`${''.padEnd(18)} waived: ${inertLine(c.waiver.comment)}`);
+    const same = followers(c.id);
+    if (same.length) {
+      const byFamily = [...new Set(same.map((f) => f.family))].map((f) => `${f} ${same.filter((x) => x.family === f).length}`).join(', ');
+      lines.push(`${''.padEnd(18)} ${same.length} more with the same cause (${[...new Set(same.map((f) => f.verdict))].join('/')}; ${byFamily}): listed in the report`);
     }
-  }
+  };
+  for (const c of roots) line(c);
+  for (const verdict of REPORT_ORDER) for (const c of notable.filter((x) => x.verdict === verdict && !roots.includes(x))) line(c);
   for (const p of report.problems) lines.push(`${colors.red('PROBLEM')}            ${inert(p)}`);
   for (const w of report.waivers?.stale ?? []) lines.push(`${colors.yellow('STALE WAIVER')}       ${w.check.padEnd(28)} ${w.reason}: remove it from ${report.waivers!.file} ("${w.comment}")`);
   for (const w of report.waivers?.expired ?? []) lines.push(`${colors.yellow('EXPIRED WAIVER')}     ${w.check.padEnd(28)} ${w.reason}: renew or remove it in ${report.waivers!.file} ("${w.comment}")`);

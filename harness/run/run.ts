@@ -25,7 +25,7 @@ import { restartRoute, serveControl } from '../target/control.js';
 import type { ControlRoutes } from '../target/control.js';
 import { launchTarget, waitUntilAnswering } from '../target/launcher.js';
 import type { LaunchOptions, LaunchedTarget, TargetExit } from '../target/launcher.js';
-import { ERR_401_CHALLENGE, ERR_NO_5XX, ERR_NO_LEAK, challengeOnRejection, distrustUnproven, mergeById, noFindingWithoutAnswer, noLeaks, noServerErrors, sayWhenUnanswered } from './aggregate.js';
+import { ERR_401_CHALLENGE, ERR_NO_5XX, ERR_NO_LEAK, challengeOnRejection, distrustUnproven, linkCauses, mergeById, noFindingWithoutAnswer, noLeaks, noServerErrors, sayWhenUnanswered } from './aggregate.js';
 import { loadCatalogue } from './catalogue.js';
 import { lockOutDir } from './lock.js';
 import { CheckCollector } from './collector.js';
@@ -312,6 +312,7 @@ export async function runConformance(config: ResolvedConfig, log: (line: string)
       // Judged over part of the run only: what was not sent cannot be vouched for.
       records.push(...(halted ? runWide.map((r) => (r.verdict === 'PASS' ? { ...r, verdict: 'ERROR' as const, observed: `interrupted: ${halted!.reason}; so far ${r.observed}` } : r)) : runWide));
     }
+    records = linkCauses(records);
     // A typo in --only must not turn a CI gate green with nothing tested.
     for (const prefix of halted ? [] : (config.only ?? [])) {
       if (!records.some((r) => r.id.startsWith(prefix))) problems.push(`--only ${prefix} matched no check (IDs look like SIG-ALG-NONE; \`ba-conformance list\` prints them)`);
