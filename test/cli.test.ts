@@ -37,6 +37,19 @@ describe('ba-conformance issuer', () => {
     await expect(get(info.jwksUrl!, { timeoutMs: 1_000 })).rejects.toThrow(); // nothing listens any more
   });
 
+  it('--alg HS256 --public-url: no JWKS URL, the shared secret to give the backend, and iss under the public URL; the token verifies with that secret', async () => {
+    const run = cli(['issuer', '--json', '--mode', 'process', '--alg', 'HS256', '--public-url', 'http://localhost:49321']);
+    const line = await new Promise<string>((resolve) => createInterface({ input: run.child.stdout }).once('line', resolve));
+    const info = JSON.parse(line) as Record<string, string | null>;
+    expect(info.jwksUrl).toBeNull();
+    expect(info.baseUrl).toBe('http://localhost:49321');
+    expect(info.issuer).toBe('http://localhost:49321');
+    const { protectedHeader } = await jwtVerify(info.token!, new TextEncoder().encode(info.sharedSecret!), { issuer: info.issuer!, audience: info.audience! });
+    expect(protectedHeader.alg).toBe('HS256');
+    run.child.kill('SIGINT');
+    expect(await run.exit).toBe(0);
+  });
+
   it.skipIf(!CONTAINERS_TESTABLE)('in container mode it serves until Ctrl-C and then removes the container', async () => {
     const run = cli(['issuer', '--json', '--mode', 'container']);
     const line = await new Promise<string>((resolve) => createInterface({ input: run.child.stdout }).once('line', resolve));

@@ -34,6 +34,9 @@ describe('resolveConfig', () => {
     [{ target: { baseUrl: 'http://127.0.0.1:1' } }, /target\.protectedPath is missing/],
     [{ target: { baseUrl: 'http://127.0.0.1:1', protectedPath: '/x' }, issuer: { algorithms: ['HS512'] } }, /issuer\.algorithms/],
     [{ target: { baseUrl: 'http://127.0.0.1:1', protectedPath: '/x', typo: 1 } }, /typo/],
+    [{ target: { baseUrl: 'http://127.0.0.1:1', protectedPath: '/x' }, issuer: { host: '0.0.0.0' } }, /issuer\.host 0\.0\.0\.0 is not a loopback address/],
+    [{ target: { baseUrl: 'http://127.0.0.1:1', protectedPath: '/x' }, issuer: { publicUrl: 'https://issuer.example.test/auth' } }, /issuer\.publicUrl/],
+    [{ target: { baseUrl: 'http://127.0.0.1:1', protectedPath: '/x' }, issuer: { mode: 'external', url: 'https://ba.example.test', publicUrl: 'https://x.example.test' } }, /issuer\.publicUrl configures the harness's own issuer/],
   ])('%j is refused with a message naming the field', (config, message) => {
     const err = configError(() => resolveConfig(config as never));
     expect(err.code).toBe('CONFIG_INVALID');
@@ -56,6 +59,13 @@ describe('resolveConfig', () => {
     expect(err.hint).toMatch(/allowRemote/);
     expect(resolveConfig({ target: { baseUrl: 'https://api.example.com', protectedPath: '/x', allowRemote: true } }).target.baseUrl).toBe('https://api.example.com');
     expect(resolveConfig({ target: { baseUrl: 'http://127.8.9.10:1', protectedPath: '/x' } }).target.baseUrl).toBe('http://127.8.9.10:1');
+  });
+
+  it('binds the harness issuer beyond loopback (issuer.host) only with allowRemote, and takes its public URL', () => {
+    const remote = { target: { baseUrl: 'https://api.staging.test', protectedPath: '/x', allowRemote: true }, issuer: { host: '0.0.0.0', port: 8787, publicUrl: 'https://issuer.staging.test' } };
+    expect(resolveConfig(remote).issuer).toMatchObject({ host: '0.0.0.0', publicUrl: 'https://issuer.staging.test' });
+    expect(configError(() => resolveConfig({ ...remote, target: { ...remote.target, allowRemote: false } })).hint).toMatch(/allowRemote: true/);
+    expect(resolveConfig({ target: { baseUrl: 'http://127.0.0.1:1', protectedPath: '/x' }, issuer: { host: '127.0.0.1' } }).issuer.host).toBe('127.0.0.1');
   });
 
   it('flags win over the environment, which wins over the file', () => {

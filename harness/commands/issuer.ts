@@ -15,6 +15,7 @@ interface IssuerFlags {
   expiration?: string;
   seed?: number;
   json?: boolean;
+  publicUrl?: string;
 }
 
 function integer(min: number, max: number) {
@@ -32,6 +33,7 @@ export function issuerCommand(): Command {
     .addOption(new Option('--alg <alg...>', 'key algorithms; the first signs tokens').choices(ISSUER_ALGORITHMS).default(['EdDSA']))
     .option('--host <address>', 'address to listen on (process) or publish on (container)', '127.0.0.1')
     .option('--port <port>', 'fixed port (0: the OS picks)', integer(0, 65535), 0)
+    .option('--public-url <url>', 'the URL the backend reaches the issuer at (a tunnel, a DNS name): written into iss and aud, and the JWKS served under it')
     .option('--issuer <iss>', 'token issuer (default: the base URL)')
     .option('--audience <aud...>', 'token audience (default: the base URL)')
     .option('--expiration <span>', 'token lifetime, e.g. 15m or 3600', undefined)
@@ -44,10 +46,13 @@ export function issuerCommand(): Command {
         algorithms: flags.alg,
         host: flags.host,
         port: flags.port,
+        ...(flags.publicUrl !== undefined ? { baseUrl: flags.publicUrl.replace(/\/$/, '') } : {}),
         ...(flags.issuer !== undefined ? { issuer: flags.issuer } : {}),
         ...(flags.audience !== undefined ? { audience: flags.audience.length === 1 ? flags.audience[0]! : flags.audience } : {}),
         ...(flags.expiration !== undefined ? { expirationTime: /^\d+$/.test(flags.expiration) ? Number(flags.expiration) : flags.expiration } : {}),
         ...(flags.seed !== undefined ? { seed: flags.seed } : {}),
+        // HS256: the secret the backend shares (generated when not given; printed, it is this test issuer's).
+        ...(process.env.BA_CONFORMANCE_SECRET ? { secret: process.env.BA_CONFORMANCE_SECRET } : {}),
         log,
       });
       const stopped = interrupted();
@@ -56,9 +61,12 @@ export function issuerCommand(): Command {
       try {
         const user = await issuer.createUser();
         const token = await issuer.tokenFor(user);
+        const shared = issuer.sharedSecret !== undefined;
         const info = {
           baseUrl: issuer.baseUrl,
-          jwksUrl: issuer.jwksUrl,
+          // A shared HS256 secret publishes no keys: the backend verifies with the secret instead.
+          jwksUrl: shared ? null : issuer.jwksUrl,
+          ...(shared ? { sharedSecret: issuer.sharedSecret! } : {}),
           issuer: issuer.issuer,
           audience: issuer.audience,
           token,
@@ -81,12 +89,12 @@ export function issuerCommand(): Command {
     });
 }
 
-function humanReadable(info: { baseUrl: string; jwksUrl: string; issuer: string; audience: string | string[]; token: string; mode: string; algorithms: readonly string[]; user: { id: string; email: string }; seed: number }, reason: string): string {
+function humanReadable(info: { baseUrl: string; jwksUrl: string | null; sharedSecret?: string; issuer: string; audience: string | string[]; token: string; mode: string; algorithms: readonly string[]; user: { id: string; email: string }; seed: number }, reason: string): string {
   const audience = Array.isArray(info.audience) ? info.audience.join(',') : info.audience;
   return [
     `Better Auth issuer running (${reason})`,
     `  base URL    ${info.baseUrl}`,
-    `  JWKS URL    ${info.jwksUrl}`,
+    info.jwksUrl ? `  JWKS URL    ${info.jwksUrl}` : '  JWKS URL    none: HS256 with a shared secret publishes no keys',
     `  issuer      ${info.issuer}`,
     `  audience    ${audience}`,
     `  algorithms  ${info.algorithms.join(', ')}`,
@@ -94,7 +102,9 @@ function humanReadable(info: { baseUrl: string; jwksUrl: string; issuer: string;
     `  token       ${info.token}`,
     '',
     'Configure the backend under test with:',
-    `  JWKS_URL=${info.jwksUrl} JWT_ISSUER=${info.issuer} JWT_AUDIENCE=${audience}`,
+    info.jwksUrl
+      ? `  JWKS_URL=${info.jwksUrl} JWT_ISSUER=${info.issuer} JWT_AUDIENCE=${audience}`
+      : `  BETTER_AUTH_SECRET=${info.sharedSecret} JWT_ISSUER=${info.issuer} JWT_AUDIENCE=${audience}`,
     '',
   ].join('\n');
 }

@@ -66,6 +66,14 @@ const configSchema = z.strictObject({
       audience: jwtSettingsShape.audience,
       expirationTime: jwtSettingsShape.expirationTime.optional(),
       port: z.number().int().min(0).max(65535).optional(),
+      /**
+       * The address the harness issuer listens on (default 127.0.0.1). Beyond loopback (e.g. 0.0.0.0, for a
+       * remote staging backend that trusts it) it needs target.allowRemote: anyone who reaches it can read
+       * its JWKS and sign up; its admin API needs the run's token.
+       */
+      host: z.string().min(1).optional(),
+      /** The issuer's URL as the backend reaches it (a tunnel, a DNS name): written into iss and aud, and its JWKS served under it. An origin, no path. */
+      publicUrl: z.url({ protocol: /^https?$/ }).refine((u) => ['', '/'].includes(new URL(u).pathname), 'an origin (scheme, host, port), without a path').optional(),
       /** The shared secret (BETTER_AUTH_SECRET) with algorithms ["HS256"]; default 32 random bytes. Never written to a report. */
       secret: z.string().min(1).optional(),
       /** external: Better Auth's base URL, its mount path (default /api/auth) and its JWKS (default <url><basePath>/jwks). */
@@ -81,7 +89,7 @@ const configSchema = z.strictObject({
       for (const key of ['url', 'basePath', 'jwksUrl', 'users'] as const) {
         if (!external && issuer[key] !== undefined) ctx.addIssue({ code: 'custom', path: [key], message: `issuer.${key} is for the external mode (issuer.mode: 'external', --issuer-mode external)` });
       }
-      for (const key of ['algorithms', 'issuer', 'audience', 'expirationTime', 'port', 'secret'] as const) {
+      for (const key of ['algorithms', 'issuer', 'audience', 'expirationTime', 'port', 'host', 'publicUrl', 'secret'] as const) {
         if (external && issuer[key] !== undefined) ctx.addIssue({ code: 'custom', path: [key], message: `issuer.${key} configures the harness's own issuer; an external issuer's settings are read from its tokens and JWKS` });
       }
     })
@@ -352,6 +360,9 @@ function hintFor(error: z.ZodError): string {
   return 'correct the setting named above (in conformance.config.ts, a flag or a BA_CONFORMANCE_* variable); see `ba-conformance run --help`';
 }
 
+/** 127.0.0.0/8, ::1 or localhost (a URL's hostname keeps IPv6 brackets). */
+export const isLoopback = (host: string): boolean => host === 'localhost' || host === '::1' || host === '[::1]' || /^127\.\d+\.\d+\.\d+$/.test(host);
+
 export function resolveConfig(fromFile: Record<string, unknown>, ...overrides: Overrides[]): ResolvedConfig {
   let merged: Record<string, any> = { target: {}, ...fromFile };
   for (const o of overrides) merged = apply(merged, o);
@@ -370,11 +381,14 @@ export function resolveConfig(fromFile: Record<string, unknown>, ...overrides: O
       hint: 'give the path of an endpoint that requires a bearer token (--protected /api/me), or an identity endpoint (--identity)',
     });
   }
-  const host = new URL(config.target.baseUrl).hostname;
-  const loopback = host === 'localhost' || host === '[::1]' || /^127\.\d+\.\d+\.\d+$/.test(host);
-  if (!loopback && !config.target.allowRemote) {
+  if (!isLoopback(new URL(config.target.baseUrl).hostname) && !config.target.allowRemote) {
     throw new HarnessError('CONFIG_INVALID', `target.baseUrl ${config.target.baseUrl} is not a loopback address`, {
       hint: 'to attack a backend on another host (a staging server you own), set target.allowRemote: true in conformance.config.ts',
+    });
+  }
+  if (config.issuer.host !== undefined && !isLoopback(config.issuer.host) && !config.target.allowRemote) {
+    throw new HarnessError('CONFIG_INVALID', `issuer.host ${config.issuer.host} is not a loopback address: anyone who can reach it could read the issuer's JWKS and sign up users`, {
+      hint: 'for a remote backend that trusts the harness issuer, set target.allowRemote: true as well (and issuer.publicUrl to the URL it reaches the issuer at)',
     });
   }
   const loadedFrom = (fromFile as { [LOADED_FROM]?: string })[LOADED_FROM];

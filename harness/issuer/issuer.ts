@@ -80,9 +80,9 @@ export class Issuer implements IssuerHandle {
   get baseUrl(): string {
     return this.runtime.ready.baseUrl;
   }
-  /** The JWKS URL a backend under test must be configured with (a 404 with a shared secret: nothing is published). */
+  /** The JWKS URL a backend under test must be configured with, under Better Auth's baseURL (issuer.publicUrl when given); a 404 with a shared secret: nothing is published. */
   get jwksUrl(): string {
-    return `${this.runtime.url}${JWKS_PATH}`;
+    return `${this.baseUrl.replace(/\/$/, '')}${JWKS_PATH}`;
   }
   get issuer(): string {
     return this.runtime.ready.issuer;

@@ -1,6 +1,7 @@
 // The run's issuer, whatever its mode: started (the harness's Better Auth) or connected to (a team's
 // own), with what the backend the harness starts must be told, what the run provides the checks
 // (capabilities), and what report.json records of it (never a secret or a password).
+import { isLoopback } from '../config/config.js';
 import type { ResolvedConfig } from '../config/config.js';
 import { ExternalIssuer, startIssuer } from '../issuer/index.js';
 import type { AnyIssuerConnection, IssuerAlgorithm, IssuerHandle, IssuerProfile, KeyInfo, PublishedKey } from '../issuer/index.js';
@@ -76,9 +77,14 @@ export async function startRunIssuer(config: ResolvedConfig, log: (line: string)
     ...(c.audience ? { audience: c.audience } : {}),
     ...(c.expirationTime ? { expirationTime: c.expirationTime } : {}),
     ...(c.port !== undefined ? { port: c.port } : {}),
+    ...(c.host !== undefined ? { host: c.host } : {}),
+    ...(c.publicUrl !== undefined ? { baseUrl: c.publicUrl.replace(/\/$/, '') } : {}),
     ...(config.seed !== undefined ? { seed: config.seed } : {}),
     log,
   });
+  if (c.host !== undefined && !isLoopback(c.host)) {
+    log(`issuer: WARNING: listening on ${c.host}, beyond loopback: anyone who can reach ${issuer.url} can read its JWKS and sign up users (its admin API needs this run's token); the backend is told ${issuer.jwksUrl}${c.publicUrl ? '' : ' (set issuer.publicUrl to the URL a remote backend reaches it at)'}`);
+  }
   const shared = issuer.sharedSecret;
   // A key pair of an algorithm the backend does not use, published from the start; a shared secret has none.
   const alternateAlg = shared === undefined ? alternateAlgorithm(issuer.algorithms) : undefined;

@@ -190,8 +190,8 @@ export async function runConformance(config: ResolvedConfig, log: (line: string)
         pool = new LabPool({
           jobs,
           baseUrl: config.target.baseUrl,
-          // The lab's issuer like the run's, on a port of its own; its users have their own seed.
-          startIssuer: (index) => startRunIssuer({ ...config, issuer: { ...config.issuer, port: undefined }, ...(config.seed !== undefined ? { seed: (config.seed + index) % 2 ** 32 } : {}) }, () => {}),
+          // The lab's issuer like the run's, on a loopback port of its own (never the run's public URL); its users have their own seed.
+          startIssuer: (index) => startRunIssuer({ ...config, issuer: { ...config.issuer, port: undefined, host: undefined, publicUrl: undefined }, ...(config.seed !== undefined ? { seed: (config.seed + index) % 2 ** 32 } : {}) }, () => {}),
           launchOptions: (baseUrl, env) => ({ ...launch, baseUrl, env }),
           control: () => control!.connection,
         });
