@@ -6,7 +6,9 @@
 // no check may PASS on a capability the mode lacks, and no password may reach the report.
 import { spawn } from 'node:child_process';
 import type { ChildProcess } from 'node:child_process';
-import { readFile } from 'node:fs/promises';
+import { randomUUID } from 'node:crypto';
+import { mkdtemp, readFile, readdir } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { createInterface } from 'node:readline';
 import { calculateJwkThumbprint } from 'jose';
@@ -17,6 +19,7 @@ import { externalCapabilities, missingNeeds } from '../harness/issuer/capabiliti
 import { REPO_ROOT } from '../harness/issuer/bundle.js';
 import { freePort } from '../harness/net.js';
 import { loadCatalogue } from '../harness/run/catalogue.js';
+import type { Report } from '../harness/run/report.js';
 import { runCli } from './support/cli.js';
 import { describeMismatches, runSuite } from './support/known-answers.js';
 
@@ -75,6 +78,30 @@ describe('external mode: the suite against a Better Auth it does not own', { tim
     // The signed-up users' passwords are nowhere in the report (Faker passwords are 24 characters).
     const text = await readFile(reportFile, 'utf8');
     expect(text).not.toMatch(/"password"\s*:/);
+  });
+
+  it('configured accounts (BA_CONFORMANCE_USER_A/B, where sign-up is closed): the run acts as them, and their passwords are in no report file', async () => {
+    const accounts = await Promise.all(['a', 'b'].map(async (who) => {
+      const account = { email: `qa-${who}-${randomUUID().slice(0, 8)}@example.test`, password: `Pw-${randomUUID()}`, name: `QA ${who}` };
+      const res = await fetch(`${stagingUrl}/api/auth/sign-up/email`, { method: 'POST', headers: { 'content-type': 'application/json', origin: stagingUrl }, body: JSON.stringify(account) });
+      expect(res.status).toBe(200);
+      return { ...account, id: ((await res.json()) as { user: { id: string } }).user.id };
+    }));
+    const port = await freePort();
+    const out = await mkdtemp(path.join(tmpdir(), 'ba-accounts-'));
+    const env = { ...process.env, BA_CONFORMANCE_USER_A: `${accounts[0]!.email}:${accounts[0]!.password}`, BA_CONFORMANCE_USER_B: `${accounts[1]!.email}:${accounts[1]!.password}` };
+    const { code, stderr } = await runCli(['run', '--issuer-mode', 'external', '--issuer-url', stagingUrl, '--target', `http://127.0.0.1:${port}`, '--protected', '/api/me', '--identity', '/api/me', '--only', 'SIG-ALG-NONE', 'ISO-SUB-SOURCE', '--out', out, '--start', 'PORT={port} exec node --import tsx fixtures/backends/node/server.ts'], { env });
+    expect(code, stderr).toBe(0);
+    const text = await readFile(path.join(out, 'report.json'), 'utf8');
+    const report = JSON.parse(text) as Report;
+    expect(report.issuer?.external?.users).toBe('configured accounts');
+    // The forged token carries the configured user A's subject.
+    const forged = report.checks.find((c) => c.id === 'SIG-ALG-NONE')!.evidence.map((e) => (e.request.token?.payload as { sub?: string } | undefined)?.sub);
+    expect(forged).toContain(accounts[0]!.id);
+    for (const file of await readdir(out)) {
+      const content = await readFile(path.join(out, file), 'utf8');
+      for (const a of accounts) expect(content.includes(a.password), `${file} holds a password`).toBe(false);
+    }
   });
 
   it('`list --issuer-mode external` and `run --plan` say what runs and what is SKIP, sending nothing', async () => {

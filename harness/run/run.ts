@@ -228,6 +228,8 @@ export async function runConformance(config: ResolvedConfig, log: (line: string)
         });
       });
     }
+    // I/O-bound: more family files in flight than cores; with labs, the JWKS family has a worker of its own.
+    const workers = SUITE_WORKERS + (labs.used ? 1 : 0);
     const provided: ProvidedRun = {
       runId,
       ...(config.only?.length ? { only: config.only } : {}),
@@ -250,8 +252,8 @@ export async function runConformance(config: ResolvedConfig, log: (line: string)
         concurrency: config.target.concurrency,
         rejectStatuses: config.target.rejectStatuses,
         ...(config.target.algorithms ? { algorithms: config.target.algorithms } : {}),
-        // Each worker process paces itself: together they stay under target.maxRps.
-        ...(config.target.maxRps !== undefined ? { maxRps: config.target.maxRps / SUITE_WORKERS } : {}),
+        // Each worker paces itself: together they stay under target.maxRps.
+        ...(config.target.maxRps !== undefined ? { maxRps: config.target.maxRps / workers } : {}),
         runId,
         toolVersion: pkg.version,
       },
@@ -273,8 +275,7 @@ export async function runConformance(config: ResolvedConfig, log: (line: string)
         projects: suiteProjects({ labs: labs.used }),
         project: SUITE_PROJECTS,
         watch: false,
-        // I/O-bound: more family files in flight than cores; with labs, the JWKS family has a worker of its own.
-        maxWorkers: SUITE_WORKERS + (labs.used ? 1 : 0),
+        maxWorkers: workers,
         reporters: [collector],
         provide: { conformance: provided },
         ...(only ? { testNamePattern: only } : {}),

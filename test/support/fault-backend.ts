@@ -9,7 +9,7 @@
 //   escapes         refuses everything; bodies and its output carry ANSI/OSC escape sequences
 //   huge            refusals carry a 100 MB body
 //   squat-then-exit starts a detached squatter on PORT (its pid in SQUATTER_PID_FILE), then exits 1 as a failed bind
-// COUNT_FILE, when set, gets one line per API request.
+// COUNT_FILE, when set, gets one line per API request: its epoch milliseconds, method and path.
 import { spawn } from 'node:child_process';
 import { appendFileSync, writeFileSync } from 'node:fs';
 import { createServer } from 'node:http';
@@ -73,7 +73,7 @@ export function faultBackend(fault: string, env: NodeJS.ProcessEnv = {}): Server
     const api = req.url?.startsWith('/api/') ?? false;
     if (api) {
       apiRequests++;
-      if (env.COUNT_FILE) appendFileSync(env.COUNT_FILE, `${req.method} ${req.url}\n`);
+      if (env.COUNT_FILE) appendFileSync(env.COUNT_FILE, `${Date.now()} ${req.method} ${req.url}\n`);
       if (kind === 'die-after' && apiRequests > n) process.kill(process.pid, 'SIGKILL');
     }
     if (kind === 'hang-after' && apiRequests >= n && (api ? apiRequests > n : true)) return; // never answered
