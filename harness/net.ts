@@ -12,6 +12,15 @@ export function freePort(host = '127.0.0.1'): Promise<number> {
   });
 }
 
+/** Whether `port` can be bound on `host` right now (it may be taken again before it is used). */
+export function portFree(host: string, port: number): Promise<boolean> {
+  return new Promise((resolve) => {
+    const server = createServer();
+    server.once('error', () => resolve(false));
+    server.listen(port, host, () => server.close(() => resolve(true)));
+  });
+}
+
 /** Whether something accepts TCP connections on host:port now (a refused or unanswered connection: no). */
 export function portAnswers(host: string, port: number, timeoutMs = 1_000): Promise<boolean> {
   return new Promise((resolve) => {

@@ -1,6 +1,6 @@
 // Control checks (docs/checks.md#family-CTL): the backend accepts what it must, so negative results mean something.
 import type { Exchange } from '../harness/checks/model.js';
-import { VALID_TOKENS_REFUSED } from '../harness/checks/oracle.js';
+import { CAUSES } from '../harness/checks/oracle.js';
 import type { CheckResult } from '../harness/checks/oracle.js';
 import { family } from '../harness/checks/suite.js';
 import type { CheckTools } from '../harness/checks/suite.js';
@@ -99,7 +99,7 @@ async function diagnose(t: CheckTools): Promise<CheckResult> {
     verdict: 'ERROR',
     observed: `valid tokens are refused: ${cause}. Fix: ${fix}`,
     measured,
-    explains: VALID_TOKENS_REFUSED,
+    explains: CAUSES.validTokensRefused,
   });
   if (/ instead of /.test(control.observed)) {
     return refused(`the token is accepted, but the identity endpoint names someone else (${control.observed})`, 'point target.identitySubject at where the caller\'s subject is in its JSON (a dotted path, e.g. user.id), or leave target.identityPath out');

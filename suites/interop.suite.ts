@@ -1,4 +1,5 @@
 // Interoperability (docs/checks.md#family-INT): EdDSA naming across RFC 8037 and RFC 9864.
+import { CAUSES } from '../harness/checks/oracle.js';
 import { family } from '../harness/checks/suite.js';
 import { freshClaims } from '../harness/forge/token.js';
 
@@ -29,6 +30,7 @@ check(
       measured: { ed25519Accepted: String(accepted) },
     };
   },
+  { causes: [CAUSES.signaturesUnverified] },
 );
 
 persistenceProbe();

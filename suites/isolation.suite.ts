@@ -6,9 +6,11 @@ import CachePolicy from 'http-cache-semantics';
 import { IDENTITY_OVERRIDES, IsolationLab, describeAnswer, ownerFields, withField } from '../harness/checks/isolation-lab.js';
 import type { Party } from '../harness/checks/isolation-lab.js';
 import type { Exchange } from '../harness/checks/model.js';
-import { combine } from '../harness/checks/oracle.js';
+import { CAUSES, combine } from '../harness/checks/oracle.js';
 import type { CheckResult } from '../harness/checks/oracle.js';
 import { family } from '../harness/checks/suite.js';
+import type { CheckTools } from '../harness/checks/suite.js';
+import { loadOperations } from '../harness/openapi/operations.js';
 import { inFlight } from '../harness/in-flight.js';
 import { freshClaims } from '../harness/forge/token.js';
 import { denied, firstString, gone, succeeded } from '../harness/resources/client.js';
@@ -60,7 +62,7 @@ check(
       if (!client.contract.update && !client.contract.delete) return { verdict: 'SKIP', observed: 'the contract has no update and no delete operation' };
       // Fresh resources: the shared ones are read by checks running alongside.
       const results: CheckResult[] = [];
-      if (client.contract.update) results.push(await updateOther(client, w.a, w.b));
+      if (client.contract.update) results.push(await updateOther(t, client, w.a, w.b));
       if (client.contract.delete) results.push(await deleteOther(client, w.a, w.b));
       return combine(results);
     });
@@ -76,12 +78,32 @@ async function ownedBy(client: ResourceClient, owner: Party): Promise<{ id: stri
   return { id: created.id, before: read.json };
 }
 
-async function updateOther(client: ResourceClient, a: Party, b: Party): Promise<CheckResult> {
+/** Whether the backend's OpenAPI document declares PATCH on the resource's item path. */
+async function patchDeclared(t: CheckTools, itemPath: string): Promise<boolean> {
+  if (!t.run.openapi) return false;
+  const shape = (p: string) => p.replace(/\{[^}]*\}/g, '{}').replace(/\/$/, '');
+  const operations = await loadOperations(t.run.openapi, t.run.target.timeoutMs).catch(() => []);
+  return operations.some((o) => o.method.toUpperCase() === 'PATCH' && shape(o.template) === shape(itemPath));
+}
+
+async function updateOther(t: CheckTools, client: ResourceClient, a: Party, b: Party): Promise<CheckResult> {
   // The control: the owner's own update changes the written fields, so "unchanged" below means refused.
   const mine = await ownedBy(client, a);
   if (typeof mine === 'string') return { verdict: 'ERROR', observed: `inconclusive (update): ${mine}` };
   const ownBody = client.updateBody();
-  const ownUpdate = await client.update(a.caller, mine.id, ownBody, `its own ${client.name}`);
+  let ownUpdate = await client.update(a.caller, mine.id, ownBody, `its own ${client.name}`);
+  // The default PUT refused as a method (404/405): PATCH when the OpenAPI document declares it, else say which setting to change.
+  const put = client.contract.update!;
+  if (client.contract.updateDefaulted && (ownUpdate.status === 404 || ownUpdate.status === 405)) {
+    if (!(await patchDeclared(t, put.path))) {
+      return {
+        verdict: 'ERROR',
+        observed: `inconclusive (update): the default update, ${put.method} ${put.path}, answered ${ownUpdate.status} to the owner itself; if the API updates with PATCH, set update: 'PATCH ${put.path}' on the resource (update: false when it has none)`,
+      };
+    }
+    client = client.using({ update: { method: 'PATCH', path: put.path } });
+    ownUpdate = await client.update(a.caller, mine.id, ownBody, `its own ${client.name} (PATCH, as the OpenAPI document declares; PUT answered ${ownUpdate.status})`);
+  }
   const ownAfter = await client.read(a.caller, mine.id, `its own ${client.name} after updating it`);
   if (!succeeded(ownUpdate) || isDeepStrictEqual(written(ownAfter.json, ownBody), written(mine.before, ownBody))) {
     return { verdict: 'ERROR', observed: `inconclusive (update): the owner's own ${client.contract.update!.method} did not change the fields it wrote (${Object.keys(ownBody).join(', ')}) (${describeAnswer(ownUpdate)}); check the update operation and updateBody` };
@@ -289,6 +311,7 @@ check(
       return { verdict: 'PASS', observed: `ignored in ${judged.join(', ')} (${Object.keys(headers).length} headers, ${Object.keys(query).length} query parameters)${notes}` };
     });
   },
+  { explains: CAUSES.identityFromRequest },
 );
 
 check(
@@ -342,8 +365,9 @@ function sharedCacheVerdict(what: string, exchange: Exchange): CheckResult {
   if (policy.storable() && policy.satisfiesWithoutRevalidation(forB)) return { verdict: 'FAIL', observed: `${what}: ${said}: a shared cache stores it and serves it to B` };
   if (cdn && !/\bauthorization\b|\*/i.test(vary)) return { verdict: 'FAIL', observed: `${what}: ${said}: a CDN following ${cdn[0]} stores it and serves it to B` };
   if (keepsOutOfSharedCaches(cacheControl) || /\bauthorization\b|\*/i.test(vary)) return { verdict: 'PASS', observed: `${what}: ${said}` };
-  if (policy.storable()) return { verdict: 'NON-STRICT', observed: `${what}: ${said}: a shared cache may store it (it revalidates before serving it to B)` };
-  return { verdict: 'NON-STRICT', observed: `${what}: ${said}: relies on RFC 9111 §3.5 (Authorization) to keep it out of shared caches; say private or no-store` };
+  // Low: RFC 9111 §3.5 already keeps responses to Authorization requests out of shared caches.
+  if (policy.storable()) return { verdict: 'NON-STRICT', severity: 'low', observed: `${what}: ${said}: a shared cache may store it (it revalidates before serving it to B)` };
+  return { verdict: 'NON-STRICT', severity: 'low', observed: `${what}: ${said}: relies on RFC 9111 §3.5 (Authorization) to keep it out of shared caches; say private or no-store` };
 }
 
 const CONCURRENT_PAIRS = 150;

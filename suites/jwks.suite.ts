@@ -35,6 +35,8 @@ for (const definition of order) {
   const { meta, options } = definition;
   check(meta, (t) => runJwksCheck(definition, t), {
     ...(options.gated !== undefined ? { gated: options.gated } : {}),
+    ...(options.explains ? { explains: options.explains } : {}),
+    ...(options.causes ? { causes: options.causes } : {}),
     labGroup: groupOf(meta.id),
     estimateS: estimateOf(meta.id),
   });

@@ -4,7 +4,7 @@
 // to a new account with the same email, is a FAIL.
 import { setTimeout as delay } from 'node:timers/promises';
 import { IsolationLab, describeAnswer } from '../harness/checks/isolation-lab.js';
-import { combine } from '../harness/checks/oracle.js';
+import { CAUSES, combine } from '../harness/checks/oracle.js';
 import type { CheckResult } from '../harness/checks/oracle.js';
 import { family, provesValid } from '../harness/checks/suite.js';
 import type { CheckTools } from '../harness/checks/suite.js';
@@ -141,6 +141,7 @@ check(
     expected: 'INFO: accepted until exp at most (PASS if refused at once); FAIL if accepted beyond exp',
   },
   async (t) => (await reuseAfter(t, 'sign-out', (user) => t.issuer.signOut(user))).result,
+  { explains: CAUSES.tokenOutlivesSession },
 );
 
 check(
@@ -173,6 +174,7 @@ check(
     if (window.result.verdict === 'ERROR') return window.result;
     return combine([window.result, await notReprovisioned(t, window.user, owned)]);
   },
+  { causes: [CAUSES.tokenOutlivesSession] },
 );
 
 /** A new account with the deleted user's email: a new sub, and none of the old data. */

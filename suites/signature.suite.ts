@@ -1,7 +1,7 @@
 // Signature and algorithm checks (docs/checks.md#family-SIG). Forgeries use attacker keys or no key;
 // validly signed variants (lying headers, crit) are signed by the issuer's real key.
 import { family } from '../harness/checks/suite.js';
-import { combine, expectAllRejected } from '../harness/checks/oracle.js';
+import { CAUSES, combine, expectAllRejected } from '../harness/checks/oracle.js';
 import type { CheckResult } from '../harness/checks/oracle.js';
 import { attackerKey, publicKeySecrets } from '../harness/forge/keys.js';
 import { b64u, hmacCompact, signCompact, signingInput } from '../harness/forge/jws.js';
@@ -40,6 +40,7 @@ check(
       ]),
     );
   },
+  { explains: CAUSES.signaturesUnverified },
 );
 
 check(
@@ -52,6 +53,7 @@ check(
     expected: '401',
   },
   async ({ token, sendAll }) => expectAllRejected(await sendAll([['every signature byte XOR 0x5A', flipSignature(token)]])),
+  { forgesSignature: true },
 );
 
 check(
@@ -71,6 +73,7 @@ check(
         ['signature plus 1 byte', resizeSignature(token, 1)],
       ]),
     ),
+  { forgesSignature: true },
 );
 
 check(
@@ -83,6 +86,7 @@ check(
     expected: '401',
   },
   async ({ token, sendAll }) => expectAllRejected(await sendAll([['h.p. (signature removed, header unchanged)', stripSignature(token)]])),
+  { forgesSignature: true },
 );
 
 check(
@@ -102,6 +106,7 @@ check(
     }
     return expectAllRejected(await sendAll(variants));
   },
+  { forgesSignature: true, explains: CAUSES.algNone },
 );
 
 check(
@@ -122,6 +127,7 @@ check(
       ]),
     );
   },
+  { forgesSignature: true, causes: [CAUSES.algNone] },
 );
 
 check(
@@ -139,6 +145,7 @@ check(
     const { token } = await issuer.sign({ header: { kid: current.kid }, claims: freshClaims(claims) });
     return expectAllRejected(await sendAll([['header {kid} only, real signature', token]]));
   },
+  { forgesSignature: true },
 );
 
 check(
@@ -161,6 +168,7 @@ check(
     );
     return expectAllRejected(await sendAll(variants.filter(([label]) => !label.startsWith(`alg: "${current.alg}",`))));
   },
+  { forgesSignature: true },
 );
 
 check(
@@ -183,6 +191,7 @@ check(
     }
     return expectAllRejected(await sendAll(variants));
   },
+  { forgesSignature: true },
 );
 
 check(
@@ -209,6 +218,7 @@ check(
       observed: `${result.observed}: the backend accepts ${alg} beyond what the issuer signs with; the key is one the issuer publishes, so this is a broad allowlist, not a forgery (declare target.algorithms to judge it against the team's intent)`,
     };
   },
+  { causes: [CAUSES.signaturesUnverified] },
 );
 
 check(
@@ -233,6 +243,7 @@ check(
     }
     return expectAllRejected(await sendAll(variants));
   },
+  { forgesSignature: true },
 );
 
 check(
@@ -254,6 +265,7 @@ check(
     }
     return expectAllRejected(await sendAll(variants));
   },
+  { forgesSignature: true },
 );
 
 check(
@@ -276,6 +288,7 @@ check(
     // The shared-secret mode: the secret the backend verifies with is known, so its strength is judged offline too.
     return issuer.sharedSecret === undefined ? online : combine([online, sharedSecretVerdict(issuer.sharedSecret)]);
   },
+  { forgesSignature: true },
 );
 
 check(
@@ -297,6 +310,7 @@ check(
     }
     return expectAllRejected(await sendAll(variants));
   },
+  { forgesSignature: true },
 );
 
 check(
@@ -314,6 +328,7 @@ check(
     const { token } = await issuer.sign({ header: { alg: current.alg, kid: current.kid, crit: ['x-foo'], 'x-foo': 1 }, claims: freshClaims(claims) });
     return expectAllRejected(await sendAll([['crit: ["x-foo"], real signature', token]]));
   },
+  { causes: [CAUSES.signaturesUnverified] },
 );
 
 check(
@@ -336,6 +351,7 @@ check(
     );
     return expectAllRejected(await sendAll(variants));
   },
+  { causes: [CAUSES.signaturesUnverified] },
 );
 
 // Ed25519 group order (RFC 8032 §5.1): a canonical S is below it.
@@ -359,6 +375,7 @@ check(
     const malleated = Buffer.concat([sig.subarray(0, 32), toLittleEndian(s + ED25519_L, 32)]);
     return expectAllRejected(await sendAll([['valid EdDSA token with S replaced by S + L', join({ ...split(token), signature: b64u(malleated) })]]));
   },
+  { forgesSignature: true },
 );
 
 check(
@@ -380,6 +397,7 @@ check(
       ]),
     );
   },
+  { forgesSignature: true },
 );
 
 persistenceProbe();

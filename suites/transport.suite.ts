@@ -1,7 +1,7 @@
 // Bearer transport checks (docs/checks.md#family-TRN) and resource exhaustion by token size (#family-DOS): how the
 // token reaches the backend, ambiguous credentials, and oversized headers.
 import { family } from '../harness/checks/suite.js';
-import { expectAllAccepted, expectAllRejected } from '../harness/checks/oracle.js';
+import { CAUSES, expectAllAccepted, expectAllRejected } from '../harness/checks/oracle.js';
 import type { CheckResult } from '../harness/checks/oracle.js';
 import { b64u } from '../harness/forge/jws.js';
 import { split } from '../harness/forge/token.js';
@@ -159,6 +159,7 @@ check(
     const note = refusedWith.length ? `; refused with an override: ${refusedWith.map((e) => `${e.label} (${e.response!.status})`).join(', ')}` : '';
     return { verdict: 'PASS', observed: `named A in all ${answers.length - refusedWith.length} answers with B in headers or query; no token: ${anonymous.response?.status ?? anonymous.error}${note}` };
   },
+  { causes: [CAUSES.identityFromRequest] },
 );
 
 const HUGE_SIZES: [string, number][] = [
@@ -194,6 +195,7 @@ check(
     const how = exchanges.map((e) => `${e.label}: ${e.response ? e.response.status : `connection closed (${e.error})`}`).join('; ');
     return { verdict: 'PASS', observed: `${how}; slowest ${slowest} ms; still serving`, measured };
   },
+  { forgesSignature: true },
 );
 
 check(
@@ -231,6 +233,7 @@ check(
       ]),
     );
   },
+  { causes: [CAUSES.signaturesUnverified] },
 );
 
 persistenceProbe();

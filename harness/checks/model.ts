@@ -82,8 +82,8 @@ export interface CheckRecord extends CheckMeta {
   interrupted?: boolean;
   /** The cause this finding names (CheckResult.explains). */
   explains?: string;
-  /** The cause this outcome follows from (CheckResult.cause). */
-  cause?: string;
+  /** Causes this outcome may follow from (CheckResult.causes). */
+  causes?: string[];
   /** The check whose finding names this outcome's cause: reported under it, not as a finding of its own mechanism. */
   sameCauseAs?: string;
   /** A baseline entry accepts this verdict: it stays visible and no longer fails the run. */

@@ -13,14 +13,50 @@ export interface CheckResult {
   undecided?: Undecided;
   /** Exchanges the check made outside `send` (a shared measurement, a sample of a large batch). */
   evidence?: Exchange[];
-  /** A cause this finding names, for the outcomes it explains (e.g. VALID_TOKENS_REFUSED): they are reported under it. */
+  /** A cause this finding names, for the outcomes it explains (a key of CAUSES): they are reported under it. */
   explains?: string;
-  /** This outcome follows from a cause another check names (it was not judged on its own mechanism). */
-  cause?: string;
+  /** Causes other checks name that this outcome may follow from, most fundamental first: it is reported under the first whose check failed. */
+  causes?: string[];
 }
 
-/** The positive control failed: valid tokens are refused, and nothing gated on it was judged. */
-export const VALID_TOKENS_REFUSED = 'valid-tokens-refused';
+/** Causes the checks name (the check that names one fails with it; others that fail only because of it are reported under it). */
+export const CAUSES = {
+  /** The positive control failed: valid tokens are refused (CTL-DIAGNOSIS). */
+  validTokensRefused: 'valid-tokens-refused',
+  /** No signature is verified (SIG-UNVERIFIED): any forged token gets in. */
+  signaturesUnverified: 'signatures-unverified',
+  /** alg none is accepted (SIG-ALG-NONE). */
+  algNone: 'alg-none',
+  /** iss is not compared (CLM-ISS-WRONG). */
+  issNotChecked: 'iss-not-checked',
+  /** aud is not compared (CLM-AUD-WRONG). */
+  audNotChecked: 'aud-not-checked',
+  /** exp is not enforced (CLM-EXP-PAST). */
+  expNotEnforced: 'exp-not-enforced',
+  /** nbf is not enforced (CLM-NBF-FUTURE). */
+  nbfNotEnforced: 'nbf-not-enforced',
+  /** The JWKS client caches nothing (JWKS-CACHE-USED). */
+  keysNotCached: 'keys-not-cached',
+  /** The JWKS client never refetches (JWKS-ROTATE-NEWKID). */
+  keysNeverRefetched: 'keys-never-refetched',
+  /** Tokens are accepted when the JWKS cannot be fetched (JWKS-OUTAGE-FAILCLOSED). */
+  jwksFailOpen: 'jwks-fail-open',
+  /** The caller is taken from the request, not the token (ISO-SUB-SOURCE). */
+  identityFromRequest: 'identity-from-request',
+  /** A verified token is honoured past its exp or session (LIFE-REVOKED-SESSION). */
+  tokenOutlivesSession: 'token-outlives-session',
+} as const;
+
+/** `result`, naming `cause` as its own when it is a finding (FAIL or NON-STRICT). */
+export function explainsWhenFailing(cause: string, result: CheckResult): CheckResult {
+  return result.verdict === 'FAIL' || result.verdict === 'NON-STRICT' ? { ...result, explains: cause } : result;
+}
+
+/** `result` with `causes` it may follow from, before its own, when it is a finding (FAIL or NON-STRICT). */
+export function followsFrom(causes: string[], result: CheckResult): CheckResult {
+  if (!causes.length || (result.verdict !== 'FAIL' && result.verdict !== 'NON-STRICT')) return result;
+  return { ...result, causes: [...causes, ...(result.causes ?? [])] };
+}
 
 function statusTally(exchanges: Exchange[]): string {
   const counts = new Map<string, number>();
@@ -54,12 +90,16 @@ export function expectAllRejected(exchanges: Exchange[], onAccepted: Verdict = '
   return { verdict: 'PASS', observed: `all ${exchanges.length} rejected (${statusTally(exchanges)})${note}` };
 }
 
-/** Every exchange refused, and the attacker listener saw none of `hits` (a fetch alone is SSRF). */
-export function expectRejectedWithoutFetch(exchanges: Exchange[], hits: { path: string }[]): CheckResult {
+/**
+ * Every exchange refused, and the attacker listener saw none of `hits` (a fetch alone is SSRF).
+ * `fetchOnly`: the severity of a refused token whose URL was fetched all the same, where it is lower
+ * than the check's (a blind request to the attacker's host, not a forgery that gets in).
+ */
+export function expectRejectedWithoutFetch(exchanges: Exchange[], hits: { path: string }[], fetchOnly?: Severity): CheckResult {
   const result = expectAllRejected(exchanges);
   const measured = { attackerFetches: hits.length };
   if (result.verdict !== 'PASS') return { ...result, measured };
-  if (hits.length > 0) return { verdict: 'FAIL', observed: `rejected, but the backend fetched ${hits.map((h) => h.path).join(', ')} from the attacker listener (SSRF)`, measured };
+  if (hits.length > 0) return { verdict: 'FAIL', ...(fetchOnly ? { severity: fetchOnly } : {}), observed: `rejected, but the backend fetched ${hits.map((h) => h.path).join(', ')} from the attacker listener (SSRF)`, measured };
   return { ...result, observed: `${result.observed}; no request reached the attacker listener`, measured };
 }
 

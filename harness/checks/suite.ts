@@ -20,7 +20,7 @@ import type { LabConnection, LabRelease } from '../run/labs.js';
 import type { FetchedExchange, SendOptions, TargetSettings } from '../target/client.js';
 import type { CheckMeta, CheckRecord, Exchange, Family } from './model.js';
 import { familyOf, selected } from './model.js';
-import { VALID_TOKENS_REFUSED } from './oracle.js';
+import { CAUSES, explainsWhenFailing, followsFrom } from './oracle.js';
 import type { CheckResult } from './oracle.js';
 
 /** What the runner hands every worker (serializable). */
@@ -96,6 +96,24 @@ export interface CheckOptions {
   labGroup?: string;
   /** Roughly how long the check takes, in seconds: with labs, the longest start first. */
   estimateS?: number;
+  /**
+   * Its attack tokens carry no valid signature of the issuer's keys: accepting one follows from
+   * unverified signatures when SIG-UNVERIFIED fails too, unless the check saw its own signal (a fetch
+   * by the attacker listener).
+   */
+  forgesSignature?: boolean;
+  /** The cause (CAUSES) this check's finding names. */
+  explains?: string;
+  /** Causes (CAUSES) its finding may follow from, most fundamental first. */
+  causes?: string[];
+}
+
+/** A result with the causes its check declares: its own (explains) and those it may follow from. */
+function withCauses(result: CheckResult, options: CheckOptions): CheckResult {
+  const ownSignal = Number(result.measured?.attackerFetches ?? 0) > 0;
+  const causes = [...(options.forgesSignature && !ownSignal ? [CAUSES.signaturesUnverified] : []), ...(options.causes ?? [])];
+  const named = options.explains ? explainsWhenFailing(options.explains, result) : result;
+  return followsFrom(causes, named);
 }
 
 interface FamilyState {
@@ -221,17 +239,20 @@ class LabGroups {
     } finally {
       g.done++;
     }
-    const selectedMembers = g.members.filter((id) => selected(run, id)).length;
-    if (g.done < selectedMembers) return { result };
     const lab = await g.lab!.catch(() => undefined);
-    const released = await lab?.release(await stillHealthy(lab));
-    return released?.backendExit ? { result, backendExit: released.backendExit } : { result };
+    const selectedMembers = g.members.filter((id) => selected(run, id)).length;
+    // The last selected member gives the lab back; an exit of its backend is charged to the check it happened in.
+    const { backendExit } = (g.done < selectedMembers ? await lab?.exitSinceLastAsked() : await lab?.release(await stillHealthy(lab))) ?? {};
+    return backendExit ? { result, backendExit } : { result };
   }
 }
 
 interface LabState extends FamilyState {
+  labId: string;
   /** Hands the lab back; `reusable`: the next check may get it as it is. */
   release(reusable: boolean): Promise<{ backendExit?: string }>;
+  /** An exit of the lab's backend nobody asked for, since the last time this was asked. */
+  exitSinceLastAsked(): Promise<{ backendExit?: string }>;
 }
 
 /** Whether a lab can serve the next check as it is: no JWKS fault left, and a fresh valid token accepted. */
@@ -248,15 +269,16 @@ async function stillHealthy(lab: LabState): Promise<boolean> {
 /** How long a worker waits for a lab: queued behind the longest checks, then started. */
 const LAB_WAIT_MS = 3_600_000;
 
-async function openLab(name: string, run: ProvidedRun, label: string, estimateS: number, nested = false): Promise<LabState> {
+async function openLab(name: string, run: ProvidedRun, label: string, estimateS: number, parent?: string): Promise<LabState> {
   const labs = run.labs!;
   const client = new ControlClient(labs.control, LAB_WAIT_MS);
-  const lab = await client.call<LabConnection>('POST', '/labs', { name: label, estimateS, nested });
+  const lab = await client.call<LabConnection>('POST', '/labs', { name: label, estimateS, ...(parent ? { parent } : {}) });
+  const said = (exit: LabRelease['backendExit']) => (exit ? { backendExit: `the lab's backend exited during the check (${exit.describe}); its last output:\n${exit.output}` } : {});
   const release = async (reusable: boolean) => {
     await target.close();
-    const released = await client.call<LabRelease>('POST', `/labs/${encodeURIComponent(lab.id)}/release`, { reusable }).finally(() => client.close());
-    return released.backendExit ? { backendExit: `the lab's backend exited during the check (${released.backendExit.describe}); its last output:\n${released.backendExit.output}` } : {};
+    return said((await client.call<LabRelease>('POST', `/labs/${encodeURIComponent(lab.id)}/release`, { reusable }).finally(() => client.close())).backendExit);
   };
+  const exitSinceLastAsked = async () => said((await client.call<LabRelease>('POST', `/labs/${encodeURIComponent(lab.id)}/exit`)).backendExit);
   const labRun: ProvidedRun = {
     ...run,
     issuer: lab.issuer,
@@ -267,7 +289,7 @@ async function openLab(name: string, run: ProvidedRun, label: string, estimateS:
   else delete labRun.alternateKey;
   const target = new TargetClient(labRun.target);
   try {
-    return { ...(await prepare(name, labRun, connectIssuer(lab.issuer, `${name}-${label}`), target)), release };
+    return { ...(await prepare(name, labRun, connectIssuer(lab.issuer, `${name}-${label}`), target)), labId: lab.id, release, exitSinceLastAsked };
   } catch (err) {
     await release(false).catch(() => undefined);
     throw err;
@@ -275,8 +297,8 @@ async function openLab(name: string, run: ProvidedRun, label: string, estimateS:
 }
 
 /** A measurement's scenario in a lab of its own (CheckTools.inNewLab); what it shows is what `work` returns. */
-async function inNewLab<T>(name: string, meta: CheckMeta, run: ProvidedRun, label: string, estimateS: number, work: (t: CheckTools) => Promise<T>): Promise<T> {
-  const lab = await openLab(name, run, `${meta.id}: ${label}`, estimateS, true);
+async function inNewLab<T>(name: string, meta: CheckMeta, run: ProvidedRun, parent: string, label: string, estimateS: number, work: (t: CheckTools) => Promise<T>): Promise<T> {
+  const lab = await openLab(name, run, `${meta.id}: ${label}`, estimateS, parent);
   try {
     if (lab.gate) throw new Error(`in the lab for ${label}, ${lab.gate.observed}`);
     return await work(toolsFor(meta, lab, []));
@@ -333,16 +355,20 @@ export function family(name: Family, options: { labs?: boolean } = {}) {
       if (missing.length) return finish({ verdict: 'SKIP', observed: skipReason(missing, provided.profile), measured: { missing: missing.join(', ') } });
       if (!state) return finish({ verdict: 'ERROR', observed: setupError ?? 'the family was not set up' });
       const gatedOn = (s: FamilyState): CheckResult | undefined =>
-        s.gate && checkOptions.gated !== false ? { verdict: 'ERROR', observed: `inconclusive: the backend rejects valid tokens (${s.gate.observed})`, evidence: s.gate.evidence, cause: VALID_TOKENS_REFUSED } : undefined;
+        s.gate && checkOptions.gated !== false ? { verdict: 'ERROR', observed: `inconclusive: the backend rejects valid tokens (${s.gate.observed})`, evidence: s.gate.evidence, causes: [CAUSES.validTokensRefused] } : undefined;
       const gated = gatedOn(state);
       if (gated) return finish(gated);
       const attempt = async (s: FamilyState): Promise<CheckResult> => {
         const labGated = gatedOn(s);
         if (labGated) return labGated;
         const tools = toolsFor(meta, s, evidence);
-        if (inLabs) tools.inNewLab = (label, estimateS, work) => inNewLab(name, meta, s.run, label, estimateS, work);
+        // Scenarios in labs of their own need a second lab at once: not with --jobs 1 (they run in turn).
+        if ('labId' in s && (s.run.labs?.jobs ?? 1) > 1) {
+          const parent = (s as LabState).labId;
+          tools.inNewLab = (label, estimateS, work) => inNewLab(name, meta, s.run, parent, label, estimateS, work);
+        }
         try {
-          return await run(tools);
+          return withCauses(await run(tools), checkOptions);
         } catch (err) {
           // A feature the external server turned off is not applicable; an undeclared need is the harness's bug: ERROR, never PASS.
           return err instanceof IssuerFeatureDisabled
@@ -371,7 +397,7 @@ export function family(name: Family, options: { labs?: boolean } = {}) {
       const startedAt = performance.now();
       const meta = CTL_PERSIST;
       if (!state || state.gate) {
-        task.meta.check = record(name, meta, { verdict: 'ERROR', observed: 'inconclusive: the positive control failed before the attacks', ...(state?.gate ? { cause: VALID_TOKENS_REFUSED } : {}) }, state?.gate?.evidence ?? [], startedAt);
+        task.meta.check = record(name, meta, { verdict: 'ERROR', observed: 'inconclusive: the positive control failed before the attacks', ...(state?.gate ? { causes: [CAUSES.validTokensRefused] } : {}) }, state?.gate?.evidence ?? [], startedAt);
         throw new Error('CTL-PERSIST inconclusive');
       }
       const { target } = state;

@@ -87,6 +87,8 @@ export const resourceSchema = z
       create: r.create ?? { method: 'POST' as const, path: r.path },
       read: r.read ?? { method: 'GET' as const, path: item },
       update: or(r.update, 'PUT', item),
+      /** The update is the default PUT, not one the team named: a 404/405 to it may be the wrong method. */
+      updateDefaulted: r.update === undefined,
       delete: or(r.delete, 'DELETE', item),
       list: or(r.list, 'GET', r.path),
       search: r.search,

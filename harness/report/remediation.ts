@@ -1,8 +1,9 @@
 // How to fix a finding, by topic (matched on the check ID's prefix), with the call that does it in the
-// verifier stacks Better Auth users run: jose (Node), jwks-rsa with jsonwebtoken (Node), PyJWT,
-// python-jose, and Go's lestrrat-go/jwx (v2). Advice names real options; keep it true when libraries move.
+// verifier stacks Better Auth users run: jose (Node), jwks-rsa with jsonwebtoken (Node), @fastify/jwt
+// (fast-jwt) with get-jwks (Node), PyJWT, python-jose, and Go's lestrrat-go/jwx. Advice names real
+// options; keep it true when libraries move.
 
-export const STACKS = ['jose', 'jwks-rsa', 'PyJWT', 'python-jose', 'Go jwx'] as const;
+export const STACKS = ['jose', 'jwks-rsa', '@fastify/jwt', 'get-jwks', 'PyJWT', 'python-jose', 'Go jwx'] as const;
 export type Stack = (typeof STACKS)[number];
 
 export interface Remediation {
@@ -22,6 +23,7 @@ const VERIFY_STRICTLY: Remediation = {
     PyJWT: 'jwt.decode(token, key, algorithms=["EdDSA"], audience=AUD, issuer=ISS) on PyJWT >= 2.4 (CVE-2022-29217); never options={"verify_signature": False}.',
     'python-jose': 'jwt.decode(token, key, algorithms=["ES256"], audience=AUD, issuer=ISS) on python-jose >= 3.4 (CVE-2024-33663). python-jose has no EdDSA: configure Better Auth with ES256/RS256, or use PyJWT.',
     'Go jwx': 'jwt.Parse(raw, jwt.WithKeySet(set), jwt.WithValidate(true), jwt.WithIssuer(iss), jwt.WithAudience(aud)); never jwt.ParseInsecure for authentication. Keys without "alg" need an explicit algorithm, not one taken from the token.',
+    '@fastify/jwt': "register(fastifyJwt, { secret: (request, token) => getJwks.getPublicKey({ domain: ISS, kid: token.header.kid, alg: token.header.alg }), decode: { complete: true }, verify: { algorithms: ['ES256'], allowedIss: ISS, allowedAud: AUD } }); always list the algorithms. request.jwtDecode() is not verification.",
   },
 };
 
@@ -34,6 +36,8 @@ const KEYS_FROM_JWKS_ONLY: Remediation = {
     PyJWT: 'PyJWKClient(JWKS_URL).get_signing_key_from_jwt(token): it looks the kid up in your JWKS; never build a key from the header.',
     'python-jose': 'Pick the JWK from your own JWKS by kid (jwt.get_unverified_header(token)["kid"]) and refuse an unknown kid; do not pass the whole key set blindly.',
     'Go jwx': 'jwt.WithKeySet(set) requires a kid match by default (keep it); do not add a jws.WithKeyProvider that follows jku or x5u.',
+    '@fastify/jwt': "In the secret callback, resolve the key from your own JWKS by kid (getJwks.getPublicKey({ domain: ISS, kid, alg })) with a fixed ISS, never token.payload.iss or a jku/x5u header.",
+    'get-jwks': "buildGetJwks({ issuersWhitelist: [ISS], jwksPath: '/api/auth/jwks' }) and pass domain: ISS: without the whitelist it fetches keys from whatever domain it is given, the token's iss included.",
   },
 };
 
@@ -46,6 +50,7 @@ const CLAIMS: Remediation = {
     PyJWT: 'jwt.decode(..., audience=AUD, issuer=ISS, leeway=30, options={"require": ["exp", "iss", "aud", "sub"]}).',
     'python-jose': 'jwt.decode(..., audience=AUD, issuer=ISS, options={"require_exp": True, "require_iss": True, "require_aud": True, "require_sub": True, "leeway": 30}).',
     'Go jwx': 'jwt.Parse(raw, ..., jwt.WithIssuer(ISS), jwt.WithAudience(AUD), jwt.WithAcceptableSkew(30*time.Second), jwt.WithRequiredClaim("exp"), jwt.WithRequiredClaim("sub")).',
+    '@fastify/jwt': "verify: { allowedIss: ISS, allowedAud: AUD, requiredClaims: ['exp', 'sub'], clockTolerance: 30_000 } (fast-jwt counts milliseconds).",
   },
 };
 
@@ -58,6 +63,8 @@ const JWKS_CLIENT: Remediation = {
     PyJWT: 'One module-level PyJWKClient(JWKS_URL, cache_keys=True, lifespan=600, timeout=5): a client created per request fetches the JWKS every time.',
     'python-jose': 'python-jose has no JWKS client: fetch with requests.get(url, timeout=5, allow_redirects=False), cache for a bounded TTL, refresh on an unknown kid at most every 30 s, keep the last good set on error.',
     'Go jwx': 'c := jwk.NewCache(ctx); c.Register(url, jwk.WithMinRefreshInterval(30*time.Second)); set := jwk.NewCachedSet(c, url), shared by every request.',
+    'get-jwks': "One buildGetJwks({ ttl: 600_000, issuersWhitelist: [ISS], jwksPath: '/api/auth/jwks' }) per process. It caches keys per kid, so a key removed from the JWKS verifies until its ttl ends, refetch or not (JWKS-REVOKE-AFTER-REFETCH): keep ttl at the cache age you accept.",
+    '@fastify/jwt': "@fastify/jwt fetches no keys itself: its secret callback calls get-jwks (see there), created once at start-up.",
   },
 };
 
@@ -68,6 +75,7 @@ const TRANSPORT: Remediation = {
     jose: "Parse req.headers.authorization with /^Bearer (\\S+)$/i, refuse anything else with 401, and set req.user from the verified payload.sub only.",
     PyJWT: 'FastAPI: credentials = Depends(HTTPBearer()) and the user id from the decoded claims["sub"], never from a header or parameter.',
     'Go jwx': 'jwt.ParseRequest(r, jwt.WithHeaderKey("Authorization"), ...) reads the header only (do not add jwt.WithFormKey); take the user from token.Subject().',
+    '@fastify/jwt': "request.jwtVerify() reads the Bearer Authorization header; leave the cookie option off for an API and take the caller from request.user.sub.",
   },
 };
 
@@ -80,6 +88,7 @@ const ERRORS: Remediation = {
     PyJWT: 'except (jwt.PyJWTError, jwt.PyJWKClientError): raise HTTPException(401, headers={"WWW-Authenticate": \'Bearer error="invalid_token"\'}).',
     'python-jose': 'except (JWTError, JWSError, ExpiredSignatureError): return 401 with the Bearer challenge; a KeyError or ValueError from a malformed header must not become a 500.',
     'Go jwx': 'if err != nil { w.Header().Set("WWW-Authenticate", `Bearer error="invalid_token"`); w.WriteHeader(401); return } — and do not write err to the body.',
+    '@fastify/jwt': "request.jwtVerify() rejects with 401 FastifyErrors (FST_JWT_*); let them through, or reply 401 with the Bearer challenge in setErrorHandler, never 500.",
   },
 };
 

@@ -45,6 +45,11 @@ export class ResourceClient {
     return this.contract.name;
   }
 
+  /** The same resource spoken with some operations changed (an update by PATCH where PUT is refused). */
+  using(changes: Partial<ResourceContract>): ResourceClient {
+    return new ResourceClient({ ...this.contract, ...changes }, this.fetch, this.faker);
+  }
+
   createBody(): Record<string, unknown> {
     return asObject(fillTemplate(this.contract.body, this.faker));
   }

@@ -83,10 +83,10 @@ const runWide = (meta: CheckMeta) => ({ ...meta, family: 'ERR' as const, duratio
 function cleanUnlessInconclusive(base: ReturnType<typeof runWide>, records: CheckRecord[], observed: string): CheckRecord {
   const inconclusive = inconclusiveOf(records);
   // When every one of them follows from one cause (valid tokens refused), so does this.
-  const causes = new Set(inconclusive.filter((r) => !r.explains).map((r) => r.cause));
+  const causes = new Set(inconclusive.filter((r) => !r.explains).map((r) => r.causes?.[0]));
   const [cause] = causes;
   return inconclusive.length
-    ? { ...base, verdict: 'ERROR', observed: `inconclusive: ${observed}, but ${inconclusive.length} checks could not run`, evidence: [], ...(causes.size === 1 && cause ? { cause } : {}) }
+    ? { ...base, verdict: 'ERROR', observed: `inconclusive: ${observed}, but ${inconclusive.length} checks could not run`, evidence: [], ...(causes.size === 1 && cause ? { causes: [cause] } : {}) }
     : { ...base, verdict: 'PASS', observed, evidence: [] };
 }
 
@@ -203,7 +203,7 @@ export function linkCauses(records: CheckRecord[]): CheckRecord[] {
   const namer = new Map<string, string>();
   for (const r of records) if (r.explains && r.verdict !== 'PASS' && !namer.has(r.explains)) namer.set(r.explains, r.id);
   return records.map((r) => {
-    const root = r.cause ? namer.get(r.cause) : undefined;
+    const root = r.causes?.map((c) => namer.get(c)).find((id) => id !== undefined && id !== r.id);
     return root && root !== r.id ? { ...r, sameCauseAs: root, observed: `same cause as ${root}: ${r.observed}` } : r;
   });
 }

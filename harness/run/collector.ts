@@ -66,7 +66,7 @@ export class CheckCollector implements Reporter {
       const checks = [...this.decided.values()].filter((c) => c.id !== 'CTL-PERSIST' && familyOf(c.id) === family);
       if (checks.length === 0) continue;
       const worst: Verdict[] = ['FAIL', 'ERROR'];
-      const flagged = checks.filter((c) => worst.includes(c.verdict)).map((c) => c.id);
+      const flagged = checks.filter((c) => worst.includes(c.verdict)).map((c) => c.id).sort();
       this.progress.line(`${family.padEnd(5)} ${String(checks.length).padStart(3)} checks in ${this.familySeconds.get(family)!.toFixed(1).padStart(5)} s: ${summaryLine(summarize(checks))}${flagged.length ? ` (${flagged.slice(0, 4).join(', ')}${flagged.length > 4 ? ', …' : ''})` : ''}`);
     }
   }

@@ -9,10 +9,12 @@
 // goes to the next check as it is, as the run's own issuer and backend do when the checks run one
 // after another: starting a backend costs a core-second, and the JWKS checks restart it often
 // enough already. Waiting requests are served longest expected first, so the long waits overlap.
+import { randomInt } from 'node:crypto';
+import { readFileSync } from 'node:fs';
 import { availableParallelism, freemem } from 'node:os';
 import type { AnyIssuerConnection } from '../issuer/connect.js';
 import type { IssuerAlgorithm } from '../issuer/protocol.js';
-import { freePort } from '../net.js';
+import { portFree } from '../net.js';
 import { launchTarget } from '../target/launcher.js';
 import type { LaunchOptions, LaunchedTarget, TargetExit } from '../target/launcher.js';
 import type { ControlRoutes, TargetControlConnection } from '../target/control.js';
@@ -35,8 +37,8 @@ export interface LabRequest {
   name: string;
   /** How long it is expected to take, in seconds: the longest are served first. */
   estimateS: number;
-  /** For a check that already holds a lab (a scenario of its measurement): served before any new check, so that check ends sooner. */
-  nested?: boolean;
+  /** The lab of a check that asks for another one (a scenario of its measurement): served before any new check, so that check ends sooner. */
+  parent?: string;
 }
 
 /** What a worker gets of its lab (serializable). */
@@ -75,6 +77,38 @@ interface Lab {
   backendExit?: TargetExit;
 }
 
+/**
+ * A port for a lab's backend: never one this run gave another lab, and outside the range the OS hands
+ * out for port 0 and outgoing connections. A lab's backend keeps its port across restarts, and while
+ * it restarts the port is free: were it ephemeral, the OS could give it to the next new lab (the two
+ * backends would then fight over it).
+ */
+async function labPort(host: string, given: Set<number>): Promise<number> {
+  const [low] = ephemeralRange();
+  const from = 10_000;
+  const to = Math.max(from + 1_000, low) - 1;
+  for (let attempt = 0; attempt < 200; attempt++) {
+    const port = from + randomInt(to - from + 1);
+    if (given.has(port)) continue;
+    if (await portFree(host, port)) {
+      given.add(port);
+      return port;
+    }
+  }
+  throw new Error(`no free port for a lab between ${from} and ${to}`);
+}
+
+/** The OS's range for ephemeral ports (Linux; elsewhere the IANA range). */
+function ephemeralRange(): [number, number] {
+  try {
+    const [low, high] = readFileSync('/proc/sys/net/ipv4/ip_local_port_range', 'utf8').trim().split(/\s+/).map(Number);
+    if (low && high) return [low, high];
+  } catch {
+    // not Linux
+  }
+  return [49152, 65535];
+}
+
 /** `baseUrl` on another port. */
 function labBaseUrl(baseUrl: string, port: number): string {
   const url = new URL(baseUrl);
@@ -87,23 +121,19 @@ export class LabPool {
   private readonly labs = new Map<string, Lab>();
   private readonly idle: Lab[] = [];
   private readonly stopping = new Set<Promise<void>>();
+  /** Every port a lab got in this run: none is given twice. */
+  private readonly portsGiven = new Set<number>();
   private readonly waiting: { request: LabRequest; grant: (lab: Lab | undefined) => void; refuse: (err: Error) => void }[] = [];
   /** Labs counted against `jobs`: idle, in use, and being started. */
   private count = 0;
+  /** Labs whose check waits for another lab (a nested one), with how many it waits for. */
+  private readonly waitingParents = new Map<string, number>();
   private started = 0;
   private closed = false;
-  /** The most labs that existed at once, and how many were started (for the report). */
+  /** The most labs that existed at once (for the report). */
   peak = 0;
 
   constructor(private readonly options: LabPoolOptions) {}
-
-  get jobs(): number {
-    return this.options.jobs;
-  }
-
-  get startedLabs(): number {
-    return this.started;
-  }
 
   /**
    * Starts the first lab, idle until a check asks for one: proves that the start command starts a
@@ -121,7 +151,18 @@ export class LabPool {
 
   /** An idle lab, a new one while fewer than `jobs` exist, or the next one handed back. */
   async acquire(request: LabRequest): Promise<LabConnection> {
-    const lab = await this.slot(request);
+    const parent = request.parent;
+    if (parent) this.waitingParents.set(parent, (this.waitingParents.get(parent) ?? 0) + 1);
+    let lab: Lab | undefined;
+    try {
+      lab = await this.slot(request);
+    } finally {
+      if (parent) {
+        const left = this.waitingParents.get(parent)! - 1;
+        if (left > 0) this.waitingParents.set(parent, left);
+        else this.waitingParents.delete(parent);
+      }
+    }
     if (lab) return this.connectionOf(lab);
     try {
       return this.connectionOf(await this.open());
@@ -163,12 +204,18 @@ export class LabPool {
   routes(): ControlRoutes {
     const restarts = new Map<string, ReturnType<typeof restartRoute>>();
     return {
-      'POST /labs': (body) => this.acquire({ name: String(body.name ?? 'a check'), estimateS: Number(body.estimateS ?? 0), nested: body.nested === true }),
+      'POST /labs': (body) => this.acquire({ name: String(body.name ?? 'a check'), estimateS: Number(body.estimateS ?? 0), ...(typeof body.parent === 'string' ? { parent: body.parent } : {}) }),
       'POST /labs/:id/restart': (body, { id }) => {
         const lab = this.labs.get(id!);
         if (!lab) return Promise.reject(new Error(`no lab ${id}`));
         if (!restarts.has(lab.id)) restarts.set(lab.id, restartRoute((o) => this.restart(lab, o.anyStatus === true)));
         return restarts.get(lab.id)!(body, {});
+      },
+      'POST /labs/:id/exit': async (_body, { id }) => {
+        const lab = this.labs.get(id!);
+        const exit = lab?.backendExit;
+        if (lab) delete lab.backendExit; // charged once, to the check that asked
+        return exit ? { backendExit: { describe: exit.describe, output: exit.output } } : {};
       },
       'POST /labs/:id/release': (body, { id }) => {
         const reusable = body.reusable === true;
@@ -183,13 +230,14 @@ export class LabPool {
     if (this.closed) return Promise.reject(new Error('the run is ending'));
     const idle = this.idle.shift();
     if (idle) return Promise.resolve(idle);
-    if (this.count < this.options.jobs) {
+    // Beyond `jobs` only when every lab is held by a check waiting for a nested one: none would ever be freed.
+    if (this.count < this.options.jobs || (request.parent !== undefined && this.waitingParents.size >= this.count)) {
       this.count++;
       return Promise.resolve(undefined);
     }
     return new Promise<Lab | undefined>((grant, refuse) => {
       this.waiting.push({ request, grant, refuse });
-      this.waiting.sort((a, b) => Number(b.request.nested ?? false) - Number(a.request.nested ?? false) || b.request.estimateS - a.request.estimateS);
+      this.waiting.sort((a, b) => Number(b.request.parent !== undefined) - Number(a.request.parent !== undefined) || b.request.estimateS - a.request.estimateS);
     });
   }
 
@@ -204,7 +252,7 @@ export class LabPool {
     if (this.closed) throw new Error('the run is ending');
     const index = ++this.started;
     const issuer = await this.options.startIssuer(index);
-    const lab: Lab = { id: `lab${index}`, issuer, target: undefined, launch: this.options.launchOptions(labBaseUrl(this.options.baseUrl, await freePort(new URL(this.options.baseUrl).hostname)), issuer.backendEnv) };
+    const lab: Lab = { id: `lab${index}`, issuer, target: undefined, launch: this.options.launchOptions(labBaseUrl(this.options.baseUrl, await labPort(new URL(this.options.baseUrl).hostname, this.portsGiven)), issuer.backendEnv) };
     this.labs.set(lab.id, lab);
     try {
       lab.target = await this.launch(lab, false);

@@ -99,9 +99,8 @@ function openApiSource(where: string, baseUrl: string): OpenApiSource {
   return { file };
 }
 
-/** Labs need the harness to start the backend (a second one per lab) and more than one job. */
+/** Labs need the harness to start the backend (a second one per lab); with --jobs 1 they run one at a time. */
 function labsPlan(config: ResolvedConfig, jobs: number, issuer: RunIssuer): { used: boolean; why?: string } {
-  if (jobs < 2) return { used: false, why: 'run.jobs is 1: the JWKS checks run one at a time on the run\'s issuer and backend' };
   if (!config.target.start) return { used: false, why: 'the harness does not start the backend (no target.start), so it cannot start one per lab: the JWKS checks run one at a time' };
   if (!issuer.profile.capabilities.includes('keys')) return { used: false, why: `the ${issuer.profile.mode} issuer mode has no keys of the harness's own to give each lab` };
   return { used: true };

@@ -3,7 +3,7 @@
 import { randomBytes } from 'node:crypto';
 import { fetchSummary, jwksCheck, seconds, withAttacker } from './lab.js';
 import type { Exchange } from '../../harness/checks/model.js';
-import { expectRejectedWithoutFetch, statusOf } from '../../harness/checks/oracle.js';
+import { CAUSES, expectRejectedWithoutFetch, statusOf } from '../../harness/checks/oracle.js';
 import { signCompact } from '../../harness/forge/jws.js';
 import { attackerKey } from '../../harness/forge/keys.js';
 import { freshClaims } from '../../harness/forge/token.js';
@@ -96,6 +96,7 @@ jwksCheck(
     if (fetches.length >= requests - 1) return { verdict: 'FAIL', observed: `${fetchSummary(fetches)} for ${requests} valid requests: one per request, the keys are not cached`, measured, evidence };
     return { verdict: 'NON-STRICT', observed: `${fetchSummary(fetches)} for ${requests} valid requests: cached, but briefly`, measured, evidence };
   },
+  { explains: CAUSES.keysNotCached },
 );
 
 /** JWKS-SINGLEFLIGHT's slow key set: its bytes in SLOW_CHUNKS pieces, SLOW_INTERVAL_MS apart. */
@@ -147,7 +148,7 @@ jwksCheck(
     if (fetches.length === 1) return { verdict: 'PASS', observed: `1 JWKS fetch for ${n} concurrent requests ${how} (${accepted} accepted)`, measured, evidence };
     return { verdict: 'FAIL', observed: `${fetchSummary(fetches)} for ${n} concurrent requests ${how}: concurrent cache misses each fetch (${accepted} accepted)`, measured, evidence };
   },
-  { estimateS: () => 2 },
+  { estimateS: () => 2, causes: [CAUSES.keysNotCached] },
 );
 
 jwksCheck(

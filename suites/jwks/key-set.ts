@@ -87,13 +87,19 @@ jwksCheck(
     const unadopted = notAdopted(loaded);
     if (unadopted) return unadopted;
     const claims = freshClaims(t.claims);
-    const exchanges = await t.sendAll([
+    const [oct, ...withD] = await t.sendAll([
       [`HS256 with the published oct key ${kids.oct}`, hmacCompact('HS256', secret, { alg: 'HS256', kid: kids.oct }, claims)],
       [`${own.alg} with the published private key ${kids.own}`, signCompact(own.alg, own.key.privateKey, { alg: own.alg, kid: kids.own }, claims)],
       ...(own.alg === 'EdDSA' ? [] : [[`EdDSA with the published private Ed25519 key ${kids.ed}`, signCompact('EdDSA', ed.privateKey, { alg: 'EdDSA', kid: kids.ed }, claims)] as [string, string]]),
     ]);
-    const result = expectAllRejected(exchanges);
-    return { ...result, observed: `${result.observed} (the set was loaded: ${loaded.how}; the real key's token answered ${statusOf(loaded.probe)})` };
+    const loadedNote = `(the set was loaded: ${loaded.how}; the real key's token answered ${statusOf(loaded.probe)})`;
+    // An oct key that enables HS* lets anyone who reads the JWKS sign: FAIL. A key published with its
+    // private part is compromised already; verifying with its public part is a hardening gap (low).
+    const octResult = expectAllRejected([oct!]);
+    const dResult = expectAllRejected(withD, 'NON-STRICT');
+    const observed = `oct: ${octResult.observed}; keys with d: ${dResult.observed} ${loadedNote}`;
+    if (octResult.verdict !== 'PASS') return { verdict: octResult.verdict, observed };
+    return dResult.verdict === 'NON-STRICT' ? { verdict: 'NON-STRICT', severity: 'low', observed } : { verdict: dResult.verdict, observed };
   },
 );
 
@@ -123,7 +129,8 @@ jwksCheck(
       [`signed by the key published with use "enc" (${kids.enc})`, signCompact(enc.alg, enc.key.privateKey, { alg, kid: kids.enc }, claims)],
       [`signed by the key published with key_ops ["encrypt"] (${kids.ops})`, signCompact(ops.alg, ops.key.privateKey, { alg, kid: kids.ops }, claims)],
     ]);
-    const result = expectAllRejected(exchanges);
+    // RFC 7517 §4.2-4.3 state a key's intended use, with no MUST on consumers: NON-STRICT when ignored.
+    const result = expectAllRejected(exchanges, 'NON-STRICT');
     return { ...result, observed: `${result.observed} (the set was loaded: ${loaded.how})` };
   },
 );

@@ -33,6 +33,10 @@ export interface JwksCheckOptions {
   /** Checks sharing one measurement name the same group: they share a lab, one after another. */
   labGroup?: string;
   estimateS?: Estimate;
+  /** The cause (CAUSES) this check's finding names, for the checks that fail only because of it. */
+  explains?: string;
+  /** Causes (CAUSES) its finding may follow from, most fundamental first. */
+  causes?: string[];
 }
 
 export interface JwksCheckDefinition {

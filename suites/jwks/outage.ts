@@ -4,7 +4,7 @@ import { randomBytes } from 'node:crypto';
 import { setTimeout as delay } from 'node:timers/promises';
 import { JwksLab, eachScenario, fetchSummary, jwksCheck, notFetched, seconds, timeBound, withAttacker } from './lab.js';
 import type { Exchange } from '../../harness/checks/model.js';
-import { combine, statusOf } from '../../harness/checks/oracle.js';
+import { CAUSES, combine, statusOf } from '../../harness/checks/oracle.js';
 import type { CheckResult } from '../../harness/checks/oracle.js';
 import type { CheckTools } from '../../harness/checks/suite.js';
 import type { JwksFault } from '../../harness/issuer/protocol.js';
@@ -91,7 +91,7 @@ jwksCheck(
     if (unanswered.length) return { verdict: 'ERROR', observed: `inconclusive: ${unanswered.length} probes got no answer within ${seconds(lab.outageTimeoutMs)} s (${[...new Set(unanswered.map((e) => e.label.split(':')[0]))].join('; ')}; see JWKS-OUTAGE-STATUS), so whether the backend lets them through once its fetch gives up was not observed`, measured, evidence: unanswered.slice(0, 3) };
     return { verdict: 'PASS', observed: `none of ${forged.length} unverifiable tokens accepted in ${probes.map((p) => p.scenario).join('; ')}${notTried}`, measured, evidence: probes.map((p) => p.forged[0]!) };
   },
-  { labGroup: 'outages', estimateS: (s) => Math.min(s.maxOutageResponseS, 10) + 4 },
+  { labGroup: 'outages', estimateS: (s) => Math.min(s.maxOutageResponseS, 10) + 4, explains: CAUSES.jwksFailOpen },
 );
 
 jwksCheck(
@@ -276,14 +276,14 @@ jwksCheck(
     const measured = Object.fromEntries(variants.map(([, fault], i) => [fault.kind, refreshes[i]!.measured]));
     return { ...combine(results), measured, evidence };
   },
-  { estimateS: (s) => Math.min(s.maxRotationDelayS, s.waitBudgetS) + 2 },
+  { estimateS: (s) => Math.min(s.maxRotationDelayS, s.waitBudgetS) + 2, causes: [CAUSES.keysNotCached] },
 );
 
 jwksCheck(
   {
     id: 'JWKS-REDIRECT',
     title: 'A redirect from the JWKS URL to another origin is not followed',
-    severity: 'medium',
+    severity: 'low',
     requirement: 'The JWKS comes from the configured URL; following a redirect to another origin hands key selection to whoever controls the redirect (jose fetches with redirect: "manual").',
     references: ['jose createRemoteJWKSet (redirect: manual)', 'RFC 8725 §3.10'],
     expected: 'no request to the redirect target',
@@ -295,12 +295,22 @@ jwksCheck(
     const followed = attacker.hits(path);
     const evidence = loaded.probe ? [loaded.probe] : [];
     const measured = { fetches: loaded.fetches.length, followed: followed.length };
-    if (followed.length) return { verdict: 'FAIL', observed: `the backend followed the JWKS redirect to ${attacker.url}${path} (${followed.length} request${followed.length === 1 ? '' : 's'}) and its key token answered ${statusOf(loaded.probe)}`, measured, evidence };
+    // The redirect is served by the configured issuer origin: following it trusts that origin's word, a hardening gap (no standard forbids it).
+    if (followed.length) return { verdict: 'NON-STRICT', observed: `the backend followed the JWKS redirect to ${attacker.url}${path} (${followed.length} request${followed.length === 1 ? '' : 's'}) and its key token answered ${statusOf(loaded.probe)}: whoever controls the issuer's redirects chooses its keys`, measured, evidence };
     const unfetched = notFetched(loaded);
     if (unfetched) return { ...unfetched, measured };
     return { verdict: 'PASS', observed: `the JWKS answered 302 to another origin; the backend did not follow it (${loaded.how}; a token of the new key answered ${statusOf(loaded.probe)})`, measured, evidence };
   }),
 );
+
+/** Milliseconds this process takes, now, to parse a key set of about `bytes` (the issuer's padding keys). */
+function parseYardstickMs(bytes: number): number {
+  const member = `{"kty":"OKP","crv":"Ed25519","kid":"padding-0","x":"${Buffer.alloc(32, 7).toString('base64url')}"}`;
+  const text = `{"keys":[${Array(Math.ceil(bytes / (member.length + 1))).fill(member).join(',')}]}`;
+  const started = performance.now();
+  JSON.parse(text);
+  return Math.round(performance.now() - started);
+}
 
 jwksCheck(
   {
@@ -347,7 +357,11 @@ jwksCheck(
       }
       const problems: string[] = [];
       if (answer.outcome === 'transport-error' || answer.durationMs > limitMs) problems.push(`the request was not answered within ${lab.settings.maxOutageResponseS} s (${answer.error ?? `${answer.durationMs} ms`})`);
-      if (worstOtherMs > 2_000) problems.push(`other requests waited up to ${worstOtherMs} ms meanwhile (blocked)`);
+      // Parsing 20 MB of JSON pauses any single-threaded backend; what it may take is judged against
+      // how long this machine, as loaded now, takes to parse as much: a pause beyond that is a block.
+      const allowedMs = 2_000 + (fault.kind === 'huge' ? 3 * parseYardstickMs(fault.bytes) : 0);
+      measured[`${tag}AllowedOtherRequestMs`] = allowedMs;
+      if (worstOtherMs > allowedMs) problems.push(`other requests waited up to ${worstOtherMs} ms meanwhile (blocked; allowed ${allowedMs} ms)`);
       results.push({ verdict: problems.length ? 'FAIL' : 'PASS', observed: `${name}: ${problems.length ? problems.join(', ') : `answered ${statusOf(answer)} in ${answer.durationMs} ms; other requests within ${worstOtherMs} ms`}` });
       await t.issuer.clearJwksFault();
     }
@@ -379,7 +393,7 @@ jwksCheck(
         : { verdict: 'ERROR', observed: `inconclusive: the backend did not answer its readiness path while the JWKS was down: ${message}` };
     }
     const during = await t.send('a valid token while the JWKS answers 503', { token, jwksFault: 'status', timeoutMs: lab.outageTimeoutMs });
-    if (during.outcome === 'accepted') return { verdict: 'FAIL', observed: 'a backend with no keys accepted a token during the outage: it does not verify (fail-open)' };
+    if (during.outcome === 'accepted') return { verdict: 'FAIL', observed: 'a backend with no keys accepted a token during the outage: it does not verify (fail-open)', causes: [CAUSES.jwksFailOpen] };
     await t.issuer.clearJwksFault();
     const { ms, short } = lab.bound(lab.settings.maxRotationDelayS * 1000);
     const poll = await lab.poll('a valid token after the JWKS recovered', token, (e) => e.outcome === 'accepted', ms);

@@ -1,7 +1,7 @@
 // Revocation: a key removed from the JWKS stops verifying, within the accepted cache age and at
 // once after the backend has refetched the set.
 import { fetchSummary, refused, seconds, timeBound, jwksCheck } from './lab.js';
-import { statusOf } from '../../harness/checks/oracle.js';
+import { CAUSES, statusOf } from '../../harness/checks/oracle.js';
 
 jwksCheck(
   {
@@ -29,7 +29,7 @@ jwksCheck(
     if (control.outcome !== 'accepted') return { verdict: 'ERROR', observed: `inconclusive: the removed key was refused, but so is the current key ${current.kid} (${statusOf(control)})`, evidence: poll.sample };
     return { ...result, evidence: poll.sample };
   },
-  { estimateS: (s) => Math.min(s.maxCacheAgeS, s.waitBudgetS) },
+  { estimateS: (s) => Math.min(s.maxCacheAgeS, s.waitBudgetS), causes: [CAUSES.keysNeverRefetched] },
 );
 
 jwksCheck(

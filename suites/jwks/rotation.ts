@@ -2,7 +2,7 @@
 // working while it is still published. One measurement serves the three checks.
 import { JwksLab, seconds, timeBound, jwksCheck } from './lab.js';
 import type { Exchange } from '../../harness/checks/model.js';
-import { expectAllAccepted } from '../../harness/checks/oracle.js';
+import { CAUSES, expectAllAccepted } from '../../harness/checks/oracle.js';
 import type { CheckTools } from '../../harness/checks/suite.js';
 import type { KeyInfo } from '../../harness/issuer/protocol.js';
 
@@ -55,7 +55,7 @@ jwksCheck(
     const result = timeBound(`a token of the new key ${r.newKey.kid} was accepted`, r.poll.atMs, r.poll.waitedMs, lab.settings.maxRotationDelayS, r.short, 'secondsToAccept');
     return { ...result, measured: { ...result.measured, refusedBeforeAccepted: r.poll.sent - (r.poll.atMs === undefined ? 0 : 1) }, evidence: r.poll.sample };
   },
-  { labGroup: 'rotation', estimateS: (s) => Math.min(s.maxRotationDelayS, s.waitBudgetS) },
+  { labGroup: 'rotation', estimateS: (s) => Math.min(s.maxRotationDelayS, s.waitBudgetS), explains: CAUSES.keysNeverRefetched },
 );
 
 jwksCheck(
