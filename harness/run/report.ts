@@ -102,9 +102,10 @@ export function summaryLine(s: Summary): string {
 export function consoleSummary(report: Report, reportFile: string): string {
   const lines: string[] = [];
   // Root causes first, each followed by one line for the outcomes that follow from it.
-  const followers = (id: string) => report.checks.filter((c) => c.sameCauseAs === id);
+  // A waived outcome keeps its own line: the waiver is what a reader looks for.
+  const followers = (id: string) => report.checks.filter((c) => c.sameCauseAs === id && !c.waiver);
   const roots = report.checks.filter((c) => followers(c.id).length > 0);
-  const notable = [...roots, ...report.checks.filter((c) => c.verdict !== 'PASS' && !c.sameCauseAs && !roots.includes(c))];
+  const notable = [...roots, ...report.checks.filter((c) => c.verdict !== 'PASS' && (!c.sameCauseAs || c.waiver) && !roots.includes(c))];
   const line = (c: CheckRecord) => {
     const shown = c.waiver ? `${c.verdict} (waived)` : c.verdict;
     lines.push(`${paint(c.verdict, shown.padEnd(18))} ${c.id.padEnd(28)} ${c.severity.padEnd(8)} ${inertLine(c.observed).slice(0, 160)}`);
