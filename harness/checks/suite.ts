@@ -341,7 +341,8 @@ export function family(name: Family, options: { labs?: boolean } = {}) {
     const group = checkOptions.labGroup ?? meta.id;
     if (inLabs) groups.register(meta.id, group);
     (options.labs && !inLabs ? test : test.concurrent)(meta.id, { meta: { catalogue: meta } }, async ({ task }) => {
-      const startedAt = performance.now();
+      // In labs, reset once the check has its lab: waiting in the queue is not the check's time.
+      let startedAt = performance.now();
       const evidence: Exchange[] = [];
       // Replaced when the check finishes; a check that times out or crashes keeps this, with what it sent.
       task.meta.check = record(name, meta, { verdict: 'ERROR', observed: 'the check did not finish (timed out or crashed)' }, evidence, startedAt);
@@ -359,6 +360,7 @@ export function family(name: Family, options: { labs?: boolean } = {}) {
       const gated = gatedOn(state);
       if (gated) return finish(gated);
       const attempt = async (s: FamilyState): Promise<CheckResult> => {
+        if (inLabs) startedAt = performance.now();
         const labGated = gatedOn(s);
         if (labGated) return labGated;
         const tools = toolsFor(meta, s, evidence);
