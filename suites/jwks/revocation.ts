@@ -1,7 +1,24 @@
 // Revocation: a key removed from the JWKS stops verifying, within the accepted cache age and at
 // once after the backend has refetched the set.
-import { fetchSummary, refused, seconds, timeBound, jwksCheck } from './lab.js';
+import { JwksLab, fetchSummary, jwksCheck, refused, seconds, timeBound } from './lab.js';
 import { CAUSES, statusOf } from '../../harness/checks/oracle.js';
+import type { CheckResult } from '../../harness/checks/oracle.js';
+import type { CheckTools } from '../../harness/checks/suite.js';
+import type { KeyInfo } from '../../harness/issuer/protocol.js';
+
+/**
+ * The removal both checks measure: a token of the current key, shown accepted, then a new key
+ * published and the current one removed from the JWKS. ERROR when the token is not accepted first.
+ */
+async function removeCurrentKey(lab: JwksLab, t: CheckTools, lifetimeS: number): Promise<{ removed: KeyInfo; current: KeyInfo; token: string } | CheckResult> {
+  const removed = await t.issuer.signingKey();
+  const token = await lab.signedBy(removed.kid, lifetimeS);
+  const before = await t.send(`a token of ${removed.kid}, before its removal`, token);
+  if (before.outcome !== 'accepted') return { verdict: 'ERROR', observed: `inconclusive: a token of the current key was not accepted before the removal (${statusOf(before)})` };
+  const current = await t.issuer.rotate(t.issuer.algorithms[0]);
+  await t.issuer.removeKey(removed.kid);
+  return { removed, current, token };
+}
 
 jwksCheck(
   {
@@ -13,14 +30,11 @@ jwksCheck(
     expected: 'tokens of the removed key refused within jwks.maxCacheAgeS',
   },
   async (lab, t) => {
-    const removed = await t.issuer.signingKey();
     const { ms, short } = lab.bound((lab.settings.maxCacheAgeS + 1) * 1000);
     // The token must outlive the wait: a refusal for expiry would pass for a refusal of the key.
-    const token = await lab.signedBy(removed.kid, Math.ceil(ms / 1000) + 600);
-    const before = await t.send(`a token of ${removed.kid}, before its removal`, token);
-    if (before.outcome !== 'accepted') return { verdict: 'ERROR', observed: `inconclusive: a token of the current key was not accepted before the removal (${statusOf(before)})` };
-    const current = await t.issuer.rotate(t.issuer.algorithms[0]);
-    await t.issuer.removeKey(removed.kid);
+    const removal = await removeCurrentKey(lab, t, Math.ceil(ms / 1000) + 600);
+    if ('verdict' in removal) return removal;
+    const { removed, current, token } = removal;
     const poll = await lab.poll(`the token of the removed key ${removed.kid}`, token, refused, ms);
     const result = timeBound(`the removed key ${removed.kid} was refused`, poll.atMs, poll.waitedMs, lab.settings.maxCacheAgeS, short, 'secondsToRefuse');
     if (poll.atMs === undefined) return { ...result, evidence: poll.sample };
@@ -42,12 +56,9 @@ jwksCheck(
     expected: 'after a refetch the fetch log confirms, the removed key\'s token is refused (FAIL if accepted); decided in seconds, whatever the cache age',
   },
   async (lab, t) => {
-    const removed = await t.issuer.signingKey();
-    const token = await lab.signedBy(removed.kid, 3600);
-    const before = await t.send(`a token of ${removed.kid}, before its removal`, token);
-    if (before.outcome !== 'accepted') return { verdict: 'ERROR', observed: `inconclusive: a token of the current key was not accepted before the removal (${statusOf(before)})` };
-    const current = await t.issuer.rotate(t.issuer.algorithms[0]);
-    await t.issuer.removeKey(removed.kid);
+    const removal = await removeCurrentKey(lab, t, 3600);
+    if ('verdict' in removal) return removal;
+    const { removed, current, token } = removal;
     // The new key's kid is unknown to the backend: its tokens make it refetch (after its cooldown),
     // and the set it then loads no longer has the removed key.
     const mark = await lab.mark();
