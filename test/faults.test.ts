@@ -223,7 +223,7 @@ describe('signals', () => {
     const out = await newOut();
     const count = path.join(out, 'requests.log');
     let signalledAt = 0;
-    const run = await runToEnd(runArgs(port, out, ['--issuer-mode', mode, '--start', startCommand(port, 'delay:1000', { COUNT_FILE: count })]), async (cli) => {
+    const run = await runToEnd(runArgs(port, out, ['--issuer-mode', mode, '--start', startCommand(port, 'delay:3000', { COUNT_FILE: count })]), async (cli) => {
       // Past the families' positive controls, so that checks are in flight when the signal comes.
       await pollUntil(async () => (requestsIn(count) >= 4 || cli.child.exitCode !== null ? true : undefined), { timeoutMs: 90_000, intervalMs: 50, what: 'the checks to be sending' });
       signalledAt = performance.now();
