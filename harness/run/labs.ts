@@ -23,7 +23,7 @@ import type { RunIssuer } from './issuer-setup.js';
 
 /** What one lab takes at most: an issuer process and a backend (measured: about 150 + 100 MB; a margin for heavier stacks). */
 const LAB_MEMORY_BYTES = 512 * 1024 ** 2;
-/** Labs mostly wait (on key caches and timeouts): more of them than cores (bench/labs.ts measures 1, 4, 6 and 8 on 2 cores). */
+/** Labs mostly wait (on key caches and timeouts): more of them than cores (on 2 cores, 6 and 8 measured within a second of each other). */
 const LABS_PER_CORE = 3;
 const MAX_DEFAULT_JOBS = 8;
 

@@ -19,24 +19,17 @@ import { TargetControl } from '../../harness/target/control.js';
 import type { CheckMeta, Exchange } from '../../harness/checks/model.js';
 import type { CheckResult } from '../../harness/checks/oracle.js';
 import type { JwksSettings } from '../../harness/config/config.js';
-import type { CheckTools } from '../../harness/checks/suite.js';
+import type { CheckOptions, CheckTools } from '../../harness/checks/suite.js';
 import { provesValid } from '../../harness/checks/suite.js';
 
 /** Roughly how long a check takes under the run's JWKS settings, in seconds: labs start the longest first. */
 export type Estimate = (settings: JwksSettings) => number;
 
-export interface JwksCheckOptions {
-  /** Judged even when the backend rejects valid tokens (the check is about why). */
-  gated?: boolean;
+/** The family's check options (gating, lab group, causes), with the estimate as a function of the JWKS bounds. */
+export interface JwksCheckOptions extends Pick<CheckOptions, 'gated' | 'labGroup' | 'explains' | 'causes'> {
   /** Start from a healthy backend (no fault, the current key accepted); default true. */
   requireHealthy?: boolean;
-  /** Checks sharing one measurement name the same group: they share a lab, one after another. */
-  labGroup?: string;
   estimateS?: Estimate;
-  /** The cause (CAUSES) this check's finding names, for the checks that fail only because of it. */
-  explains?: string;
-  /** Causes (CAUSES) its finding may follow from, most fundamental first. */
-  causes?: string[];
 }
 
 export interface JwksCheckDefinition {
