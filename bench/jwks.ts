@@ -21,7 +21,7 @@ async function family(acceptedAgeS: number, backendCacheMs: number | undefined) 
   const port = await freePort();
   const cache = backendCacheMs === undefined ? '' : `JWKS_CACHE_MAX_AGE_MS=${backendCacheMs} `;
   const config = resolveConfig({
-    target: { baseUrl: `http://127.0.0.1:${port}`, identityPath: '/api/me', start: `${cache}JWKS_COOLDOWN_MS=1000 PORT=${port} exec node --import tsx fixtures/backends/node/server.ts` },
+    target: { baseUrl: `http://127.0.0.1:${port}`, identityPath: '/api/me', start: `${cache}JWKS_COOLDOWN_MS=1000 PORT=${port} exec node fixtures/backends/node/start.mjs` },
     issuer: { mode: 'process' },
     jwks: { maxCacheAgeS: acceptedAgeS, maxRotationDelayS: 5, waitBudgetS: 120 },
     only: JWKS_SUITE_CHECKS,

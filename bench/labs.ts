@@ -58,7 +58,7 @@ async function runOnce(jobs: number | undefined): Promise<{ wallMs: number; peak
   const out = await mkdtemp(path.join(tmpdir(), 'ba-bench-labs-'));
   const args =
     values.backend === 'jose-default'
-      ? ['run', '--target', `http://127.0.0.1:${await freePort()}`, '--protected', '/api/me', '--identity', '/api/me', '--issuer-mode', 'process', '--alg', 'EdDSA', '--start', 'PORT={port} exec node --import tsx fixtures/backends/node/server.ts']
+      ? ['run', '--target', `http://127.0.0.1:${await freePort()}`, '--protected', '/api/me', '--identity', '/api/me', '--issuer-mode', 'process', '--alg', 'EdDSA', '--start', 'PORT={port} exec node fixtures/backends/node/start.mjs']
       : ['run', '--config', 'fixtures/conformance.example.config.ts'];
   const started = performance.now();
   const child = spawn('node', ['bin/ba-conformance.js', ...args, '--out', out, ...(jobs ? ['--jobs', String(jobs)] : [])], { cwd: ROOT, stdio: 'ignore', detached: true });

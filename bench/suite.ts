@@ -34,7 +34,7 @@ for (const mode of docker.available ? (['process', 'container'] as const) : (['p
   for (let i = 0; i < RUNS + 1; i++) {
     const port = await freePort();
     const config = resolveConfig({
-      target: { baseUrl: `http://127.0.0.1:${port}`, identityPath: '/api/me', openapi: '/openapi.json', start: `PORT=${port} exec node --import tsx fixtures/backends/node/server.ts` },
+      target: { baseUrl: `http://127.0.0.1:${port}`, identityPath: '/api/me', openapi: '/openapi.json', start: `PORT=${port} exec node fixtures/backends/node/start.mjs` },
       resources: [TODO_RESOURCE],
       issuer: { mode },
       skip: JWKS_SUITE_CHECKS,

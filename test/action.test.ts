@@ -49,7 +49,7 @@ export default defineConfig({
   target: {
     baseUrl: 'http://127.0.0.1:${port}', protectedPath: '/api/todos', identityPath: '/api/me',
     cwd: ${JSON.stringify(path.relative(repo, REPO_ROOT))},
-    start: 'PORT={port} FLAW=alg-none exec node --import tsx fixtures/backends/node/server.ts',
+    start: 'PORT={port} FLAW=alg-none exec node fixtures/backends/node/start.mjs',
   },
 });
 `);

@@ -49,7 +49,7 @@ async function externalRun(flaw?: string) {
     '--issuer-url', stagingUrl,
     '--target', `http://127.0.0.1:${port}`,
     '--identity', '/api/me',
-    '--start', `${flaw ? `FLAW=${flaw} ` : ''}PORT=${port} exec node --import tsx fixtures/backends/node/server.ts`,
+    '--start', `${flaw ? `FLAW=${flaw} ` : ''}PORT=${port} exec node fixtures/backends/node/start.mjs`,
   ]);
 }
 
@@ -90,7 +90,7 @@ describe('external mode: the suite against a Better Auth it does not own', { tim
     const port = await freePort();
     const out = await mkdtemp(path.join(tmpdir(), 'ba-accounts-'));
     const env = { ...process.env, BA_CONFORMANCE_USER_A: `${accounts[0]!.email}:${accounts[0]!.password}`, BA_CONFORMANCE_USER_B: `${accounts[1]!.email}:${accounts[1]!.password}` };
-    const { code, stderr } = await runCli(['run', '--issuer-mode', 'external', '--issuer-url', stagingUrl, '--target', `http://127.0.0.1:${port}`, '--protected', '/api/me', '--identity', '/api/me', '--only', 'SIG-ALG-NONE', 'ISO-SUB-SOURCE', '--out', out, '--start', 'PORT={port} exec node --import tsx fixtures/backends/node/server.ts'], { env });
+    const { code, stderr } = await runCli(['run', '--issuer-mode', 'external', '--issuer-url', stagingUrl, '--target', `http://127.0.0.1:${port}`, '--protected', '/api/me', '--identity', '/api/me', '--only', 'SIG-ALG-NONE', 'ISO-SUB-SOURCE', '--out', out, '--start', 'PORT={port} exec node fixtures/backends/node/start.mjs'], { env });
     expect(code, stderr).toBe(0);
     const text = await readFile(path.join(out, 'report.json'), 'utf8');
     const report = JSON.parse(text) as Report;

@@ -41,7 +41,7 @@ describe.skipIf(!testable)(`the container image${docker.available ? '' : ` (${do
     const issuer = `http://127.0.0.1:${issuerPort}`;
     // The backend trusts the issuer the container will start on the fixed port (jose fetches the JWKS on first use).
     backend = await launchTarget({
-      command: `PORT=${backendPort} FLAW=alg-none exec node --import tsx fixtures/backends/node/server.ts`,
+      command: `PORT=${backendPort} FLAW=alg-none exec node fixtures/backends/node/start.mjs`,
       cwd: REPO_ROOT,
       baseUrl: `http://127.0.0.1:${backendPort}`,
       readinessPath: '/health',

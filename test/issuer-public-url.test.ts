@@ -18,7 +18,7 @@ describe('issuer.publicUrl', () => {
     const publicUrl = `http://localhost:${issuerPort}`;
     await writeFile(path.join(dir, 'conformance.config.mjs'), `export default {
   target: { baseUrl: 'http://127.0.0.1:${backendPort}', protectedPath: '/api/me', identityPath: '/api/me', cwd: ${JSON.stringify(REPO_ROOT)},
-    start: 'PORT={port} exec node --import tsx fixtures/backends/node/server.ts' },
+    start: 'PORT={port} exec node fixtures/backends/node/start.mjs' },
   issuer: { mode: 'process', algorithms: ['EdDSA'], port: ${issuerPort}, publicUrl: '${publicUrl}' },
   only: ['CTL-', 'SIG-ALG-NONE'],
   report: { outDir: ${JSON.stringify(path.join(dir, 'out'))} },

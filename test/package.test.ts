@@ -29,7 +29,7 @@ export default defineConfig({
     identityPath: '/api/me',
     // The example backend with a known flaw (alg none accepted), from this checkout.
     cwd: '${path.relative(configDir, REPO_ROOT)}',
-    start: \`PORT=\${port} FLAW=alg-none exec node --import tsx fixtures/backends/node/server.ts\`,
+    start: \`PORT=\${port} FLAW=alg-none exec node fixtures/backends/node/start.mjs\`,
   },
   issuer: { mode: 'process' },${extra}
 });

@@ -10,7 +10,7 @@ async function writeOther(extra: string[]) {
   const { report, stderr } = await runSuite([
     '--target', `http://127.0.0.1:${port}`, '--protected', '/api/todos', '--identity', '/api/me', '--issuer-mode', 'process', '--alg', 'EdDSA',
     '--only', 'ISO-WRITE-OTHER', '--resource', '/api/todos', '--resource-body', '{"title":"{{lorem.sentence}}"}', '--resource-owner', 'ownerId',
-    '--start', 'TODO_UPDATE_METHOD=PATCH PORT={port} exec node --import tsx fixtures/backends/node/server.ts', ...extra,
+    '--start', 'TODO_UPDATE_METHOD=PATCH PORT={port} exec node fixtures/backends/node/start.mjs', ...extra,
   ]);
   const check = report.checks.find((c) => c.id === 'ISO-WRITE-OTHER');
   expect(check, stderr).toBeDefined();

@@ -320,6 +320,45 @@ function parseYardstickMs(bytes: number): number {
   return Math.round(performance.now() - started);
 }
 
+type HeavyFault = Extract<JwksFault, { kind: 'huge' | 'slow' }>;
+
+/** One huge or trickling JWKS fetch, with unauthenticated requests sent meanwhile. */
+interface HeavyFetch {
+  answer: Exchange;
+  /** The longest any other request waited while the fetch ran. */
+  worstOtherMs: number;
+  /** What that wait may be: parsing 20 MB pauses any single-threaded backend. */
+  allowedMs: number;
+  fetched: boolean;
+}
+
+async function heavyFetch(lab: JwksLab, t: CheckTools, name: string, fault: HeavyFault): Promise<HeavyFetch | { unhealthy: string }> {
+  const health = await lab.ensureHealthy();
+  if (!health.ok) return { unhealthy: health.observed };
+  // A key the backend has never seen, so its request waits on the broken fetch; other requests run meanwhile.
+  const key = await t.issuer.rotate(t.issuer.algorithms[0]);
+  if (lab.canRestart) await lab.restart();
+  await t.issuer.setJwksFault(fault);
+  try {
+    const mark = await lab.mark();
+    let done = false;
+    const started = Date.now();
+    const request = t.send(`${name}: a token of the new key ${key.kid}`, { token: await lab.signedBy(key.kid), timeoutMs: lab.outageTimeoutMs, jwksFault: fault.kind }).finally(() => (done = true));
+    let worstOtherMs = 0;
+    while (!done && Date.now() - started < lab.outageTimeoutMs) {
+      const other = await t.send(`${name}: a request without a token while the JWKS fetch runs`, { authorization: null, timeoutMs: 5_000 });
+      worstOtherMs = Math.max(worstOtherMs, other.durationMs);
+      await delay(250);
+    }
+    const answer = await request;
+    // What the pause may be is judged against how long this machine, as loaded now, takes to parse as much.
+    const allowedMs = 2_000 + (fault.kind === 'huge' ? 3 * parseYardstickMs(fault.bytes) : 0);
+    return { answer, worstOtherMs, allowedMs, fetched: (await lab.fetchesSince(mark)).length > 0 };
+  } finally {
+    await t.issuer.clearJwksFault();
+  }
+}
+
 jwksCheck(
   {
     id: 'JWKS-HUGE-SLOW',
@@ -327,53 +366,40 @@ jwksCheck(
     severity: 'medium',
     requirement: 'The JWKS client bounds the response time (and size); while it waits, the backend keeps serving other requests.',
     references: ['CWE-400', 'jose timeoutDuration'],
-    expected: `the request is answered within jwks.maxOutageResponseS; an unauthenticated request meanwhile is answered within 2 s`,
+    expected: `the request is answered within jwks.maxOutageResponseS; an unauthenticated request meanwhile is answered within 2 s (plus three times this machine's time to parse as much JSON)`,
   },
   async (lab, t) => {
     const limitMs = lab.settings.maxOutageResponseS * 1000;
-    const scenarios: [string, JwksFault][] = [
+    const scenarios: [string, HeavyFault][] = [
       ['a 20 MB JWKS', { kind: 'huge', bytes: 20 * 1024 * 1024 }],
       ['a JWKS trickling at 1 byte per second', { kind: 'slow', bytesPerChunk: 1, intervalMs: 1_000 }],
     ];
     const results: CheckResult[] = [];
-    const evidence: Exchange[] = [];
     const measured: Record<string, number> = {};
     for (const [name, fault] of scenarios) {
-      const health = await lab.ensureHealthy();
-      if (!health.ok) return { verdict: 'ERROR', observed: `inconclusive: before ${name}, ${health.observed}`, evidence };
-      // A key the backend has never seen, so its request waits on the broken fetch; other requests run meanwhile.
-      const key = await t.issuer.rotate(t.issuer.algorithms[0]);
-      if (lab.canRestart) await lab.restart();
-      await t.issuer.setJwksFault(fault);
-      const mark = await lab.mark();
-      let done = false;
-      const started = Date.now();
-      const request = t.send(`${name}: a token of the new key ${key.kid}`, { token: await lab.signedBy(key.kid), timeoutMs: lab.outageTimeoutMs, jwksFault: fault.kind }).finally(() => (done = true));
-      let worstOtherMs = 0;
-      while (!done && Date.now() - started < lab.outageTimeoutMs) {
-        const other = await t.send(`${name}: a request without a token while the JWKS fetch runs`, { authorization: null, timeoutMs: 5_000 });
-        worstOtherMs = Math.max(worstOtherMs, other.durationMs);
-        await delay(250);
+      let run = await heavyFetch(lab, t, name, fault);
+      if ('unhealthy' in run) return { verdict: 'ERROR', observed: `inconclusive: before ${name}, ${run.unhealthy}` };
+      const timedOut = (r: HeavyFetch) => r.answer.outcome === 'transport-error' || r.answer.durationMs > limitMs;
+      // A backend that blocks on the fetch blocks every time; a pause that does not come back was the
+      // machine's load (other runs on the same cores), so a block alone is confirmed by a second fetch.
+      if (run.fetched && !timedOut(run) && run.worstOtherMs > run.allowedMs) {
+        const again = await heavyFetch(lab, t, `${name} (again, to confirm the pause)`, fault);
+        if (!('unhealthy' in again) && again.fetched && again.worstOtherMs / again.allowedMs < run.worstOtherMs / run.allowedMs) run = again;
       }
-      const answer = await request;
-      const tag = fault.kind === 'huge' ? 'huge' : 'slow';
-      measured[`${tag}RequestMs`] = answer.durationMs;
-      measured[`${tag}WorstOtherRequestMs`] = worstOtherMs;
-      if (!(await lab.fetchesSince(mark)).length) {
+      const { answer, worstOtherMs, allowedMs } = run;
+      measured[`${fault.kind}RequestMs`] = answer.durationMs;
+      measured[`${fault.kind}WorstOtherRequestMs`] = worstOtherMs;
+      measured[`${fault.kind}AllowedOtherRequestMs`] = allowedMs;
+      if (!run.fetched) {
         results.push({ verdict: 'ERROR', observed: `${name}: inconclusive, the backend did not fetch the JWKS (${statusOf(answer)})` });
         continue;
       }
       const problems: string[] = [];
-      if (answer.outcome === 'transport-error' || answer.durationMs > limitMs) problems.push(`the request was not answered within ${lab.settings.maxOutageResponseS} s (${answer.error ?? `${answer.durationMs} ms`})`);
-      // Parsing 20 MB of JSON pauses any single-threaded backend; what it may take is judged against
-      // how long this machine, as loaded now, takes to parse as much: a pause beyond that is a block.
-      const allowedMs = 2_000 + (fault.kind === 'huge' ? 3 * parseYardstickMs(fault.bytes) : 0);
-      measured[`${tag}AllowedOtherRequestMs`] = allowedMs;
+      if (timedOut(run)) problems.push(`the request was not answered within ${lab.settings.maxOutageResponseS} s (${answer.error ?? `${answer.durationMs} ms`})`);
       if (worstOtherMs > allowedMs) problems.push(`other requests waited up to ${worstOtherMs} ms meanwhile (blocked; allowed ${allowedMs} ms)`);
       results.push({ verdict: problems.length ? 'FAIL' : 'PASS', observed: `${name}: ${problems.length ? problems.join(', ') : `answered ${statusOf(answer)} in ${answer.durationMs} ms; other requests within ${worstOtherMs} ms`}` });
-      await t.issuer.clearJwksFault();
     }
-    return { ...combine(results), measured, evidence };
+    return { ...combine(results), measured };
   },
   { estimateS: (s) => Math.min(s.maxRotationDelayS, s.waitBudgetS) + s.maxOutageResponseS / 2 },
 );
