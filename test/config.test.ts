@@ -2,12 +2,14 @@
 // the environment over the file, loading conformance.config.ts, and the run command's usage errors.
 import { spawn } from 'node:child_process';
 import { once } from 'node:events';
-import { mkdir, mkdtemp, writeFile } from 'node:fs/promises';
+import { mkdir, mkdtemp, readFile, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { describe, expect, it } from 'vitest';
-import { loadConfigFile, overridesFromEnv, resolveConfig } from '../harness/config/config.js';
+import { loadConfigFile, resolveConfig } from '../harness/config/config.js';
+import { ENV_PREFIX, allSettings, overridesFromEnv, overridesFromFlags, settingOptions } from '../harness/config/settings.js';
+import { SETTINGS_DOC, configTemplate, settingsDoc } from '../harness/config/template.js';
 import { REPO_ROOT } from '../harness/issuer/bundle.js';
 
 const configError = (fn: () => unknown) => {
@@ -47,7 +49,7 @@ describe('resolveConfig', () => {
     const base = { target: { baseUrl: 'http://127.0.0.1:1', protectedPath: '/x' } };
     expect(resolveConfig(base).jwks).toEqual({ maxCacheAgeS: 600, maxRotationDelayS: 60, waitBudgetS: 120, maxOutageResponseS: 10, stormRequests: 1000, burstRequests: 200 });
     const env = overridesFromEnv({ BA_CONFORMANCE_WAIT_BUDGET_S: '30', BA_CONFORMANCE_MAX_CACHE_AGE_S: '10', BA_CONFORMANCE_SKIP: 'JWKS-,DOS-' });
-    const c = resolveConfig({ ...base, jwks: { maxRotationDelayS: 5 } }, env, { waitBudgetS: 45 });
+    const c = resolveConfig({ ...base, jwks: { maxRotationDelayS: 5 } }, env, { jwks: { waitBudgetS: 45 } });
     expect(c.jwks).toMatchObject({ maxCacheAgeS: 10, maxRotationDelayS: 5, waitBudgetS: 45 });
     expect(c.skip).toEqual(['JWKS-', 'DOS-']);
     expect(configError(() => resolveConfig({ ...base, jwks: { waitBudgetS: 0 } })).message).toMatch(/jwks\.waitBudgetS/);
@@ -71,10 +73,42 @@ describe('resolveConfig', () => {
   it('flags win over the environment, which wins over the file', () => {
     const file = { target: { baseUrl: 'http://127.0.0.1:1', protectedPath: '/file', start: 'file' }, only: ['FILE-'] };
     const env = overridesFromEnv({ BA_CONFORMANCE_PROTECTED: '/env', BA_CONFORMANCE_ONLY: 'SIG-, CLM-', BA_CONFORMANCE_START: 'env' });
-    const c = resolveConfig(file, env, { start: 'flag' });
+    const c = resolveConfig(file, env, overridesFromFlags({ start: 'flag' }));
     expect(c.target.protectedPath).toBe('/env');
     expect(c.only).toEqual(['SIG-', 'CLM-']);
     expect(c.target.start).toBe('flag');
+  });
+});
+
+describe("the settings' table", () => {
+  const valueAt = (root: unknown, at: string[]) => at.reduce<any>((v, key) => v?.[key], root);
+
+  it('maps every BA_CONFORMANCE_* variable and every run flag to its place in the config', () => {
+    const flagged = allSettings().filter((s) => s.flag);
+    expect(flagged.length).toBeGreaterThan(20);
+    for (const s of allSettings().filter((x) => x.env)) {
+      const [text, value] = { list: ['A-, B-', ['A-', 'B-']], whole: ['7', 7], number: ['2.5', 2.5], switch: ['yes', true], text: ['some text', 'some text'] }[s.value ?? 'text'];
+      expect(valueAt(overridesFromEnv({ [ENV_PREFIX + s.env]: text as string }), s.path), s.env).toEqual(value);
+    }
+    const options = new Map(settingOptions().map((o) => [o.long, o]));
+    for (const s of flagged) {
+      const option = options.get(s.flag!.split(' ')[0]!)!;
+      expect(option, s.flag).toBeDefined();
+      expect(valueAt(overridesFromFlags({ [option.attributeName()]: 'from a flag' }), s.path), s.flag).toBe('from a flag');
+    }
+  });
+
+  it("writes init's config from it: every setting, set or commented out, with its variable", () => {
+    const template = configTemplate();
+    for (const s of allSettings().filter((x) => !x.section && x.init !== false)) {
+      expect(template, s.path.join('.')).toMatch(new RegExp(`^ *(// )?${s.path.at(-1)}: `, 'm'));
+      if (s.env) expect(template).toContain(ENV_PREFIX + s.env);
+    }
+    expect(template).not.toContain('secret:');
+  });
+
+  it(`is what ${SETTINGS_DOC} says (npm run docs:settings writes it)`, async () => {
+    expect(await readFile(path.join(REPO_ROOT, SETTINGS_DOC), 'utf8'), `${SETTINGS_DOC} is out of date: run npm run docs:settings`).toBe(settingsDoc());
   });
 });
 
@@ -116,12 +150,12 @@ describe('the resource contract', () => {
 
   it('takes a single resource and the OpenAPI document from flags or the environment', () => {
     const env = overridesFromEnv({ BA_CONFORMANCE_OPENAPI: '/openapi.json', BA_CONFORMANCE_RESOURCE: '/api/env' });
-    const c = resolveConfig(base, env, { resource: '/api/items', resourceBody: '{"name":"{{commerce.productName}}"}', resourceOwner: 'userId' });
+    const c = resolveConfig(base, env, overridesFromFlags({ resource: '/api/items', resourceBody: '{"name":"{{commerce.productName}}"}', resourceOwner: 'userId' }));
     expect(c.target.openapi).toBe('/openapi.json');
     expect(c.resources).toHaveLength(1);
     expect(c.resources[0]).toMatchObject({ name: '/api/items', body: { name: '{{commerce.productName}}' }, owner: 'userId' });
-    expect(configError(() => resolveConfig(base, { resource: '/x', resourceBody: '{nope' })).message).toMatch(/--resource-body is not JSON/);
-    expect(configError(() => resolveConfig(base, { resourceOwner: 'userId' })).hint).toMatch(/--resource <collection path>/);
+    expect(configError(() => overridesFromFlags({ resource: '/x', resourceBody: '{nope' })).message).toMatch(/--resource-body is not JSON/);
+    expect(configError(() => overridesFromFlags({ resourceOwner: 'userId' })).hint).toMatch(/--resource <collection path>/);
   });
 });
 
@@ -185,7 +219,7 @@ describe('loadConfigFile in a team\'s repository', () => {
     expect(resolveConfig(await write("openapi: '/openapi.json'")).target.openapi).toBe('/openapi.json');
     expect(resolveConfig(await write("openapi: 'http://127.0.0.1:5/spec'")).target.openapi).toBe('http://127.0.0.1:5/spec');
     // A start command given as a flag runs where the flag was typed; a flag's baseline is relative to there too.
-    const flagged = resolveConfig(await write("start: 'npm start'"), { start: 'make serve', baseline: 'b.yaml' });
+    const flagged = resolveConfig(await write("start: 'npm start'"), overridesFromFlags({ start: 'make serve', baseline: 'b.yaml' }));
     expect(flagged.target.cwd).toBeUndefined();
     expect(flagged.report.baseline).toBe('b.yaml');
   });

@@ -102,7 +102,7 @@ describe.skipIf(!testable)('the npm package', { timeout: 600_000 }, () => {
     const tsc = await sh(process.execPath, [path.join(REPO_ROOT, 'node_modules/typescript/bin/tsc'), '--noEmit', '--strict', '--skipLibCheck', '--module', 'nodenext', '--moduleResolution', 'nodenext', 'conformance.config.ts'], project);
     expect(tsc.code, tsc.stdout).toBe(0);
     await writeFile(path.join(project, 'api.mjs'), `import { run } from 'better-auth-conformance';
-const outcome = await run({ config: 'conformance.config.ts', overrides: { only: ['CTL-VALID'], outDir: 'api-reports', issuerMode: 'process' } });
+const outcome = await run({ config: 'conformance.config.ts', overrides: { only: ['CTL-VALID'], report: { outDir: 'api-reports' }, issuer: { mode: 'process' } } });
 console.log(JSON.stringify({ exitCode: outcome.exitCode, ids: outcome.report.checks.map((c) => c.id) }));
 `);
     const api = await sh(process.execPath, ['api.mjs'], project);

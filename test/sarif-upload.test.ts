@@ -63,7 +63,7 @@ describe('SARIF for GitHub code scanning', { timeout: 120_000 }, () => {
     expect(resolveConfig(await loadConfigFile(example, REPO_ROOT)).report.sarifLocation).toBe(example);
     // Outside the working directory there is no relative path: a file:// URI, still not the backend's URL.
     expect(resolveConfig(await loadConfigFile(path.join('..', example), path.join(REPO_ROOT, 'harness'))).report.sarifLocation).toBe(`file://${path.join(REPO_ROOT, example)}`);
-    expect(resolveConfig(await loadConfigFile(example, REPO_ROOT), { sarifLocation: 'api/auth.py' }).report.sarifLocation).toBe('api/auth.py');
+    expect(resolveConfig(await loadConfigFile(example, REPO_ROOT), { report: { sarifLocation: 'api/auth.py' } }).report.sarifLocation).toBe('api/auth.py');
 
     for (const bad of ['https://example.com/auth.ts', '/srv/app/auth.ts', '../other-repo/auth.ts']) {
       const refused = await runCli(['run', '--target', 'http://127.0.0.1:1', '--protected', '/api/me'], { env: { ...process.env, BA_CONFORMANCE_SARIF_LOCATION: bad } });

@@ -5,6 +5,7 @@ import path from 'node:path';
 import { Command, Option } from 'commander';
 import { fixtureBackend } from '../../fixtures/backends/manifest.js';
 import { loadConfigFile, resolveConfig } from '../config/config.js';
+import type { RunIssuerMode } from '../issuer/capabilities.js';
 import { PACKAGE_ROOT } from '../paths.js';
 import { summaryLine } from '../run/report.js';
 import { runConformance } from '../run/run.js';
@@ -21,7 +22,7 @@ interface DemoFlags {
   out: string;
   only?: string[];
   skip?: string[];
-  issuerMode?: string;
+  issuerMode?: RunIssuerMode;
 }
 
 export function demoCommand(): Command {
@@ -41,7 +42,7 @@ export function demoCommand(): Command {
         process.stderr.write(`\n== ${name}: the example backend${flaw ? ` with FLAW=${flaw}` : ' (secure reference)'}\n`);
         const config = resolveConfig(
           { ...base, target: { ...target, cwd: PACKAGE_ROOT, start: flaw ? `FLAW=${flaw} ${target.start}` : target.start } },
-          { outDir: path.join(flags.out, name), only: flags.only, skip: flags.skip, issuerMode: flags.issuerMode },
+          { report: { outDir: path.join(flags.out, name) }, only: flags.only, skip: flags.skip, issuer: { mode: flags.issuerMode } },
         );
         const outcome = await runConformance(config, (line) => process.stderr.write(`${line}\n`), consoleProgress());
         process.stdout.write(`${name}: ${summaryLine(outcome.report.summary)} (${path.relative(process.cwd(), outcome.reportFile)})\n`);

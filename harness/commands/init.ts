@@ -1,21 +1,20 @@
-// `ba-conformance init`: writes a commented conformance.config.ts to start from. It imports
-// defineConfig from 'better-auth-conformance', which the config loader points at the running tool,
-// so the file loads wherever it is written, with the package installed in that tree or not.
+// `ba-conformance init`: writes a commented conformance.config.ts to start from, generated from the
+// settings' table (config/template.ts). It imports defineConfig from 'better-auth-conformance', which
+// the config loader points at the running tool, so the file loads wherever it is written, with the
+// package installed in that tree or not.
 import { existsSync } from 'node:fs';
-import { copyFile } from 'node:fs/promises';
+import { writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { Command } from 'commander';
 import { HarnessError } from '../errors.js';
-import { PACKAGE_ROOT } from '../paths.js';
-
-const TEMPLATE = path.join(PACKAGE_ROOT, 'harness/commands/templates/conformance.config.ts.txt');
+import { configTemplate } from '../config/template.js';
 
 export async function writeExampleConfig(file: string, force: boolean): Promise<string> {
   const full = path.resolve(file);
   if (existsSync(full) && !force) {
     throw new HarnessError('USAGE', `${full} exists already`, { hint: 'pass --force to overwrite it, or --out <file> to write elsewhere' });
   }
-  await copyFile(TEMPLATE, full);
+  await writeFile(full, configTemplate());
   return full;
 }
 

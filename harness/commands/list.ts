@@ -6,11 +6,11 @@ import { FAMILIES, SEVERITIES } from '../checks/model.js';
 import type { Family, Severity } from '../checks/model.js';
 import { plannedProfile } from '../issuer/capabilities.js';
 import type { RunIssuerMode } from '../issuer/capabilities.js';
-import { ISSUER_ALGORITHMS, SHARED_SECRET_ALG } from '../issuer/protocol.js';
+import { SHARED_SECRET_ALG } from '../issuer/protocol.js';
 import { loadCatalogue } from '../run/catalogue.js';
 import { plan } from '../run/plan.js';
 import type { PlannedEntry } from '../run/plan.js';
-import { issuerModeOption, onlyOption, skipOption } from './options.js';
+import { algOption, issuerModeOption, onlyOption, skipOption } from './options.js';
 
 interface ListFlags {
   only?: string[];
@@ -33,7 +33,7 @@ export function listCommand(): Command {
     .addOption(new Option('--severity <severities...>', 'only these severities').choices(SEVERITIES))
     .addOption(new Option('--family <families...>', 'only these families').choices(FAMILIES))
     .addOption(issuerModeOption())
-    .addOption(new Option('--alg <alg...>', `the harness issuer's algorithms (${SHARED_SECRET_ALG}: the shared-secret mode)`).choices(ISSUER_ALGORITHMS))
+    .addOption(algOption(`the harness issuer's algorithms (${SHARED_SECRET_ALG}: the shared-secret mode)`))
     .option('--accounts', 'external mode with configured test accounts (sign-up closed): no fresh users')
     .option('--no-start', 'the harness does not start the backend (no cold start: restart-backend is missing)')
     .option('--references', 'also print each check\'s requirement and references')

@@ -1,0 +1,189 @@
+// The config's one table: every setting once, as its schema (type, bounds and default) with its
+// help, and, where it has them, its `ba-conformance run` flag, its BA_CONFORMANCE_* variable and what
+// `init` writes for it. The run command's options, the environment mapping, `init`'s config and
+// docs/settings.md are generated from here (settings.ts, template.ts).
+import { z } from 'zod';
+import { RUN_ISSUER_MODES } from '../issuer/capabilities.js';
+import { jwtSettingsShape } from '../issuer/jwt-settings.js';
+import { ISSUER_ALGORITHMS } from '../issuer/protocol.js';
+import { resourceSchema } from './resources.js';
+import { SEVERITIES } from '../checks/model.js';
+import { REPORT_FORMATS } from '../report/index.js';
+
+export interface SettingMeta {
+  /** What it means: the flag's help, the comment above it in `init`'s config, its line in docs/settings.md. */
+  help: string;
+  /** The flag of `ba-conformance run` that sets it, with its argument, e.g. "--wait-budget <s>". */
+  flag?: string;
+  /** The environment variable that sets it, without the BA_CONFORMANCE_ prefix. */
+  env?: string;
+  /** How the text of a flag or variable becomes the value (default: text). Lists are space-separated flags, comma-separated variables. */
+  value?: 'text' | 'list' | 'whole' | 'number' | 'switch';
+  choices?: readonly string[];
+  /** The default in words, where the schema has none because it is decided at run time. */
+  defaultText?: string;
+  /** What `init` writes: the example (else the default), as a setting when `set`, else commented out. `init: false` leaves it out. */
+  example?: unknown;
+  set?: boolean;
+  init?: false;
+}
+
+/** A piece of TypeScript in an example (what `init` writes as is, e.g. a read of process.env). */
+export class Code {
+  constructor(readonly text: string) {}
+}
+
+/** The settings' metadata, by schema (sections are registered too, with their help). */
+export const settings = z.registry<SettingMeta>();
+function setting<T extends z.ZodType>(schema: T, meta: SettingMeta): T {
+  settings.add(schema, meta);
+  return schema;
+}
+
+const pathSchema = z.string().regex(/^\//, 'a path starting with "/"');
+const httpUrl = () => z.url({ protocol: /^https?$/ });
+const seconds = z.number().positive().max(24 * 3600);
+
+/** SARIF results point at a file of the team's repository: a relative path, as GitHub code scanning requires. */
+const repositoryPath = z
+  .string()
+  .min(1)
+  .refine((v) => !/^[a-z][a-z0-9+.-]*:/i.test(v) && !/^[\\/]/.test(v), 'a path relative to the repository root, without a scheme or a leading "/", e.g. src/auth/middleware.ts')
+  .refine((v) => !v.split(/[\\/]/).includes('..'), 'a path inside the repository (no ".." segment)')
+  .transform((v) => v.replace(/\\/g, '/').replace(/^(\.\/)+/, ''));
+
+const target = z.strictObject({
+  baseUrl: setting(httpUrl(), { help: 'base URL of the backend under test (loopback only, unless allowRemote)', flag: '--target <url>', env: 'TARGET', example: 'http://127.0.0.1:8000', set: true }),
+  protectedPath: setting(pathSchema.optional(), { help: 'an endpoint that requires a bearer token and answers 2xx to a valid one (default: identityPath)', flag: '--protected <path>', env: 'PROTECTED', example: '/api/me', set: true }),
+  identityPath: setting(pathSchema.optional(), { help: "an endpoint that answers with the caller's identity: acceptance then also checks the subject", flag: '--identity <path>', env: 'IDENTITY', example: '/api/me', set: true }),
+  identitySubject: setting(z.string().min(1).default('sub'), { help: "dotted path of the subject in the identity endpoint's JSON" }),
+  start: setting(z.string().min(1).optional(), {
+    help:
+      'shell command that starts (and, for the cold-start checks, restarts) the backend, with JWKS_URL, JWT_ISSUER, JWT_AUDIENCE, JWT_ALGORITHMS and BETTER_AUTH_URL of the harness issuer, and its port as PORT and {port}: a backend that takes its port from there is started once more per lab, and the JWKS checks run side by side. Without it, run the backend yourself, trusting an issuer on a fixed port (issuer.port)',
+    flag: '--start <command>',
+    env: 'START',
+    example: 'exec uvicorn app:app --port {port}',
+  }),
+  cwd: setting(z.string().optional(), { help: 'where the start command runs (default: beside this file)', example: '../api' }),
+  readinessPath: setting(pathSchema.default('/health'), { help: 'polled after a start until it answers', set: true }),
+  readinessTimeoutMs: setting(z.number().int().positive().default(30_000), { help: 'how long a start may take to answer readinessPath, in milliseconds' }),
+  timeoutMs: setting(z.number().int().positive().default(5_000), { help: 'per-request timeout against the backend, in milliseconds', flag: '--timeout <ms>', env: 'TIMEOUT_MS', value: 'whole' }),
+  concurrency: setting(z.number().int().min(1).max(64).default(8), { help: 'requests a family sends the backend at once' }),
+  rejectStatuses: setting(z.array(z.number().int().min(300).max(499)).min(1).default([400, 401, 403, 413, 431]), { help: 'statuses that count as refusing a token; any other non-2xx answer makes a check inconclusive' }),
+  algorithms: setting(z.array(z.string().min(1)).min(1).optional(), { help: 'the algorithms the backend is meant to accept: SIG-ALG-NOT-ALLOWED judges acceptance outside them as FAIL', example: ['EdDSA'] }),
+  openapi: setting(z.string().min(1).optional(), { help: "the backend's OpenAPI document (3.x, JSON or YAML): a path on the backend, a URL or a file. Every operation it marks bearer-protected is probed (COV-PROTECTED-OPS)", flag: '--openapi <path|url|file>', env: 'OPENAPI', example: '/openapi.json' }),
+  allowRemote: setting(z.boolean().default(false), { help: 'attack a backend beyond loopback (a staging host you own); off, so that a typo cannot aim the suite elsewhere' }),
+  maxRps: setting(z.number().positive().max(100_000).optional(), { help: 'the most requests per second sent to the backend (a staging host must not be flooded); the storm checks scale down to it', flag: '--max-rps <n>', env: 'MAX_RPS', value: 'number', example: 50 }),
+});
+
+const issuer = z
+  .strictObject({
+    mode: setting(z.enum(RUN_ISSUER_MODES).default('auto'), {
+      help: "the issuer the backend trusts: the harness's own Better Auth (auto: a container when a Docker engine answers, else a child process; process; container), or the team's own (external, with url)",
+      flag: '--issuer-mode <mode>',
+      env: 'ISSUER_MODE',
+      choices: RUN_ISSUER_MODES,
+      set: true,
+    }),
+    algorithms: setting(jwtSettingsShape.algorithms.optional(), {
+      help: 'what the harness issuer signs with, as your Better Auth jwt plugin does (EdDSA is its default); HS256 alone is the shared-secret mode',
+      flag: '--alg <alg...>',
+      env: 'ALG',
+      value: 'list',
+      choices: ISSUER_ALGORITHMS,
+      example: ['EdDSA'],
+      set: true,
+    }),
+    issuer: setting(jwtSettingsShape.issuer, { help: "the tokens' iss (default: the issuer's URL)", example: 'https://auth.example.test' }),
+    audience: setting(jwtSettingsShape.audience, { help: "the tokens' aud (default: the issuer's URL)", example: 'https://api.example.test' }),
+    expirationTime: setting(jwtSettingsShape.expirationTime.optional(), { help: "the tokens' lifetime, as Better Auth's jwt plugin takes it", example: '15m' }),
+    port: setting(z.number().int().min(0).max(65535).optional(), { help: 'a fixed port, when the backend is configured statically with http://127.0.0.1:<port>/api/auth/jwks', example: 3999 }),
+    host: setting(z.string().min(1).optional(), {
+      help: 'the address the harness issuer listens on (default 127.0.0.1). Beyond loopback, for a remote staging backend that trusts it, it needs target.allowRemote: anyone who reaches it can read its JWKS and sign up; its admin API needs the run token',
+      example: '0.0.0.0',
+    }),
+    publicUrl: setting(
+      httpUrl()
+        .refine((u) => ['', '/'].includes(new URL(u).pathname), 'an origin (scheme, host, port), without a path')
+        .optional(),
+      { help: "the issuer's URL as the backend reaches it (a tunnel, a DNS name): written into iss and aud, and its JWKS served under it. An origin, no path", example: 'https://issuer.staging.example.test' },
+    ),
+    secret: setting(z.string().min(1).optional(), { help: 'the shared secret (BETTER_AUTH_SECRET) of the HS256 mode; default 32 random bytes. Never written to a report', env: 'SECRET', init: false }),
+    url: setting(httpUrl().optional(), { help: "external mode: Better Auth's base URL", flag: '--issuer-url <url>', env: 'ISSUER_URL', example: 'https://auth.staging.example.test' }),
+    basePath: setting(pathSchema.optional(), { help: "external mode: Better Auth's mount path (default /api/auth)", example: '/api/auth' }),
+    jwksUrl: setting(httpUrl().optional(), { help: 'external mode: the JWKS URL (default <url><basePath>/jwks)', flag: '--issuer-jwks-url <url>', env: 'ISSUER_JWKS_URL', example: 'https://auth.staging.example.test/api/auth/jwks' }),
+    users: setting(z.array(z.strictObject({ email: z.string().min(1), password: z.string().min(1) })).min(2).optional(), {
+      help: 'external mode with sign-up closed: two existing test accounts (also BA_CONFORMANCE_USER_A and _USER_B, each email:password). Their passwords never appear in a report',
+      example: [{ email: 'qa-a@example.test', password: new Code("process.env.QA_A_PASSWORD ?? ''") }, { email: 'qa-b@example.test', password: new Code("process.env.QA_B_PASSWORD ?? ''") }],
+    }),
+  })
+  .superRefine((issuer, ctx) => {
+    const external = issuer.mode === 'external';
+    if (external && !issuer.url) ctx.addIssue({ code: 'custom', path: ['url'], message: "the external mode needs Better Auth's base URL (issuer.url, --issuer-url)" });
+    for (const key of ['url', 'basePath', 'jwksUrl', 'users'] as const) {
+      if (!external && issuer[key] !== undefined) ctx.addIssue({ code: 'custom', path: [key], message: `issuer.${key} is for the external mode (issuer.mode: 'external', --issuer-mode external)` });
+    }
+    for (const key of ['algorithms', 'issuer', 'audience', 'expirationTime', 'port', 'host', 'publicUrl', 'secret'] as const) {
+      if (external && issuer[key] !== undefined) ctx.addIssue({ code: 'custom', path: [key], message: `issuer.${key} configures the harness's own issuer; an external issuer's settings are read from its tokens and JWKS` });
+    }
+  });
+
+const jwks = z.strictObject({
+  maxCacheAgeS: setting(seconds.default(600), { help: 'the longest a key removed from the JWKS may keep verifying, in seconds (JWKS-REVOKE-PROPAGATION)', flag: '--max-cache-age <s>', env: 'MAX_CACHE_AGE_S', value: 'number', set: true }),
+  maxRotationDelayS: setting(seconds.default(60), { help: 'the longest a newly published kid may be refused, in seconds (JWKS-ROTATE-NEWKID, recovery after an outage)', flag: '--max-rotation-delay <s>', env: 'MAX_ROTATION_DELAY_S', value: 'number', set: true }),
+  waitBudgetS: setting(seconds.default(120), {
+    help: 'the longest one time-bound JWKS check waits, in seconds. A check that needs longer says what it saw, and the budget that would decide it (INFO; it fails the run only under --strict)',
+    flag: '--wait-budget <s>',
+    env: 'WAIT_BUDGET_S',
+    value: 'number',
+    set: true,
+  }),
+  maxOutageResponseS: setting(seconds.default(10), { help: 'the longest the backend may take to answer while its JWKS is down, hanging or trickling, in seconds' }),
+  stormRequests: setting(z.number().int().min(10).max(100_000).default(1_000), { help: 'requests with distinct random kids in JWKS-KIDMISS-STORM' }),
+  burstRequests: setting(z.number().int().min(2).max(1_000).default(200), { help: 'concurrent requests on a cold cache in JWKS-SINGLEFLIGHT' }),
+});
+
+const run = z.strictObject({
+  jobs: setting(z.number().int().min(1).max(32).optional(), {
+    help: 'labs at once: with a start command, the JWKS checks each get an issuer and a backend of their own, this many side by side; 1 runs them one after another on the run\'s own',
+    flag: '--jobs <n>',
+    env: 'JOBS',
+    value: 'whole',
+    defaultText: 'three per core, as free memory allows, at most 8',
+    example: 4,
+  }),
+});
+
+const report = z.strictObject({
+  outDir: setting(z.string().min(1).default('reports'), { help: 'where report.json and the other formats are written', flag: '--out <dir>', env: 'OUT', set: true }),
+  formats: setting(z.array(z.enum(REPORT_FORMATS)).min(1).default([...REPORT_FORMATS]), { help: 'the files written next to report.json (always written)', flag: '--format <formats...>', env: 'FORMAT', value: 'list', choices: REPORT_FORMATS, set: true }),
+  failOn: setting(z.enum(SEVERITIES).default('info'), { help: 'the lowest severity whose FAIL fails the run (exit 1); info: any FAIL', flag: '--fail-on <severity>', env: 'FAIL_ON', choices: SEVERITIES, set: true }),
+  strict: setting(z.boolean().default(false), { help: 'NON-STRICT (a SHOULD not followed) counts as FAIL, for the exit code and JUnit', flag: '--strict', env: 'STRICT', value: 'switch', set: true }),
+  baseline: setting(z.string().min(1).optional(), { help: 'waivers: a YAML or JSON list of { check, comment, target?, expected?, expires? }, failures accepted for now; they stay in every report', flag: '--baseline <file>', env: 'BASELINE', example: 'conformance.baseline.yaml' }),
+  sarifLocation: setting(repositoryPath.optional(), {
+    help: "the repository file report.sarif's findings point at in code scanning, relative to the repository root, e.g. the auth middleware (default: the config file, else conformance.config.ts)",
+    env: 'SARIF_LOCATION',
+    example: 'src/auth/middleware.ts',
+  }),
+});
+
+export const configSchema = z.strictObject({
+  target: setting(target, { help: 'The backend under test.' }),
+  issuer: setting(issuer.default({ mode: 'auto' }), { help: 'The Better Auth issuer the backend trusts.' }),
+  jwks: setting(jwks.prefault({}), {
+    help: "What the team accepts of its backend's JWKS client, and how long the time-bound JWKS checks may wait. A bound longer than the budget (jose caches keys for 10 min) leaves JWKS-REVOKE-PROPAGATION undecided within the wait budget, while JWKS-REVOKE-AFTER-REFETCH decides in seconds whether a removed key stops verifying.",
+  }),
+  resources: setting(z.array(resourceSchema).default([]), {
+    help: 'Resources the isolation checks (ISO-*, LIFE-DELETED-USER) create as two real users and try to reach across. Operations default to REST (POST/GET <path>, GET/PUT/DELETE <path>/{id}); strings in body may hold Faker placeholders. Also --resource <path> with --resource-body <json> and --resource-owner <dotted path>, for one',
+    example: [{ path: '/api/todos', body: { title: '{{lorem.sentence}}' }, owner: 'ownerId', search: 'GET /api/todos?q={q}' }],
+  }),
+  run: setting(run.prefault({}), { help: 'How the run is carried out.' }),
+  only: setting(z.array(z.string().min(1)).optional(), { help: 'check ID prefixes to run (all when absent), e.g. SIG- CLM-EXP', flag: '--only <prefixes...>', env: 'ONLY', value: 'list', example: ['SIG-', 'CLM-'] }),
+  skip: setting(z.array(z.string().min(1)).optional(), { help: 'check ID prefixes to leave out, after only (e.g. JWKS- for a quicker run)', flag: '--skip <prefixes...>', env: 'SKIP', value: 'list', example: ['JWKS-'] }),
+  seed: setting(z.number().int().min(0).max(2 ** 32 - 1).optional(), { help: 'seed for the generated users and data', flag: '--seed <n>', env: 'SEED', value: 'whole', example: 1234 }),
+  report: setting(report.prefault({}), { help: 'What the run writes, and what fails it.' }),
+});
+
+export type ConformanceConfig = z.input<typeof configSchema>;
+export type ResolvedConfig = z.output<typeof configSchema> & { target: { protectedPath: string }; report: { sarifLocation: string } };
+export type JwksSettings = z.output<typeof configSchema>['jwks'];
