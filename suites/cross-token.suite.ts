@@ -58,6 +58,7 @@ check(
       ]),
     );
   },
+  { causes: [CAUSES.verifierFailOpen] },
 );
 
 persistenceProbe();

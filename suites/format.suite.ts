@@ -21,6 +21,7 @@ check(
     const { header, payload } = split(token);
     return expectAllRejected(await sendAll([['header.payload', `${header}.${payload}`]]));
   },
+  { causes: [CAUSES.verifierFailOpen] },
 );
 
 check(
@@ -42,6 +43,7 @@ check(
       ]),
     );
   },
+  { causes: [CAUSES.verifierFailOpen] },
 );
 
 check(
@@ -63,7 +65,7 @@ check(
     exchanges.push(await send('empty token ("Bearer ")', { authorization: 'Bearer ' }));
     return expectAllRejected(exchanges);
   },
-  { forgesSignature: true },
+  { forgesSignature: true, causes: [CAUSES.verifierFailOpen] },
 );
 
 check(
@@ -100,7 +102,7 @@ check(
     if (result.verdict === 'FAIL' && accepted.every((e) => e.label.startsWith('payload is invalid UTF-8'))) return { ...result, verdict: 'NON-STRICT', severity: 'low' };
     return result;
   },
-  { causes: [CAUSES.signaturesUnverified] },
+  { causes: [CAUSES.signaturesUnverified, CAUSES.verifierFailOpen] },
 );
 
 check(

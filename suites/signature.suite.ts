@@ -145,7 +145,7 @@ check(
     const { token } = await issuer.sign({ header: { kid: current.kid }, claims: freshClaims(claims) });
     return expectAllRejected(await sendAll([['header {kid} only, real signature', token]]));
   },
-  { forgesSignature: true },
+  { forgesSignature: true, causes: [CAUSES.verifierFailOpen] },
 );
 
 check(
@@ -168,7 +168,7 @@ check(
     );
     return expectAllRejected(await sendAll(variants.filter(([label]) => !label.startsWith(`alg: "${current.alg}",`))));
   },
-  { forgesSignature: true },
+  { forgesSignature: true, causes: [CAUSES.verifierFailOpen] },
 );
 
 check(
@@ -351,7 +351,7 @@ check(
     );
     return expectAllRejected(await sendAll(variants));
   },
-  { causes: [CAUSES.signaturesUnverified] },
+  { causes: [CAUSES.signaturesUnverified, CAUSES.verifierFailOpen] },
 );
 
 // Ed25519 group order (RFC 8032 §5.1): a canonical S is below it.

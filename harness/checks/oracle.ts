@@ -39,6 +39,8 @@ export const CAUSES = {
   keysNotCached: 'keys-not-cached',
   /** The JWKS client never refetches (JWKS-ROTATE-NEWKID). */
   keysNeverRefetched: 'keys-never-refetched',
+  /** A token that makes the verifier throw is accepted (ERR-FAILOPEN): parse errors wave requests through. */
+  verifierFailOpen: 'verifier-fail-open',
   /** Tokens are accepted when the JWKS cannot be fetched (JWKS-OUTAGE-FAILCLOSED). */
   jwksFailOpen: 'jwks-fail-open',
   /** The caller is taken from the request, not the token (ISO-SUB-SOURCE). */

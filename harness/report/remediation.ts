@@ -81,7 +81,7 @@ const TRANSPORT: Remediation = {
 
 const ERRORS: Remediation = {
   topic: 'Rejections and errors',
-  fix: 'Turn every verification failure into 401 with WWW-Authenticate: Bearer error="invalid_token" (RFC 6750 §3.1), never a 5xx, and without stack traces, key material or the token in the body. Bound the size of the Authorization header and of the token before parsing it.',
+  fix: 'Turn every verification failure, and every exception while parsing or verifying a token, into 401 with WWW-Authenticate: Bearer error="invalid_token" (RFC 6750 §3.1), never a 5xx and never a request that goes on as a guest or with the decoded claims, and without stack traces, key material or the token in the body. Bound the size of the Authorization header and of the token before parsing it.',
   stacks: {
     jose: 'catch (err) { if (err instanceof errors.JOSEError) return res.status(401).set("WWW-Authenticate", \'Bearer error="invalid_token"\').end(); throw err; }',
     'jwks-rsa': 'Treat JsonWebTokenError, TokenExpiredError, SigningKeyNotFoundError and JwksError as 401 (503 while the JWKS is unreachable, if you prefer), never as a crash.',
