@@ -1,15 +1,33 @@
+import { randomInt } from 'node:crypto';
+import { readFileSync } from 'node:fs';
 import { connect, createServer } from 'node:net';
 
-/** A port the OS reports free on `host` right now (it may be taken again before it is used). */
-export function freePort(host = '127.0.0.1'): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const server = createServer();
-    server.once('error', reject);
-    server.listen(0, host, () => {
-      const { port } = server.address() as { port: number };
-      server.close(() => resolve(port));
-    });
-  });
+/**
+ * A port free on `host` right now, chosen at random outside the range the OS hands out for port 0 and
+ * outgoing connections, and not in `avoid`. Between this choice and its use the port is free: an
+ * ephemeral one could meanwhile go to any server binding port 0 (an issuer, a lab), which the
+ * launcher would then rightly refuse as a squatter.
+ */
+export async function freePort(host = '127.0.0.1', avoid: ReadonlySet<number> = new Set()): Promise<number> {
+  const [low] = ephemeralRange();
+  const from = 10_000;
+  const to = Math.max(from + 1_000, low) - 1;
+  for (let attempt = 0; attempt < 200; attempt++) {
+    const port = from + randomInt(to - from + 1);
+    if (!avoid.has(port) && (await portFree(host, port))) return port;
+  }
+  throw new Error(`no free port on ${host} between ${from} and ${to}`);
+}
+
+/** The OS's range for ephemeral ports (Linux; elsewhere the IANA range). */
+function ephemeralRange(): [number, number] {
+  try {
+    const [low, high] = readFileSync('/proc/sys/net/ipv4/ip_local_port_range', 'utf8').trim().split(/\s+/).map(Number);
+    if (low && high) return [low, high];
+  } catch {
+    // not Linux
+  }
+  return [49152, 65535];
 }
 
 /** Whether `port` can be bound on `host` right now (it may be taken again before it is used). */

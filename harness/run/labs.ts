@@ -9,12 +9,10 @@
 // goes to the next check as it is, as the run's own issuer and backend do when the checks run one
 // after another: starting a backend costs a core-second, and the JWKS checks restart it often
 // enough already. Waiting requests are served longest expected first, so the long waits overlap.
-import { randomInt } from 'node:crypto';
-import { readFileSync } from 'node:fs';
 import { availableParallelism, freemem } from 'node:os';
 import type { AnyIssuerConnection } from '../issuer/connect.js';
 import type { IssuerAlgorithm } from '../issuer/protocol.js';
-import { portFree } from '../net.js';
+import { freePort } from '../net.js';
 import { launchTarget } from '../target/launcher.js';
 import type { LaunchOptions, LaunchedTarget, TargetExit } from '../target/launcher.js';
 import type { ControlRoutes, TargetControlConnection } from '../target/control.js';
@@ -75,38 +73,6 @@ interface Lab {
   target: LaunchedTarget | undefined;
   launch: LaunchOptions;
   backendExit?: TargetExit;
-}
-
-/**
- * A port for a lab's backend: never one this run gave another lab, and outside the range the OS hands
- * out for port 0 and outgoing connections. A lab's backend keeps its port across restarts, and while
- * it restarts the port is free: were it ephemeral, the OS could give it to the next new lab (the two
- * backends would then fight over it).
- */
-async function labPort(host: string, given: Set<number>): Promise<number> {
-  const [low] = ephemeralRange();
-  const from = 10_000;
-  const to = Math.max(from + 1_000, low) - 1;
-  for (let attempt = 0; attempt < 200; attempt++) {
-    const port = from + randomInt(to - from + 1);
-    if (given.has(port)) continue;
-    if (await portFree(host, port)) {
-      given.add(port);
-      return port;
-    }
-  }
-  throw new Error(`no free port for a lab between ${from} and ${to}`);
-}
-
-/** The OS's range for ephemeral ports (Linux; elsewhere the IANA range). */
-function ephemeralRange(): [number, number] {
-  try {
-    const [low, high] = readFileSync('/proc/sys/net/ipv4/ip_local_port_range', 'utf8').trim().split(/\s+/).map(Number);
-    if (low && high) return [low, high];
-  } catch {
-    // not Linux
-  }
-  return [49152, 65535];
 }
 
 /** `baseUrl` on another port. */
@@ -252,7 +218,11 @@ export class LabPool {
     if (this.closed) throw new Error('the run is ending');
     const index = ++this.started;
     const issuer = await this.options.startIssuer(index);
-    const lab: Lab = { id: `lab${index}`, issuer, target: undefined, launch: this.options.launchOptions(labBaseUrl(this.options.baseUrl, await labPort(new URL(this.options.baseUrl).hostname, this.portsGiven)), issuer.backendEnv) };
+    // A lab's backend keeps its port across restarts, and the port is free while it restarts: never
+    // one this run gave another lab, and outside the ephemeral range, where a new lab could get it.
+    const port = await freePort(new URL(this.options.baseUrl).hostname, this.portsGiven);
+    this.portsGiven.add(port);
+    const lab: Lab = { id: `lab${index}`, issuer, target: undefined, launch: this.options.launchOptions(labBaseUrl(this.options.baseUrl, port), issuer.backendEnv) };
     this.labs.set(lab.id, lab);
     try {
       lab.target = await this.launch(lab, false);
