@@ -90,6 +90,8 @@ describe("the settings' table", () => {
       const [text, value] = { list: ['A-, B-', ['A-', 'B-']], whole: ['7', 7], number: ['2.5', 2.5], switch: ['yes', true], text: ['some text', 'some text'] }[s.value ?? 'text'];
       expect(valueAt(overridesFromEnv({ [ENV_PREFIX + s.env]: text as string }), s.path), s.env).toEqual(value);
     }
+    // Empty is unset (a CI template passes empty inputs through), never 0 or "".
+    expect(overridesFromEnv({ [`${ENV_PREFIX}JOBS`]: '', [`${ENV_PREFIX}SEED`]: '', [`${ENV_PREFIX}TARGET`]: '', [`${ENV_PREFIX}RESOURCE_BODY`]: '' })).toEqual({});
     const options = new Map(settingOptions().map((o) => [o.long, o]));
     for (const s of flagged) {
       const option = options.get(s.flag!.split(' ')[0]!)!;

@@ -145,14 +145,15 @@ export function overridesFromEnv(env: NodeJS.ProcessEnv): Overrides {
   const out: Record<string, any> = {};
   for (const s of allSettings()) {
     const text = s.env ? env[ENV_PREFIX + s.env] : undefined;
-    if (text !== undefined) setAt(out, s.path, parsers[s.value ?? 'text'](text));
+    // Empty is unset: a CI template passes empty inputs through as empty variables.
+    if (text !== undefined && text !== '') setAt(out, s.path, parsers[s.value ?? 'text'](text));
   }
-  const [a, b] = ACCOUNT_VARIABLES.map((v) => env[ENV_PREFIX + v]);
+  const [a, b] = ACCOUNT_VARIABLES.map((v) => env[ENV_PREFIX + v] || undefined);
   if (a !== undefined || b !== undefined) {
     if (a === undefined || b === undefined) throw new HarnessError('CONFIG_INVALID', `${ENV_PREFIX}USER_A and ${ENV_PREFIX}USER_B name the two test accounts together`, { hint: 'set both, each as email:password' });
     setAt(out, ['issuer', 'users'], [account(a, `${ENV_PREFIX}USER_A`), account(b, `${ENV_PREFIX}USER_B`)]);
   }
-  const [resource, body, owner] = (['resource', 'resourceBody', 'resourceOwner'] as const).map((k) => env[ENV_PREFIX + RESOURCE_FLAGS[k].env]);
+  const [resource, body, owner] = (['resource', 'resourceBody', 'resourceOwner'] as const).map((k) => env[ENV_PREFIX + RESOURCE_FLAGS[k].env] || undefined);
   return withResource(out, resource, body, owner, 'environment');
 }
 

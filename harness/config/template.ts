@@ -91,7 +91,7 @@ export function settingsDoc(): string {
   const cell = (text: string) => text.replace(/\|/g, '\\|').replace(/</g, '&lt;').replace(/>/g, '&gt;').replace(/\n/g, ' ');
   const rows = allSettings()
     .filter((s) => !s.section)
-    .map((s) => `| \`${s.path.join('.')}\` | ${s.flag ? `\`${s.flag}\`` : ''} | ${s.env ? `\`${ENV_PREFIX}${s.env}\`` : ''} | ${cell(defaultText(s) ?? '')} | ${cell(sentence(s.help))} |`);
+    .map((s) => `| \`${s.path.join('.')}\` | ${s.flag ? `\`${s.flag.replace(/\|/g, '\\|')}\`` : ''} | ${s.env ? `\`${ENV_PREFIX}${s.env}\`` : ''} | ${cell(defaultText(s) ?? '')} | ${cell(sentence(s.help))} |`);
   const compound = settingVariables().filter((v) => !allSettings().some((s) => s.env && ENV_PREFIX + s.env === v.name));
   return [
     '# Settings',
