@@ -9,9 +9,9 @@ import { connect, createServer } from 'node:net';
  * launcher would then rightly refuse as a squatter.
  */
 export async function freePort(host = '127.0.0.1', avoid: ReadonlySet<number> = new Set()): Promise<number> {
-  const [low] = ephemeralRange();
-  const from = 10_000;
-  const to = Math.max(from + 1_000, low) - 1;
+  const [low, high] = ephemeralRange();
+  // Below the ephemeral range, or above it when it starts too low to leave room.
+  const [from, to] = low - 10_000 >= 1_000 ? [10_000, low - 1] : 65_535 - high >= 1_000 ? [high + 1, 65_535] : [1_024, 65_535];
   for (let attempt = 0; attempt < 200; attempt++) {
     const port = from + randomInt(to - from + 1);
     if (!avoid.has(port) && (await portFree(host, port))) return port;
