@@ -37,6 +37,7 @@ for (const definition of order) {
     ...(options.gated !== undefined ? { gated: options.gated } : {}),
     ...(options.explains ? { explains: options.explains } : {}),
     ...(options.causes ? { causes: options.causes } : {}),
+    ...(options.spendsLab ? { spendsLab: true } : {}),
     labGroup: groupOf(meta.id),
     estimateS: estimateOf(meta.id),
   });

@@ -97,6 +97,12 @@ export interface CheckOptions {
   /** Roughly how long the check takes, in seconds: with labs, the longest start first. */
   estimateS?: number;
   /**
+   * Its attack leaves state in the backend that a later check would inherit (a JWKS rate limiter
+   * emptied by unknown kids): its lab is never handed to another check, which would otherwise see
+   * refusals that this check caused, or not, by the order the checks happened to run in.
+   */
+  spendsLab?: boolean;
+  /**
    * Its attack tokens carry no valid signature of the issuer's keys: accepting one follows from
    * unverified signatures when SIG-UNVERIFIED fails too, unless the check saw its own signal (a fetch
    * by the attacker listener).
@@ -214,14 +220,15 @@ function toolsFor(meta: CheckMeta, s: FamilyState, evidence: Exchange[]): CheckT
  * back after its last. Members run one after another (they share the lab's keys and backend).
  */
 class LabGroups {
-  private readonly groups = new Map<string, { members: string[]; done: number; lab?: Promise<LabState>; turn: Promise<unknown> }>();
+  private readonly groups = new Map<string, { members: string[]; done: number; spends: boolean; lab?: Promise<LabState>; turn: Promise<unknown> }>();
 
   constructor(private readonly family: string) {}
 
-  /** At collection: the checks of each group. */
-  register(id: string, group: string): void {
-    const g = this.groups.get(group) ?? { members: [], done: 0, turn: Promise.resolve() };
+  /** At collection: the checks of each group, and whether one of them spends the lab (CheckOptions.spendsLab). */
+  register(id: string, group: string, spendsLab = false): void {
+    const g = this.groups.get(group) ?? { members: [], done: 0, spends: false, turn: Promise.resolve() };
     g.members.push(id);
+    g.spends ||= spendsLab;
     this.groups.set(group, g);
   }
 
@@ -242,7 +249,7 @@ class LabGroups {
     const lab = await g.lab!.catch(() => undefined);
     const selectedMembers = g.members.filter((id) => selected(run, id)).length;
     // The last selected member gives the lab back; an exit of its backend is charged to the check it happened in.
-    const { backendExit } = (g.done < selectedMembers ? await lab?.exitSinceLastAsked() : await lab?.release(await stillHealthy(lab))) ?? {};
+    const { backendExit } = (g.done < selectedMembers ? await lab?.exitSinceLastAsked() : await lab?.release(!g.spends && (await stillHealthy(lab)))) ?? {};
     return backendExit ? { result, backendExit } : { result };
   }
 }
@@ -339,7 +346,7 @@ export function family(name: Family, options: { labs?: boolean } = {}) {
   function check(meta: CheckMeta, run: (tools: CheckTools) => Promise<CheckResult>, checkOptions: CheckOptions = {}): void {
     ids.push(meta.id);
     const group = checkOptions.labGroup ?? meta.id;
-    if (inLabs) groups.register(meta.id, group);
+    if (inLabs) groups.register(meta.id, group, checkOptions.spendsLab);
     (options.labs && !inLabs ? test : test.concurrent)(meta.id, { meta: { catalogue: meta } }, async ({ task }) => {
       // In labs, reset once the check has its lab: waiting in the queue is not the check's time.
       let startedAt = performance.now();

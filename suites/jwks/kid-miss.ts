@@ -40,7 +40,7 @@ jwksCheck(
       ? { verdict: 'PASS', observed: `${observed}; all refused, the fetches bounded by a cooldown or rate limit`, measured, evidence }
       : { verdict: 'FAIL', observed: `${observed}: fetches grow with the number of unknown kids (${measured.fetchesPer1000} per 1000; a cooldown or rate limit keeps them to ${bound} or fewer)`, measured, evidence };
   },
-  { causes: [CAUSES.keysNotCached] },
+  { causes: [CAUSES.keysNotCached], spendsLab: true },
 );
 
 jwksCheck(
@@ -83,7 +83,7 @@ jwksCheck(
     if (!ready.ready) return { verdict: 'SKIP', observed: `no fetch for ${variants.length} such tokens, but the backend does not refetch on unknown kids at all (${ready.observed}), so there is nothing to precede`, measured, evidence: [exchanges[0]!, control] };
     return { verdict: 'ERROR', observed: `inconclusive: no fetch for these tokens, but the control (an unknown kid with ${t.issuer.algorithms[0]}) did not fetch either`, measured, evidence: [exchanges[0]!, control] };
   },
-  { causes: [CAUSES.keysNotCached] },
+  { causes: [CAUSES.keysNotCached], spendsLab: true },
 );
 
 jwksCheck(
@@ -103,5 +103,5 @@ jwksCheck(
     const poll = await lab.poll(`a token of the new key ${key.kid}, after ${n} random kids`, () => lab.signedBy(key.kid), (e) => e.outcome === 'accepted', ms);
     return { ...timeBound(`after ${n} random kids, a token of the new key ${key.kid} was accepted`, poll.atMs, poll.waitedMs, lab.settings.maxRotationDelayS, short, 'secondsToAccept'), evidence: poll.sample };
   },
-  { estimateS: (s) => Math.min(s.maxRotationDelayS, s.waitBudgetS) / 2, causes: [CAUSES.keysNeverRefetched] },
+  { estimateS: (s) => Math.min(s.maxRotationDelayS, s.waitBudgetS) / 2, causes: [CAUSES.keysNeverRefetched], spendsLab: true },
 );

@@ -26,7 +26,7 @@ import { provesValid } from '../../harness/checks/suite.js';
 export type Estimate = (settings: JwksSettings) => number;
 
 /** The family's check options (gating, lab group, causes), with the estimate as a function of the JWKS bounds. */
-export interface JwksCheckOptions extends Pick<CheckOptions, 'gated' | 'labGroup' | 'explains' | 'causes'> {
+export interface JwksCheckOptions extends Pick<CheckOptions, 'gated' | 'labGroup' | 'explains' | 'causes' | 'spendsLab'> {
   /** Start from a healthy backend (no fault, the current key accepted); default true. */
   requireHealthy?: boolean;
   estimateS?: Estimate;
