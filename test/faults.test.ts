@@ -224,8 +224,11 @@ describe('signals', () => {
     const count = path.join(out, 'requests.log');
     let signalledAt = 0;
     const run = await runToEnd(runArgs(port, out, ['--issuer-mode', mode, '--start', startCommand(port, 'delay:3000', { COUNT_FILE: count })]), async (cli) => {
-      // Past the families' positive controls, so that checks are in flight when the signal comes.
-      await pollUntil(async () => (requestsIn(count) >= 4 || cli.child.exitCode !== null ? true : undefined), { timeoutMs: 90_000, intervalMs: 50, what: 'the checks to be sending' });
+      // Past the positive controls of the two families selected (CTL and SIG: two requests each), so
+      // that a check's request is in flight (3 s each) when the signal comes. At 4, only the controls
+      // had been sent, and the checks' listing then rested on reading the catalogue within the halt's
+      // budget, which a loaded CI machine sometimes missed.
+      await pollUntil(async () => (requestsIn(count) >= 6 || cli.child.exitCode !== null ? true : undefined), { timeoutMs: 90_000, intervalMs: 50, what: 'the checks to be sending' });
       signalledAt = performance.now();
       cli.child.kill(signal);
     });
