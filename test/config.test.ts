@@ -45,6 +45,12 @@ describe('resolveConfig', () => {
     expect(err.message).toMatch(message);
   });
 
+  it('an unknown key names the keys that exist where it was written, in a section or in a resource', () => {
+    const base = { target: { baseUrl: 'http://127.0.0.1:1', protectedPath: '/x' } };
+    expect(configError(() => resolveConfig({ ...base, jwks: { waitBudget: 5 } } as never)).hint).toMatch(/"waitBudget" at jwks; the keys there are maxCacheAgeS, .*waitBudgetS/);
+    expect(configError(() => resolveConfig({ ...base, resources: [{ path: '/api/todos', ownr: 'ownerId' }] } as never)).hint).toMatch(/"ownr" at resources\.0; the keys there are name, path, .*owner/);
+  });
+
   it('gives the JWKS bounds their defaults, and takes them from the environment and flags', () => {
     const base = { target: { baseUrl: 'http://127.0.0.1:1', protectedPath: '/x' } };
     expect(resolveConfig(base).jwks).toEqual({ maxCacheAgeS: 600, maxRotationDelayS: 60, waitBudgetS: 120, maxOutageResponseS: 10, stormRequests: 1000, burstRequests: 200 });

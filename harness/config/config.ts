@@ -9,7 +9,7 @@ import { z } from 'zod';
 import { CODE_EXTENSION, PACKAGE } from '../paths.js';
 import { HarnessError } from '../errors.js';
 import { DEFAULT_SARIF_LOCATION } from '../report/sarif.js';
-import { configSchema } from './schema.js';
+import { configSchema, unwrapped } from './schema.js';
 import type { ResolvedConfig } from './schema.js';
 import { mergeSettings } from './settings.js';
 import type { Overrides } from './settings.js';
@@ -70,17 +70,13 @@ export async function loadConfigFile(file: string | undefined, cwd: string): Pro
 /** The keys an object of the schema accepts at `at` (a path into the config), if it is an object. */
 function keysAt(at: readonly PropertyKey[]): string[] | undefined {
   // Defaults and prefaults wrap the object schemas; arrays hold them as elements.
-  const open = (schema: any): any => {
-    while (schema && !schema.shape && typeof schema.unwrap === 'function') schema = schema.unwrap();
-    return schema;
-  };
-  let schema: any = configSchema;
+  let schema: z.ZodType | undefined = configSchema;
   for (const key of at) {
-    schema = open(schema);
-    schema = typeof key === 'number' ? schema?.element : schema?.shape?.[key];
+    const inner: z.ZodType | undefined = schema && unwrapped(schema);
+    schema = typeof key === 'number' ? (inner instanceof z.ZodArray ? (inner.element as z.ZodType) : undefined) : inner instanceof z.ZodObject ? inner.shape[key as string] : undefined;
   }
-  schema = open(schema);
-  return schema?.shape ? Object.keys(schema.shape) : undefined;
+  const inner = schema && unwrapped(schema);
+  return inner instanceof z.ZodObject ? Object.keys(inner.shape) : undefined;
 }
 
 /** What to do about the first problem found: an unknown key names the keys that exist there. */

@@ -33,6 +33,16 @@ export class Code {
   constructor(readonly text: string) {}
 }
 
+/** `schema` without the default, prefault or optional around it, and before its transform: the object or array written. */
+export function unwrapped(schema: z.ZodType): z.ZodType {
+  let s = schema;
+  for (;;) {
+    if (s instanceof z.ZodDefault || s instanceof z.ZodPrefault || s instanceof z.ZodOptional) s = s.unwrap() as z.ZodType;
+    else if (s instanceof z.ZodPipe) s = s.in as z.ZodType;
+    else return s;
+  }
+}
+
 /** The settings' metadata, by schema (sections are registered too, with their help). */
 export const settings = z.registry<SettingMeta>();
 function setting<T extends z.ZodType>(schema: T, meta: SettingMeta): T {

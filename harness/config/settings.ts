@@ -4,7 +4,7 @@
 import { InvalidArgumentError, Option } from 'commander';
 import { z } from 'zod';
 import { HarnessError } from '../errors.js';
-import { configSchema, settings } from './schema.js';
+import { configSchema, settings, unwrapped } from './schema.js';
 import type { ConformanceConfig, SettingMeta } from './schema.js';
 
 export const ENV_PREFIX = 'BA_CONFORMANCE_';
@@ -22,12 +22,6 @@ export interface Setting extends SettingMeta {
   default?: unknown;
 }
 
-/** The object schema inside a section's default, if it is one. */
-function objectIn(schema: z.ZodType): z.ZodObject | undefined {
-  let s: any = schema;
-  while (s && !(s instanceof z.ZodObject) && (s instanceof z.ZodDefault || s instanceof z.ZodPrefault || s instanceof z.ZodOptional)) s = s.unwrap();
-  return s instanceof z.ZodObject ? s : undefined;
-}
 
 function valueAt(root: unknown, path: string[]): unknown {
   return path.reduce<any>((v, key) => v?.[key], root);
@@ -38,8 +32,8 @@ function collect(shape: Record<string, z.ZodType>, at: string[], defaults: unkno
   for (const [key, schema] of Object.entries(shape)) {
     const meta = settings.get(schema);
     const path = [...at, key];
-    const object = objectIn(schema);
-    if (object) {
+    const object = unwrapped(schema);
+    if (object instanceof z.ZodObject) {
       if (meta) found.push({ ...meta, path, section: true });
       found.push(...collect(object.shape, path, defaults));
     } else if (meta) {
