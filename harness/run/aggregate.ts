@@ -204,6 +204,6 @@ export function linkCauses(records: CheckRecord[]): CheckRecord[] {
   for (const r of records) if (r.explains && r.verdict !== 'PASS' && !namer.has(r.explains)) namer.set(r.explains, r.id);
   return records.map((r) => {
     const root = r.causes?.map((c) => namer.get(c)).find((id) => id !== undefined && id !== r.id);
-    return root && root !== r.id ? { ...r, sameCauseAs: root, observed: `same cause as ${root}: ${r.observed}` } : r;
+    return root ? { ...r, sameCauseAs: root, observed: `same cause as ${root}: ${r.observed}` } : r;
   });
 }

@@ -100,7 +100,7 @@ function openApiSource(where: string, baseUrl: string): OpenApiSource {
 }
 
 /** Labs need the harness to start the backend (a second one per lab); with --jobs 1 they run one at a time. */
-function labsPlan(config: ResolvedConfig, jobs: number, issuer: RunIssuer): { used: boolean; why?: string } {
+function labsPlan(config: ResolvedConfig, issuer: RunIssuer): { used: boolean; why?: string } {
   if (!config.target.start) return { used: false, why: 'the harness does not start the backend (no target.start), so it cannot start one per lab: the JWKS checks run one at a time' };
   if (!issuer.profile.capabilities.includes('keys')) return { used: false, why: `the ${issuer.profile.mode} issuer mode has no keys of the harness's own to give each lab` };
   return { used: true };
@@ -173,7 +173,7 @@ export async function runConformance(config: ResolvedConfig, log: (line: string)
   try {
     issuer = await unlessHalted(timed('issuer', () => startRunIssuer(config, log)));
     const { backendEnv, alternateKey } = issuer;
-    labs = labsPlan(config, jobs, issuer);
+    labs = labsPlan(config, issuer);
     if (config.target.start) {
       log(`starting the backend: ${config.target.start}`);
       const launch: LaunchOptions = {
