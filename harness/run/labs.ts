@@ -87,8 +87,8 @@ export class LabPool {
   private readonly labs = new Map<string, Lab>();
   private readonly idle: Lab[] = [];
   private readonly stopping = new Set<Promise<void>>();
-  /** Every port a lab got in this run: none is given twice. */
-  private readonly portsGiven = new Set<number>();
+  /** The run's own backend port and every port a lab got in this run: none is given twice. */
+  private readonly portsGiven: Set<number>;
   private readonly waiting: { request: LabRequest; grant: (lab: Lab | undefined) => void; refuse: (err: Error) => void }[] = [];
   /** Labs counted against `jobs`: idle, in use, and being started. */
   private count = 0;
@@ -99,7 +99,10 @@ export class LabPool {
   /** The most labs that existed at once (for the report). */
   peak = 0;
 
-  constructor(private readonly options: LabPoolOptions) {}
+  constructor(private readonly options: LabPoolOptions) {
+    const url = new URL(options.baseUrl);
+    this.portsGiven = new Set([Number(url.port || (url.protocol === 'https:' ? 443 : 80))]);
+  }
 
   /**
    * Starts the first lab, idle until a check asks for one: proves that the start command starts a
