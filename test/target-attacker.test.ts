@@ -14,7 +14,17 @@ describe('TargetClient', () => {
   let baseUrl: string;
   beforeAll(async () => {
     // Echoes what it received; /status/<n> answers with that status.
+    // /cut/<key> sends the headers and half a body, then resets the connection: the first time for
+    // each key only under /cut-once/<key>, every time under /cut/<key>.
+    const cut = new Set<string>();
     server = http.createServer((req, res) => {
+      const cutting = /^\/cut(-once)?\/(\w+)/.exec(req.url ?? '');
+      if (cutting && !(cutting[1] && cut.has(cutting[2]!))) {
+        cut.add(cutting[2]!);
+        res.writeHead(401, { 'content-type': 'application/json', 'content-length': '100' }).write('{"half":');
+        setImmediate(() => req.socket.resetAndDestroy());
+        return;
+      }
       const status = Number(/^\/status\/(\d+)/.exec(req.url ?? '')?.[1] ?? 200);
       res.writeHead(status, { 'content-type': 'application/json' }).end(JSON.stringify({ sub: 'user-1', rawHeaders: req.rawHeaders, url: req.url }));
     });
@@ -56,6 +66,16 @@ describe('TargetClient', () => {
     [302, 'other'],
   ])('classifies %i as %s', async (status, outcome) => {
     expect((await client().send('C', 's', { path: `/status/${status}` })).outcome).toBe(outcome);
+  });
+
+  it('resends a GET once when the connection resets while the answer comes; a second reset, or a reset POST, is recorded as it is', async () => {
+    const once = await client().send('C', 'reset once', { path: '/cut-once/get' });
+    expect(once).toMatchObject({ outcome: 'accepted', response: { status: 200 } });
+    const always = await client().send('C', 'reset twice', { path: '/cut/get' });
+    expect(always.outcome).toBe('transport-error');
+    expect(always.error).toMatch(/ECONNRESET|other side closed|socket/i);
+    const post = await client().send('C', 'reset POST', { method: 'POST', path: '/cut-once/post', body: {} });
+    expect(post.outcome).toBe('transport-error');
   });
 
   it('records a refused connection as a transport error, not a rejection', async () => {

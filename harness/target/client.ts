@@ -155,18 +155,22 @@ export class TargetClient {
           bodyTimeout: timeoutMs,
           signal: AbortSignal.timeout(timeoutMs),
         });
+      const answer = async () => {
+        const res = await send();
+        return { res, ...(await readCapped(res.body)) };
+      };
       try {
-        let res;
+        let res, text, truncatedAt;
         try {
-          res = await send();
+          ({ res, text, truncatedAt } = await answer());
         } catch (err) {
-          // A kept-alive connection the server closed as the request went out: resend a safe (GET/HEAD)
-          // request once on a new connection, as browsers do. A second reset is the backend's answer.
+          // A kept-alive connection the server closed under the request, before or while the answer
+          // came (a keep-alive timer racing ours on a loaded machine): resend a safe (GET/HEAD) request
+          // once on a new connection. A second reset is the backend's answer, recorded as such.
           if (!SAFE_METHODS.has(method) || !isConnectionReset(err)) throw err;
           started = performance.now();
-          res = await send();
+          ({ res, text, truncatedAt } = await answer());
         }
-        const { text, truncatedAt } = await readCapped(res.body);
         const exchange: Exchange = {
           ...base,
           response: {
