@@ -139,6 +139,7 @@ check(
     requirement: 'A JWT outlives the session it was issued for until its exp; a backend that does not check sessions must keep exp short, and must never accept a token beyond its exp.',
     references: ['better-auth#10267', 'OWASP JWT cheat sheet (token revocation)', 'RFC 7519 §4.1.4'],
     expected: 'INFO: accepted until exp at most (PASS if refused at once); FAIL if accepted beyond exp',
+    requests: 25,
   },
   async (t) => (await reuseAfter(t, 'sign-out', (user) => t.issuer.signOut(user))).result,
   { explains: CAUSES.tokenOutlivesSession },
@@ -153,6 +154,7 @@ check(
     requirement: "A deleted user's unexpired JWT works until exp at most; a new account with the same email is a different user (a new sub) and never gets the deleted user's data.",
     references: ['OWASP API1:2023', 'RFC 7519 §4.1.2 (sub is the identity)'],
     expected: "INFO window until exp at most; FAIL if accepted beyond exp, or if a new account with the deleted user's email sees the old data",
+    requests: 30,
   },
   async (t) => {
     const lab = new IsolationLab(t);

@@ -276,6 +276,7 @@ check(
     requirement: 'RFC 8725 §3.5 / RFC 7518 §3.2: HMAC secrets must have enough entropy; default secrets are public.',
     references: ['RFC 7518 §3.2', 'RFC 8725 §3.5', 'jwt_tool jwt-common.txt', 'Better Auth DEFAULT_SECRET'],
     expected: '401 for every secret',
+    requests: 2 * WEAK_HMAC_SECRETS.length,
   },
   async ({ claims, token, issuer, sendAll }) => {
     const kid = headerOf(token).kid;

@@ -6,7 +6,9 @@ import { mkdtemp, readFile, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
+import { resolveConfig } from '../harness/config/config.js';
 import { REPO_ROOT } from '../harness/issuer/bundle.js';
+import { valueAt } from '../harness/json-path.js';
 import { catalogueMarkdown } from '../harness/report/catalogue-doc.js';
 import { CATALOGUE_FILE, catalogueLink } from '../harness/report/catalogue-link.js';
 import type { CatalogueEntry } from '../harness/run/catalogue.js';
@@ -53,6 +55,11 @@ describe('docs/checks.md', { timeout: 60_000 }, () => {
       expect(entry).toContain(`- Severity: ${e.severity}`);
       expect(entry).toContain(`- Family: [${e.family}](#family-${e.family})`);
     }
+    // A request estimate that names a setting names one that exists and is a number (run --plan).
+    const config = resolveConfig({ target: { baseUrl: 'http://127.0.0.1:9', protectedPath: '/api/me' } });
+    const bySetting = entries.filter((e) => typeof e.requests === 'string');
+    expect(bySetting.map((e) => e.id)).toEqual(expect.arrayContaining(['JWKS-KIDMISS-STORM', 'JWKS-SINGLEFLIGHT']));
+    for (const e of bySetting) expect(typeof valueAt(config, e.requests as string), `${e.id}: ${e.requests}`).toBe('number');
     const alg = doc.slice(doc.indexOf('<a id="SIG-ALG-NONE"></a>'));
     expect(alg.slice(0, alg.indexOf('<a id=', 1))).toContain('[RFC 8725 §3.2](https://www.rfc-editor.org/rfc/rfc8725#section-3.2)');
   });

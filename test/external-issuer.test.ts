@@ -117,5 +117,9 @@ describe('external mode: the suite against a Better Auth it does not own', { tim
     expect(plan.stdout).toContain('at most 5 per second');
     expect(plan.stdout).toMatch(/^run {2}SIG-ALG-NONE /m);
     expect(plan.stdout).toMatch(/^SKIP CLM-EXP-PAST /m);
+    // The estimate is the check's own (its metadata), or the setting that sets it.
+    const estimates = await runCli(['run', '--plan', '--target', 'http://127.0.0.1:9', '--protected', '/api/me', '--only', 'ERR-FAILOPEN', 'JWKS-KIDMISS-STORM']);
+    expect(estimates.stdout).toMatch(/^run {2}ERR-FAILOPEN +~ {3}8 requests/m);
+    expect(estimates.stdout).toMatch(/^run {2}JWKS-KIDMISS-STORM +~1000 requests/m);
   });
 });

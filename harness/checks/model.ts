@@ -24,6 +24,11 @@ export interface CheckMeta {
   references: string[];
   /** What a secure backend does. */
   expected: string;
+  /**
+   * Roughly how many requests it sends, for `run --plan`: a number, or the dotted path of the config
+   * setting that sets it (e.g. "jwks.stormRequests"). Without it, its family's usual count.
+   */
+  requests?: number | string;
 }
 
 /** One HTTP exchange with the backend under test, kept as evidence. */

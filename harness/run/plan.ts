@@ -6,7 +6,7 @@ import { missingNeeds, plannedProfile, skipReason } from '../issuer/capabilities
 import type { IssuerProfile } from '../issuer/capabilities.js';
 import { DEFAULT_BASE_PATH } from '../issuer/external.js';
 import { SHARED_SECRET_ALG } from '../issuer/protocol.js';
-import { WEAK_HMAC_SECRETS } from '../forge/wordlists.js';
+import { valueAt } from '../json-path.js';
 import { loadCatalogue } from './catalogue.js';
 import type { CatalogueEntry } from './catalogue.js';
 
@@ -21,20 +21,16 @@ export function plan(entries: CatalogueEntry[], profile: IssuerProfile): Planned
   });
 }
 
-/** Requests a check sends, roughly: by family, with the known heavy ones named (they scale with the config). */
-function estimate(id: string, config: ResolvedConfig): number {
+/** Requests a check sends, roughly: what its metadata says (a number, or the setting that sets it), else its family's usual count. */
+function estimate(entry: CatalogueEntry, config: ResolvedConfig): number {
+  const { requests } = entry;
+  if (typeof requests === 'number') return requests;
+  const set = requests === undefined ? undefined : valueAt(config, requests);
+  if (typeof set === 'number') return set;
   const resources = Math.max(1, config.resources.length);
-  const exact: Record<string, number> = {
-    'SIG-WEAK-HMAC': 2 * WEAK_HMAC_SECRETS.length,
-    'ISO-CONCURRENCY': 600,
-    'JWKS-KIDMISS-STORM': config.jwks.stormRequests,
-    'JWKS-SINGLEFLIGHT': config.jwks.burstRequests,
-    'LIFE-REVOKED-SESSION': 25,
-    'LIFE-DELETED-USER': 30,
-  };
-  if (exact[id] !== undefined) return exact[id];
+  // ERR: the run-wide checks judge the other checks' exchanges and send nothing of their own.
   const byFamily: Record<string, number> = { CTL: 2, FMT: 6, SIG: 8, KEY: 8, CLM: 4, XJWT: 2, TRN: 6, ERR: 0, DOS: 4, ISO: 12 * resources, LIFE: 10, INT: 4, COV: 10, JWKS: 40 };
-  return byFamily[id.split('-', 1)[0]!] ?? 5;
+  return byFamily[entry.family] ?? 5;
 }
 
 export async function planText(config: ResolvedConfig): Promise<string> {
@@ -49,7 +45,7 @@ export async function planText(config: ResolvedConfig): Promise<string> {
   const running = entries.filter((e) => !e.skip);
   // Each family signs up (or signs in) its own user and proves a valid token first.
   const families = new Set(running.map((e) => e.family));
-  const total = running.reduce((n, e) => n + estimate(e.id, config), 0) + 4 * families.size;
+  const total = running.reduce((n, e) => n + estimate(e, config), 0) + 4 * families.size;
   const issuerHost =
     issuer.mode === 'external'
       ? `${issuer.url} (Better Auth: sign-up or sign-in, /token, ${issuer.jwksUrl ?? `${issuer.url!.replace(/\/+$/, '')}${issuer.basePath ?? DEFAULT_BASE_PATH}/jwks`}; about ${3 * families.size + 10} requests, 429s waited out)`
@@ -61,7 +57,7 @@ export async function planText(config: ResolvedConfig): Promise<string> {
     `  issuer    ${issuerHost}`,
     `  attacker  a listener on 127.0.0.1 that the backend would reach only if it fetched a jku/x5u URL (KEY-JKU, KEY-X5U)`,
     '',
-    ...entries.map((e) => (e.skip ? `SKIP ${e.id.padEnd(30)} ${e.skip}` : `run  ${e.id.padEnd(30)} ~${String(estimate(e.id, config)).padStart(4)} requests  ${e.title}`)),
+    ...entries.map((e) => (e.skip ? `SKIP ${e.id.padEnd(30)} ${e.skip}` : `run  ${e.id.padEnd(30)} ~${String(estimate(e, config)).padStart(4)} requests  ${e.title}`)),
     '',
     `${running.length} checks run, ${entries.length - running.length} SKIP; about ${total} requests to the backend`,
     '',

@@ -111,6 +111,7 @@ jwksCheck(
     requirement: 'Concurrent key lookups that miss the cache wait for one fetch (jose pendingFetch) instead of each fetching.',
     references: ['jose createRemoteJWKSet (pendingFetch)', 'CWE-400'],
     expected: 'exactly 1 fetch for the whole burst',
+    requests: 'jwks.burstRequests',
   },
   async (lab, t) => {
     const n = scaledToRate(lab.settings.burstRequests, t.target.settings.maxRps);

@@ -18,6 +18,7 @@ jwksCheck(
     requirement: 'Refetching on an unknown kid is rate-limited (a cooldown); otherwise anyone can make the API hammer its issuer with forged kids.',
     references: ['auth0/node-jwks-rsa#319', 'lua-resty-openidc#468', 'go-oidc#482', 'libjwt#313'],
     expected: 'all refused; a bounded handful of fetches (a cooldown or rate limit: at most 10, or one per second of storm), never a number that grows with the kids',
+    requests: 'jwks.stormRequests',
   },
   async (lab, t) => {
     const n = scaledToRate(lab.settings.stormRequests, t.target.settings.maxRps);
