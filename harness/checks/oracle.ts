@@ -41,6 +41,8 @@ export const CAUSES = {
   keysNeverRefetched: 'keys-never-refetched',
   /** A token that makes the verifier throw is accepted (ERR-FAILOPEN): parse errors wave requests through. */
   verifierFailOpen: 'verifier-fail-open',
+  /** A JWKS that does not answer holds requests past the outage bound: no short fetch timeout (JWKS-OUTAGE-STATUS). */
+  jwksFetchUnbounded: 'jwks-fetch-unbounded',
   /** Tokens are accepted when the JWKS cannot be fetched (JWKS-OUTAGE-FAILCLOSED). */
   jwksFailOpen: 'jwks-fail-open',
   /** The caller is taken from the request, not the token (ISO-SUB-SOURCE). */

@@ -4,7 +4,7 @@ import { randomBytes } from 'node:crypto';
 import { setTimeout as delay } from 'node:timers/promises';
 import { JwksLab, eachScenario, fetchSummary, jwksCheck, notFetched, seconds, timeBound, withAttacker } from './lab.js';
 import type { Exchange } from '../../harness/checks/model.js';
-import { CAUSES, combine, statusOf } from '../../harness/checks/oracle.js';
+import { CAUSES, combine, followsFrom, statusOf } from '../../harness/checks/oracle.js';
 import type { CheckResult } from '../../harness/checks/oracle.js';
 import type { CheckTools } from '../../harness/checks/suite.js';
 import type { JwksFault } from '../../harness/issuer/protocol.js';
@@ -115,7 +115,8 @@ jwksCheck(
     const problems: string[] = [];
     if (slow.length) problems.push(`${slow.length} not answered within ${lab.settings.maxOutageResponseS} s (${slow.slice(0, 3).map((e) => `"${e.label}": ${e.error ?? `${e.durationMs} ms`}`).join('; ')})`);
     if (wrong.length) problems.push(`${wrong.length} answered ${[...new Set(wrong.map((e) => statusOf(e)))].join(', ')}`);
-    if (problems.length) return { verdict: 'FAIL', observed: problems.join('; '), measured, evidence: [...slow, ...wrong].slice(0, 6) };
+    // Hung probes name the cause a trickling JWKS shares (JWKS-HUGE-SLOW): a fetch with no short timeout.
+    if (problems.length) return { verdict: 'FAIL', observed: problems.join('; '), measured, evidence: [...slow, ...wrong].slice(0, 6), ...(slow.length ? { explains: CAUSES.jwksFetchUnbounded } : {}) };
     const statuses = [...new Set(refusals.map((e) => statusOf(e)))].join(', ');
     return { verdict: 'PASS', observed: `${refusals.length} refusals during ${probes.length} outage scenarios, all ${statuses}, the slowest in ${slowest} ms`, measured, evidence: probes.map((p) => p.all[0]!) };
   },
@@ -228,7 +229,8 @@ jwksCheck(
       ? { verdict: 'NON-STRICT', observed: `${observed}: about one per request, no backoff`, measured, evidence: s.sample }
       : { verdict: 'PASS', observed: `${observed}: bounded`, measured, evidence: s.sample };
   },
-  { labGroup: 'stale' },
+  // A client that caches nothing fetches per request whether the JWKS answers or not.
+  { labGroup: 'stale', causes: [CAUSES.keysNotCached] },
 );
 
 /** One broken refresh: fresh keys cached, then a refresh that gets `fault`; are the cached keys still used? */
@@ -376,6 +378,9 @@ jwksCheck(
     ];
     const results: CheckResult[] = [];
     const measured: Record<string, number> = {};
+    // Findings other than the trickle outlasting the bound: that one alone is a fetch without a short
+    // timeout, the cause JWKS-OUTAGE-STATUS names when its hung probes show it.
+    let ownFindings = 0;
     for (const [name, fault] of scenarios) {
       let run = await heavyFetch(lab, t, name, fault);
       if ('unhealthy' in run) return { verdict: 'ERROR', observed: `inconclusive: before ${name}, ${run.unhealthy}` };
@@ -403,9 +408,11 @@ jwksCheck(
       const problems: string[] = [];
       if (timedOut(run)) problems.push(`the request was not answered within ${lab.settings.maxOutageResponseS} s (${answer.error ?? `${answer.durationMs} ms`})`);
       if (worstOtherMs > allowedMs) problems.push(`other requests waited up to ${worstOtherMs} ms meanwhile (blocked; allowed ${allowedMs} ms)`);
+      if (problems.length && !(fault.kind === 'slow' && problems.length === 1 && timedOut(run))) ownFindings++;
       results.push({ verdict: problems.length ? 'FAIL' : 'PASS', observed: `${name}: ${problems.length ? problems.join(', ') : `answered ${statusOf(answer)} in ${answer.durationMs} ms; other requests within ${worstOtherMs} ms`}${confirmation}` });
     }
-    return { ...combine(results), measured };
+    const result = { ...combine(results), measured };
+    return ownFindings ? result : followsFrom([CAUSES.jwksFetchUnbounded], result);
   },
   { estimateS: (s) => Math.min(s.maxRotationDelayS, s.waitBudgetS) + s.maxOutageResponseS / 2 },
 );
