@@ -1,10 +1,10 @@
 // The project's own tests run in two workers (npm test: --maxWorkers=2). The known-answer files take
-// most of the time, the JWKS one the longest: starting them first lets the short files fill the
+// most of the time, the Python and Go stacks and the JWKS one the longest: starting them first lets the short files fill the
 // other worker instead of queueing behind them.
 import { BaseSequencer } from 'vitest/node';
 import type { TestSpecification } from 'vitest/node';
 
-const FIRST = ['known-answers-jwks.test.ts', 'known-answers-stacks.test.ts', 'known-answers.test.ts'];
+const FIRST = ['known-answers-stacks.test.ts', 'known-answers-jwks.test.ts', 'known-answers.test.ts', 'known-answers-node-stacks.test.ts'];
 const rank = (spec: TestSpecification) => {
   const i = FIRST.findIndex((name) => spec.moduleId.endsWith(`/${name}`));
   return i === -1 ? FIRST.length : i;
