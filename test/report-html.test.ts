@@ -61,3 +61,13 @@ describe('HTML escaping', () => {
     expect(page).toContain('Run fails its gate: 1 finding(s) at or above info');
   });
 });
+
+describe('remediation', () => {
+  it("says how to fix a finding in each stack that has advice for it, the Node stacks' fixtures included", () => {
+    const storm: CheckRecord = { ...check, id: 'JWKS-KIDMISS-STORM', family: 'JWKS', observed: '1000 JWKS fetches', measured: {}, evidence: [] };
+    const page = htmlReport({ ...report, checks: [storm] });
+    expect(page).toContain('How to fix: JWKS client: caching, rotation and outages');
+    for (const stack of ['jose', 'jwks-rsa', 'passport-jwt', 'get-jwks', 'hono/jwk', 'PyJWT', 'Go jwx']) expect(page, stack).toContain(`<th>${stack}</th>`);
+    expect(page).toContain('every unknown kid is a fetch, with no cooldown');
+  });
+});

@@ -1,9 +1,10 @@
 // How to fix a finding, by topic (matched on the check ID's prefix), with the call that does it in the
-// verifier stacks Better Auth users run: jose (Node), jwks-rsa with jsonwebtoken (Node), @fastify/jwt
-// (fast-jwt) with get-jwks (Node), PyJWT, python-jose, and Go's lestrrat-go/jwx. Advice names real
-// options; keep it true when libraries move.
+// verifier stacks Better Auth users run: jose (Node), jwks-rsa with jsonwebtoken (Node, under express-jwt
+// or passport-jwt), @fastify/jwt (fast-jwt) with get-jwks (Node), hono/jwk, PyJWT, python-jose, and Go's
+// lestrrat-go/jwx. Advice names real options; keep it true when libraries move (the Node stacks' fixtures,
+// fixtures/backends/node-stacks, show what each library does).
 
-export const STACKS = ['jose', 'jwks-rsa', '@fastify/jwt', 'get-jwks', 'PyJWT', 'python-jose', 'Go jwx'] as const;
+export const STACKS = ['jose', 'jwks-rsa', 'passport-jwt', '@fastify/jwt', 'get-jwks', 'hono/jwk', 'PyJWT', 'python-jose', 'Go jwx'] as const;
 export type Stack = (typeof STACKS)[number];
 
 export interface Remediation {
@@ -24,6 +25,7 @@ const VERIFY_STRICTLY: Remediation = {
     'python-jose': 'jwt.decode(token, key, algorithms=["ES256"], audience=AUD, issuer=ISS) on python-jose >= 3.4 (CVE-2024-33663). python-jose has no EdDSA: configure Better Auth with ES256/RS256, or use PyJWT.',
     'Go jwx': 'jwt.Parse(raw, jwt.WithKeySet(set), jwt.WithValidate(true), jwt.WithIssuer(iss), jwt.WithAudience(aud)); never jwt.ParseInsecure for authentication. Keys without "alg" need an explicit algorithm, not one taken from the token.',
     '@fastify/jwt': "register(fastifyJwt, { secret: (request, token) => getJwks.getPublicKey({ domain: ISS, kid: token.header.kid, alg: token.header.alg }), decode: { complete: true }, verify: { algorithms: ['ES256'], allowedIss: ISS, allowedAud: AUD } }); always list the algorithms. request.jwtDecode() is not verification.",
+    'hono/jwk': "jwk({ jwks_uri: JWKS_URL, alg: ['EdDSA'], verification: { iss: ISS, aud: AUD } }): alg is the allow-list; symmetric algorithms are refused.",
   },
 };
 
@@ -50,7 +52,8 @@ const CLAIMS: Remediation = {
     PyJWT: 'jwt.decode(..., audience=AUD, issuer=ISS, leeway=30, options={"require": ["exp", "iss", "aud", "sub"]}).',
     'python-jose': 'jwt.decode(..., audience=AUD, issuer=ISS, options={"require_exp": True, "require_iss": True, "require_aud": True, "require_sub": True, "leeway": 30}).',
     'Go jwx': 'jwt.Parse(raw, ..., jwt.WithIssuer(ISS), jwt.WithAudience(AUD), jwt.WithAcceptableSkew(30*time.Second), jwt.WithRequiredClaim("exp"), jwt.WithRequiredClaim("sub")).',
-    '@fastify/jwt': "verify: { allowedIss: ISS, allowedAud: AUD, requiredClaims: ['exp', 'sub'], clockTolerance: 30_000 } (fast-jwt counts milliseconds).",
+    '@fastify/jwt': "verify: { allowedIss: ISS, allowedAud: AUD, requiredClaims: ['exp', 'sub', 'iss', 'aud'], clockTolerance: 30_000 }: fast-jwt checks allowedIss and allowedAud only on tokens that carry them, and counts milliseconds.",
+    'hono/jwk': "verification: { iss: ISS, aud: AUD } checks them when present, and exp only when present: after jwk(), refuse a payload without exp or with an empty sub.",
   },
 };
 
@@ -59,12 +62,14 @@ const JWKS_CLIENT: Remediation = {
   fix: 'Create one JWKS client at start-up and share it. Cache keys for a bounded time (your accepted cache age), refresh on an unknown kid at most once per cooldown, share one fetch between concurrent requests, keep the last good keys when a refresh fails, time fetches out, and do not follow redirects to another origin.',
   stacks: {
     jose: 'One createRemoteJWKSet(url, { cacheMaxAge: 600_000, cooldownDuration: 30_000, timeoutDuration: 5_000 }) per process: it already shares fetches and keeps stale keys on error.',
-    'jwks-rsa': 'jwksClient({ jwksUri, cache: true, cacheMaxAge: 600_000, rateLimit: true, jwksRequestsPerMinute: 10, timeout: 5_000 }), created once, not per request.',
+    'jwks-rsa': 'jwksClient({ jwksUri, cache: true, cacheMaxAge: 600_000, rateLimit: true, jwksRequestsPerMinute: 10, timeout: 5_000 }), created once, not per request (its timeout defaults to 30 s). It keeps each kid\'s key for cacheMaxAge, so a key removed from the JWKS verifies until then, refetch or not (JWKS-REVOKE-AFTER-REFETCH): keep cacheMaxAge at the cache age you accept.',
     PyJWT: 'One module-level PyJWKClient(JWKS_URL, cache_keys=True, lifespan=600, timeout=5): a client created per request fetches the JWKS every time.',
     'python-jose': 'python-jose has no JWKS client: fetch with requests.get(url, timeout=5, allow_redirects=False), cache for a bounded TTL, refresh on an unknown kid at most every 30 s, keep the last good set on error.',
     'Go jwx': 'c := jwk.NewCache(ctx); c.Register(url, jwk.WithMinRefreshInterval(30*time.Second)); set := jwk.NewCachedSet(c, url), shared by every request.',
-    'get-jwks': "One buildGetJwks({ ttl: 600_000, issuersWhitelist: [ISS], jwksPath: '/api/auth/jwks' }) per process. It caches keys per kid, so a key removed from the JWKS verifies until its ttl ends, refetch or not (JWKS-REVOKE-AFTER-REFETCH): keep ttl at the cache age you accept.",
+    'get-jwks': "One buildGetJwks({ ttl: 600_000, issuersWhitelist: [ISS], jwksPath: '/api/auth/jwks' }) per process. It caches the keys it found per kid and nothing else: every unknown kid is a fetch, with no cooldown (JWKS-KIDMISS-STORM), so refuse a kid you saw fail within the last 30 s, and check token.header.alg against your allow-list before calling it (JWKS-KIDMISS-PRECHECK). A key removed from the JWKS verifies until its ttl ends, refetch or not (JWKS-REVOKE-AFTER-REFETCH): keep ttl at the cache age you accept. Its timeout option is not applied by Node's fetch: race getPublicKey against a timer of your own.",
     '@fastify/jwt': "@fastify/jwt fetches no keys itself: its secret callback calls get-jwks (see there), created once at start-up.",
+    'passport-jwt': 'secretOrKeyProvider: jwksRsa.passportJwtSecret({ jwksUri, cache: true, rateLimit: true }): the key fetching is jwks-rsa\'s (see there).',
+    'hono/jwk': "jwk({ jwks_uri }) fetches the JWKS on every request, with no timeout (Node's fetch). Pass keys: a function returning keys from a cache you keep (a bounded age, a refresh on an unknown kid at most every 30 s, fetch(url, { signal: AbortSignal.timeout(5_000), redirect: 'error' }), the last good set kept on error), or verify with jose's createRemoteJWKSet.",
   },
 };
 
@@ -88,7 +93,9 @@ const ERRORS: Remediation = {
     PyJWT: 'except (jwt.PyJWTError, jwt.PyJWKClientError): raise HTTPException(401, headers={"WWW-Authenticate": \'Bearer error="invalid_token"\'}).',
     'python-jose': 'except (JWTError, JWSError, ExpiredSignatureError): return 401 with the Bearer challenge; a KeyError or ValueError from a malformed header must not become a 500.',
     'Go jwx': 'if err != nil { w.Header().Set("WWW-Authenticate", `Bearer error="invalid_token"`); w.WriteHeader(401); return } — and do not write err to the body.',
-    '@fastify/jwt': "request.jwtVerify() rejects with 401 FastifyErrors (FST_JWT_*); let them through, or reply 401 with the Bearer challenge in setErrorHandler, never 500.",
+    '@fastify/jwt': "request.jwtVerify() rejects with 401 FastifyErrors (FST_JWT_*), but an error from the secret callback (get-jwks's GetJwksError) comes through as it is: catch every rejection of jwtVerify() and reply 401 with the Bearer challenge, never 500.",
+    'passport-jwt': "passport.authenticate('jwt') answers a refusal 401 without WWW-Authenticate (Passport sends only string challenges): give it a custom callback, (err, user) => user ? next() : res.status(401).set('WWW-Authenticate', 'Bearer error=\"invalid_token\"').end().",
+    'hono/jwk': 'jwk() answers a bad token 401 with its challenge, but rethrows a failed JWKS fetch as a plain Error, which Hono answers 500: catch it around the middleware and answer 401.',
   },
 };
 

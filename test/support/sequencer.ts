@@ -1,6 +1,6 @@
 // The project's own tests run in two workers (npm test: --maxWorkers=2). The known-answer files take
-// most of the time, the Python and Go stacks and the JWKS one the longest: starting them first lets the short files fill the
-// other worker instead of queueing behind them.
+// most of the time, the Python and Go stacks and the JWKS one the longest: starting them first lets the
+// short files fill the other worker instead of queueing behind them.
 import { BaseSequencer } from 'vitest/node';
 import type { TestSpecification } from 'vitest/node';
 
