@@ -9,9 +9,9 @@ import { nowSeconds } from '../harness/forge/token.js';
 const { check, persistenceProbe } = family('CLM');
 
 /** Sends A's claims with each change, validly signed, and expects every one rejected. */
-async function rejectSigned(tools: CheckTools, variants: [string, Record<string, unknown>][]): Promise<CheckResult> {
+async function rejectSigned(tools: CheckTools, variants: [string, Record<string, unknown>][], onAccepted: 'FAIL' | 'NON-STRICT' = 'FAIL'): Promise<CheckResult> {
   const tokens = await Promise.all(variants.map(async ([label, changes]) => [label, await tools.signed({ iat: nowSeconds(), exp: nowSeconds() + 600, ...changes })] as [string, string]));
-  return expectAllRejected(await tools.sendAll(tokens));
+  return expectAllRejected(await tools.sendAll(tokens), onAccepted);
 }
 
 const expected = (c: Record<string, unknown>, name: 'iss' | 'aud') => String(Array.isArray(c[name]) ? (c[name] as string[])[0] : c[name]);
@@ -262,7 +262,8 @@ check(
     id: 'CLM-AUD-MISSING',
     needs: ['mint'],
     title: 'A token without aud is rejected',
-    severity: 'high',
+    // Medium: only a token the issuer signed without aud gets in, and Better Auth always writes aud.
+    severity: 'medium',
     requirement: 'RFC 8725 §3.9: a backend that expects an audience must not accept tokens meant for anyone.',
     references: ['RFC 8725 §3.9', 'OIDF missing-aud', 'Better Auth verifyJWT requires aud'],
     expected: '401',
@@ -309,12 +310,12 @@ check(
     id: 'CLM-SUB-MISSING',
     needs: ['mint'],
     title: 'A token without sub is rejected',
-    severity: 'high',
-    requirement: 'The subject identifies the user; a token without one must not reach user data (Better Auth verifyJWT requires sub).',
-    references: ['OIDF missing-sub', 'RFC 9068 §2.2'],
-    expected: '401',
+    severity: 'medium',
+    requirement: 'The subject identifies the user; a token without one must not reach user data (Better Auth verifyJWT requires sub). RFC 7519 §4.1.2 makes sub optional and RFC 9068 §2.2 requires it only in at+jwt access tokens, and Better Auth signs none without it: accepting one is a hardening gap, not a broken MUST.',
+    references: ['OIDF missing-sub', 'RFC 7519 §4.1.2', 'RFC 9068 §2.2'],
+    expected: '401 (NON-STRICT if accepted)',
   },
-  (t) => rejectSigned(t, [['no sub claim', { sub: undefined }]]),
+  (t) => rejectSigned(t, [['no sub claim', { sub: undefined }]], 'NON-STRICT'),
 );
 
 check(
@@ -344,7 +345,8 @@ check(
       const e = await t.send(`${v.label} at the identity endpoint`, { token: v.token, path: identityPath });
       return { ...v, answered: e.outcome === 'accepted', subject: t.target.subjectOf(e) };
     }));
-    const someoneElse = seen.filter((v) => v.subject !== undefined && v.subject !== t.user.id && v.subject !== String(v.sub) && v.subject !== JSON.stringify(v.sub));
+    // B's id is someone else even when it is the wrong type's string form (String(["B"]) is "B").
+    const someoneElse = seen.filter((v) => v.subject !== undefined && v.subject !== t.user.id && (v.subject === b.id || (v.subject !== String(v.sub) && v.subject !== JSON.stringify(v.sub))));
     if (someoneElse.length) return { verdict: 'FAIL', observed: `a sub resolves to another user: ${someoneElse.map((v) => `${v.label} was taken for ${JSON.stringify(v.subject)}${v.subject === b.id ? ' (user B)' : ''}`).join('; ')}` };
     if (result.verdict === 'PASS') return { ...result, observed: `${result.observed}; ${lookalikes[0]!.label} is taken as the string it is` };
     const unseen = seen.filter((v) => !v.answered && !v.lookalike);

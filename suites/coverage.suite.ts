@@ -3,7 +3,7 @@
 // and with a forged signature. This finds the route whose auth dependency was forgotten, or that
 // only checks that a Bearer header is present. Needs target.openapi.
 import type { Exchange } from '../harness/checks/model.js';
-import { statusOf } from '../harness/checks/oracle.js';
+import { CAUSES, statusOf } from '../harness/checks/oracle.js';
 import type { CheckResult } from '../harness/checks/oracle.js';
 import { family } from '../harness/checks/suite.js';
 import type { CheckTools } from '../harness/checks/suite.js';
@@ -58,21 +58,38 @@ check(
     if (guarded.length === 0) return { verdict: 'SKIP', observed: `none of the document's ${ops.length} operations declares a bearer security scheme (see COV-UNDECLARED-OPS)` };
     const iat = nowSeconds() - 1_500;
     const bad: [string, string | undefined][] = [
-      ['no token', undefined],
-      ['alg none', unsecured(t.token, { alg: 'none', kid: headerOf(t.token).kid })],
-      ['expired 10 min ago (valid signature)', await t.signed({ iat, exp: iat + 900 })],
-      ['forged signature', flipSignature(t.token)],
+      [NO_TOKEN, undefined],
+      [ALG_NONE, unsecured(t.token, { alg: 'none', kid: headerOf(t.token).kid })],
+      [EXPIRED, await t.signed({ iat, exp: iat + 900 })],
+      [FORGED, flipSignature(t.token)],
     ];
     const judged = await inFlight(guarded.map((op) => () => judgeOperation(t, op, bad)), t.target.settings.concurrency);
     const failing = judged.filter((j) => j.verdict === 'FAIL');
     const unclear = judged.filter((j) => j.verdict === 'ERROR');
     const measured = { operations: guarded.length, failing: failing.length, inconclusive: unclear.length };
     const lines = judged.map((j) => j.line).join('; ');
-    if (failing.length) return { verdict: 'FAIL', observed: `${failing.length} of ${guarded.length} protected operations let bad credentials through: ${failing.map((j) => j.line).join('; ')}`, measured };
+    if (failing.length) {
+      // An operation that takes no token at all is this check's own finding. Otherwise what got through
+      // is a verifier flaw another check names on the protected path (reported under it when it does).
+      const through = new Set(failing.flatMap((j) => j.through));
+      const causes = through.has(NO_TOKEN) ? [] : CAUSE_OF_PROBE.filter(([probe]) => through.has(probe)).map(([, cause]) => cause);
+      return { verdict: 'FAIL', observed: `${failing.length} of ${guarded.length} protected operations let bad credentials through: ${failing.map((j) => j.line).join('; ')}`, measured, ...(causes.length ? { causes } : {}) };
+    }
     if (unclear.length) return { verdict: 'ERROR', observed: `inconclusive for ${unclear.length} of ${guarded.length} operations: ${unclear.map((j) => j.line).join('; ')}`, measured };
     return { verdict: 'PASS', observed: `all ${guarded.length} protected operations refused all four: ${lines}`, measured };
   },
 );
+
+const NO_TOKEN = 'no token';
+const ALG_NONE = 'alg none';
+const EXPIRED = 'expired 10 min ago (valid signature)';
+const FORGED = 'forged signature';
+/** The cause each bad credential getting through follows from, most fundamental first. */
+const CAUSE_OF_PROBE: [string, string][] = [
+  [FORGED, CAUSES.signaturesUnverified],
+  [ALG_NONE, CAUSES.algNone],
+  [EXPIRED, CAUSES.expNotEnforced],
+];
 
 /** A refusal of the credential itself. 400 is not one: validation that runs before authentication answers it to every caller. */
 const refusedCredential = (e: Exchange) => e.response?.status === 401 || e.response?.status === 403;
@@ -89,22 +106,23 @@ const controlSafe = (op: ApiOperation) => ['GET', 'HEAD', 'OPTIONS'].includes(op
  * credential exactly as the valid token (a 404 or 422 for both: authentication never ran). PASS needs
  * 401/403 for all four, and a control that got past authentication where one was sent.
  */
-async function judgeOperation(t: CheckTools, op: ApiOperation, bad: [string, string | undefined][]): Promise<{ verdict: 'PASS' | 'FAIL' | 'ERROR'; line: string }> {
+async function judgeOperation(t: CheckTools, op: ApiOperation, bad: [string, string | undefined][]): Promise<{ verdict: 'PASS' | 'FAIL' | 'ERROR'; line: string; through: string[] }> {
   const control = controlSafe(op) ? await call(t, op, 'valid token (control)', t.token, true) : undefined;
   const answers = await Promise.all(bad.map(([label, token]) => call(t, op, label, token)));
   const summary = `${name(op)}: ${control ? `valid ${statusOf(control)}` : 'no valid request (unsafe method on a fixed path)'}; ${answers.map((e, i) => `${bad[i]![0]} ${statusOf(e)}`).join(', ')}`;
-  if (answers.some((e) => e.outcome === 'accepted')) return { verdict: 'FAIL', line: `${summary} (accepted)` };
+  const labelsOf = (passed: (e: Exchange) => boolean) => bad.filter((_, i) => passed(answers[i]!)).map(([label]) => label);
+  const accepted = labelsOf((e) => e.outcome === 'accepted');
+  if (accepted.length) return { verdict: 'FAIL', line: `${summary} (accepted)`, through: accepted };
   if (control) {
     const status = control.response?.status;
-    if (status !== undefined && !refusedCredential(control) && answers.some((e) => !refusedCredential(e) && e.response?.status === status)) {
-      return { verdict: 'FAIL', line: `${summary} (answered like the valid token: authentication is not enforced)` };
-    }
-    if (status === undefined || refusedCredential(control)) return { verdict: 'ERROR', line: `${summary} (the valid token is refused too: not judged)` };
+    const likeValid = labelsOf((e) => status !== undefined && !refusedCredential(control) && !refusedCredential(e) && e.response?.status === status);
+    if (likeValid.length) return { verdict: 'FAIL', line: `${summary} (answered like the valid token: authentication is not enforced)`, through: likeValid };
+    if (status === undefined || refusedCredential(control)) return { verdict: 'ERROR', line: `${summary} (the valid token is refused too: not judged)`, through: [] };
     // A 404 is the expected answer for a sample id; on a fixed path it means the operation is not where the document says.
-    if ((status === 404 && !op.template.includes('{')) || status === 405) return { verdict: 'ERROR', line: `${summary} (the operation is not there: check the document's paths and servers)` };
+    if ((status === 404 && !op.template.includes('{')) || status === 405) return { verdict: 'ERROR', line: `${summary} (the operation is not there: check the document's paths and servers)`, through: [] };
   }
-  if (!answers.every(refusedCredential)) return { verdict: 'ERROR', line: `${summary} (not refused with 401/403)` };
-  return { verdict: 'PASS', line: summary };
+  if (!answers.every(refusedCredential)) return { verdict: 'ERROR', line: `${summary} (not refused with 401/403)`, through: [] };
+  return { verdict: 'PASS', line: summary, through: [] };
 }
 
 check(

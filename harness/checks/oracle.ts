@@ -43,6 +43,12 @@ export const CAUSES = {
   verifierFailOpen: 'verifier-fail-open',
   /** A JWKS that does not answer holds requests past the outage bound: no short fetch timeout (JWKS-OUTAGE-STATUS). */
   jwksFetchUnbounded: 'jwks-fetch-unbounded',
+  /** One unusable key in the JWKS makes the whole set unusable (JWKS-UNKNOWN-KTY). */
+  unusableKeyBreaksSet: 'unusable-key-breaks-set',
+  /** The crit header is not read at all: an unknown extension is accepted (SIG-CRIT-UNKNOWN). */
+  critIgnored: 'crit-ignored',
+  /** Every unknown kid makes the client fetch the JWKS: no cooldown or limit (JWKS-KIDMISS-STORM). */
+  kidMissUnthrottled: 'kid-miss-unthrottled',
   /** Tokens are accepted when the JWKS cannot be fetched (JWKS-OUTAGE-FAILCLOSED). */
   jwksFailOpen: 'jwks-fail-open',
   /** The caller is taken from the request, not the token (ISO-SUB-SOURCE). */

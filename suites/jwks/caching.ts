@@ -65,7 +65,8 @@ jwksCheck(
       ["iss = the attacker's origin, signed by the attacker's key", sign(attacker.url)],
       ["iss = the attacker's origin with Better Auth's base path", sign(`${attacker.url}/api/auth`)],
     ]);
-    return expectRejectedWithoutFetch(exchanges, attacker.hits('/'));
+    // Refused but fetched is SSRF, not a forgery (the URL base is the iss the issuer check refuses): high, as KEY-JKU grades it.
+    return expectRejectedWithoutFetch(exchanges, attacker.hits('/'), 'high');
   }),
 );
 

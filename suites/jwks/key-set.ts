@@ -4,7 +4,7 @@ import { createPrivateKey, generateKeyPairSync, randomBytes } from 'node:crypto'
 import type { KeyObject } from 'node:crypto';
 import { JwksLab, notFetched, jwksCheck } from './lab.js';
 import type { Exchange } from '../../harness/checks/model.js';
-import { expectAllRejected, statusOf } from '../../harness/checks/oracle.js';
+import { CAUSES, expectAllRejected, statusOf } from '../../harness/checks/oracle.js';
 import type { CheckResult } from '../../harness/checks/oracle.js';
 import { b64u, hmacCompact, signCompact } from '../../harness/forge/jws.js';
 import type { AsymmetricAlg } from '../../harness/forge/jws.js';
@@ -59,7 +59,7 @@ jwksCheck(
     const evidence = [probe];
     return probe.outcome === 'accepted'
       ? { verdict: 'PASS', observed: `with six unusable keys before it (AKP, X448, keys missing members, an unknown kty), a token of the real key ${loaded.key.kid} was accepted (${loaded.how})`, evidence }
-      : { verdict: 'FAIL', observed: `with six unusable keys before it, a token of the real key ${loaded.key.kid} was refused (${statusOf(probe)}): one bad key breaks the whole set`, evidence };
+      : { verdict: 'FAIL', observed: `with six unusable keys before it, a token of the real key ${loaded.key.kid} was refused (${statusOf(probe)}): one bad key breaks the whole set`, evidence, explains: CAUSES.unusableKeyBreaksSet };
   },
 );
 
@@ -215,26 +215,24 @@ jwksCheck(
     expected: 'the real token accepted and no 5xx (PASS); the real token refused when its kid repeats across key types is NON-STRICT (low: RFC 7517 §4.5 allows repeated kids); a 5xx is FAIL. Decoys are keys the issuer published: whether their tokens are accepted is SIG-ALG-NOT-ALLOWED\'s question, noted here, not judged',
   },
   async (lab, t) => {
-    const ec = attackerKey('ES256');
-    const rsa = attackerKey('RS256');
+    // Decoys of the real key's own algorithm would be the same type of key under the same kid: no
+    // selection rule could tell them apart, so only other algorithms make decoys.
+    const decoys = ([['ES256', attackerKey('ES256')], ['PS256', attackerKey('RS256')]] as const).filter(([alg]) => alg !== t.issuer.algorithms[0]);
     const loaded = await lab.freshFetch((key) => ({
       kind: 'extra-keys',
       position: 'before',
-      keys: [
-        { ...ec.publicJwk, kid: key.kid, alg: 'ES256' },
-        { ...rsa.publicJwk, kid: key.kid, alg: 'PS256' },
-      ],
+      keys: decoys.map(([alg, decoy]) => ({ ...decoy.publicJwk, kid: key.kid, alg })),
     }));
     const unfetched = notFetched(loaded);
     if (unfetched) return unfetched;
     const real = loaded.probe!;
     const claims = freshClaims(t.claims);
-    const decoys: [AsymmetricAlg, typeof ec][] = [['ES256', ec], ['PS256', rsa]];
-    const variants = decoys.filter(([alg]) => !(t.issuer.algorithms as readonly string[]).includes(alg)).map(([alg, key]): [string, string] => [`${alg} signed by the decoy under the real kid ${loaded.key.kid}`, signCompact(alg, key.privateKey, { alg, kid: loaded.key.kid }, claims)]);
+    const variants = decoys.filter(([alg]) => !(t.issuer.algorithms as readonly string[]).includes(alg)).map(([alg, decoy]): [string, string] => [`${alg} signed by the decoy under the real kid ${loaded.key.kid}`, signCompact(alg, decoy.privateKey, { alg, kid: loaded.key.kid }, claims)]);
     const forged = await t.sendAll(variants);
     const evidence = [real];
     const crashed = [real, ...forged].filter((e) => e.outcome === 'server-error');
-    if (crashed.length) return { verdict: 'FAIL', observed: `decoys under the real kid crashed key selection: ${crashed.map((e) => `"${e.label}" ${statusOf(e)}`).join(', ')}`, evidence };
+    // A set that one unusable key breaks (JWKS-UNKNOWN-KTY) crashes on decoys too: reported under that cause when it names it.
+    if (crashed.length) return { verdict: 'FAIL', observed: `decoys under the real kid crashed key selection: ${crashed.map((e) => `"${e.label}" ${statusOf(e)}`).join(', ')}`, evidence, causes: [CAUSES.unusableKeyBreaksSet] };
     const unanswered = [real, ...forged].find((e) => e.outcome === 'transport-error' || e.outcome === 'other');
     if (unanswered) return { verdict: 'ERROR', observed: `inconclusive: "${unanswered.label}" got ${statusOf(unanswered)}`, evidence };
     const decoysAccepted = forged.filter((e) => e.outcome === 'accepted');
@@ -246,6 +244,6 @@ jwksCheck(
     if (real.outcome !== 'accepted') {
       return { verdict: 'NON-STRICT', severity: 'low', observed: `the real token of ${loaded.key.kid} was refused (${statusOf(real)}) once keys of other types shared its kid: the key is picked by kid alone; ${decoyNote}`, evidence };
     }
-    return { verdict: 'PASS', observed: `with ES256 and PS256 decoys under the same kid, the real token was accepted; ${decoyNote}`, evidence };
+    return { verdict: 'PASS', observed: `with ${decoys.map(([alg]) => alg).join(' and ')} decoys under the same kid, the real token was accepted; ${decoyNote}`, evidence };
   },
 );

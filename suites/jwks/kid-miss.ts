@@ -41,7 +41,7 @@ jwksCheck(
       ? { verdict: 'PASS', observed: `${observed}; all refused, the fetches bounded by a cooldown or rate limit`, measured, evidence }
       : { verdict: 'FAIL', observed: `${observed}: fetches grow with the number of unknown kids (${measured.fetchesPer1000} per 1000; a cooldown or rate limit keeps them to ${bound} or fewer)`, measured, evidence };
   },
-  { causes: [CAUSES.keysNotCached], spendsLab: true },
+  { causes: [CAUSES.keysNotCached], explains: CAUSES.kidMissUnthrottled, spendsLab: true },
 );
 
 jwksCheck(
@@ -77,9 +77,12 @@ jwksCheck(
     const measured = { requests: variants.length, fetches: precheckFetches.length, controlFetches: controlFetches.length };
     const rejected = expectAllRejected(exchanges);
     if (rejected.verdict !== 'PASS') return { ...rejected, measured, evidence: exchanges.slice(0, 3) };
-    if (precheckFetches.length > 1) return { verdict: 'FAIL', observed: `${fetchSummary(precheckFetches)} for ${variants.length} tokens that no allowed algorithm can verify: each can make the backend fetch, the key is looked up before the algorithm is checked`, measured, evidence: exchanges.slice(0, 3) };
-    // One fetch: the keys were looked up (and loaded) for such a token, but its cache or cooldown held for the rest.
-    if (precheckFetches.length === 1) return { verdict: 'NON-STRICT', observed: `1 JWKS fetch for ${variants.length} tokens that no allowed algorithm can verify: the key is looked up before the algorithm is checked, though its cache or cooldown bounded the rest`, measured, evidence: exchanges.slice(0, 3) };
+    // More than one: the lookup comes first and nothing bounds it; a client that fetches for every
+    // unknown kid (JWKS-KIDMISS-STORM) is reported under that cause, its count being the storm's.
+    if (precheckFetches.length > 1) return { verdict: 'FAIL', observed: `${fetchSummary(precheckFetches)} for ${variants.length} tokens that no allowed algorithm can verify: each can make the backend fetch, the key is looked up before the algorithm is checked`, measured, evidence: exchanges.slice(0, 3), causes: [CAUSES.kidMissUnthrottled] };
+    // One fetch: the keys were looked up (and loaded) for such a token, but its cache or cooldown held
+    // for the rest: bounded like any unknown kid's, a hardening gap.
+    if (precheckFetches.length === 1) return { verdict: 'NON-STRICT', severity: 'low', observed: `1 JWKS fetch for ${variants.length} tokens that no allowed algorithm can verify: the key is looked up before the algorithm is checked, though its cache or cooldown bounded the rest`, measured, evidence: exchanges.slice(0, 3) };
     if (controlFetches.length) return { verdict: 'PASS', observed: `no fetch for ${variants.length} tokens with alg none, HS256${disallowed ? ` or ${disallowed}` : ''} and random kids, while an unknown kid with ${t.issuer.algorithms[0]} did fetch (${ready.observed})`, measured, evidence: [exchanges[0]!, control] };
     if (!ready.ready) return { verdict: 'SKIP', observed: `no fetch for ${variants.length} such tokens, but the backend does not refetch on unknown kids at all (${ready.observed}), so there is nothing to precede`, measured, evidence: [exchanges[0]!, control] };
     return { verdict: 'ERROR', observed: `inconclusive: no fetch for these tokens, but the control (an unknown kid with ${t.issuer.algorithms[0]}) did not fetch either`, measured, evidence: [exchanges[0]!, control] };
