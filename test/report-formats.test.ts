@@ -8,7 +8,7 @@ import path from 'node:path';
 import { XMLParser, XMLValidator } from 'fast-xml-parser';
 import type { Log } from 'sarif';
 import { describe, expect, it } from 'vitest';
-import { nodeFixtureRun } from './support/known-answers.js';
+import { RUN_WIDE, nodeFixtureRun } from './support/known-answers.js';
 import { runCli } from './support/cli.js';
 import { junitSchemaErrors, sarifSchemaErrors } from './support/schemas.js';
 
@@ -56,6 +56,16 @@ describe('report formats from a real run', { timeout: 120_000 }, () => {
     expect(html).toMatch(/&quot;alg&quot;: &quot;none&quot;/);
     expect(html).toContain('How to fix: Signature and algorithm');
     expect(html).toContain('<th>PyJWT</th>');
+  });
+
+  it('progress has one line per ID prefix, whatever files hold its checks, and the lines add up to the checks', async () => {
+    // KEY-KID-ABSENT-SINGLE is in the JWKS family's file: without the other JWKS checks it ends before
+    // keys.suite.ts is even collected, and KEY got a line of its own for it, then another for all ten.
+    const { report, stderr } = await runWithOut(undefined, ['--skip', 'JWKS-', 'KEY-KID-DECOY', 'LIFE-', 'ISO-', 'COV-']);
+    const lines = [...stderr.matchAll(/^([A-Z]+) +(\d+) checks in /gm)].map((m) => [m[1]!, Number(m[2])] as const);
+    expect(lines.filter(([family]) => family === 'KEY')).toEqual([['KEY', 10]]);
+    expect(new Set(lines.map(([family]) => family)).size).toBe(lines.length);
+    expect(lines.reduce((n, [, count]) => n + count, 0)).toBe(report.checks.filter((c) => !RUN_WIDE.includes(c.id)).length);
   });
 
   it('a baseline waives known failures without hiding them, and reports waivers that no longer match', async () => {

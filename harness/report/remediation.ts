@@ -53,7 +53,7 @@ const CLAIMS: Remediation = {
     'python-jose': 'jwt.decode(..., audience=AUD, issuer=ISS, options={"require_exp": True, "require_iss": True, "require_aud": True, "require_sub": True, "leeway": 30}).',
     'Go jwx': 'jwt.Parse(raw, ..., jwt.WithIssuer(ISS), jwt.WithAudience(AUD), jwt.WithAcceptableSkew(30*time.Second), jwt.WithRequiredClaim("exp"), jwt.WithRequiredClaim("sub")).',
     '@fastify/jwt': "verify: { allowedIss: ISS, allowedAud: AUD, requiredClaims: ['exp', 'sub', 'iss', 'aud'], clockTolerance: 30_000 }: fast-jwt checks allowedIss and allowedAud only on tokens that carry them, and counts milliseconds.",
-    'hono/jwk': "verification: { iss: ISS, aud: AUD } checks them when present, and exp only when present: after jwk(), refuse a payload without exp or with an empty sub.",
+    'hono/jwk': "verification: { iss: ISS, aud: AUD } requires both; exp is checked only when present: after jwk(), refuse a payload without exp or with an empty sub.",
   },
 };
 

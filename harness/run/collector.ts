@@ -3,7 +3,7 @@
 // silent gap. Progress: one line per finished family; on a TTY also a live line of the last check.
 // When the run is stopped (a signal, the backend's exit), `freeze` fixes what was decided: checks
 // that finish later are not believed, and every selected check not finished by then is ERROR.
-import type { Reporter, TestCase, TestModule } from 'vitest/node';
+import type { Reporter, TestCase, TestModule, TestSpecification } from 'vitest/node';
 import type { CheckRecord, Family, Verdict } from '../checks/model.js';
 import { familyOf } from '../checks/model.js';
 import { summarize, summaryLine } from './report.js';
@@ -28,10 +28,18 @@ export class CheckCollector implements Reporter {
   /** Per family (ID prefix), the modules with its selected checks that have not ended: its line waits for the last. */
   private readonly familyModules = new Map<Family, Set<string>>();
   private readonly familySeconds = new Map<Family, number>();
+  private readonly familiesPrinted = new Set<Family>();
+  /** Modules of the run not collected yet: a family's checks may be in one of them (KEY-* are in two files). */
+  private uncollected: number | undefined;
 
   constructor(private readonly progress?: Progress) {}
 
+  onTestRunStart(specifications: ReadonlyArray<TestSpecification>): void {
+    this.uncollected = specifications.length;
+  }
+
   onTestModuleCollected(module: TestModule): void {
+    if (this.uncollected !== undefined) this.uncollected--;
     this.collected += [...module.children.allTests()].length;
     if (this.frozen) return;
     const tests = [...module.children.allTests()];
@@ -44,6 +52,7 @@ export class CheckCollector implements Reporter {
       const family = familyOf(id);
       this.familyModules.set(family, (this.familyModules.get(family) ?? new Set()).add(module.moduleId));
     }
+    this.printFinishedFamilies();
   }
 
   onTestCaseResult(test: TestCase): void {
@@ -55,16 +64,26 @@ export class CheckCollector implements Reporter {
     if (check) this.progress?.live?.(`[${this.finished}/${this.collected}] ${check.verdict.padEnd(10)} ${check.id}`);
   }
 
-  /** One line per family (by ID prefix, so the lines add up to the total), once its last module ended. */
   onTestModuleEnd(module: TestModule): void {
     if (!this.progress || this.frozen) return;
     const seconds = (module.diagnostic().duration ?? 0) / 1000;
     for (const [family, modules] of this.familyModules) {
-      if (!modules.delete(module.moduleId)) continue;
-      this.familySeconds.set(family, (this.familySeconds.get(family) ?? 0) + seconds);
-      if (modules.size > 0) continue;
+      if (modules.delete(module.moduleId)) this.familySeconds.set(family, (this.familySeconds.get(family) ?? 0) + seconds);
+    }
+    this.printFinishedFamilies();
+  }
+
+  /**
+   * One line per family (by ID prefix, so the lines add up to the total), once its last module ended;
+   * not before every module is collected, since one still to come may hold more of its checks.
+   */
+  private printFinishedFamilies(): void {
+    if (!this.progress || this.frozen || (this.uncollected ?? 0) > 0) return;
+    for (const [family, modules] of this.familyModules) {
+      if (modules.size > 0 || this.familiesPrinted.has(family)) continue;
       const checks = [...this.decided.values()].filter((c) => c.id !== 'CTL-PERSIST' && familyOf(c.id) === family);
       if (checks.length === 0) continue;
+      this.familiesPrinted.add(family);
       const worst: Verdict[] = ['FAIL', 'ERROR'];
       const flagged = checks.filter((c) => worst.includes(c.verdict)).map((c) => c.id).sort();
       this.progress.line(`${family.padEnd(5)} ${String(checks.length).padStart(3)} checks in ${this.familySeconds.get(family)!.toFixed(1).padStart(5)} s: ${summaryLine(summarize(checks))}${flagged.length ? ` (${flagged.slice(0, 4).join(', ')}${flagged.length > 4 ? ', …' : ''})` : ''}`);
@@ -88,6 +107,9 @@ export class CheckCollector implements Reporter {
 
   onTestRunEnd(testModules: ReadonlyArray<TestModule>, unhandledErrors: ReadonlyArray<unknown>): void {
     if (this.frozen) return;
+    // Whatever was never collected (a module that failed to load) holds no more checks.
+    this.uncollected = 0;
+    this.printFinishedFamilies();
     for (const module of testModules) {
       for (const test of module.children.allTests()) {
         const check = test.meta().check;
