@@ -145,31 +145,37 @@ export class TargetClient {
       if (this.settings.maxRps !== undefined) await pace(this.settings.maxRps);
       // The clock starts once the request has a connection of its own, not while it waits for one.
       let started = performance.now();
-      const send = () =>
+      const send = (dispatcher: Agent) =>
         request(url, {
           method: method as 'GET',
           headers: raw.length ? [...Object.entries(headers).flat(), ...raw.flat()] : headers,
-          dispatcher: this.agent,
+          dispatcher,
           ...(body !== undefined ? { body } : {}),
           headersTimeout: timeoutMs,
           bodyTimeout: timeoutMs,
           signal: AbortSignal.timeout(timeoutMs),
         });
-      const answer = async () => {
-        const res = await send();
+      const answer = async (dispatcher: Agent) => {
+        const res = await send(dispatcher);
         return { res, ...(await readCapped(res.body)) };
       };
       try {
         let res, text, truncatedAt;
         try {
-          ({ res, text, truncatedAt } = await answer());
+          ({ res, text, truncatedAt } = await answer(this.agent));
         } catch (err) {
           // A kept-alive connection the server closed under the request, before or while the answer
           // came (a keep-alive timer racing ours on a loaded machine): resend a safe (GET/HEAD) request
-          // once on a new connection. A second reset is the backend's answer, recorded as such.
+          // once, on a connection of its own (the pool's others may be as stale). A second reset is the
+          // backend's answer, recorded as such.
           if (!SAFE_METHODS.has(method) || !isConnectionReset(err)) throw err;
           started = performance.now();
-          ({ res, text, truncatedAt } = await answer());
+          const fresh = new Agent({ connections: 1 });
+          try {
+            ({ res, text, truncatedAt } = await answer(fresh));
+          } finally {
+            void fresh.destroy();
+          }
         }
         const exchange: Exchange = {
           ...base,
