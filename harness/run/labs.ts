@@ -13,7 +13,7 @@ import { availableParallelism, freemem } from 'node:os';
 import type { AnyIssuerConnection } from '../issuer/connect.js';
 import type { IssuerAlgorithm } from '../issuer/protocol.js';
 import { freePort } from '../net.js';
-import { launchTarget } from '../target/launcher.js';
+import { endpointOf, launchTarget } from '../target/launcher.js';
 import type { LaunchOptions, LaunchedTarget, TargetExit } from '../target/launcher.js';
 import type { ControlRoutes, TargetControlConnection } from '../target/control.js';
 import { restartRoute } from '../target/control.js';
@@ -100,8 +100,7 @@ export class LabPool {
   peak = 0;
 
   constructor(private readonly options: LabPoolOptions) {
-    const url = new URL(options.baseUrl);
-    this.portsGiven = new Set([Number(url.port || (url.protocol === 'https:' ? 443 : 80))]);
+    this.portsGiven = new Set([endpointOf(options.baseUrl).port]);
   }
 
   /**

@@ -53,7 +53,7 @@ function commandOnPort(command: string, port: number): string {
 const describeExit = (code: number | null, signal: NodeJS.Signals | null) => (signal ? `signal ${signal}` : `exit code ${code}`);
 
 /** Host and port a base URL listens on. */
-function endpointOf(baseUrl: string): { host: string; port: number } {
+export function endpointOf(baseUrl: string): { host: string; port: number } {
   const url = new URL(baseUrl);
   return { host: url.hostname.replace(/^\[|\]$/g, ''), port: Number(url.port || (url.protocol === 'https:' ? 443 : 80)) };
 }
