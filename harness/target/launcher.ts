@@ -11,6 +11,7 @@ import { OutputTail } from '../issuer/runtime.js';
 import { portAnswers } from '../net.js';
 import { pollUntil } from '../poll.js';
 import { inert } from '../text.js';
+import { describeProcesses, groupMembers, guardGroup, listenersOf, type ProcessInfo } from './processes.js';
 
 export interface LaunchOptions {
   command: string;
@@ -52,6 +53,43 @@ function commandOnPort(command: string, port: number): string {
 
 const describeExit = (code: number | null, signal: NodeJS.Signals | null) => (signal ? `signal ${signal}` : `exit code ${code}`);
 
+/** How long a stopped backend's group gets to exit after SIGTERM, and then after SIGKILL. */
+const STOP_GRACE_MS = 3_000;
+const STOP_KILL_MS = 2_000;
+
+/** The sessions (group leaders' pids) of every backend this process started, to tell its own leftovers from a squatter. */
+const startedSessions = new Set<number>();
+/** Processes that still held a backend's port after its group was gone (they left the group). */
+const survivors = new Map<number, ProcessInfo>();
+
+async function pollFor(done: () => boolean, timeoutMs: number): Promise<boolean> {
+  return pollForAsync(async () => done(), timeoutMs);
+}
+
+async function pollForAsync(done: () => Promise<boolean>, timeoutMs: number): Promise<boolean> {
+  const deadline = Date.now() + Math.max(0, timeoutMs);
+  for (;;) {
+    if (await done()) return true;
+    if (Date.now() >= deadline) return false;
+    await new Promise((resolve) => setTimeout(resolve, 25));
+  }
+}
+
+/** The port answers before the start: the harness's own leftover (say so, and who) or another server (say who, when we can). */
+function portTaken(port: number, baseUrl: string): HarnessError {
+  const holders = listenersOf(port);
+  const own = holders.filter((h) => startedSessions.has(h.session) || survivors.has(h.pid));
+  if (own.length > 0) {
+    return new HarnessError('TARGET_PORT_TAKEN', `port ${port} (${baseUrl}) still answers: ${describeProcesses(own)}, started by this run's earlier start of the backend, did not exit when the harness stopped it`, {
+      hint: 'the start command leaves a process behind that outlives its process group (a daemon, setsid, or a supervisor that restarts it); start the server in the foreground, ideally with `exec` so it is the process the harness signals',
+    });
+  }
+  const who = holders.length > 0 ? `${describeProcesses(holders)} holds it` : 'another server holds it';
+  return new HarnessError('TARGET_PORT_TAKEN', `port ${port} (${baseUrl}) already answers before the backend was started: ${who}, and the run would test that server instead`, {
+    hint: `stop what listens on port ${port}${holders.length > 0 ? '' : ` (\`ss -ltnp 'sport = :${port}'\` names it)`}, or give the backend a free port in --target and --start; to test a backend you started yourself, leave out --start`,
+  });
+}
+
 /** Host and port a base URL listens on. */
 export function endpointOf(baseUrl: string): { host: string; port: number } {
   const url = new URL(baseUrl);
@@ -60,11 +98,7 @@ export function endpointOf(baseUrl: string): { host: string; port: number } {
 
 export async function launchTarget(options: LaunchOptions): Promise<LaunchedTarget> {
   const { host, port } = endpointOf(options.baseUrl);
-  if (await portAnswers(host, port)) {
-    throw new HarnessError('TARGET_PORT_TAKEN', `port ${port} (${options.baseUrl}) already answers before the backend was started: another server holds it, and the run would test that server instead`, {
-      hint: `stop what listens on port ${port} (\`ss -ltnp 'sport = :${port}'\` names it), or give the backend a free port in --target and --start; to test a backend you started yourself, leave out --start`,
-    });
-  }
+  if (await portAnswers(host, port)) throw portTaken(port, options.baseUrl);
   // Its own process group, so that stopping it also stops what it spawned (npm, tsx, uvicorn workers).
   const child = spawn('/bin/sh', ['-c', commandOnPort(options.command, port)], {
     cwd: options.cwd,
@@ -97,17 +131,29 @@ export async function launchTarget(options: LaunchOptions): Promise<LaunchedTarg
       // already gone
     }
   };
+  if (child.pid !== undefined) startedSessions.add(child.pid);
+  // However the harness dies, the group dies with it (SIGKILL and the OOM killer skip every handler).
+  const watchdog = child.pid !== undefined ? guardGroup(child.pid) : undefined;
   let stopping: Promise<void> | undefined;
   const stop = () =>
     (stopping ??= (async () => {
       asked = true;
-      if (!gone && child.pid !== undefined) {
+      if (child.pid !== undefined) {
+        // The whole group gets SIGTERM and time to exit; the leader exiting is not the end of it
+        // (sh -> npm exec -> next-server: the server may outlive the two above it by seconds).
         signalGroup('SIGTERM');
-        const timer = setTimeout(() => signalGroup('SIGKILL'), 3_000);
+        const deadline = Date.now() + STOP_GRACE_MS;
+        await Promise.race([exited, new Promise((resolve) => setTimeout(resolve, STOP_GRACE_MS))]);
+        await pollFor(() => groupMembers(child.pid!).length === 0, deadline - Date.now());
+        signalGroup('SIGKILL'); // whatever did not take the hint
         await exited;
-        clearTimeout(timer);
+        await pollFor(() => groupMembers(child.pid!).length === 0, STOP_KILL_MS);
+        // Stopped means the port is free again: a process that left the group (setsid) may still hold it.
+        if (!(await pollForAsync(async () => !(await portAnswers(host, port, 200)), STOP_KILL_MS))) {
+          for (const holder of listenersOf(port)) survivors.set(holder.pid, holder);
+        }
+        watchdog?.disarm();
       }
-      if (child.pid !== undefined) signalGroup('SIGKILL'); // anything of the group that outlived its leader
       untrack();
     })());
   const untrack = trackForCleanup({ stop, killNow: () => signalGroup('SIGKILL') });
