@@ -13,6 +13,7 @@ import type { IssuerAlgorithm, SignRequest } from '../issuer/protocol.js';
 import type { JwksSettings } from '../config/config.js';
 import type { ResourceContract } from '../config/resources.js';
 import type { OpenApiSource } from '../openapi/operations.js';
+import { pathOf } from '../json-path.js';
 import { TargetClient } from '../target/client.js';
 import { ControlClient } from '../target/control.js';
 import type { TargetControlConnection } from '../target/control.js';
@@ -143,9 +144,25 @@ export function judgeValid(target: TargetClient, exchange: Exchange, expectedSub
   const subject = target.subjectOf(exchange);
   if (subject !== expectedSub) {
     exchange.outcome = 'identity-mismatch';
-    return { ok: false, observed: `accepted, but ${where} named ${JSON.stringify(subject)} instead of ${expectedSub}` };
+    return { ok: false, observed: `accepted, but ${where} named ${JSON.stringify(subject)} instead of ${expectedSub}${subjectHint(target, exchange, expectedSub)}` };
   }
   return { ok: true, observed: `accepted at ${where} as ${subject}` };
+}
+
+/** Where the expected subject is in the identity endpoint's answer, when target.identitySubject looks elsewhere: the fix, not a hunt. */
+function subjectHint(target: TargetClient, exchange: Exchange, expectedSub: string): string {
+  // Only when nothing is at the configured path: an answer naming someone else there is a finding, and a
+  // hint towards another field (where the backend might echo the token's sub) would hide it.
+  if (target.subjectOf(exchange) !== undefined) return '';
+  let body: unknown;
+  try {
+    body = JSON.parse(exchange.response?.bodyExcerpt ?? '');
+  } catch {
+    return ''; // not JSON, or an excerpt cut short: nothing to point at
+  }
+  const found = pathOf(body, expectedSub);
+  if (found === undefined || found === target.settings.identitySubject) return '';
+  return `; the expected subject is at ${JSON.stringify(found)}: set target.identitySubject: '${found}' in the config`;
 }
 
 type Send = (label: string, options: SendOptions) => Promise<Exchange>;
