@@ -9,18 +9,18 @@ import { family } from '../harness/checks/suite.js';
 import type { CheckTools } from '../harness/checks/suite.js';
 import { flipSignature, headerOf, nowSeconds, unsecured } from '../harness/forge/token.js';
 import { inFlight } from '../harness/in-flight.js';
-import { loadOperations } from '../harness/openapi/operations.js';
-import type { ApiOperation } from '../harness/openapi/operations.js';
+import { loadDocument } from '../harness/openapi/operations.js';
+import type { ApiDocument, ApiOperation, SkippedOperation } from '../harness/openapi/operations.js';
 
 const { check, persistenceProbe } = family('COV');
 
-let loaded: Promise<ApiOperation[]> | undefined;
+let loaded: Promise<ApiDocument> | undefined;
 
-/** The document's operations, or a result saying why there are none to probe. */
-async function operations(t: CheckTools): Promise<ApiOperation[] | CheckResult> {
+/** The document's operations (those it is safe to request, and those skipped), or a result saying why there are none to probe. */
+async function operations(t: CheckTools): Promise<ApiDocument | CheckResult> {
   const source = t.run.openapi;
   if (!source) return { verdict: 'SKIP', observed: "no OpenAPI document is configured (target.openapi, or --openapi /openapi.json)" };
-  loaded ??= loadOperations(source, t.target.settings.timeoutMs);
+  loaded ??= loadDocument(source, t.target.settings.timeoutMs);
   try {
     return await loaded;
   } catch (err) {
@@ -29,6 +29,8 @@ async function operations(t: CheckTools): Promise<ApiOperation[] | CheckResult> 
 }
 
 const name = (op: ApiOperation) => `${op.method} ${op.template}`;
+/** A skipped operation's template is quoted: it may hold what made it unsafe ("//host", a tab). */
+const skippedLine = (op: SkippedOperation) => `${op.method} ${JSON.stringify(op.template)} skipped: ${op.reason}`;
 
 function call(t: CheckTools, op: ApiOperation, label: string, token: string | undefined, validToken = false): Promise<Exchange> {
   return t.send(`${name(op)}: ${label}`, {
@@ -52,10 +54,18 @@ check(
     expected: 'every operation marked bearer-protected answers 401/403 with no token, alg none, an expired token and a forged signature',
   },
   async (t) => {
-    const ops = await operations(t);
-    if (!Array.isArray(ops)) return ops;
-    const guarded = ops.filter((op) => op.protection === 'bearer');
-    if (guarded.length === 0) return { verdict: 'SKIP', observed: `none of the document's ${ops.length} operations declares a bearer security scheme (see COV-UNDECLARED-OPS)` };
+    const doc = await operations(t);
+    if (!('operations' in doc)) return doc;
+    const guarded = doc.operations.filter((op) => op.protection === 'bearer');
+    // A bearer-protected operation that was never requested is not judged: the check cannot PASS over it.
+    const skipped = doc.skipped.filter((op) => op.protection === 'bearer');
+    const skippedNote = skipped.length ? `; ${skipped.length} bearer-protected operations were never requested: ${skipped.map(skippedLine).join('; ')}` : '';
+    if (guarded.length === 0 && skipped.length === 0) {
+      return { verdict: 'SKIP', observed: `none of the document's ${doc.operations.length + doc.skipped.length} operations declares a bearer security scheme (see COV-UNDECLARED-OPS)` };
+    }
+    if (guarded.length === 0) {
+      return { verdict: 'ERROR', observed: `inconclusive: none of the document's ${skipped.length} bearer-protected operations could be requested: ${skipped.map(skippedLine).join('; ')}`, measured: { operations: 0, skipped: skipped.length } };
+    }
     const iat = nowSeconds() - 1_500;
     const bad: [string, string | undefined][] = [
       [NO_TOKEN, undefined],
@@ -66,16 +76,17 @@ check(
     const judged = await inFlight(guarded.map((op) => () => judgeOperation(t, op, bad)), t.target.settings.concurrency);
     const failing = judged.filter((j) => j.verdict === 'FAIL');
     const unclear = judged.filter((j) => j.verdict === 'ERROR');
-    const measured = { operations: guarded.length, failing: failing.length, inconclusive: unclear.length };
+    const measured = { operations: guarded.length, failing: failing.length, inconclusive: unclear.length, skipped: skipped.length };
     const lines = judged.map((j) => j.line).join('; ');
     if (failing.length) {
       // An operation that takes no token at all is this check's own finding. Otherwise what got through
       // is a verifier flaw another check names on the protected path (reported under it when it does).
       const through = new Set(failing.flatMap((j) => j.through));
       const causes = through.has(NO_TOKEN) ? [] : CAUSE_OF_PROBE.filter(([probe]) => through.has(probe)).map(([, cause]) => cause);
-      return { verdict: 'FAIL', observed: `${failing.length} of ${guarded.length} protected operations let bad credentials through: ${failing.map((j) => j.line).join('; ')}`, measured, ...(causes.length ? { causes } : {}) };
+      return { verdict: 'FAIL', observed: `${failing.length} of ${guarded.length} protected operations let bad credentials through: ${failing.map((j) => j.line).join('; ')}${skippedNote}`, measured, ...(causes.length ? { causes } : {}) };
     }
-    if (unclear.length) return { verdict: 'ERROR', observed: `inconclusive for ${unclear.length} of ${guarded.length} operations: ${unclear.map((j) => j.line).join('; ')}`, measured };
+    if (unclear.length) return { verdict: 'ERROR', observed: `inconclusive for ${unclear.length} of ${guarded.length} operations: ${unclear.map((j) => j.line).join('; ')}${skippedNote}`, measured };
+    if (skipped.length) return { verdict: 'ERROR', observed: `inconclusive: all ${guarded.length} protected operations requested refused all four (${lines})${skippedNote}`, measured };
     return { verdict: 'PASS', observed: `all ${guarded.length} protected operations refused all four: ${lines}`, measured };
   },
 );
@@ -135,8 +146,9 @@ check(
     expected: 'INFO: the list of undeclared operations (GET and HEAD probed with and without a valid token), for the team to confirm',
   },
   async (t) => {
-    const ops = await operations(t);
-    if (!Array.isArray(ops)) return ops;
+    const doc = await operations(t);
+    if (!('operations' in doc)) return doc;
+    const ops = doc.operations;
     const open = ops.filter((op) => op.protection === 'none');
     const other = ops.filter((op) => op.protection === 'other');
     const safe = open.filter((op) => op.method === 'GET' || op.method === 'HEAD');
@@ -156,8 +168,9 @@ check(
       probed.length > differing.length ? `public, the same with or without a token: ${probed.filter((p) => !p.differs).map((p) => p.line).join(', ')}` : '',
       unsafe.length ? `not probed (unsafe methods): ${unsafe.map(name).join(', ')}` : '',
       other.length ? `guarded by a scheme other than bearer, not probed: ${other.map(name).join(', ')}` : '',
+      doc.skipped.length ? `${doc.skipped.length} operations never requested: ${doc.skipped.map(skippedLine).join('; ')}` : '',
     ].filter(Boolean);
-    return { verdict: 'INFO', observed: parts.join('; '), measured: { undeclared: open.length, differWithToken: differing.length, operations: ops.length } };
+    return { verdict: 'INFO', observed: parts.join('; '), measured: { undeclared: open.length, differWithToken: differing.length, operations: ops.length, skipped: doc.skipped.length } };
   },
 );
 

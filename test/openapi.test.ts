@@ -22,7 +22,7 @@ const doc = (extra: Partial<OpenAPIV3.Document>): OpenAPIV3.Document => ({
 
 describe('operationsOf', () => {
   it('tells bearer-protected operations from public ones and those guarded by something else', () => {
-    const ops = operationsOf(
+    const { operations: ops } = operationsOf(
       doc({
         security: [{ bearer: [] }],
         paths: {
@@ -48,7 +48,9 @@ describe('operationsOf', () => {
   });
 
   it('builds a request from the schemas: path parameters, required query and headers, a JSON body, the server base path', () => {
-    const [op] = operationsOf(
+    const {
+      operations: [op],
+    } = operationsOf(
       doc({
         servers: [{ url: 'https://{host}/{version}/', variables: { host: { default: 'api.example.test' }, version: { default: 'v2' } } }],
         paths: {
