@@ -1,6 +1,6 @@
 // Key material referenced from the header (docs/checks.md#family-KEY): embedded keys, remote key URLs the
 // backend must never fetch, and kid values built to reach files, databases or parsers.
-import { afterAll, beforeAll } from 'vitest';
+import { afterAll, beforeAll, inject } from 'vitest';
 import { AttackerListener } from '../harness/attacker/listener.js';
 import { family } from '../harness/checks/suite.js';
 import { CAUSES, expectAllRejected, expectRejectedWithoutFetch } from '../harness/checks/oracle.js';
@@ -15,7 +15,8 @@ const { check, persistenceProbe } = family('KEY');
 
 let attacker: AttackerListener;
 beforeAll(async () => {
-  attacker = await AttackerListener.start();
+  // Bound and named as the run says (attacker.host, attacker.publicUrl): the engine judges whether the backend reaches it.
+  attacker = await AttackerListener.start(inject('conformance').attacker);
 });
 afterAll(() => attacker?.stop());
 
@@ -53,6 +54,7 @@ check(
     requirement: 'RFC 8725 §3.10: blindly following jku enables SSRF and forgery; keys come from the configured JWKS only.',
     references: ['RFC 7515 §4.1.2', 'RFC 8725 §3.10', 'ASVS 9.1.3', 'PortSwigger JWT lab 5', 'jwt_tool -X s'],
     expected: '401 and zero requests to the attacker',
+    watchesAttacker: true,
   },
   async ({ claims, token, sendAll }) => {
     const keys = (['EdDSA', 'ES256', 'RS256'] as const).map((alg) => ({ alg, key: attackerKey(alg), kid: `attacker-${alg}` }));
@@ -74,6 +76,7 @@ check(
     requirement: 'RFC 7515 §4.1.5 / RFC 8725 §3.10: the certificate URL in a token is attacker-controlled.',
     references: ['RFC 7515 §4.1.5', 'RFC 8725 §3.10', 'JWT Editor (x5u)'],
     expected: '401 and zero requests to the attacker',
+    watchesAttacker: true,
   },
   async ({ claims, sendAll }) => {
     const cert = await selfSignedCertificate();

@@ -1,5 +1,6 @@
-// The attacker's server: a loopback listener that serves JWKS and certificates for jku/x5u attacks
-// and records every inbound request, so "the backend fetched an attacker URL" is observed, not guessed.
+// The attacker's server: a listener (on loopback unless attacker.host says otherwise) that serves JWKS
+// and certificates for jku/x5u attacks and records every inbound request, so "the backend fetched an
+// attacker URL" is observed, not guessed. Whether the backend can reach it at all: reach.ts.
 import http from 'node:http';
 import type { AddressInfo } from 'node:net';
 
@@ -25,7 +26,11 @@ export class AttackerListener {
     readonly url: string,
   ) {}
 
-  static async start(host = '127.0.0.1'): Promise<AttackerListener> {
+  /**
+   * Binds `host` on a port of the OS's choice; its URLs name `advertisedHost` (attacker.publicUrl's
+   * host) with that port, default the bound address.
+   */
+  static async start({ host = '127.0.0.1', advertisedHost = host }: { host?: string; advertisedHost?: string } = {}): Promise<AttackerListener> {
     let listener: AttackerListener | undefined;
     const server = http.createServer((req, res) => listener!.handle(req, res));
     await new Promise<void>((resolve, reject) => {
@@ -33,7 +38,9 @@ export class AttackerListener {
       server.listen(0, host, resolve);
     });
     const { port } = server.address() as AddressInfo;
-    listener = new AttackerListener(server, `http://${host}:${port}`);
+    // An IPv6 address goes in brackets in a URL (a URL's hostname already has them).
+    const named = advertisedHost.includes(':') && !advertisedHost.startsWith('[') ? `[${advertisedHost}]` : advertisedHost;
+    listener = new AttackerListener(server, `http://${named}:${port}`);
     return listener;
   }
 

@@ -29,6 +29,12 @@ export interface CheckMeta {
    * setting that sets it (e.g. "jwks.stormRequests"). Without it, its family's usual count.
    */
   requests?: number | string;
+  /**
+   * Its PASS rests on no request reaching the attacker listener (a URL in a token not fetched): where
+   * the backend cannot reach the listener (harness/attacker/reach.ts) that PASS decides nothing and is
+   * SKIP with the reason. Its FAILs stand.
+   */
+  watchesAttacker?: boolean;
 }
 
 /** One HTTP exchange with the backend under test, kept as evidence. */

@@ -113,6 +113,22 @@ export function expectRejectedWithoutFetch(exchanges: Exchange[], hits: { path: 
   return { ...result, observed: `${result.observed}; no request reached the attacker listener`, measured };
 }
 
+/**
+ * A PASS that rests on no request reaching the attacker listener (CheckMeta.watchesAttacker) decides
+ * nothing when the backend cannot reach the listener: a fetch it tried would have failed unseen, and
+ * the token been refused for that. SKIP with why and the fix; every other verdict stands (an accepted
+ * token or a fetch seen is a finding wherever the listener is).
+ */
+export function unobservedPass(result: CheckResult, reach: { reachable: boolean; why: string; fix?: string } | undefined): CheckResult {
+  if (result.verdict !== 'PASS' || !reach || reach.reachable) return result;
+  return {
+    ...result,
+    verdict: 'SKIP',
+    observed: `undecided: the backend may not reach the attacker listener (${reach.why}), so a request it tried there would fail unseen; what was seen: ${result.observed}${reach.fix ? `. To decide it, ${reach.fix}` : ''}`,
+    measured: { ...result.measured, attackerReachable: 'no' },
+  };
+}
+
 /** Every exchange must be accepted (e.g. `bearer` in lower case); rejection gives `onRejected`. */
 export function expectAllAccepted(exchanges: Exchange[], onRejected: Verdict): CheckResult {
   const unanswered = exchanges.filter((e) => e.outcome === 'transport-error');

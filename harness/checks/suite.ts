@@ -10,6 +10,7 @@ import { connectIssuer } from '../issuer/connect.js';
 import type { AnyIssuerConnection } from '../issuer/connect.js';
 import type { IssuerHandle, IssuerUser } from '../issuer/handle.js';
 import type { IssuerAlgorithm, SignRequest } from '../issuer/protocol.js';
+import type { AttackerReach } from '../attacker/reach.js';
 import type { JwksSettings } from '../config/config.js';
 import type { ResourceContract } from '../config/resources.js';
 import type { OpenApiSource } from '../openapi/operations.js';
@@ -21,7 +22,7 @@ import type { LabConnection, LabRelease } from '../run/labs.js';
 import type { FetchedExchange, SendOptions, TargetSettings } from '../target/client.js';
 import type { CheckMeta, CheckRecord, Exchange, Family } from './model.js';
 import { familyOf, selected } from './model.js';
-import { CAUSES, explainsWhenFailing, followsFrom } from './oracle.js';
+import { CAUSES, explainsWhenFailing, followsFrom, unobservedPass } from './oracle.js';
 import type { CheckResult } from './oracle.js';
 
 /** What the runner hands every worker (serializable). */
@@ -46,6 +47,8 @@ export interface ProvidedRun {
   targetControl?: TargetControlConnection & { readinessTimeoutMs: number };
   /** Present when checks that ask for one get a lab of their own (harness/run/labs.ts): the runner's lab routes. */
   labs?: { control: TargetControlConnection; jobs: number };
+  /** Where attacker listeners bind and what their URLs name, and whether the backend reaches them (CheckMeta.watchesAttacker). */
+  attacker: AttackerReach;
 }
 
 declare module 'vitest' {
@@ -394,7 +397,8 @@ export function family(name: Family, options: { labs?: boolean } = {}) {
           tools.inNewLab = (label, estimateS, work) => inNewLab(name, meta, s.run, parent, label, estimateS, work);
         }
         try {
-          return withCauses(await run(tools), checkOptions);
+          const result = withCauses(await run(tools), checkOptions);
+          return meta.watchesAttacker ? unobservedPass(result, s.run.attacker) : result;
         } catch (err) {
           // A feature the external server turned off is not applicable; an undeclared need is the harness's bug: ERROR, never PASS.
           return err instanceof IssuerFeatureDisabled

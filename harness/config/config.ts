@@ -124,6 +124,11 @@ export function resolveConfig(fromFile: Record<string, unknown>, ...overrides: O
       hint: 'for a remote backend that trusts the harness issuer, set target.allowRemote: true as well (and issuer.publicUrl to the URL it reaches the issuer at)',
     });
   }
+  if (config.attacker.host !== undefined && !isLoopback(config.attacker.host) && !config.target.allowRemote) {
+    throw new HarnessError('CONFIG_INVALID', `attacker.host ${config.attacker.host} is not a loopback address: the attacker listener would listen beyond this machine`, {
+      hint: 'for a remote backend, set target.allowRemote: true as well, and attacker.publicUrl to the address it reaches this machine at',
+    });
+  }
   const loadedFrom = (fromFile as { [LOADED_FROM]?: string })[LOADED_FROM];
   return { ...config, target: { ...config.target, protectedPath }, report: { ...config.report, sarifLocation: config.report.sarifLocation ?? loadedFrom ?? DEFAULT_SARIF_LOCATION } };
 }

@@ -138,6 +138,30 @@ const issuer = z
     }
   });
 
+// The attacker listener serves the URLs a token names (jku, x5u, an iss to derive a JWKS from, a
+// JWKS redirect): a check that passes because no request reached it decides something only where
+// the backend could have reached it (harness/attacker/reach.ts).
+const attacker = z.strictObject({
+  host: setting(z.string().min(1).optional(), {
+    help: 'the address the attacker listener binds (default 127.0.0.1). Beyond loopback, for a remote backend, it needs target.allowRemote: anyone who reaches it sees what it serves (public keys and certificates only)',
+    flag: '--attacker-host <address>',
+    env: 'ATTACKER_HOST',
+    example: '0.0.0.0',
+  }),
+  publicUrl: setting(
+    z
+      .url({ protocol: /^http$/ })
+      .refine((u) => new URL(u).port === '' && ['', '/'].includes(new URL(u).pathname) && !new URL(u).search && !new URL(u).hash, 'http://<address>, without a port or a path: each listener takes a port when it starts')
+      .optional(),
+    {
+      help: "an address of this machine the backend reaches (http://<address>, no port: each listener takes its own): the attacker's URLs in tokens name it, and the checks that pass on no request reaching the listener (KEY-JKU, KEY-X5U, JWKS-REDIRECT, JWKS-ISS-DERIVED-URL) are decided. Without it, a backend off this machine's loopback makes them SKIP unless they fail",
+      flag: '--attacker-public-url <url>',
+      env: 'ATTACKER_PUBLIC_URL',
+      example: 'http://10.0.0.5',
+    },
+  ),
+});
+
 const jwks = z.strictObject({
   maxCacheAgeS: setting(seconds.default(600), { help: 'the longest a key removed from the JWKS may keep verifying, in seconds (JWKS-REVOKE-PROPAGATION)', flag: '--max-cache-age <s>', env: 'MAX_CACHE_AGE_S', value: 'number', set: true }),
   maxRotationDelayS: setting(seconds.default(60), { help: 'the longest a newly published kid may be refused, in seconds (JWKS-ROTATE-NEWKID, recovery after an outage)', flag: '--max-rotation-delay <s>', env: 'MAX_ROTATION_DELAY_S', value: 'number', set: true }),
@@ -180,6 +204,7 @@ const report = z.strictObject({
 export const configSchema = z.strictObject({
   target: setting(target, { help: 'The backend under test.' }),
   issuer: setting(issuer.default({ mode: 'auto' }), { help: 'The Better Auth issuer the backend trusts.' }),
+  attacker: setting(attacker.prefault({}), { help: "The attacker listener, which serves what a token's URLs point at and records every request to it." }),
   jwks: setting(jwks.prefault({}), {
     help: "What the team accepts of its backend's JWKS client, and how long the time-bound JWKS checks may wait. A bound longer than the budget (jose caches keys for 10 min) leaves JWKS-REVOKE-PROPAGATION undecided within the wait budget, while JWKS-REVOKE-AFTER-REFETCH decides in seconds whether a removed key stops verifying.",
   }),

@@ -5,6 +5,7 @@ import type { ResolvedConfig } from '../config/config.js';
 import { missingNeeds, plannedProfile, skipReason } from '../issuer/capabilities.js';
 import type { IssuerProfile } from '../issuer/capabilities.js';
 import { DEFAULT_BASE_PATH } from '../issuer/external.js';
+import { attackerReach } from '../attacker/reach.js';
 import { SHARED_SECRET_ALG } from '../issuer/protocol.js';
 import { valueAt } from '../json-path.js';
 import { loadCatalogue } from './catalogue.js';
@@ -33,6 +34,18 @@ function estimate(entry: CatalogueEntry, config: ResolvedConfig): number {
   return byFamily[entry.family] ?? 5;
 }
 
+/** The attacker listener: where it is, and whether the checks that pass on no request reaching it can be decided. */
+function attackerLines(config: ResolvedConfig, running: PlannedEntry[]): string[] {
+  const reach = attackerReach(config);
+  const watching = running.filter((e) => e.watchesAttacker).map((e) => e.id);
+  const where = `http://${reach.advertisedHost}:<port>${reach.advertisedHost === reach.host ? '' : ` (bound on ${reach.host})`}`;
+  const lines = [`  attacker  listeners at ${where}, which the backend reaches only if it fetches a URL a token names${watching.length ? ` (${watching.join(', ')})` : ''}`];
+  if (!watching.length) return lines;
+  if (reach.reachable) lines.push(`            the backend can reach them: ${reach.why}${config.attacker.publicUrl ? ' (the run checks that the listener answers there)' : ''}`);
+  else lines.push(`            the backend may not reach them: ${reach.why}. ${watching.join(', ')} would be SKIP unless they fail: ${reach.fix}`);
+  return lines;
+}
+
 export async function planText(config: ResolvedConfig): Promise<string> {
   const issuer = config.issuer;
   const profile = plannedProfile(issuer.mode, {
@@ -55,7 +68,7 @@ export async function planText(config: ResolvedConfig): Promise<string> {
     `Nothing is sent by --plan. A run would contact:`,
     `  backend   ${config.target.baseUrl}${config.target.start ? ` (started with: ${config.target.start})` : ''}: about ${total} requests${config.target.maxRps ? `, at most ${config.target.maxRps} per second` : ''}`,
     `  issuer    ${issuerHost}`,
-    `  attacker  a listener on 127.0.0.1 that the backend would reach only if it fetched a jku/x5u URL (KEY-JKU, KEY-X5U)`,
+    ...attackerLines(config, running),
     '',
     ...entries.map((e) => (e.skip ? `SKIP ${e.id.padEnd(30)} ${e.skip}` : `run  ${e.id.padEnd(30)} ~${String(estimate(e, config)).padStart(4)} requests  ${e.title}`)),
     '',

@@ -19,6 +19,7 @@ import { writeFormats } from '../report/index.js';
 import { interrupted, onInterrupt, signalExitCode } from '../issuer/cleanup.js';
 import type { Capability } from '../issuer/index.js';
 import { startRunIssuer } from './issuer-setup.js';
+import { attackerReach, probeReach } from '../attacker/reach.js';
 import { LabPool, defaultJobs } from './labs.js';
 import type { RunIssuer } from './issuer-setup.js';
 import { restartRoute, serveControl } from '../target/control.js';
@@ -227,6 +228,13 @@ export async function runConformance(config: ResolvedConfig, log: (line: string)
         });
       });
     }
+    // The checks that pass on no request reaching the attacker listener decide nothing where the backend cannot reach it.
+    const configured = attackerReach(config);
+    const attacker = await probeReach(configured).catch((err: unknown) => {
+      throw new HarnessError('CONFIG_INVALID', `the attacker listener cannot listen on ${configured.host}: ${(err as Error).message}`, { hint: 'set attacker.host to an address of this machine (default 127.0.0.1)' });
+    });
+    if (!attacker.reachable) log(`attacker: WARNING: ${attacker.why}; the checks that pass on no request reaching it (a jku or x5u URL not fetched) are SKIP unless they fail: ${attacker.fix}`);
+    else if (config.attacker.publicUrl) log(`attacker: listeners bound on ${attacker.host}, reached at http://${attacker.advertisedHost}:<port> (attacker.publicUrl)`);
     // I/O-bound: more family files in flight than cores; with labs, the JWKS family has a worker of its own.
     const workers = SUITE_WORKERS + (labs.used ? 1 : 0);
     const provided: ProvidedRun = {
@@ -237,6 +245,7 @@ export async function runConformance(config: ResolvedConfig, log: (line: string)
       // What the mode provides, and a cold start when the harness starts the backend.
       profile: { ...issuer.profile, capabilities: [...issuer.profile.capabilities, ...(config.target.start ? (['restart-backend'] as Capability[]) : [])] },
       jwks: config.jwks,
+      attacker,
       resources: config.resources,
       ...(openapi ? { openapi } : {}),
       ...(control ? { targetControl: { ...control.connection, readinessTimeoutMs: config.target.readinessTimeoutMs } } : {}),

@@ -53,8 +53,9 @@ jwksCheck(
     requirement: "RFC 8725 §3.8/§3.10: the issuer and its keys are configured; a token naming another issuer must not make the backend fetch that issuer's keys.",
     references: ['RFC 8725 §3.8', 'RFC 8725 §3.10', 'nearform/get-jwks (URL from iss unless issuersWhitelist)'],
     expected: '401, and no request to the host the token names',
+    watchesAttacker: true,
   },
-  (lab, t) => withAttacker(async (attacker) => {
+  (lab, t) => withAttacker(t.run, async (attacker) => {
     const key = attackerKey('EdDSA');
     const kid = `attacker-${randomBytes(6).toString('hex')}`;
     const jwks = JSON.stringify({ keys: [{ ...key.publicJwk, kid }] });

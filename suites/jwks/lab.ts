@@ -350,9 +350,9 @@ export async function eachScenario<S, R>(lab: JwksLab, t: CheckTools, scenarios:
   ]);
 }
 
-/** `work` with an attacker listener of its own (another origin on loopback, which logs every request), stopped after. */
-export async function withAttacker<T>(work: (attacker: AttackerListener) => Promise<T>): Promise<T> {
-  const attacker = await AttackerListener.start();
+/** `work` with an attacker listener of its own (another origin, bound and named as the run says, which logs every request), stopped after. */
+export async function withAttacker<T>(run: CheckTools['run'], work: (attacker: AttackerListener) => Promise<T>): Promise<T> {
+  const attacker = await AttackerListener.start(run.attacker);
   try {
     return await work(attacker);
   } finally {

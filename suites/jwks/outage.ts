@@ -312,8 +312,9 @@ jwksCheck(
     requirement: 'The JWKS comes from the configured URL; following a redirect to another origin hands key selection to whoever controls the redirect (jose fetches with redirect: "manual").',
     references: ['jose createRemoteJWKSet (redirect: manual)', 'RFC 8725 §3.10'],
     expected: 'no request to the redirect target',
+    watchesAttacker: true,
   },
-  (lab) => withAttacker(async (attacker) => {
+  (lab, t) => withAttacker(t.run, async (attacker) => {
     // The redirect goes to the attacker listener (another port, so another origin), serving the real new key.
     const path = `/redirected-jwks-${randomBytes(4).toString('hex')}`;
     const loaded = await lab.freshFetch((key) => ({ kind: 'redirect', location: attacker.serve(path, 'application/json', JSON.stringify({ keys: [key.publicJwk] })) }));
