@@ -159,7 +159,7 @@ class LocalFiles {
       throw new Error(`${what} ${file}: ${err.code ?? err.message}`);
     });
     const inside = path.relative(this.dir, real);
-    if (inside.startsWith('..') || path.isAbsolute(inside)) {
+    if (inside === '..' || inside.startsWith(`..${path.sep}`) || path.isAbsolute(inside)) {
       throw new Error(`${what} ${file} refused: it is outside the OpenAPI file's directory ${this.dir}${real !== file ? ` (it leads to ${real})` : ''}; nothing was read`);
     }
     if (++this.files > MAX_FILES) throw new Error(`the OpenAPI spec refers to more than ${MAX_FILES} files`);
