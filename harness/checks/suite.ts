@@ -24,6 +24,8 @@ import type { CheckMeta, CheckRecord, Exchange, Family } from './model.js';
 import { familyOf, selected } from './model.js';
 import { CAUSES, explainsWhenFailing, followsFrom, unobservedPass } from './oracle.js';
 import type { CheckResult } from './oracle.js';
+import { rememberingSecrets, takeRemembered } from './secrets.js';
+import type { KnownSecret } from '../report/redact.js';
 
 /** What the runner hands every worker (serializable). */
 export interface ProvidedRun {
@@ -59,6 +61,8 @@ declare module 'vitest' {
     check?: CheckRecord;
     /** Set at collection, so `ba-conformance list` reads the catalogue without running anything. */
     catalogue?: CheckMeta;
+    /** The credentials the worker's issuers handed out since its last finished check, for the report's redaction (in memory only). */
+    secrets?: KnownSecret[];
   }
 }
 
@@ -316,7 +320,7 @@ async function openLab(name: string, run: ProvidedRun, label: string, estimateS:
   else delete labRun.alternateKey;
   const target = new TargetClient(labRun.target);
   try {
-    return { ...(await prepare(name, labRun, connectIssuer(lab.issuer, `${name}-${label}`), target)), labId: lab.id, release, exitSinceLastAsked };
+    return { ...(await prepare(name, labRun, rememberingSecrets(connectIssuer(lab.issuer, `${name}-${label}`)), target)), labId: lab.id, release, exitSinceLastAsked };
   } catch (err) {
     await release(false).catch(() => undefined);
     throw err;
@@ -354,7 +358,7 @@ export function family(name: Family, options: { labs?: boolean } = {}) {
     try {
       const run = inject('conformance');
       // A user of its own per family: a backend that locks a user out after attacks affects one family only.
-      state = await prepare(name, run, connectIssuer(run.issuer, name), new TargetClient(run.target));
+      state = await prepare(name, run, rememberingSecrets(connectIssuer(run.issuer, name)), new TargetClient(run.target));
     } catch (err) {
       setupError = `the family could not be set up: ${(err as Error).message}`;
     }
@@ -367,7 +371,8 @@ export function family(name: Family, options: { labs?: boolean } = {}) {
     ids.push(meta.id);
     const group = checkOptions.labGroup ?? meta.id;
     if (inLabs) groups.register(meta.id, group, checkOptions.spendsLab);
-    (options.labs && !inLabs ? test : test.concurrent)(meta.id, { meta: { catalogue: meta } }, async ({ task }) => {
+    (options.labs && !inLabs ? test : test.concurrent)(meta.id, { meta: { catalogue: meta } }, async ({ task, onTestFinished }) => {
+      onTestFinished(() => void (task.meta.secrets = takeRemembered()));
       // In labs, reset once the check has its lab: waiting in the queue is not the check's time.
       let startedAt = performance.now();
       const evidence: Exchange[] = [];
@@ -421,7 +426,8 @@ export function family(name: Family, options: { labs?: boolean } = {}) {
 
   /** Re-sends a fresh valid token after this family's attacks: still accepted, no lockout or poisoning. */
   function persistenceProbe(): void {
-    test(`CTL-PERSIST after ${name}`, { meta: { catalogue: CTL_PERSIST } }, async ({ task, skip }) => {
+    test(`CTL-PERSIST after ${name}`, { meta: { catalogue: CTL_PERSIST } }, async ({ task, skip, onTestFinished }) => {
+      onTestFinished(() => void (task.meta.secrets = takeRemembered()));
       const run = state?.run ?? inject('conformance');
       if (!ids.some((id) => selected(run, id))) return skip(`no ${name} check was selected`);
       const startedAt = performance.now();

@@ -199,6 +199,13 @@ const report = z.strictObject({
     env: 'SARIF_LOCATION',
     example: 'src/auth/middleware.ts',
   }),
+  keepSecrets: setting(z.boolean().default(false), {
+    help: 'also write report.unredacted.json (owner-only): the evidence with live tokens, session cookies and passwords, which every other report replaces with fingerprints. Keep it out of uploaded artifacts',
+    flag: '--keep-secrets',
+    env: 'KEEP_SECRETS',
+    value: 'switch',
+    init: false,
+  }),
 });
 
 export const configSchema = z.strictObject({

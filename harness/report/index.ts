@@ -1,10 +1,10 @@
 // The report files a run leaves besides report.json, by format name; each is rendered from report.json alone.
-import { writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import type { Report } from '../run/report.js';
 import { htmlReport } from './html.js';
 import { junitXml } from './junit.js';
 import { markdownSummary } from './markdown.js';
+import { writePrivateFile } from './private-file.js';
 import { sarifLog } from './sarif.js';
 
 export const REPORT_FORMATS = ['json', 'junit', 'markdown', 'sarif', 'html'] as const;
@@ -29,7 +29,7 @@ export async function writeFormats(report: Report, outDir: string, formats: read
     if (format === 'json') continue;
     const { file, render } = FILES[format];
     const full = path.join(outDir, file);
-    await writeFile(full, render(report, options));
+    await writePrivateFile(full, render(report, options));
     written.push(full);
   }
   return written;

@@ -6,16 +6,42 @@ import { FINDING_VERDICTS, byReportOrder, summaryLine } from '../run/report.js';
 import { inertLine } from '../text.js';
 import { catalogueLink } from './catalogue-link.js';
 
-/** Table cells: one line, control characters removed (they quote the backend), pipes escaped, HTML-like text kept literal. */
-const cell = (raw: string, max = 300) => {
-  const text = inertLine(raw);
-  return (text.length > max ? `${text.slice(0, max)}…` : text).replace(/\|/g, '\\|').replace(/</g, '&lt;');
-};
+// GitHub renders a job summary or a comment: text the backend wrote there (observations quote its
+// bodies, WWW-Authenticate values, OpenAPI path names) must stay text. Markdown's punctuation is
+// backslash-escaped (no link, image, emphasis or HTML tag can start), and whatever GitHub would
+// autolink without any punctuation (a URL, www., an e-mail address) goes into a code span.
+const LINKISH = /\b(?:[a-z][a-z0-9+.-]*:\/\/|www\.|(?:mailto|xmpp):)\S*|[\w.+-]+@[\w-]+(?:\.[\w-]+)+/gi;
+const PUNCTUATION = /[\\`*_[\]<>!|~&]/g;
+
+/** `text` as a code span: a fence longer than any backtick run in it; pipes escaped, which GFM allows even there in a table. */
+function codeSpan(text: string): string {
+  const fence = '`'.repeat(Math.max(0, ...[...text.matchAll(/`+/g)].map((m) => m[0].length)) + 1);
+  const pad = text.startsWith('`') || text.endsWith('`') ? ' ' : '';
+  return `${fence}${pad}${text.replace(/\|/g, '\\|')}${pad}${fence}`;
+}
+
+/** Text from anywhere (the backend's above all) as inert Markdown on one line: control characters removed, at most `max` characters. */
+export function markdownText(raw: string, max = 300): string {
+  const line = inertLine(raw);
+  const text = line.length > max ? `${line.slice(0, max)}…` : line;
+  let out = '';
+  let at = 0;
+  for (const link of text.matchAll(LINKISH)) {
+    // Closing punctuation after a URL is the sentence's, as GitHub's autolinking has it.
+    const url = link[0].replace(/[)\].,;:!?"'>]+$/, '');
+    if (!url) continue;
+    out += text.slice(at, link.index).replace(PUNCTUATION, '\\$&') + codeSpan(url);
+    at = link.index + url.length;
+  }
+  return out + text.slice(at).replace(PUNCTUATION, '\\$&');
+}
+
+const cell = markdownText;
 
 export function markdownSummary(report: Report, options: { reportSha256?: string } = {}): string {
   const s = report.summary;
   const lines = [
-    `## ba-conformance: ${report.target.baseUrl}`,
+    `## ba-conformance: ${markdownText(report.target.baseUrl)}`,
     '',
     `**${summaryLine(s)}** · ${report.checks.length} checks in ${(report.run.durationMs / 1000).toFixed(1)} s · run \`${report.run.id}\` · ${report.tool.name} ${report.tool.version}${report.issuer ? ` · issuer ${report.issuer.mode}, ${report.issuer.alg.join(', ')}` : ''}`,
     '',

@@ -6,6 +6,7 @@
 import type { Reporter, TestCase, TestModule, TestSpecification } from 'vitest/node';
 import type { CheckRecord, Family, Verdict } from '../checks/model.js';
 import { familyOf } from '../checks/model.js';
+import type { KnownSecret } from '../report/redact.js';
 import { summarize, summaryLine } from './report.js';
 
 export interface Progress {
@@ -18,6 +19,8 @@ export interface Progress {
 export class CheckCollector implements Reporter {
   readonly records: CheckRecord[] = [];
   readonly problems: string[] = [];
+  /** The credentials the checks' issuers handed out (checks/secrets.ts), for the report's redaction; kept also after `freeze`. */
+  readonly secrets: KnownSecret[] = [];
   private collected = 0;
   private finished = 0;
   /** Records of the tests finished so far, and the tests collected to run (for `freeze`). */
@@ -57,6 +60,7 @@ export class CheckCollector implements Reporter {
 
   onTestCaseResult(test: TestCase): void {
     this.finished++;
+    this.secrets.push(...(test.meta().secrets ?? []));
     if (this.frozen) return;
     this.pending.delete(test.id);
     const check = test.meta().check;

@@ -1,10 +1,11 @@
 // report.json (versioned: CI gates and dashboards parse `checks[].id` and `checks[].verdict`) and
 // the console summary, whose last line is `N passed, N failed, ...`.
 import { createHash } from 'node:crypto';
-import { mkdir, writeFile } from 'node:fs/promises';
+import { mkdir, rm } from 'node:fs/promises';
 import path from 'node:path';
 import type { CheckRecord, Severity, Verdict } from '../checks/model.js';
 import { SEVERITIES } from '../checks/model.js';
+import { writePrivateFile } from '../report/private-file.js';
 import { colors, paint } from '../terminal.js';
 import { inert, inertLine } from '../text.js';
 import type { WaiverOutcome } from './waivers.js';
@@ -80,8 +81,25 @@ export async function writeReport(report: Report, outDir: string): Promise<{ fil
   await mkdir(outDir, { recursive: true });
   const file = path.join(outDir, 'report.json');
   const text = `${JSON.stringify(report, null, 2)}\n`;
-  await writeFile(file, text);
+  await writePrivateFile(file, text);
   return { file, sha256: createHash('sha256').update(text).digest('hex') };
+}
+
+/** The report before redaction (--keep-secrets): live tokens, session cookies, passwords. Never rendered, never uploaded on purpose. */
+export const UNREDACTED_FILE = 'report.unredacted.json';
+
+/**
+ * Writes the unredacted report beside report.json (owner-only, as every report file) and returns its
+ * path; without `keep`, removes one an earlier run left, so the directory holds only this run's files.
+ */
+export async function keepUnredacted(report: Report, outDir: string, keep: boolean): Promise<string | undefined> {
+  const file = path.join(outDir, UNREDACTED_FILE);
+  if (!keep) {
+    await rm(file, { force: true });
+    return undefined;
+  }
+  await writePrivateFile(file, `${JSON.stringify(report, null, 2)}\n`);
+  return file;
 }
 
 /** Verdicts in the order reports list them: what needs action first. The first three are findings. */

@@ -31,7 +31,10 @@ import { loadCatalogue } from './catalogue.js';
 import { lockOutDir } from './lock.js';
 import { CheckCollector } from './collector.js';
 import type { Progress } from './collector.js';
-import { REPORT_SCHEMA_VERSION, exitCodeOf, summarize, writeReport } from './report.js';
+import { REPORT_SCHEMA_VERSION, exitCodeOf, keepUnredacted, summarize, writeReport } from './report.js';
+import { Redactor } from '../report/redact.js';
+import type { KnownSecret } from '../report/redact.js';
+import { inert } from '../text.js';
 import type { Report } from './report.js';
 import { applyWaivers, loadBaseline } from './waivers.js';
 import type { Waiver } from './waivers.js';
@@ -107,7 +110,20 @@ function labsPlan(config: ResolvedConfig, issuer: RunIssuer): { used: boolean; w
   return { used: true };
 }
 
+/** The secrets the config holds: the accounts' passwords, the shared HS256 secret. */
+function configuredSecrets(config: ResolvedConfig): KnownSecret[] {
+  return [
+    ...(config.issuer.users ?? []).map((u) => ({ value: u.password, kind: 'password' as const })),
+    ...(config.issuer.secret ? [{ value: config.issuer.secret, kind: 'credential' as const }] : []),
+  ];
+}
+
 export async function runConformance(config: ResolvedConfig, log: (line: string) => void, progress?: Progress): Promise<RunOutcome> {
+  // What reaches the console is redacted as the reports are, and loses control characters (an
+  // external issuer's iss, a backend's output).
+  const redactor = new Redactor(configuredSecrets(config));
+  const print = log;
+  log = (line) => print(inert(redactor.text(line)));
   const openapi = config.target.openapi ? openApiSource(config.target.openapi, config.target.baseUrl) : undefined;
   // Read before anything starts: a broken baseline must not cost a whole run.
   const waivers: Waiver[] | undefined = config.report.baseline ? await loadBaseline(config.report.baseline) : undefined;
@@ -362,7 +378,7 @@ export async function runConformance(config: ResolvedConfig, log: (line: string)
       ? applyWaivers(sorted, waivers, { baseUrl: config.target.baseUrl, file: config.report.baseline!, ...(config.only ? { only: config.only } : {}), ...(config.skip ? { skip: config.skip } : {}) })
       : undefined;
     const checks = waived?.checks ?? sorted;
-    const report: Report = {
+    const unredacted: Report = {
       schemaVersion: REPORT_SCHEMA_VERSION,
       tool: { name: pkg.name, version: pkg.version },
       run: {
@@ -386,8 +402,13 @@ export async function runConformance(config: ResolvedConfig, log: (line: string)
       problems,
       checks,
     };
+    // Every file and the console get the redacted copy; the checks judged the real exchanges.
+    redactor.add([...collector.secrets, ...(issuer?.handle.sharedSecret ? [{ value: issuer.handle.sharedSecret, kind: 'credential' as const }] : [])]);
+    const report = redactor.value(unredacted);
     const written = await writeReport(report, outDir);
     await writeFormats(report, outDir, config.report.formats, { reportSha256: written.sha256 });
+    const kept = await keepUnredacted(unredacted, outDir, config.report.keepSecrets);
+    if (kept) log(`--keep-secrets: WARNING: ${kept} holds live credentials (tokens, session cookies, passwords), readable by you only; keep it out of uploaded artifacts and delete it when done`);
     const signal = halted?.signal;
     return { report, reportFile: written.file, exitCode: signal ? signalExitCode(signal) : exitCodeOf(report), ...(signal ? { signal } : {}), halted: Boolean(halted) };
   }
