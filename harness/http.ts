@@ -1,6 +1,8 @@
 // A small JSON-over-HTTP client on undici, with a timeout on every request (a published Docker
-// port can accept a connection and never answer).
+// port can accept a connection and never answer) and, where the server is not the harness's own,
+// a cap on every body (a 300 MB JWKS must not take the harness's memory with it).
 import { Agent, request } from 'undici';
+import { readCapped } from './target/body.js';
 
 export interface HttpResponse {
   status: number;
@@ -12,20 +14,44 @@ export interface HttpRequestOptions {
   body?: unknown;
   headers?: Record<string, string>;
   timeoutMs?: number;
+  /** The largest body read; a longer one throws ResponseTooLarge. Default: the client's, else unbounded. */
+  maxBodyBytes?: number;
+}
+
+export interface HttpClientOptions {
+  headers?: Record<string, string>;
+  timeoutMs?: number;
+  maxBodyBytes?: number;
+  /** PEM certificate(s) trusted for TLS, instead of Node's bundled CAs. */
+  ca?: string;
+}
+
+/** A body over the cap: not read further, the connection closed. */
+export class ResponseTooLarge extends Error {
+  constructor(
+    readonly url: string,
+    readonly limitBytes: number,
+  ) {
+    super(`the answer of ${url} is larger than ${limitBytes} bytes`);
+  }
 }
 
 export class HttpClient {
-  private readonly agent = new Agent({ keepAliveTimeout: 4_000, connections: 32 });
+  private readonly agent: Agent;
 
   constructor(
     readonly baseUrl: string,
-    private readonly defaults: { headers?: Record<string, string>; timeoutMs?: number } = {},
-  ) {}
+    private readonly defaults: HttpClientOptions = {},
+  ) {
+    this.agent = new Agent({ keepAliveTimeout: 4_000, connections: 32, ...(defaults.ca ? { connect: { ca: defaults.ca } } : {}) });
+  }
 
   async send(method: string, path: string, options: HttpRequestOptions = {}): Promise<HttpResponse> {
     const timeoutMs = options.timeoutMs ?? this.defaults.timeoutMs ?? 10_000;
+    const cap = options.maxBodyBytes ?? this.defaults.maxBodyBytes;
     const hasBody = options.body !== undefined;
-    const res = await request(new URL(path, this.baseUrl), {
+    const url = new URL(path, this.baseUrl);
+    const res = await request(url, {
       method: method as 'GET',
       dispatcher: this.agent,
       headers: {
@@ -38,7 +64,15 @@ export class HttpClient {
       bodyTimeout: timeoutMs,
       signal: AbortSignal.timeout(timeoutMs),
     });
-    return { status: res.statusCode, headers: res.headers, text: await res.body.text() };
+    if (cap === undefined) return { status: res.statusCode, headers: res.headers, text: await res.body.text() };
+    // A declared length over the cap fails before a byte is read; an undeclared one when the cap is reached.
+    if (Number(res.headers['content-length']) > cap) {
+      res.body.destroy();
+      throw new ResponseTooLarge(url.href, cap);
+    }
+    const body = await readCapped(res.body, cap);
+    if (body.truncatedAt !== undefined) throw new ResponseTooLarge(url.href, cap);
+    return { status: res.statusCode, headers: res.headers, text: body.text };
   }
 
   async close(): Promise<void> {

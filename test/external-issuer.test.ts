@@ -3,24 +3,36 @@
 // issuer's code) stands in for a team's staging issuer; the node reference backend and two flaws
 // trust it through the JWKS URL, issuer and audience the run reads from a real token. Each run must
 // give its committed verdicts (fixtures/backends/node/expected-external/), every SKIP must say why,
-// no check may PASS on a capability the mode lacks, and no password may reach the report.
+// no check may PASS on a capability the mode lacks, and no password may reach the report. A run
+// leaves the staging issuer as it found it (no user, no live session of its own) and deletes the
+// resources it created; its transport to the issuer is bounded (body size), can trust a private CA,
+// and its errors name the URL and account without quoting what the issuer echoed.
 import { spawn } from 'node:child_process';
 import type { ChildProcess } from 'node:child_process';
-import { randomUUID } from 'node:crypto';
-import { mkdtemp, readFile, readdir } from 'node:fs/promises';
+import { randomUUID, webcrypto } from 'node:crypto';
+import { mkdtemp, readFile, readdir, writeFile } from 'node:fs/promises';
+import http from 'node:http';
+import https from 'node:https';
+import type { AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { createInterface } from 'node:readline';
+import 'reflect-metadata';
+import * as x509 from '@peculiar/x509';
 import { calculateJwkThumbprint } from 'jose';
 import type { JWK } from 'jose';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { FIXTURES_DIR } from '../fixtures/backends/manifest.js';
+import { HarnessError } from '../harness/errors.js';
 import { externalCapabilities, missingNeeds } from '../harness/issuer/capabilities.js';
 import { REPO_ROOT } from '../harness/issuer/bundle.js';
+import { ExternalIssuer } from '../harness/issuer/external.js';
 import { freePort } from '../harness/net.js';
+import { pollUntil } from '../harness/poll.js';
+import { launchTarget } from '../harness/target/launcher.js';
 import { loadCatalogue } from '../harness/run/catalogue.js';
 import type { Report } from '../harness/run/report.js';
-import { runCli } from './support/cli.js';
+import { runCli, startCli } from './support/cli.js';
 import { describeMismatches, runSuite } from './support/known-answers.js';
 
 let staging: ChildProcess;
@@ -41,6 +53,30 @@ afterAll(() => {
   staging?.kill('SIGTERM');
 });
 
+interface StagingState {
+  users: { id: string; email: string }[];
+  sessions: { userId: string; expiresAt: string }[];
+}
+
+/** The staging issuer's users and live sessions (its test-only read route). */
+async function stagingState(): Promise<StagingState> {
+  return (await (await fetch(`${stagingUrl}/__staging/state`)).json()) as StagingState;
+}
+
+/** What a run added to the staging issuer: users and live sessions that were not there before. */
+function added(before: StagingState, after: StagingState): { users: string[]; sessions: number } {
+  const known = new Set(before.users.map((u) => u.id));
+  const perUser = (s: StagingState) => s.sessions.filter((x) => known.has(x.userId)).length;
+  return { users: after.users.filter((u) => !known.has(u.id)).map((u) => u.email), sessions: after.sessions.filter((x) => !known.has(x.userId)).length + Math.max(0, perUser(after) - perUser(before)) };
+}
+
+/** A loopback server for one test; `handler` answers every request. */
+async function standIn(handler: http.RequestListener): Promise<{ url: string; close: () => void }> {
+  const server = http.createServer(handler);
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  return { url: `http://127.0.0.1:${(server.address() as AddressInfo).port}`, close: () => server.closeAllConnections() ?? server.close() };
+}
+
 async function externalRun(flaw?: string) {
   const port = await freePort();
   return runSuite([
@@ -54,8 +90,12 @@ async function externalRun(flaw?: string) {
 }
 
 describe('external mode: the suite against a Better Auth it does not own', { timeout: 180_000 }, () => {
-  it.for(['reference', 'alg-none', 'idor'])('%s gives its committed verdicts, with a reason for every SKIP', async (name) => {
+  it.for(['reference', 'alg-none', 'idor'])('%s gives its committed verdicts, with a reason for every SKIP, and leaves no user or session behind', async (name) => {
+    const before = await stagingState();
     const { code, report, reportFile, stderr } = await externalRun(name === 'reference' ? undefined : name);
+    // It signed users up and in (the run's own positive controls prove it), and none of them is left.
+    expect(report.checks.some((c) => c.verdict === 'PASS'), stderr).toBe(true);
+    expect(added(before, await stagingState()), stderr).toEqual({ users: [], sessions: 0 });
     const expected = JSON.parse(await readFile(path.join(FIXTURES_DIR, 'node/expected-external', `${name}.json`), 'utf8')) as { exitCode: number; verdicts: Record<string, string> };
     expect(describeMismatches(expected.verdicts, report.checks), stderr).toEqual([]);
     expect(code, stderr).toBe(expected.exitCode);
@@ -90,8 +130,14 @@ describe('external mode: the suite against a Better Auth it does not own', { tim
     const port = await freePort();
     const out = await mkdtemp(path.join(tmpdir(), 'ba-accounts-'));
     const env = { ...process.env, BA_CONFORMANCE_USER_A: `${accounts[0]!.email}:${accounts[0]!.password}`, BA_CONFORMANCE_USER_B: `${accounts[1]!.email}:${accounts[1]!.password}` };
+    const before = await stagingState();
     const { code, stderr } = await runCli(['run', '--issuer-mode', 'external', '--issuer-url', stagingUrl, '--target', `http://127.0.0.1:${port}`, '--protected', '/api/me', '--identity', '/api/me', '--only', 'SIG-ALG-NONE', 'ISO-SUB-SOURCE', '--out', out, '--start', 'PORT={port} exec node fixtures/backends/node/start.mjs'], { env });
     expect(code, stderr).toBe(0);
+    // The run signed in as both accounts several times; it signed out every session it opened, and the accounts stay.
+    const after = await stagingState();
+    expect(after.users.map((u) => u.id)).toEqual(expect.arrayContaining(accounts.map((a) => a.id)));
+    expect(added(before, after)).toEqual({ users: [], sessions: 0 });
+    for (const a of accounts) expect(after.sessions.filter((s) => s.userId === a.id), a.email).toHaveLength(1); // the test's own sign-up
     const text = await readFile(path.join(out, 'report.json'), 'utf8');
     const report = JSON.parse(text) as Report;
     expect(report.issuer?.external?.users).toBe('configured accounts');
@@ -121,5 +167,211 @@ describe('external mode: the suite against a Better Auth it does not own', { tim
     const estimates = await runCli(['run', '--plan', '--target', 'http://127.0.0.1:9', '--protected', '/api/me', '--only', 'ERR-FAILOPEN', 'JWKS-KIDMISS-STORM']);
     expect(estimates.stdout).toMatch(/^run {2}ERR-FAILOPEN +~ {3}8 requests/m);
     expect(estimates.stdout).toMatch(/^run {2}JWKS-KIDMISS-STORM +~1000 requests/m);
+  });
+});
+
+describe('external mode: nothing left behind', { timeout: 180_000 }, () => {
+  it('deletes the resources the run created through the resource contract, the users it signed up, and their sessions', async () => {
+    const port = await freePort();
+    const backendUrl = `http://127.0.0.1:${port}`;
+    // Started by the test, not the run, so that what the run leaves in it can be looked at afterwards.
+    const backend = spawn(process.execPath, ['--import', 'tsx', 'test/support/litter-backend.ts'], {
+      cwd: REPO_ROOT,
+      env: { ...process.env, PORT: String(port), JWKS_URL: `${stagingUrl}/api/auth/jwks`, JWT_ISSUER: stagingUrl, JWT_AUDIENCE: stagingUrl },
+      stdio: 'ignore',
+    });
+    try {
+      await pollUntil(async () => ((await fetch(`${backendUrl}/health`)).ok ? true : undefined), { timeoutMs: 30_000, intervalMs: 100, what: 'the litter backend' });
+      const before = await stagingState();
+      const out = await mkdtemp(path.join(tmpdir(), 'ba-litter-'));
+      const { stdout, stderr } = await runCli(['run', '--issuer-mode', 'external', '--issuer-url', stagingUrl, '--target', backendUrl, '--protected', '/api/me', '--identity', '/api/me', '--resource', '/api/todos', '--resource-owner', 'ownerId', '--only', 'ISO-', 'LIFE-', '--out', out]);
+      const report = JSON.parse(await readFile(path.join(out, 'report.json'), 'utf8')) as Report;
+      // The run did create resources (the isolation checks need them), as several users.
+      const creates = report.checks.flatMap((c) => c.evidence).filter((e) => e.request.method === 'POST' && e.request.url.endsWith('/api/todos') && e.response?.status === 201);
+      expect(creates.length, stderr).toBeGreaterThan(4);
+      expect(report.checks.find((c) => c.id === 'ISO-READ-OTHER')?.verdict, stderr).toBe('PASS');
+      // None is left in the backend, and no user or session of the run on the issuer.
+      expect(await (await fetch(`${backendUrl}/__todos`)).json()).toEqual([]);
+      expect(added(before, await stagingState())).toEqual({ users: [], sessions: 0 });
+      expect(`${stdout}${stderr}`).toMatch(/clean-up: [1-9]\d* resource\(s\) deleted through the resource contract, [1-9]\d* signed-up user\(s\) deleted/);
+      expect(`${stdout}${stderr}`).not.toContain('left behind');
+    } finally {
+      backend.kill('SIGTERM');
+    }
+  });
+
+  it('a run interrupted by SIGINT mid-way still deletes its users and ends its sessions, those opened in every worker', async () => {
+    const port = await freePort();
+    const backendUrl = `http://127.0.0.1:${port}`;
+    const backend = spawn(process.execPath, ['--import', 'tsx', 'test/support/litter-backend.ts'], {
+      cwd: REPO_ROOT,
+      env: { ...process.env, PORT: String(port), JWKS_URL: `${stagingUrl}/api/auth/jwks`, JWT_ISSUER: stagingUrl, JWT_AUDIENCE: stagingUrl },
+      stdio: 'ignore',
+    });
+    try {
+      await pollUntil(async () => ((await fetch(`${backendUrl}/health`)).ok ? true : undefined), { timeoutMs: 30_000, intervalMs: 100, what: 'the litter backend' });
+      const before = await stagingState();
+      const out = await mkdtemp(path.join(tmpdir(), 'ba-sigint-'));
+      const cli = startCli(['run', '--issuer-mode', 'external', '--issuer-url', stagingUrl, '--target', backendUrl, '--protected', '/api/me', '--identity', '/api/me', '--resource', '/api/todos', '--resource-owner', 'ownerId', '--out', out]);
+      // Interrupted once the families (in several workers) have signed up users of their own.
+      await pollUntil(async () => (added(before, await stagingState()).users.length >= 6 ? true : undefined), { timeoutMs: 60_000, intervalMs: 100, what: 'users signed up by the run' });
+      cli.child.kill('SIGINT');
+      expect(await cli.exit, cli.stderr()).toBe(130);
+      expect(added(before, await stagingState()), `${cli.stdout()}${cli.stderr()}`).toEqual({ users: [], sessions: 0 });
+      expect(`${cli.stdout()}${cli.stderr()}`).toMatch(/clean-up: \d+ resource\(s\) deleted through the resource contract, [1-9]\d* signed-up user\(s\) deleted/);
+    } finally {
+      backend.kill('SIGTERM');
+    }
+  });
+
+  it('passwords of signed-up users differ between runs with the same seed (the report holds the seed)', async () => {
+    const signUp = async () => {
+      const issuer = await ExternalIssuer.start({ url: stagingUrl, seed: 4242 });
+      try {
+        return await issuer.createUser();
+      } finally {
+        await issuer.stop(); // deletes the user, so the next run may sign up the same email
+      }
+    };
+    const first = await signUp();
+    const second = await signUp();
+    expect(second.email).toBe(first.email);
+    expect(second.password).not.toBe(first.password);
+    // Neither can sign in any more: both were deleted at the end of their run.
+    const signIn = await fetch(`${stagingUrl}/api/auth/sign-in/email`, { method: 'POST', headers: { 'content-type': 'application/json', origin: stagingUrl }, body: JSON.stringify({ email: first.email, password: second.password }) });
+    expect(signIn.status).toBe(401);
+  });
+});
+
+describe('external mode: transport and errors', { timeout: 60_000 }, () => {
+  const accounts = [{ email: 'qa-a@example.test', password: 'Secret-Echo-4f1c2b' }, { email: 'qa-b@example.test', password: 'Secret-Echo-9d8e7a' }];
+  const jwks = { keys: [{ kty: 'OKP', crv: 'Ed25519', x: '11qYAYKxCrfVS_7TyWQHOg7hcvPapiMlrwIaaPcHURo', kid: 'k1', alg: 'EdDSA' }] };
+
+  it.for([
+    ['a JSON body that quotes the request', 'application/json', (sent: string) => JSON.stringify({ code: 'INVALID_EMAIL_OR_PASSWORD', message: `no user for ${sent}` })],
+    ['a text body that echoes the request', 'text/plain', (sent: string) => `bad request: ${sent}`],
+  ] as const)('a sign-in refusal with %s names the URL and the account, never the password', async ([, type, echo]) => {
+    const issuer = await standIn(async (req, res) => {
+      if (req.url?.endsWith('/jwks')) return res.writeHead(200, { 'content-type': 'application/json' }).end(JSON.stringify(jwks));
+      let sent = '';
+      for await (const chunk of req) sent += chunk;
+      res.writeHead(401, { 'content-type': type }).end(echo(sent));
+    });
+    try {
+      const err = (await ExternalIssuer.start({ url: issuer.url, users: accounts }).catch((e: unknown) => e)) as HarnessError;
+      expect(err).toBeInstanceOf(HarnessError);
+      const text = `${err.message} ${err.hint ?? ''} ${err.stack ?? ''}`;
+      expect(err.message).toContain(`${issuer.url}/api/auth/sign-in/email`);
+      expect(err.message).toContain('qa-a@example.test');
+      expect(err.message).toContain('401');
+      for (const a of accounts) expect(text).not.toContain(a.password);
+      if (type === 'application/json') expect(err.message).toContain('(INVALID_EMAIL_OR_PASSWORD)');
+    } finally {
+      issuer.close();
+    }
+  });
+
+  it.for([['declared', true], ['undeclared (chunked)', false]] as const)('an oversized JWKS answer, length %s, fails fast with a clear message', async ([, declared]) => {
+    const size = 50 * 1024 * 1024;
+    const chunk = Buffer.alloc(64 * 1024, 'a');
+    let written = 0;
+    const issuer = await standIn((_req, res) => {
+      res.writeHead(200, { 'content-type': 'application/json', ...(declared ? { 'content-length': String(size) } : {}) });
+      res.write('{"keys":[{"kty":"oct","k":"');
+      const pump = () => {
+        while (written < size - chunk.length) {
+          written += chunk.length;
+          if (!res.write(chunk)) return void res.once('drain', pump);
+        }
+      };
+      res.on('close', () => (written = size));
+      pump();
+    });
+    try {
+      const started = performance.now();
+      const err = (await ExternalIssuer.start({ url: issuer.url, timeoutMs: 30_000 }).catch((e: unknown) => e)) as HarnessError;
+      expect(err).toBeInstanceOf(HarnessError);
+      expect(err.message).toBe(`external issuer JWKS: ${issuer.url}/api/auth/jwks answered more than ${2 * 1024 * 1024} bytes; the harness stopped reading`);
+      // Well before the 30 s timeout, having read a few megabytes at most.
+      expect(performance.now() - started).toBeLessThan(10_000);
+    } finally {
+      issuer.close();
+    }
+  });
+
+  it('plain http to an issuer beyond loopback is warned about; an unreadable issuer.ca is a clear error (both before anything is sent)', async () => {
+    // .invalid never resolves, and the missing CA file stops the run before the first request anyway.
+    const { code, stdout, stderr } = await runCli(['run', '--issuer-mode', 'external', '--issuer-url', 'http://staging.invalid', '--issuer-ca', 'no-such-ca.pem', '--target', 'http://127.0.0.1:9', '--protected', '/api/me', '--only', 'SIG-ALG-NONE', '--out', await mkdtemp(path.join(tmpdir(), 'ba-http-'))]);
+    expect(`${stdout}${stderr}`).toContain('issuer: WARNING: issuer.url http://staging.invalid is plain http beyond loopback');
+    expect(stderr).toContain(`issuer.ca: cannot read ${path.join(REPO_ROOT, 'no-such-ca.pem')} (ENOENT)`);
+    expect(code).not.toBe(0);
+  });
+
+  it('issuer.ca trusts a private CA for an https issuer; without it, the TLS failure says what to do', async () => {
+    x509.cryptoProvider.set(webcrypto as unknown as Parameters<typeof x509.cryptoProvider.set>[0]);
+    const algorithm = { name: 'ECDSA', namedCurve: 'P-256', hash: 'SHA-256' };
+    const keys = (await webcrypto.subtle.generateKey(algorithm, true, ['sign', 'verify'])) as webcrypto.CryptoKeyPair;
+    const cert = await x509.X509CertificateGenerator.createSelfSigned({
+      serialNumber: '01',
+      name: 'CN=staging.example.test',
+      notBefore: new Date(Date.now() - 3_600_000),
+      notAfter: new Date(Date.now() + 86_400_000),
+      signingAlgorithm: algorithm,
+      keys: keys as Parameters<typeof x509.X509CertificateGenerator.createSelfSigned>[0]['keys'],
+      extensions: [new x509.SubjectAlternativeNameExtension([{ type: 'ip', value: '127.0.0.1' }]), new x509.BasicConstraintsExtension(true, undefined, true)],
+    });
+    const pem = cert.toString('pem');
+    const key = `-----BEGIN PRIVATE KEY-----\n${Buffer.from(await webcrypto.subtle.exportKey('pkcs8', keys.privateKey)).toString('base64')}\n-----END PRIVATE KEY-----\n`;
+    const caFile = path.join(await mkdtemp(path.join(tmpdir(), 'ba-ca-')), 'staging-ca.pem');
+    await writeFile(caFile, pem);
+    // TLS in front of the staging Better Auth, as a team's load balancer would be (it keeps Better Auth's own origin).
+    const upstream = new URL(stagingUrl);
+    const proxy = https.createServer({ cert: pem, key }, (req, res) => {
+      const forward = http.request({ host: upstream.hostname, port: upstream.port, path: req.url, method: req.method, headers: { ...req.headers, host: upstream.host, ...(req.headers.origin ? { origin: stagingUrl } : {}) } }, (answer) => {
+        res.writeHead(answer.statusCode ?? 502, answer.headers);
+        answer.pipe(res);
+      });
+      req.pipe(forward);
+    });
+    await new Promise<void>((resolve) => proxy.listen(0, '127.0.0.1', resolve));
+    const url = `https://127.0.0.1:${(proxy.address() as AddressInfo).port}`;
+    try {
+      const untrusted = (await ExternalIssuer.start({ url }).catch((e: unknown) => e)) as HarnessError;
+      expect(untrusted).toBeInstanceOf(HarnessError);
+      expect(untrusted.message).toMatch(new RegExp(`^external issuer JWKS: GET ${url}/api/auth/jwks failed: .*(SELF_SIGNED|CERT)`));
+      expect(untrusted.hint).toContain('issuer.ca');
+
+      const before = await stagingState();
+      const lines: string[] = [];
+      const issuer = await ExternalIssuer.start({ url, ca: caFile, log: (l) => lines.push(l) });
+      expect(lines.join('\n')).toContain(`external issuer ${url}: EdDSA, iss "${stagingUrl}"`);
+      const user = await issuer.createUser();
+      expect(await issuer.tokenFor(user)).toMatch(/^ey/);
+      await issuer.stop();
+      expect(added(before, await stagingState())).toEqual({ users: [], sessions: 0 });
+    } finally {
+      proxy.closeAllConnections();
+      proxy.close();
+    }
+  });
+});
+
+describe('the backend the harness starts', { timeout: 60_000 }, () => {
+  it('does not inherit BA_CONFORMANCE_* variables (the staging accounts)', async () => {
+    const port = await freePort();
+    const saved = { ...process.env };
+    process.env.BA_CONFORMANCE_USER_A = 'qa-a@example.test:Secret-Not-For-The-Backend';
+    process.env.BA_CONFORMANCE_ISSUER_URL = stagingUrl;
+    process.env.OTHER_SETTING_OF_THE_TEAM = 'kept';
+    let target: Awaited<ReturnType<typeof launchTarget>> | undefined;
+    try {
+      target = await launchTarget({ command: 'exec node --import tsx test/support/litter-backend.ts', baseUrl: `http://127.0.0.1:${port}`, readinessPath: '/health', readinessTimeoutMs: 30_000, env: { JWKS_URL: `${stagingUrl}/api/auth/jwks` }, cwd: REPO_ROOT });
+      const names = (await (await fetch(`http://127.0.0.1:${port}/__env`)).json()) as string[];
+      expect(names).toEqual(expect.arrayContaining(['OTHER_SETTING_OF_THE_TEAM', 'PATH', 'PORT', 'JWKS_URL']));
+      expect(names.filter((n) => n.startsWith('BA_CONFORMANCE_'))).toEqual([]);
+    } finally {
+      await target?.stop();
+      process.env = saved;
+    }
   });
 });

@@ -99,9 +99,10 @@ export class IsolationLab {
     return this.t.run.resources;
   }
 
-  /** A client for `contract` whose requests are this check's evidence. */
+  /** A client for `contract` whose requests are this check's evidence; what it creates is noted for the run's clean-up. */
   client(contract: ResourceContract, fetch: Fetch = this.t.fetch): ResourceClient {
-    return new ResourceClient(contract, fetch, this.faker);
+    const { issuer, target } = this.t;
+    return new ResourceClient(contract, fetch, this.faker, (id, token) => issuer.noteResource?.({ baseUrl: target.settings.baseUrl, contract: contract.name, id, ...(token ? { token } : {}) }));
   }
 
   /** Users A (the family's) and B, and one resource each of every kind; built once. */

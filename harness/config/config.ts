@@ -36,14 +36,16 @@ export const CONFIG_FILE_NAMES = ['conformance.config.ts', 'conformance.config.m
 /** What `import ... from 'better-auth-conformance'` in a config loads: the running tool's defineConfig, installed there or not. */
 const DEFINE_MODULE = fileURLToPath(new URL(`./define.${CODE_EXTENSION}`, import.meta.url));
 
-/** Paths in a config file are relative to the file: its cwd, a baseline, an OpenAPI file (not a "/path" on the backend or a URL). */
+/** Paths in a config file are relative to the file: its cwd, a baseline, an OpenAPI file (not a "/path" on the backend or a URL), the issuer's CA. */
 function rebase(config: Record<string, any>, dir: string): Record<string, any> {
   const target = config.target && typeof config.target === 'object' ? { ...config.target } : undefined;
   const report = config.report && typeof config.report === 'object' ? { ...config.report } : undefined;
   if (typeof target?.cwd === 'string') target.cwd = path.resolve(dir, target.cwd);
   if (typeof target?.openapi === 'string' && !/^[a-z][a-z0-9+.-]*:|^\//i.test(target.openapi)) target.openapi = pathToFileURL(path.resolve(dir, target.openapi)).href;
   if (typeof report?.baseline === 'string') report.baseline = path.resolve(dir, report.baseline);
-  return { ...config, ...(target ? { target } : {}), ...(report ? { report } : {}) };
+  const issuer = config.issuer && typeof config.issuer === 'object' ? { ...config.issuer } : undefined;
+  if (typeof issuer?.ca === 'string') issuer.ca = path.resolve(dir, issuer.ca);
+  return { ...config, ...(target ? { target } : {}), ...(report ? { report } : {}), ...(issuer ? { issuer } : {}) };
 }
 
 /** A config as if written in a file in `dir`: its relative paths resolve against `dir`, where its start command runs. */

@@ -4,18 +4,26 @@
 // test accounts the team names), and what the backend should expect (iss, aud, alg) is read from a
 // real token verified against the real JWKS, never assumed. Minting, key control, JWKS faults and
 // the fetch log are not available: the checks that need them are SKIP (capabilities.ts).
+// Everything the run creates there (sessions, users, resources) is written to a ledger as it happens,
+// in whichever process, and removed at the end (cleanUp, harness/run/leftovers.ts).
 import { randomInt } from 'node:crypto';
+import { readFile } from 'node:fs/promises';
+import path from 'node:path';
 import { setTimeout as delay } from 'node:timers/promises';
 import { calculateJwkThumbprint, createLocalJWKSet, decodeJwt, decodeProtectedHeader, jwtVerify } from 'jose';
 import type { JWK } from 'jose';
 import { HarnessError } from '../errors.js';
-import { HttpClient, cookieHeaderFrom } from '../http.js';
-import type { HttpResponse } from '../http.js';
+import { HttpClient, ResponseTooLarge, cookieHeaderFrom } from '../http.js';
+import type { HttpRequestOptions, HttpResponse } from '../http.js';
+import { inertLine } from '../text.js';
+import { trackForCleanup } from './cleanup.js';
 import { CapabilityMissing, IssuerFeatureDisabled, externalCapabilities } from './capabilities.js';
 import type { Capability, IssuerProfile } from './capabilities.js';
 import type { IssuerHandle, IssuerUser } from './handle.js';
 import { ISSUER_ALGORITHMS } from './protocol.js';
 import type { IssuerAlgorithm, JwksFetch, KeyInfo, SignResponse } from './protocol.js';
+import { closeLedger, createLedger, isClosed, note, readLedger, removeLedger } from './ledger.js';
+import type { LedgerEntry } from './ledger.js';
 import { UserFactory } from './users.js';
 import type { UserProfile } from './users.js';
 
@@ -38,6 +46,8 @@ export interface ExternalIssuerOptions {
   users?: ExternalAccount[];
   seed?: number;
   timeoutMs?: number;
+  /** A PEM file: the CA trusted for the issuer's TLS certificate (issuer.ca). */
+  ca?: string;
   log?: (line: string) => void;
 }
 
@@ -62,10 +72,28 @@ export interface ExternalIssuerConnection {
   audience: string | string[];
   algorithms: IssuerAlgorithm[];
   keys: PublishedKey[];
+  /** The PEM text of issuer.ca. */
+  ca?: string;
+  /** Where every process notes what it created on the issuer and the backend (ledger.ts). */
+  ledger: string;
+}
+
+/** What the end of a run removed, and what it could not. */
+export interface CleanupOutcome {
+  usersDeleted: number;
+  sessionsSignedOut: number;
+  /** One line per thing left behind, and why. */
+  left: string[];
 }
 
 /** Better Auth's sign-in and sign-up limit is 3 per 10 s in production: wait as it says, a few times. */
 const MAX_RATE_LIMIT_RETRIES = 6;
+/** The most read of an answer: a JWKS of a few keys is a few kB; Better Auth's JSON answers less. */
+const JWKS_MAX_BYTES = 2 * 1024 * 1024;
+const ANSWER_MAX_BYTES = 1024 * 1024;
+/** How long the end of a run may spend removing what it created. */
+const CLEANUP_BUDGET_MS = 60_000;
+const CLEANUP_CONCURRENCY = 4;
 
 export class ExternalIssuer implements IssuerHandle {
   /** Connects to the server, reads its JWKS and a real token, and learns what the backend should expect. */
@@ -77,33 +105,46 @@ export class ExternalIssuer implements IssuerHandle {
     if (options.users && options.users.length < 2) {
       throw new HarnessError('CONFIG_INVALID', 'issuer.users names fewer than two accounts', { hint: 'the isolation checks need two users: give two accounts (BA_CONFORMANCE_USER_A and _B), or leave issuer.users out to sign up fresh users' });
     }
+    const ca = options.ca === undefined ? undefined : await readCa(options.ca);
     const probe: ExternalIssuerConnection = {
       mode: 'external', url, authBase, jwksUrl, ...(options.users ? { users: options.users } : {}),
       seed: options.seed ?? randomInt(2 ** 31), timeoutMs: options.timeoutMs ?? 10_000,
-      issuer: '', audience: '', algorithms: [], keys: [],
+      issuer: '', audience: '', algorithms: [], keys: [], ...(ca ? { ca } : {}),
+      ledger: createLedger(),
     };
-    const first = new ExternalIssuer(probe, probe.seed);
+    // Its own users (a salted seed): the handle returned signs up from the run's seed and must not repeat the probe's email.
+    const first = ExternalIssuer.connect(probe, 'start');
+    let started = false;
     try {
       const jwks = await first.fetchJwks();
       const user = await first.createUser();
       const token = await first.tokenFor(user);
       const header = decodeProtectedHeader(token);
+      const shown = (value: unknown) => inertLine(JSON.stringify(value));
       // The token must verify against the published keys: otherwise the JWKS URL is not this issuer's.
       await jwtVerify(token, createLocalJWKSet(jwks)).catch((err: unknown) => {
-        throw new HarnessError('ISSUER_START_FAILED', `a real token from ${url}${basePath}/token does not verify against ${jwksUrl}: ${(err as Error).message}`, { hint: 'give the JWKS URL the backend trusts with issuer.jwksUrl (--issuer-jwks-url)' });
+        throw new HarnessError('ISSUER_START_FAILED', `a real token from ${url}${basePath}/token does not verify against ${jwksUrl}: ${inertLine((err as Error).message)}`, { hint: 'give the JWKS URL the backend trusts with issuer.jwksUrl (--issuer-jwks-url)' });
       });
       const claims = decodeJwt(token);
       const alg = String(header.alg);
       if (!(ISSUER_ALGORITHMS as readonly string[]).includes(alg)) {
-        throw new HarnessError('ISSUER_START_FAILED', `the external issuer signs with ${alg}, which the suite does not forge for (${ISSUER_ALGORITHMS.join(', ')})`);
+        throw new HarnessError('ISSUER_START_FAILED', `the external issuer signs with ${shown(alg)}, which the suite does not forge for (${ISSUER_ALGORITHMS.join(', ')})`);
       }
       if (typeof claims.iss !== 'string' || claims.aud === undefined) {
-        throw new HarnessError('ISSUER_START_FAILED', `a real token from ${url} has no iss or aud: ${JSON.stringify({ iss: claims.iss, aud: claims.aud })}`);
+        throw new HarnessError('ISSUER_START_FAILED', `a real token from ${url} has no iss or aud: ${shown({ iss: claims.iss, aud: claims.aud })}`);
       }
       const keys = await Promise.all(jwks.keys.map(async (k) => ({ kid: k.kid ?? null, alg: k.alg ?? null, kty: String(k.kty), thumbprint: await calculateJwkThumbprint(k as JWK, 'sha256') })));
-      options.log?.(`external issuer ${url}: ${alg}, iss ${claims.iss}, aud ${JSON.stringify(claims.aud)}, ${keys.length} published key(s) (${keys.map((k) => k.thumbprint).join(', ')}); users: ${options.users ? `${options.users.length} configured accounts` : 'signed up fresh'}`);
-      return new ExternalIssuer({ ...probe, issuer: claims.iss, audience: claims.aud, algorithms: [alg as IssuerAlgorithm], keys }, probe.seed, header.kid);
+      // The issuer's words reach the console: escape sequences in iss or aud must not reach the terminal.
+      options.log?.(`external issuer ${url}: ${alg}, iss ${shown(claims.iss)}, aud ${shown(claims.aud)}, ${keys.length} published key(s) (${keys.map((k) => k.thumbprint).join(', ')}); users: ${options.users ? `${options.users.length} configured accounts` : 'signed up fresh'}`);
+      const issuer = new ExternalIssuer({ ...probe, issuer: claims.iss, audience: claims.aud, algorithms: [alg as IssuerAlgorithm], keys }, probe.seed, header.kid, true);
+      started = true;
+      return issuer;
     } finally {
+      // A start that failed still removes the user and session its probe created.
+      if (!started) {
+        await first.cleanUp().catch(() => undefined);
+        removeLedger(probe.ledger);
+      }
       await first.stop();
     }
   }
@@ -119,15 +160,22 @@ export class ExternalIssuer implements IssuerHandle {
   private readonly factory: UserFactory;
   private accountIndex = 0;
   private stopping: Promise<void> | undefined;
+  private cleaning: Promise<CleanupOutcome> | undefined;
+  private readonly untrack: (() => void) | undefined;
 
+  /** `ownsLedger`: the runner's handle, which removes what the run created when it stops (also on a signal). */
   private constructor(
     private readonly c: ExternalIssuerConnection,
     seed: number,
     private lastKid?: string,
+    private readonly ownsLedger = false,
   ) {
     // Better Auth checks the Origin of sign-up, sign-in and cookie-carrying POSTs: its own origin is always trusted.
-    this.web = new HttpClient(c.url, { headers: { origin: new URL(c.url).origin }, timeoutMs: c.timeoutMs });
+    this.web = new HttpClient(c.url, { headers: { origin: new URL(c.url).origin }, timeoutMs: c.timeoutMs, maxBodyBytes: ANSWER_MAX_BYTES, ...(c.ca ? { ca: c.ca } : {}) });
     this.factory = new UserFactory(seed);
+    // The run's clean-up path (run.ts) removes what was created, also after a signal; however the
+    // process ends, the ledger file (cookies, passwords) goes with it.
+    if (ownsLedger) this.untrack = trackForCleanup({ stop: () => Promise.resolve(), killNow: () => removeLedger(c.ledger) });
   }
 
   readonly mode = 'external' as const;
@@ -174,37 +222,61 @@ export class ExternalIssuer implements IssuerHandle {
     if (this.c.users) {
       if (Object.keys(overrides).length) throw new CapabilityMissing('users', 'external');
       const account = this.c.users[this.accountIndex++ % this.c.users.length]!;
-      const res = await this.post('/sign-in/email', { email: account.email, password: account.password }, 'sign-in');
-      const body = JSON.parse(res.text) as { user: { id: string; name?: string } };
-      return { ...account, name: body.user.name ?? account.email, id: body.user.id, cookie: cookieHeaderFrom(res.headers['set-cookie']) };
+      this.refuseWhenEnding('sign in');
+      const { id, name, cookie } = await this.openSession('/sign-in/email', { email: account.email, password: account.password }, 'sign-in', account.email);
+      return { ...account, name: name ?? account.email, id, cookie };
     }
     const profile = { ...this.factory.next(), ...overrides };
-    const res = await this.post('/sign-up/email', profile, 'sign-up');
-    const body = JSON.parse(res.text) as { user: { id: string } };
-    return { ...profile, id: body.user.id, cookie: cookieHeaderFrom(res.headers['set-cookie']) };
+    this.refuseWhenEnding('sign up a user');
+    // Noted before it is sent: a sign-up whose answer is lost may still have created the user.
+    note(this.c.ledger, { kind: 'user', userId: '', email: profile.email, password: profile.password });
+    const { id, cookie } = await this.openSession('/sign-up/email', profile, 'sign-up', `the user it signs up (${profile.email})`);
+    return { ...profile, id, cookie };
   }
 
   async signIn(user: IssuerUser): Promise<IssuerUser> {
-    const res = await this.post('/sign-in/email', { email: user.email, password: user.password }, 'sign-in');
-    return { ...user, cookie: cookieHeaderFrom(res.headers['set-cookie']) };
+    this.refuseWhenEnding('sign in');
+    const { cookie } = await this.openSession('/sign-in/email', { email: user.email, password: user.password }, 'sign-in', user.email);
+    return { ...user, cookie };
   }
 
   async signOut(user: IssuerUser): Promise<void> {
-    await this.post('/sign-out', {}, 'sign-out', { cookie: user.cookie });
+    await this.post('/sign-out', {}, 'sign-out', user.email, { cookie: user.cookie });
+  }
+
+  /** A check still running in a worker after the run began its clean-up (a signal) opens nothing more to clean. */
+  private refuseWhenEnding(what: string): void {
+    if (isClosed(this.c.ledger)) throw new HarnessError('ISSUER_REQUEST_FAILED', `not sent: the run is ending, and does not ${what} on ${this.c.url} any more`);
+  }
+
+  /** A sign-up or sign-in, its session noted in the ledger before anything else can fail. */
+  private async openSession(path: string, body: { email: string; password: string }, what: string, account: string): Promise<{ id: string; name?: string; cookie: string }> {
+    const res = await this.post(path, body, what, account);
+    const cookie = cookieHeaderFrom(res.headers['set-cookie']);
+    const user = (parseJson(res.text) as { user?: { id?: unknown; name?: unknown } } | undefined)?.user;
+    const id = typeof user?.id === 'string' ? user.id : '';
+    note(this.c.ledger, { kind: 'session', userId: id, email: body.email, cookie });
+    if (!id || !cookie) throw new HarnessError('ISSUER_REQUEST_FAILED', `external issuer ${what} for ${account} at ${this.c.url}${this.c.authBase}${path} answered ${res.status} without ${id ? 'a session cookie' : 'a user id'}`);
+    return { id, ...(typeof user?.name === 'string' ? { name: user.name } : {}), cookie };
   }
 
   /** A real JWT: GET /token, or where that is not mounted, the set-auth-jwt header of GET /get-session. */
   async tokenFor(user: IssuerUser): Promise<string> {
-    const res = await this.send('GET', '/token', undefined, { cookie: user.cookie });
-    let token: string | undefined;
-    if (res.status === 200) token = (JSON.parse(res.text) as { token?: string }).token;
+    const token = await this.tokenWith(user.cookie, user.email);
+    this.lastKid = decodeProtectedHeader(token).kid ?? this.lastKid;
+    return token;
+  }
+
+  private async tokenWith(cookie: string, account: string): Promise<string> {
+    const res = await this.send('GET', '/token', 'token', account, undefined, { cookie });
+    let token: unknown;
+    if (res.status === 200) token = (parseJson(res.text) as { token?: unknown } | undefined)?.token;
     else if (res.status === 404) {
-      const session = await this.send('GET', '/get-session', undefined, { cookie: user.cookie });
+      const session = await this.send('GET', '/get-session', 'get-session', account, undefined, { cookie });
       const header = session.headers['set-auth-jwt'];
       token = Array.isArray(header) ? header[0] : header;
     }
-    if (!token) throw requestFailed('token', res);
-    this.lastKid = decodeProtectedHeader(token).kid ?? this.lastKid;
+    if (typeof token !== 'string' || token.split('.').length !== 3) throw this.requestFailed('token', '/token', res, account);
     return token;
   }
 
@@ -215,11 +287,145 @@ export class ExternalIssuer implements IssuerHandle {
    */
   async deleteUser(user: IssuerUser): Promise<void> {
     if (this.c.users) throw new CapabilityMissing('users', 'external'); // never a configured account
-    const res = await this.send('POST', '/delete-user', { password: user.password }, { cookie: user.cookie });
+    const res = await this.send('POST', '/delete-user', 'delete-user', user.email, { password: user.password }, { cookie: user.cookie });
     if (res.status === 404) throw new IssuerFeatureDisabled(`${this.c.url} does not offer ${this.c.authBase}/delete-user (Better Auth's user.deleteUser.enabled is off)`);
-    if (res.status < 200 || res.status > 299) throw requestFailed('delete-user', res);
-    const again = await this.send('POST', '/sign-in/email', { email: user.email, password: user.password });
-    if (again.status >= 200 && again.status <= 299) throw new IssuerFeatureDisabled(`${this.c.url} accepted /delete-user but the user can still sign in (deletion needs a confirmation, e.g. an e-mail)`);
+    if (res.status < 200 || res.status > 299) throw this.requestFailed('delete-user', '/delete-user', res, user.email);
+    const again = await this.send('POST', '/sign-in/email', 'sign-in', user.email, { email: user.email, password: user.password });
+    if (again.status >= 200 && again.status <= 299) {
+      // Not deleted: the session this sign-in opened is the run's to sign out too.
+      note(this.c.ledger, { kind: 'session', userId: user.id, email: user.email, cookie: cookieHeaderFrom(again.headers['set-cookie']) });
+      throw new IssuerFeatureDisabled(`${this.c.url} accepted /delete-user but the user can still sign in (deletion needs a confirmation, e.g. an e-mail)`);
+    }
+  }
+
+  // What the run created, noted and removed
+
+  /** A resource made through the resource contract with `token` (its owner's, whose sub is noted). */
+  noteResource(resource: { baseUrl: string; contract: string; id: string; token?: string }): void {
+    let userId: string | undefined;
+    try {
+      userId = resource.token ? String(decodeJwt(resource.token).sub ?? '') || undefined : undefined;
+    } catch {
+      userId = undefined;
+    }
+    note(this.c.ledger, { kind: 'resource', ...resource, ...(userId ? { userId } : {}) });
+  }
+
+  /** The resources the run noted, for the runner to delete before the backend stops; from now on no session is opened. */
+  notedResources(): Extract<LedgerEntry, { kind: 'resource' }>[] {
+    closeLedger(this.c.ledger);
+    return readLedger(this.c.ledger).filter((e): e is Extract<LedgerEntry, { kind: 'resource' }> => e.kind === 'resource');
+  }
+
+  /** A fresh token of a user the run has a session of (undefined when none of its sessions is live). */
+  async freshTokenOf(userId: string): Promise<string | undefined> {
+    const sessions = readLedger(this.c.ledger).filter((e) => e.kind === 'session' && e.userId === userId).reverse() as Extract<LedgerEntry, { kind: 'session' }>[];
+    for (const s of sessions) {
+      const token = await this.tokenWith(s.cookie, s.email).catch(() => undefined);
+      if (token) return token;
+    }
+    return undefined;
+  }
+
+  /**
+   * Removes what the run created on the issuer: the users it signed up are deleted (Better Auth
+   * ends their sessions with them), or signed out where the issuer does not delete users; every
+   * session of a configured account the run opened is signed out, and the account stays. Once per run.
+   */
+  cleanUp(): Promise<CleanupOutcome> {
+    this.cleaning ??= this.removeCreated();
+    return this.cleaning;
+  }
+
+  private async removeCreated(): Promise<CleanupOutcome> {
+    closeLedger(this.c.ledger);
+    const outcome: CleanupOutcome = { usersDeleted: 0, sessionsSignedOut: 0, left: [] };
+    const deadline = Date.now() + CLEANUP_BUDGET_MS;
+    // A second pass takes what a request already in flight at the close noted after the first one read.
+    let handled = 0;
+    for (let pass = 0; pass < 2; pass++) {
+      const entries = readLedger(this.c.ledger);
+      if (entries.length === handled) break;
+      await this.removeEntries(entries, handled, outcome, deadline);
+      handled = entries.length;
+    }
+    return outcome;
+  }
+
+  /** Removes the users and sessions of `entries` from index `from` on (a user's sessions are looked up among all of them). */
+  private async removeEntries(entries: LedgerEntry[], from: number, outcome: CleanupOutcome, deadline: number): Promise<void> {
+    const sessions = entries.filter((e): e is Extract<LedgerEntry, { kind: 'session' }> => e.kind === 'session' && e.cookie !== '');
+    // The last password noted for an email (a user deleted and signed up again keeps its email).
+    const signedUp = new Map(entries.filter((e): e is Extract<LedgerEntry, { kind: 'user' }> => e.kind === 'user').map((u) => [u.email, u]));
+    const fresh = new Set(entries.slice(from));
+    const touched = new Set(entries.slice(from).map((e) => ('email' in e ? e.email : undefined)));
+    const work: (() => Promise<void>)[] = [
+      ...[...signedUp.values()].filter((u) => touched.has(u.email)).map((u) => async () => {
+        const own = sessions.filter((s) => s.email === u.email).reverse();
+        const result = await this.removeSignedUp(u, own);
+        if (result === 'deleted') outcome.usersDeleted++;
+        else if (result !== 'absent') outcome.left.push(`the user ${u.email} the run signed up: ${result}`);
+      }),
+      ...sessions.filter((s) => fresh.has(s) && !signedUp.has(s.email)).map((s) => async () => {
+        const result = await this.endSession(s.cookie, s.email);
+        if (result === undefined) outcome.sessionsSignedOut++;
+        else outcome.left.push(`a session of ${s.email}: ${result}`);
+      }),
+    ];
+    const next = async (): Promise<void> => {
+      for (let job = work.shift(); job; job = work.shift()) {
+        if (Date.now() > deadline) {
+          outcome.left.push(`${work.length + 1} more users or sessions: the clean-up's ${CLEANUP_BUDGET_MS / 1000} s ran out`);
+          work.length = 0;
+          return;
+        }
+        await job().catch((err: unknown) => void outcome.left.push(inertLine((err as Error).message)));
+      }
+    };
+    await Promise.all(Array.from({ length: CLEANUP_CONCURRENCY }, next));
+  }
+
+  /** Deleted with a live session of its own, or after signing in again; signed out where deletion is off. */
+  private async removeSignedUp(user: Extract<LedgerEntry, { kind: 'user' }>, sessions: { cookie: string }[]): Promise<'deleted' | 'absent' | string> {
+    const cookies = sessions.map((s) => s.cookie);
+    const tryDelete = async (cookie: string): Promise<'deleted' | 'refused' | string> => {
+      const res = await this.send('POST', '/delete-user', 'delete-user', user.email, { password: user.password }, { cookie });
+      if (res.status === 401) return 'refused'; // this session has ended
+      if ((parseJson(res.text) as { message?: unknown } | undefined)?.message === 'User deleted') return 'deleted';
+      return res.status === 404 ? 'the issuer does not delete users (user.deleteUser.enabled is off)' : `deletion answered ${res.status}${errorCode(res.text)}`;
+    };
+    let why: string | undefined;
+    for (const cookie of cookies) {
+      const result = await tryDelete(cookie);
+      if (result === 'deleted') return result;
+      if (result !== 'refused') {
+        why = result;
+        break;
+      }
+    }
+    if (why === undefined) {
+      // Every session of it has ended (a sign-out check): sign in once more to delete it.
+      const res = await this.send('POST', '/sign-in/email', 'sign-in', user.email, { email: user.email, password: user.password });
+      // Refused credentials: the user is gone already (deleted by a check, or its sign-up never landed).
+      if (res.status === 401) return 'absent';
+      if (res.status < 200 || res.status > 299) return `sign-in to delete it answered ${res.status}${errorCode(res.text)}`;
+      const cookie = cookieHeaderFrom(res.headers['set-cookie']);
+      cookies.push(cookie);
+      const result = await tryDelete(cookie);
+      if (result === 'deleted') return result;
+      why = result === 'refused' ? 'deletion refused its fresh session' : result;
+    }
+    // Not deletable: at least none of its sessions stays open.
+    const notEnded = (await Promise.all(cookies.map((c) => this.endSession(c, user.email)))).filter(Boolean);
+    return `not deleted (${why})${notEnded.length ? `; ${notEnded.length} of its sessions not signed out either: ${notEnded[0]}` : '; its sessions were signed out'}`;
+  }
+
+  /** Signs a session out; undefined when it is over (signed out now, or before), else why not. */
+  private async endSession(cookie: string, account: string): Promise<string | undefined> {
+    const res = await this.send('POST', '/sign-out', 'sign-out', account, {}, { cookie });
+    // 400/401: the session had already ended (a check signed it out, or its user was deleted).
+    if ((res.status >= 200 && res.status <= 299) || res.status === 400 || res.status === 401) return undefined;
+    return `sign-out answered ${res.status}${errorCode(res.text)}`;
   }
 
   // Keys: the published ones only
@@ -276,9 +482,16 @@ export class ExternalIssuer implements IssuerHandle {
     throw new CapabilityMissing('jwks-faults', 'external');
   }
 
-  /** Nothing was started: only the client closes. Idempotent. */
+  /** Nothing was started: the runner's handle removes what the run created (if the run did not already), then the client closes. Idempotent. */
   stop(): Promise<void> {
-    this.stopping ??= this.web.close();
+    this.stopping ??= (async () => {
+      if (this.ownsLedger) {
+        await this.cleanUp().catch(() => undefined);
+        removeLedger(this.c.ledger);
+        this.untrack?.();
+      }
+      await this.web.close();
+    })();
     return this.stopping;
   }
 
@@ -287,50 +500,97 @@ export class ExternalIssuer implements IssuerHandle {
   }
 
   private async fetchJwks(): Promise<{ keys: (JWK & { kid?: string })[] }> {
-    const res = await this.web.send('GET', this.c.jwksUrl);
-    let body: { keys?: unknown } | undefined;
-    try {
-      body = JSON.parse(res.text) as { keys?: unknown };
-    } catch {
-      body = undefined;
-    }
+    const res = await this.request('GET', this.c.jwksUrl, 'JWKS', undefined, { maxBodyBytes: JWKS_MAX_BYTES });
+    const body = parseJson(res.text) as { keys?: unknown } | undefined;
     if (res.status !== 200 || !Array.isArray(body?.keys) || body.keys.length === 0) {
-      throw new HarnessError('ISSUER_START_FAILED', `the JWKS at ${this.c.jwksUrl} answered ${res.status} without keys: ${res.text.slice(0, 200)}`, { hint: 'check --issuer-url and the base path (issuer.basePath, default /api/auth), or give issuer.jwksUrl' });
+      // The issuer's words are not quoted: a status and a shape are enough to act on.
+      throw new HarnessError('ISSUER_START_FAILED', `the JWKS at ${this.c.jwksUrl} answered ${res.status} ${body ? 'JSON without keys' : `with no JSON (${res.text.length} bytes)`}`, { hint: 'check --issuer-url and the base path (issuer.basePath, default /api/auth), or give issuer.jwksUrl' });
     }
     return body as { keys: JWK[] };
   }
 
-  private async post(path: string, body: unknown, what: string, headers: Record<string, string> = {}): Promise<HttpResponse> {
-    const res = await this.send('POST', path, body, headers);
-    if (res.status < 200 || res.status > 299) throw requestFailed(what, res);
+  private async post(path: string, body: unknown, what: string, account: string, headers: Record<string, string> = {}): Promise<HttpResponse> {
+    const res = await this.send('POST', path, what, account, body, headers);
+    if (res.status < 200 || res.status > 299) throw this.requestFailed(what, path, res, account);
     return res;
   }
 
   /** One request under the auth base path; a 429 is waited out as the server's X-Retry-After says. */
-  private async send(method: string, path: string, body?: unknown, headers: Record<string, string> = {}): Promise<HttpResponse> {
+  private async send(method: string, path: string, what: string, account: string, body?: unknown, headers: Record<string, string> = {}): Promise<HttpResponse> {
     for (let attempt = 0; ; attempt++) {
-      const res = await this.web.send(method, `${this.c.authBase}${path}`, { ...(body !== undefined ? { body } : {}), headers });
+      const res = await this.request(method, `${this.c.authBase}${path}`, what, account, { ...(body !== undefined ? { body } : {}), headers });
       if (res.status !== 429 || attempt >= MAX_RATE_LIMIT_RETRIES) return res;
       const after = Number(res.headers['x-retry-after'] ?? res.headers['retry-after'] ?? 10);
       await delay(Math.min(Number.isFinite(after) ? after : 10, 60) * 1000 + 100);
     }
   }
+
+  /** One request; a failure to get an answer says which URL, for which account, and what to do. */
+  private async request(method: string, path: string, what: string, account: string | undefined, options: HttpRequestOptions): Promise<HttpResponse> {
+    const url = new URL(path, this.c.url).href;
+    try {
+      return await this.web.send(method, path, options);
+    } catch (err) {
+      const whose = account ? ` for ${account}` : '';
+      if (err instanceof ResponseTooLarge) {
+        throw new HarnessError('ISSUER_REQUEST_FAILED', `external issuer ${what}${whose}: ${url} answered more than ${err.limitBytes} bytes; the harness stopped reading`, { hint: 'check that the URL is the Better Auth issuer (issuer.url, issuer.jwksUrl)' });
+      }
+      const code = errorCodeOf(err);
+      const tls = code !== undefined && TLS_ERRORS.test(code);
+      const reason = (err as Error).name === 'TimeoutError' ? `no answer within ${this.c.timeoutMs} ms` : inertLine(`${code ?? ''}${code ? ': ' : ''}${rootMessage(err)}`);
+      throw new HarnessError('ISSUER_REQUEST_FAILED', `external issuer ${what}${whose}: ${method} ${url} failed: ${reason}`, {
+        ...(tls ? { hint: this.c.ca ? "the issuer's certificate does not chain to issuer.ca, or does not name this host" : "trust the CA that signed the issuer's certificate with issuer.ca (--issuer-ca <pem file>, BA_CONFORMANCE_ISSUER_CA)" } : {}),
+      });
+    }
+  }
+
+  /** A refusal, quoting only Better Auth's error code: its body may echo the request, which may carry a password. */
+  private requestFailed(what: string, path: string, res: HttpResponse, account: string): HarnessError {
+    const hint =
+      what === 'sign-up'
+        ? 'if sign-up is closed, name two existing test accounts: issuer.users, or BA_CONFORMANCE_USER_A / BA_CONFORMANCE_USER_B as email:password'
+        : res.status === 403
+          ? 'Better Auth refused the Origin: the suite sends the issuer URL\'s own origin, which Better Auth trusts when it is its baseURL'
+          : undefined;
+    return new HarnessError('ISSUER_REQUEST_FAILED', `external issuer ${what} for ${account} at ${this.c.url}${this.c.authBase}${path} answered ${res.status}${errorCode(res.text)}`, hint ? { hint } : {});
+  }
 }
 
-function requestFailed(what: string, res: HttpResponse): HarnessError {
-  const hint =
-    what === 'sign-up'
-      ? 'if sign-up is closed, name two existing test accounts: issuer.users, or BA_CONFORMANCE_USER_A / BA_CONFORMANCE_USER_B as email:password'
-      : res.status === 403
-        ? 'Better Auth refused the Origin: the suite sends the issuer URL\'s own origin, which Better Auth trusts when it is its baseURL'
-        : undefined;
-  // The body may echo the request; the request carried a password, so only the server's error code is quoted.
-  let code = '';
-  try {
-    const parsed = JSON.parse(res.text) as { code?: string; message?: string };
-    code = [parsed.code, parsed.message].filter(Boolean).join(': ');
-  } catch {
-    code = res.text.slice(0, 120);
+/** Node's and OpenSSL's codes for a certificate the client does not trust. */
+const TLS_ERRORS = /CERT|SELF_SIGNED|UNABLE_TO_(GET|VERIFY)|ERR_TLS|ERR_SSL/;
+
+function errorCodeOf(err: unknown): string | undefined {
+  for (let e = err as { code?: unknown; cause?: unknown } | undefined; e; e = e.cause as typeof e) {
+    if (typeof e.code === 'string' && e.code !== 'UND_ERR_SOCKET') return e.code;
   }
-  return new HarnessError('ISSUER_REQUEST_FAILED', `external issuer ${what} answered ${res.status}${code ? ` (${code})` : ''}`, hint ? { hint } : {});
+  return undefined;
+}
+
+function rootMessage(err: unknown): string {
+  let e = err as { message?: string; cause?: unknown };
+  while (e.cause && typeof e.cause === 'object') e = e.cause as typeof e;
+  return e.message ?? String(err);
+}
+
+function parseJson(text: string): unknown {
+  try {
+    return JSON.parse(text);
+  } catch {
+    return undefined;
+  }
+}
+
+/** ` (CODE)` when the body is JSON with an identifier-shaped code, else nothing: no other word of the body is quoted. */
+function errorCode(text: string): string {
+  const code = (parseJson(text) as { code?: unknown } | undefined)?.code;
+  return typeof code === 'string' && /^[A-Z][A-Z0-9_]{0,63}$/.test(code) ? ` (${code})` : '';
+}
+
+async function readCa(given: string): Promise<string> {
+  const file = path.resolve(given); // a flag's path is relative to the working directory (a config file's was resolved against the file)
+  const pem = await readFile(file, 'utf8').catch((err: NodeJS.ErrnoException) => {
+    throw new HarnessError('CONFIG_INVALID', `issuer.ca: cannot read ${file} (${err.code ?? err.message})`, { hint: 'give a PEM file with the CA certificate(s) that signed the issuer\'s TLS certificate' });
+  });
+  if (!pem.includes('-----BEGIN CERTIFICATE-----')) throw new HarnessError('CONFIG_INVALID', `issuer.ca: ${file} holds no PEM certificate`, { hint: 'give a PEM file (-----BEGIN CERTIFICATE-----)' });
+  return pem;
 }

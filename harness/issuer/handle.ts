@@ -35,6 +35,8 @@ export interface IssuerHandle {
   signOut(user: IssuerUser): Promise<void>;
   tokenFor(user: IssuerUser): Promise<string>;
   deleteUser(user: IssuerUser): Promise<void>;
+  /** Notes a resource made through the resource contract, for the run to delete at the end (external mode: the team's backend keeps it otherwise). */
+  noteResource?(resource: { baseUrl: string; contract: string; id: string; token?: string }): void;
 
   // Keys: the published ones (jwks), and control of them (mint, keys)
   keys(): Promise<KeyInfo[]>;

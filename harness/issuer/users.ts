@@ -1,5 +1,8 @@
-// Faker-generated sign-up data, reproducible from a seed: the same seed gives the same users in
-// the same order, so a run's users can be recreated when a finding is investigated.
+// Faker-generated sign-up data. Names and emails come from a seed (the same seed gives the same
+// users in the same order, which helps when a finding is investigated); passwords come from the
+// operating system's randomness, so nothing in a report (the seed included) lets anyone sign in as
+// a user a run signed up.
+import { randomBytes } from 'node:crypto';
 import { Faker, en } from '@faker-js/faker';
 
 export interface UserProfile {
@@ -7,6 +10,9 @@ export interface UserProfile {
   email: string;
   password: string;
 }
+
+/** 24 random bytes as base64url: 32 characters, inside Better Auth's 8-128. */
+export const randomPassword = (): string => randomBytes(24).toString('base64url');
 
 export class UserFactory {
   private readonly faker: Faker;
@@ -25,6 +31,6 @@ export class UserFactory {
       .email({ firstName, lastName, provider: 'example.test', allowSpecialCharacters: false })
       .toLowerCase()
       .replace('@', `.${index}@`);
-    return { name: `${firstName} ${lastName}`, email, password: this.faker.internet.password({ length: 24 }) };
+    return { name: `${firstName} ${lastName}`, email, password: randomPassword() };
   }
 }

@@ -34,11 +34,15 @@ export const denied = (a: Answer) => a.status === 401 || a.status === 403 || a.s
 /** Gone: the resource is not there (a read after a delete). */
 export const gone = (a: Answer) => a.status === 404 || a.status === 410;
 
+/** Told of every resource a create made, with the token that made it (so that the run can delete it at the end). */
+export type OnCreated = (id: string, token: string | undefined) => void;
+
 export class ResourceClient {
   constructor(
     readonly contract: ResourceContract,
     private readonly fetch: Fetch,
     private readonly faker: Faker,
+    private readonly onCreated?: OnCreated,
   ) {}
 
   get name(): string {
@@ -47,7 +51,7 @@ export class ResourceClient {
 
   /** The same resource spoken with some operations changed (an update by PATCH where PUT is refused). */
   using(changes: Partial<ResourceContract>): ResourceClient {
-    return new ResourceClient({ ...this.contract, ...changes }, this.fetch, this.faker);
+    return new ResourceClient({ ...this.contract, ...changes }, this.fetch, this.faker, this.onCreated);
   }
 
   createBody(): Record<string, unknown> {
@@ -71,6 +75,7 @@ export class ResourceClient {
   async create(caller: Caller, body: unknown = this.createBody()): Promise<Answer & { id?: string; sent: unknown }> {
     const answer = await this.call(this.contract.create, caller, `${caller.name} creates a ${this.name}`, {}, body);
     const id = succeeded(answer) ? this.idOf(answer.json) : undefined;
+    if (id !== undefined) this.onCreated?.(id, caller.token);
     return { ...answer, ...(id !== undefined ? { id } : {}), sent: body };
   }
   read(caller: Caller, id: string, what = ''): Promise<Answer> {

@@ -44,11 +44,17 @@ export async function startRunIssuer(config: ResolvedConfig, log: (line: string)
   const c = config.issuer;
   if (c.mode === 'external') {
     log(`issuer: external mode (requested): the Better Auth at ${c.url}; checks that need the issuer's keys are SKIP`);
+    for (const [what, url] of [['issuer.url', c.url!], ['issuer.jwksUrl', c.jwksUrl]] as const) {
+      if (url && new URL(url).protocol === 'http:' && !isLoopback(new URL(url).hostname.replace(/^\[|\]$/g, ''))) {
+        log(`issuer: WARNING: ${what} ${url} is plain http beyond loopback: passwords, session cookies and tokens cross the network unencrypted, and anyone on the path can answer for the issuer (use https; issuer.ca trusts a private CA)`);
+      }
+    }
     const external = await ExternalIssuer.start({
       url: c.url!,
       ...(c.basePath ? { basePath: c.basePath } : {}),
       ...(c.jwksUrl ? { jwksUrl: c.jwksUrl } : {}),
       ...(c.users ? { users: c.users } : {}),
+      ...(c.ca ? { ca: c.ca } : {}),
       ...(config.seed !== undefined ? { seed: config.seed } : {}),
       log,
     });

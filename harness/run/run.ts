@@ -19,6 +19,8 @@ import { writeFormats } from '../report/index.js';
 import { interrupted, onInterrupt, signalExitCode } from '../issuer/cleanup.js';
 import type { Capability } from '../issuer/index.js';
 import { startRunIssuer } from './issuer-setup.js';
+import { removeLeftovers } from './leftovers.js';
+import { inertLine } from '../text.js';
 import { attackerReach, probeReach } from '../attacker/reach.js';
 import { LabPool, defaultJobs } from './labs.js';
 import type { RunIssuer } from './issuer-setup.js';
@@ -360,6 +362,8 @@ export async function runConformance(config: ResolvedConfig, log: (line: string)
   async function stopStarted(): Promise<void> {
     offInterrupt();
     try {
+      // Before the backend stops: deleting the run's resources goes through it.
+      await removeLeftovers(issuer?.handle, config, runId, log).catch((err: unknown) => log(`clean-up: WARNING: ${inertLine((err as Error).message)}`));
       await control?.close({ now: Boolean(halted) });
       await pool?.close();
       await target?.stop();

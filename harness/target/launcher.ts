@@ -102,7 +102,8 @@ export async function launchTarget(options: LaunchOptions): Promise<LaunchedTarg
   // Its own process group, so that stopping it also stops what it spawned (npm, tsx, uvicorn workers).
   const child = spawn('/bin/sh', ['-c', commandOnPort(options.command, port)], {
     cwd: options.cwd,
-    env: { ...process.env, PORT: String(port), ...options.env },
+    // Never the harness's own settings: BA_CONFORMANCE_* holds the staging accounts' passwords.
+    env: { ...Object.fromEntries(Object.entries(process.env).filter(([name]) => !name.startsWith('BA_CONFORMANCE_'))), PORT: String(port), ...options.env },
     stdio: ['ignore', 'pipe', 'pipe'],
     detached: true,
   });

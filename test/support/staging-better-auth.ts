@@ -3,6 +3,8 @@
 // user deletion enabled), with nothing of the harness's issuer code: no admin routes, no fault
 // injection, no access to its keys. Started by the test as its own process:
 //   PORT=0 node --import tsx test/support/staging-better-auth.ts   → prints {"event":"listening","port":N}
+// One read-only route outside Better Auth, for the tests to see what a run left behind:
+//   GET /__staging/state → { users: [{ id, email }], sessions: [{ userId, expiresAt }] } (live sessions only)
 import http from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { betterAuth } from 'better-auth';
@@ -15,10 +17,11 @@ const server = http.createServer();
 await new Promise<void>((resolve) => server.listen(Number(process.env.PORT ?? 0), '127.0.0.1', resolve));
 const baseURL = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
 
+const db: Record<string, Record<string, unknown>[]> = { user: [], session: [], account: [], verification: [], jwks: [] };
 const auth = betterAuth({
   baseURL,
   secret: process.env.BETTER_AUTH_SECRET ?? 'staging-secret-0123456789abcdefghijklmnopqrstuvwxyz',
-  database: memoryAdapter({ user: [], session: [], account: [], verification: [], jwks: [] }),
+  database: memoryAdapter(db),
   emailAndPassword: { enabled: true },
   user: { deleteUser: { enabled: true } },
   // A staging server may throttle; this one does not, so the test stays fast.
@@ -28,6 +31,15 @@ const auth = betterAuth({
   plugins: [jwt()],
 });
 
-server.on('request', toNodeHandler(auth));
+const handler = toNodeHandler(auth);
+server.on('request', (req, res) => {
+  if (req.method === 'GET' && req.url === '/__staging/state') {
+    const live = db.session!.filter((s) => new Date(s.expiresAt as string | Date).getTime() > Date.now());
+    res.setHeader('content-type', 'application/json');
+    res.end(JSON.stringify({ users: db.user!.map((u) => ({ id: u.id, email: u.email })), sessions: live.map((s) => ({ userId: s.userId, expiresAt: s.expiresAt })) }));
+    return;
+  }
+  void handler(req, res);
+});
 process.on('SIGTERM', () => server.close(() => process.exit(0)));
 process.stdout.write(`${JSON.stringify({ event: 'listening', port: (server.address() as AddressInfo).port })}\n`);
