@@ -350,7 +350,12 @@ export async function runConformance(config: ResolvedConfig, log: (line: string)
     if (!(err instanceof RunHalted)) {
       problems.push(`the run stopped early: ${(err as Error).message}`);
       await stopStarted();
-      throw Object.assign(err as Error, { partial: await finish() });
+      const partial = await finish();
+      // The CLI prints the message (or the stack): redacted, as the report that quotes it.
+      const error = err as Error;
+      error.message = redactor.text(error.message);
+      if (error.stack) error.stack = redactor.text(error.stack);
+      throw Object.assign(error, { partial });
     }
     if (halted && !halted.backendExit) problems.push(`${halted.reason} while the harness was starting up; no check ran`);
   }
