@@ -108,9 +108,10 @@ describe('no live credential in any artifact', { timeout: 240_000 }, () => {
     expect(stderr).toContain(`--keep-secrets: WARNING: ${path.join(out, UNREDACTED_FILE)} holds live credentials`);
   });
 
-  it("the backend's Markdown, HTML and escapes stay text: summary.md renders no link, image or tag of its; the console gets no escape; a stale unredacted file is removed", async () => {
+  it("the backend's Markdown, HTML and escapes stay text: summary.md renders no link, image or tag of its; the console gets no escape; a stale unredacted file is removed, an old report file narrowed", async () => {
     const out = await mkdtemp(path.join(tmpdir(), 'ba-markdown-'));
     await writeFile(path.join(out, UNREDACTED_FILE), 'left by an earlier --keep-secrets run');
+    await writeFile(path.join(out, 'summary.md'), 'an earlier run, readable by all', { mode: 0o644 });
     const { code, stdout, stderr } = await run('markdown', out, ['--only', 'CTL-VALID', 'SIG-ALG-NONE']);
     expect(code, stderr).toBe(3); // the backend refuses valid tokens: nothing is decided
     expect(stdout).toContain('[click](http://evil.example/x)'); // quoted on the console ...
@@ -130,6 +131,8 @@ describe('no live credential in any artifact', { timeout: 240_000 }, () => {
     expect(text.split(HOSTILE_MARKDOWN).length - 1).toBeGreaterThanOrEqual(2);
 
     await expect(stat(path.join(out, UNREDACTED_FILE))).rejects.toThrow(/ENOENT/);
+    // A report file an earlier run left readable by all is narrowed as it is rewritten.
+    expect(((await stat(path.join(out, 'summary.md'))).mode & 0o777).toString(8)).toBe('600');
   });
 });
 
