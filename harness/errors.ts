@@ -12,6 +12,7 @@ export type HarnessErrorCode =
   | 'TARGET_UNREACHABLE'
   | 'TARGET_PORT_TAKEN' // the backend's port answered before the harness started it
   | 'TARGET_EXITED' // the backend the harness started exited during the run
+  | 'TARGET_ORIGIN' // a request would have left the target's origin (refused before sending)
   | 'OUT_DIR_LOCKED' // another run is writing into the same --out directory
   | 'SUITES_UNREADABLE' // the suite files could not be collected (a broken install)
   | 'REPORT_UNREADABLE'; // a report.json given to merge is missing or not one

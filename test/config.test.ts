@@ -32,7 +32,7 @@ describe('resolveConfig', () => {
   it.each([
     [{ target: {} }, /target\.baseUrl/],
     [{ target: { baseUrl: 'not a url', protectedPath: '/x' } }, /target\.baseUrl/],
-    [{ target: { baseUrl: "http://127.0.0.1:1", protectedPath: "api/me" } }, /starting with "\/".*at target\.protectedPath/s],
+    [{ target: { baseUrl: "http://127.0.0.1:1", protectedPath: "api/me" } }, /does not start with "\/".*single "\/".*at target\.protectedPath/s],
     [{ target: { baseUrl: 'http://127.0.0.1:1' } }, /target\.protectedPath is missing/],
     [{ target: { baseUrl: 'http://127.0.0.1:1', protectedPath: '/x' }, issuer: { algorithms: ['HS512'] } }, /issuer\.algorithms/],
     [{ target: { baseUrl: 'http://127.0.0.1:1', protectedPath: '/x', typo: 1 } }, /typo/],
@@ -143,7 +143,7 @@ describe('the resource contract', () => {
   });
 
   it.each([
-    [{ path: 'todos' }, /starting with "\/".*resources\[0\]\.path/s],
+    [{ path: 'todos' }, /does not start with "\/".*single "\/".*resources\[0\]\.path/s],
     [{ path: '/t', read: 'GET /t/:id' }, /must contain \{id\}.*resources\[0\]\.read/s],
     [{ path: '/t', update: 'FETCH /t/{id}' }, /METHOD \/path.*resources\[0\]\.update/s],
     [{ path: '/t', search: 'GET /t' }, /must contain \{q\}/],

@@ -3,6 +3,8 @@
 // `path` is required; the operations default to REST on it.
 import { Faker, en } from '@faker-js/faker';
 import { z } from 'zod';
+import { targetPathProblem } from '../target/origin.js';
+import { pathOn, pathProblemMessage } from './target-path.js';
 
 const METHODS = ['GET', 'POST', 'PUT', 'PATCH', 'DELETE'] as const;
 export type HttpMethod = (typeof METHODS)[number];
@@ -13,22 +15,36 @@ export interface Operation {
   path: string;
 }
 
+/** What is wrong with the path of "METHOD /path" when it leaves the target's origin ("GET //host/x"). */
+function operationPathProblem(operation: string): string | undefined {
+  if (!/^[A-Z]+ /.test(operation)) return undefined; // not "METHOD /path": the format's message says so
+  const path = operation.slice(operation.indexOf(' ') + 1);
+  const problem = targetPathProblem(path);
+  return problem === undefined ? undefined : pathProblemMessage(path, problem, 'target');
+}
+
 /** "METHOD /path", e.g. "PATCH /api/todos/{id}"; `placeholder` must appear in the path. */
 function operation(placeholder?: '{id}' | '{q}') {
   return z
     .string()
     .regex(new RegExp(`^(${METHODS.join('|')}) /\\S*$`), `"METHOD /path" with METHOD one of ${METHODS.join(', ')}`)
     .refine((s) => !placeholder || s.includes(placeholder), `the path must contain ${placeholder}`)
+    .superRefine((s, ctx) => {
+      const problem = operationPathProblem(s);
+      if (problem !== undefined) ctx.addIssue({ code: 'custom', message: problem });
+    })
     .transform((s): Operation => {
       const [method, path] = s.split(' ') as [HttpMethod, string];
       return { method, path };
     });
 }
 
-/** An operation, or false when the API has none. */
+/** An operation, or false when the API has none (the union's one message names a path that leaves the origin). */
 const optional = (placeholder?: '{id}' | '{q}') =>
   z.union([operation(placeholder), z.literal(false)], {
-    error: `"METHOD /path" with METHOD one of ${METHODS.join(', ')}${placeholder ? ` and ${placeholder} in the path` : ''}, or false when the API has none`,
+    error: (issue) =>
+      (typeof issue.input === 'string' ? operationPathProblem(issue.input) : undefined) ??
+      `"METHOD /path" with METHOD one of ${METHODS.join(', ')}${placeholder ? ` and ${placeholder} in the path` : ''}, or false when the API has none`,
   });
 
 const dotted = z.string().regex(/^[^.\s]+(\.[^.\s]+)*$/, 'a dotted path into the JSON, e.g. "id" or "data.owner.id"');
@@ -50,7 +66,7 @@ export const resourceSchema = z
     /** A name for the report (default: the collection path). */
     name: z.string().min(1).optional(),
     /** The collection, e.g. "/api/todos". */
-    path: z.string().regex(/^\/\S*$/, 'a path starting with "/"'),
+    path: pathOn('target').regex(/^\S*$/, 'a path without spaces'),
     /** The create body. Strings may hold Faker placeholders ("{{lorem.sentence}}"), filled anew for every resource. */
     body: bodyTemplate.default({}),
     /** The update body (default: `body`, filled anew, so the values change). */

@@ -7,6 +7,7 @@ import { RUN_ISSUER_MODES } from '../issuer/capabilities.js';
 import { jwtSettingsShape } from '../issuer/jwt-settings.js';
 import { ISSUER_ALGORITHMS } from '../issuer/protocol.js';
 import { resourceSchema } from './resources.js';
+import { openApiProblem, pathOn } from './target-path.js';
 import { SEVERITIES } from '../checks/model.js';
 import { REPORT_FORMATS } from '../report/index.js';
 
@@ -50,7 +51,7 @@ function setting<T extends z.ZodType>(schema: T, meta: SettingMeta): T {
   return schema;
 }
 
-const pathSchema = z.string().regex(/^\//, 'a path starting with "/"');
+const pathSchema = pathOn('target');
 const httpUrl = () => z.url({ protocol: /^https?$/ });
 const seconds = z.number().positive().max(24 * 3600);
 
@@ -81,7 +82,7 @@ const target = z.strictObject({
   concurrency: setting(z.number().int().min(1).max(64).default(8), { help: 'requests a family sends the backend at once' }),
   rejectStatuses: setting(z.array(z.number().int().min(300).max(499)).min(1).default([400, 401, 403, 413, 431]), { help: 'statuses that count as refusing a token; any other non-2xx answer makes a check inconclusive' }),
   algorithms: setting(z.array(z.string().min(1)).min(1).optional(), { help: 'the algorithms the backend is meant to accept: SIG-ALG-NOT-ALLOWED judges acceptance outside them as FAIL', example: ['EdDSA'] }),
-  openapi: setting(z.string().min(1).optional(), { help: "the backend's OpenAPI document (3.x, JSON or YAML): a path on the backend, a URL or a file. Every operation it marks bearer-protected is probed (COV-PROTECTED-OPS)", flag: '--openapi <path|url|file>', env: 'OPENAPI', example: '/openapi.json' }),
+  openapi: setting(z.string().min(1).superRefine(openApiProblem).optional(), { help: "the backend's OpenAPI document (3.x, JSON or YAML): a path on the backend, a URL or a file. Every operation it marks bearer-protected is probed (COV-PROTECTED-OPS)", flag: '--openapi <path|url|file>', env: 'OPENAPI', example: '/openapi.json' }),
   allowRemote: setting(z.boolean().default(false), { help: 'attack a backend beyond loopback (a staging host you own); off, so that a typo cannot aim the suite elsewhere' }),
   maxRps: setting(z.number().positive().max(100_000).optional(), { help: 'the most requests per second sent to the backend (a staging host must not be flooded); the storm checks scale down to it', flag: '--max-rps <n>', env: 'MAX_RPS', value: 'number', example: 50 }),
 });
@@ -120,7 +121,7 @@ const issuer = z
     ),
     secret: setting(z.string().min(1).optional(), { help: 'the shared secret (BETTER_AUTH_SECRET) of the HS256 mode; default 32 random bytes. Never written to a report', env: 'SECRET', init: false }),
     url: setting(httpUrl().optional(), { help: "external mode: Better Auth's base URL", flag: '--issuer-url <url>', env: 'ISSUER_URL', example: 'https://auth.staging.example.test' }),
-    basePath: setting(pathSchema.optional(), { help: "external mode: Better Auth's mount path (default /api/auth)", example: '/api/auth' }),
+    basePath: setting(pathOn('issuer').optional(), { help: "external mode: Better Auth's mount path (default /api/auth)", example: '/api/auth' }),
     jwksUrl: setting(httpUrl().optional(), { help: 'external mode: the JWKS URL (default <url><basePath>/jwks)', flag: '--issuer-jwks-url <url>', env: 'ISSUER_JWKS_URL', example: 'https://auth.staging.example.test/api/auth/jwks' }),
     ca: setting(z.string().min(1).optional(), { help: "external mode: a PEM file of the CA that signed the issuer's TLS certificate (a private CA), trusted instead of the bundled ones", flag: '--issuer-ca <pem file>', env: 'ISSUER_CA', example: 'staging-ca.pem' }),
     users: setting(z.array(z.strictObject({ email: z.string().min(1), password: z.string().min(1) })).min(2).optional(), {

@@ -4,11 +4,14 @@
 import type { ResolvedConfig } from '../config/config.js';
 import { missingNeeds, plannedProfile, skipReason } from '../issuer/capabilities.js';
 import type { IssuerProfile } from '../issuer/capabilities.js';
+import { PUBLIC_BASE_IMAGE } from '../issuer/container-runtime.js';
 import { DEFAULT_BASE_PATH } from '../issuer/external.js';
 import { attackerReach } from '../attacker/reach.js';
-import { SHARED_SECRET_ALG } from '../issuer/protocol.js';
+import { JWKS_PATH, SHARED_SECRET_ALG } from '../issuer/protocol.js';
 import { valueAt } from '../json-path.js';
 import { loadCatalogue } from './catalogue.js';
+import { defaultJobs } from './labs.js';
+import { openApiSource } from './run.js';
 import type { CatalogueEntry } from './catalogue.js';
 
 /** A catalogue entry with what the planned mode does with it: run it, or report it SKIP and why. */
@@ -46,6 +49,43 @@ function attackerLines(config: ResolvedConfig, running: PlannedEntry[]): string[
   return lines;
 }
 
+/** The harness's own issuer, or the team's: where the harness and the backend reach it, and its JWKS. */
+function issuerLines(config: ResolvedConfig, families: number): string[] {
+  const issuer = config.issuer;
+  if (issuer.mode === 'external') {
+    const jwksUrl = issuer.jwksUrl ?? `${issuer.url!.replace(/\/+$/, '')}${issuer.basePath ?? DEFAULT_BASE_PATH}/jwks`;
+    return [
+      `  issuer    ${issuer.url} (Better Auth: sign-up or sign-in, /token; about ${3 * families + 10} requests, 429s waited out)`,
+      `  jwks      ${jwksUrl} (read by the harness and by the backend)`,
+    ];
+  }
+  const listening = `${issuer.host ?? '127.0.0.1'}:${issuer.port ?? '<a free port>'}`;
+  const jwks = `${issuer.publicUrl?.replace(/\/$/, '') ?? `http://127.0.0.1:${issuer.port ?? '<its port>'}`}${JWKS_PATH}`;
+  const docker =
+    issuer.mode === 'process'
+      ? []
+      : [`  docker    the Docker engine at ${process.env.DOCKER_HOST || 'its local socket'}${issuer.mode === 'auto' ? ' (if one answers)' : ''}, which pulls ${process.env.BA_ISSUER_BASE_IMAGE || PUBLIC_BASE_IMAGE} from its registry when neither that image nor one built from this machine's node is there yet`];
+  return [
+    `  issuer    the harness's own Better Auth, listening on ${listening} (started by the run)`,
+    issuer.algorithms?.[0] === SHARED_SECRET_ALG ? `  jwks      none: the backend verifies HS256 with the shared secret` : `  jwks      ${jwks} (read by the backend)`,
+    ...docker,
+  ];
+}
+
+/** With a start command and the harness's keys, JWKS checks get labs: more backends, on other ports of the target's host. */
+function labLines(config: ResolvedConfig, profile: IssuerProfile): string[] {
+  if (!config.target.start || !profile.capabilities.includes('keys')) return [];
+  const lab = new URL(config.target.baseUrl);
+  return [`  labs      ${lab.protocol}//${lab.hostname}:<free ports>: up to ${config.run.jobs ?? defaultJobs()} more backends from the start command, each trusting an issuer of its own on 127.0.0.1:<a free port>`];
+}
+
+/** The OpenAPI document: fetched from a URL (on the target's origin for a path), or read from a file. */
+function openApiLines(config: ResolvedConfig): string[] {
+  if (!config.target.openapi) return [];
+  const source = openApiSource(config.target.openapi, config.target.baseUrl);
+  return ['url' in source ? `  openapi   ${source.url} (the document, fetched once)` : `  openapi   the file ${source.file} (read; no host contacted)`];
+}
+
 export async function planText(config: ResolvedConfig): Promise<string> {
   const issuer = config.issuer;
   const profile = plannedProfile(issuer.mode, {
@@ -59,15 +99,13 @@ export async function planText(config: ResolvedConfig): Promise<string> {
   // Each family signs up (or signs in) its own user and proves a valid token first.
   const families = new Set(running.map((e) => e.family));
   const total = running.reduce((n, e) => n + estimate(e, config), 0) + 4 * families.size;
-  const issuerHost =
-    issuer.mode === 'external'
-      ? `${issuer.url} (Better Auth: sign-up or sign-in, /token, ${issuer.jwksUrl ?? `${issuer.url!.replace(/\/+$/, '')}${issuer.basePath ?? DEFAULT_BASE_PATH}/jwks`}; about ${3 * families.size + 10} requests, 429s waited out)`
-      : `the harness's own Better Auth on 127.0.0.1 (started by the run)`;
   const lines = [
     `Plan: ${config.target.baseUrl}, with ${profile.description}`,
     `Nothing is sent by --plan. A run would contact:`,
-    `  backend   ${config.target.baseUrl}${config.target.start ? ` (started with: ${config.target.start})` : ''}: about ${total} requests${config.target.maxRps ? `, at most ${config.target.maxRps} per second` : ''}`,
-    `  issuer    ${issuerHost}`,
+    `  backend   ${new URL(config.target.baseUrl).origin}${config.target.start ? ` (started with: ${config.target.start})` : ''}: about ${total} requests${config.target.maxRps ? `, at most ${config.target.maxRps} per second` : ''}, every one to this origin`,
+    ...labLines(config, profile),
+    ...issuerLines(config, families.size),
+    ...openApiLines(config),
     ...attackerLines(config, running),
     '',
     ...entries.map((e) => (e.skip ? `SKIP ${e.id.padEnd(30)} ${e.skip}` : `run  ${e.id.padEnd(30)} ~${String(estimate(e, config)).padStart(4)} requests  ${e.title}`)),

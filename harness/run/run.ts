@@ -28,6 +28,7 @@ import { restartRoute, serveControl } from '../target/control.js';
 import type { ControlRoutes } from '../target/control.js';
 import { launchTarget, waitUntilAnswering } from '../target/launcher.js';
 import type { LaunchOptions, LaunchedTarget, TargetExit } from '../target/launcher.js';
+import { targetUrl } from '../target/origin.js';
 import { ERR_401_CHALLENGE, ERR_NO_5XX, ERR_NO_LEAK, challengeOnRejection, distrustUnproven, linkCauses, mergeById, noFindingWithoutAnswer, noLeaks, noServerErrors, sayWhenUnanswered } from './aggregate.js';
 import { loadCatalogue } from './catalogue.js';
 import { lockOutDir } from './lock.js';
@@ -97,10 +98,10 @@ const UNSTARTED_TARGET_WAIT_MS = 5_000;
 const escape = (s: string) => s.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
 
 /** A URL as is; a path that is not a file, on the backend ("/openapi.json"); otherwise a file (file:// when a config file named it). */
-function openApiSource(where: string, baseUrl: string): OpenApiSource {
+export function openApiSource(where: string, baseUrl: string): OpenApiSource {
   if (/^https?:\/\//.test(where)) return { url: where };
   const file = where.startsWith('file:') ? fileURLToPath(where) : path.resolve(where);
-  if (where.startsWith('/') && !existsSync(file)) return { url: new URL(where, baseUrl).toString() };
+  if (where.startsWith('/') && !existsSync(file)) return { url: targetUrl(baseUrl, where).toString() };
   if (!existsSync(file)) throw new HarnessError('CONFIG_INVALID', `target.openapi: no file ${file}`, { hint: 'give a path on the backend starting with "/", a URL, or an existing file' });
   return { file };
 }

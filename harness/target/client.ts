@@ -5,6 +5,7 @@ import { Agent, request } from 'undici';
 import type { DecodedToken, Exchange, Outcome } from '../checks/model.js';
 import { valueAt } from '../json-path.js';
 import { readCapped, truncationNote } from './body.js';
+import { targetUrl } from './origin.js';
 import { Slots } from './slots.js';
 import { pace } from './pace.js';
 
@@ -121,7 +122,8 @@ export class TargetClient {
   async fetch(checkId: string, label: string, options: SendOptions = {}): Promise<FetchedExchange> {
     const method = options.method ?? 'GET';
     // Attacks go to the protected endpoint: the identity endpoint may be guarded better than the data.
-    const url = new URL(options.path ?? this.settings.protectedPath, this.settings.baseUrl).toString();
+    // targetUrl throws before anything is sent when the path would leave the target's origin.
+    const url = targetUrl(this.settings.baseUrl, options.path ?? this.settings.protectedPath).toString();
     const authorization = options.authorization !== undefined ? options.authorization : options.token !== undefined ? `Bearer ${options.token}` : null;
     const headers: Record<string, string> = {
       'user-agent': `ba-conformance/${this.settings.toolVersion} (run ${this.settings.runId}; check ${checkId})`,
@@ -209,7 +211,7 @@ export class TargetClient {
   }
 
   isIdentityExchange(exchange: Exchange): boolean {
-    return this.settings.identityPath !== undefined && new URL(exchange.request.url).pathname === new URL(this.settings.identityPath, this.settings.baseUrl).pathname;
+    return this.settings.identityPath !== undefined && new URL(exchange.request.url).pathname === targetUrl(this.settings.baseUrl, this.settings.identityPath).pathname;
   }
 
   async close(): Promise<void> {

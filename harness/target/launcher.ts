@@ -11,6 +11,7 @@ import { OutputTail } from '../issuer/runtime.js';
 import { portAnswers } from '../net.js';
 import { pollUntil } from '../poll.js';
 import { inert } from '../text.js';
+import { targetUrl } from './origin.js';
 import { describeProcesses, groupMembers, guardGroup, listenersOf, type ProcessInfo } from './processes.js';
 
 export interface LaunchOptions {
@@ -190,7 +191,7 @@ export interface ReadinessOptions {
 
 /** Polls GET <baseUrl><path> until it answers below 500 (or at all, with `anyStatus`). */
 export async function waitUntilAnswering(baseUrl: string, path: string, timeoutMs: number, options: ReadinessOptions = {}): Promise<void> {
-  const url = new URL(path, baseUrl).toString();
+  const url = targetUrl(baseUrl, path).toString();
   const probeMs = options.requestTimeoutMs ?? 5_000;
   await pollUntil(
     async () => {
