@@ -122,9 +122,11 @@ export class ExternalIssuer implements IssuerHandle {
       const header = decodeProtectedHeader(token);
       const shown = (value: unknown) => inertLine(JSON.stringify(value));
       // The token must verify against the published keys: otherwise the JWKS URL is not this issuer's.
-      await jwtVerify(token, createLocalJWKSet(jwks)).catch((err: unknown) => {
-        throw new HarnessError('ISSUER_START_FAILED', `a real token from ${url}${basePath}/token does not verify against ${jwksUrl}: ${inertLine((err as Error).message)}`, { hint: 'give the JWKS URL the backend trusts with issuer.jwksUrl (--issuer-jwks-url)' });
-      });
+      await Promise.resolve()
+        .then(() => jwtVerify(token, createLocalJWKSet(jwks)))
+        .catch((err: unknown) => {
+          throw new HarnessError('ISSUER_START_FAILED', `a real token from ${url}${basePath}/token does not verify against ${jwksUrl}: ${inertLine((err as Error).message)}`, { hint: 'give the JWKS URL the backend trusts with issuer.jwksUrl (--issuer-jwks-url)' });
+        });
       const claims = decodeJwt(token);
       const alg = String(header.alg);
       if (!(ISSUER_ALGORITHMS as readonly string[]).includes(alg)) {
@@ -133,7 +135,9 @@ export class ExternalIssuer implements IssuerHandle {
       if (typeof claims.iss !== 'string' || claims.aud === undefined) {
         throw new HarnessError('ISSUER_START_FAILED', `a real token from ${url} has no iss or aud: ${shown({ iss: claims.iss, aud: claims.aud })}`);
       }
-      const keys = await Promise.all(jwks.keys.map(async (k) => ({ kid: k.kid ?? null, alg: k.alg ?? null, kty: String(k.kty), thumbprint: await calculateJwkThumbprint(k as JWK, 'sha256') })));
+      const keys = await Promise.all(jwks.keys.map(async (k) => ({ kid: k.kid ?? null, alg: k.alg ?? null, kty: String(k.kty), thumbprint: await calculateJwkThumbprint(k as JWK, 'sha256') }))).catch((err: unknown) => {
+        throw new HarnessError('ISSUER_START_FAILED', `the JWKS at ${jwksUrl} holds a key that is not a JWK: ${inertLine((err as Error).message)}`);
+      });
       // The issuer's words reach the console: escape sequences in iss or aud must not reach the terminal.
       options.log?.(`external issuer ${url}: ${alg}, iss ${shown(claims.iss)}, aud ${shown(claims.aud)}, ${keys.length} published key(s) (${keys.map((k) => k.thumbprint).join(', ')}); users: ${options.users ? `${options.users.length} configured accounts` : 'signed up fresh'}`);
       const issuer = new ExternalIssuer({ ...probe, issuer: claims.iss, audience: claims.aud, algorithms: [alg as IssuerAlgorithm], keys }, probe.seed, header.kid, true);
@@ -277,6 +281,12 @@ export class ExternalIssuer implements IssuerHandle {
       token = Array.isArray(header) ? header[0] : header;
     }
     if (typeof token !== 'string' || token.split('.').length !== 3) throw this.requestFailed('token', '/token', res, account);
+    try {
+      decodeProtectedHeader(token);
+      decodeJwt(token);
+    } catch {
+      throw new HarnessError('ISSUER_REQUEST_FAILED', `external issuer token for ${account} at ${this.c.url}${this.c.authBase}/token answered ${res.status} with a token that does not decode as a JWT`);
+    }
     return token;
   }
 
