@@ -2,6 +2,9 @@
 // one that leaves the group, and a harness that dies outright. Stopping a backend means it is gone;
 // a port that answers at a start is named as the harness's own leftover or another server.
 import { spawn } from 'node:child_process';
+import { existsSync, mkdtempSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
 import http from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { createInterface } from 'node:readline';
@@ -13,26 +16,29 @@ import { launchTarget } from '../harness/target/launcher.js';
 import { groupMembers, listenersOf } from '../harness/target/processes.js';
 import { alive } from './support/procs.js';
 
-/** A server that answers with its pid and, on SIGTERM, takes `graceMs` to close (as next-server or uvicorn drain). */
-const slowServer = (port: number, graceMs: number) =>
-  `node -e "const s = require('http').createServer((q, r) => r.end(String(process.pid))).listen(${port}, '127.0.0.1'); process.on('SIGTERM', () => setTimeout(() => s.close(() => process.exit(0)), ${graceMs}))"`;
+/** A server that answers with its pid and, on SIGTERM, takes `graceMs` to close (as next-server or uvicorn drain), then writes `marker` if given. */
+const slowServer = (port: number, graceMs: number, marker = '') =>
+  `node -e "const s = require('http').createServer((q, r) => r.end(String(process.pid))).listen(${port}, '127.0.0.1'); process.on('SIGTERM', () => setTimeout(() => s.close(() => { if ('${marker}') require('fs').writeFileSync('${marker}', 'drained'); process.exit(0) }), ${graceMs}))"`;
 
 const launchOn = (port: number, command: string) =>
   launchTarget({ command, baseUrl: `http://127.0.0.1:${port}`, readinessPath: '/', readinessTimeoutMs: 10_000, env: {} });
 
 describe('launcher: stopping a backend means it is gone', () => {
-  it('a wrapper that does not exec: stop() returns once every process of the group has exited and the port is free, so a restart on the same port never races', async () => {
+  it('a wrapper that does not exec: the server gets its grace, not just the wrapper; stop() returns once every process of the group has exited and the port is free, so a restart on the same port never races', async () => {
     const port = await freePort();
-    // bash forks node (the `; true` keeps bash from exec'ing it); SIGTERM ends bash and sh at once, the server 600 ms later.
-    const command = `bash -c "${slowServer(port, 600).replaceAll('"', '\\"')}; true"`;
+    const dir = mkdtempSync(path.join(tmpdir(), 'ba-launcher-'));
     for (let start = 0; start < 3; start++) {
-      const target = await launchOn(port, command);
+      // bash forks node (the `; true` keeps bash from exec'ing it); SIGTERM ends bash and sh at once, the server 600 ms later.
+      const marker = path.join(dir, `drained-${start}`);
+      const target = await launchOn(port, `bash -c "${slowServer(port, 600, marker).replaceAll('"', '\\"')}; true"`);
       const members = groupMembers(target.pid).map((p) => p.pid);
       expect(members.length).toBeGreaterThanOrEqual(2); // sh and node at least: the server is not the leader
       await target.stop();
       expect(groupMembers(target.pid)).toEqual([]);
       expect(members.filter(alive)).toEqual([]);
       expect(await portAnswers('127.0.0.1', port)).toBe(false);
+      // A SIGKILL the moment the leader exited would have cut its drain short.
+      expect(existsSync(marker)).toBe(true);
     }
   });
 
