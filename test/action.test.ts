@@ -10,6 +10,7 @@ import path from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { parse } from 'yaml';
 import { REPO_ROOT } from '../harness/issuer/bundle.js';
+import { UNREDACTED_FILE } from '../harness/run/report.js';
 import { freePort } from '../harness/net.js';
 import { runCli } from './support/cli.js';
 import { teamEnv } from './support/pack.js';
@@ -20,6 +21,7 @@ interface Step {
   uses?: string;
   if?: string;
   env?: Record<string, string>;
+  with?: Record<string, string>;
 }
 const action = parse(await readFile(path.join(REPO_ROOT, 'action.yml'), 'utf8')) as { inputs: Record<string, { default?: string }>; runs: { using: string; steps: Step[] } };
 
@@ -39,6 +41,12 @@ describe('action.yml', () => {
     }
     expect(action.inputs.jobs).toBeDefined();
     expect(action.runs.steps.map((s) => s.uses?.split('@')[0]).filter(Boolean)).toEqual(['actions/setup-node', 'actions/upload-artifact', 'github/codeql-action/upload-sarif']);
+  });
+
+  it('never uploads the --keep-secrets file with the report artifact', () => {
+    const upload = action.runs.steps.find((s) => s.uses?.startsWith('actions/upload-artifact'))!;
+    const paths = upload.with!.path!.split('\n').map((l) => l.trim()).filter(Boolean);
+    expect(paths).toEqual(['${{ steps.run.outputs.out }}', `!${'${{ steps.run.outputs.out }}'}/${UNREDACTED_FILE}`]);
   });
 
   it('runs the tool with the inputs, records the exit code and reports, writes the job summary, and fails by the exit code', { timeout: 300_000 }, async () => {

@@ -13,7 +13,7 @@ import { gfm, gfmHtml } from 'micromark-extension-gfm';
 import { describe, expect, it } from 'vitest';
 import type { Report } from '../harness/run/report.js';
 import { UNREDACTED_FILE } from '../harness/run/report.js';
-import { PASSWORD_MARK, Redactor, fingerprint } from '../harness/report/redact.js';
+import { PASSWORD_MARK, Redactor } from '../harness/report/redact.js';
 import { markdownText } from '../harness/report/markdown.js';
 import { freePort } from '../harness/net.js';
 import { runCli } from './support/cli.js';
@@ -142,7 +142,7 @@ describe('the redaction itself', () => {
   it('keeps a token readable but not usable, wherever it is, and redacting twice changes nothing', () => {
     const r = new Redactor();
     const [head, claims] = jwt.split('.');
-    const expected = `${head}.${claims}.${fingerprint('S'.repeat(86), 'sig')}`;
+    const expected = `${head}.${claims}.${r.fingerprint('S'.repeat(86), 'sig')}`;
     for (const text of [`Bearer ${jwt}`, `/api/me?access_token=${jwt}`, `{"token":"${jwt}"}`, `echoed: ${jwt}.`]) {
       const once = r.text(text);
       expect(once).toContain(expected);
@@ -161,21 +161,41 @@ describe('the redaction itself', () => {
     const session = 'Zq8sN1vE4rT7yU0iO3pA6sD9fG2hJ5kL';
     const r = new Redactor([{ value: 'correct horse battery', kind: 'password' }, { value: session, kind: 'credential' }]);
     expect(r.text('sign-in refused: {"email":"a@b.test","password":"correct horse battery"} (correct horse battery)')).toBe(`sign-in refused: {"email":"a@b.test","password":"${PASSWORD_MARK}"} (${PASSWORD_MARK})`);
-    expect(r.text(`Bearer ${session}`)).toBe(`Bearer ${fingerprint(session)}`);
+    expect(r.text(`Bearer ${session}`)).toBe(`Bearer ${r.fingerprint(session)}`);
     // A claim holding the session token (the cookie-cache JWT): the payload is re-encoded without it.
     const cache = `${Buffer.from('{"alg":"HS256"}').toString('base64url')}.${Buffer.from(JSON.stringify({ session: { token: session }, sub: 'u1' })).toString('base64url')}.${'h'.repeat(43)}`;
     const redacted = r.text(cache);
-    expect(JSON.parse(Buffer.from(redacted.split('.')[1]!, 'base64url').toString())).toEqual({ session: { token: fingerprint(session) }, sub: 'u1' });
+    expect(JSON.parse(Buffer.from(redacted.split('.')[1]!, 'base64url').toString())).toEqual({ session: { token: r.fingerprint(session) }, sub: 'u1' });
     // Unknown secrets, by where they are.
     const headers = r.value({ headers: { authorization: 'Bearer  opaque-opaque-opaque-1', cookie: 'a=1; better-auth.session_token=abcdefgh.ijklmnop', 'x-api-key': 'k'.repeat(20), 'www-authenticate': 'Bearer error="invalid_token"' } }).headers;
     expect(headers).toEqual({
-      authorization: `Bearer  ${fingerprint('opaque-opaque-opaque-1')}`,
-      cookie: `a=1; better-auth.session_token=${fingerprint('abcdefgh.ijklmnop')}`,
-      'x-api-key': fingerprint('k'.repeat(20)),
+      authorization: `Bearer  ${r.fingerprint('opaque-opaque-opaque-1')}`,
+      cookie: `a=1; better-auth.session_token=${r.fingerprint('abcdefgh.ijklmnop')}`,
+      'x-api-key': r.fingerprint('k'.repeat(20)),
       'www-authenticate': 'Bearer error="invalid_token"',
     });
-    expect(r.text('/api?refresh_token=rrrrrrrrrrrr&page=2')).toBe(`/api?refresh_token=${fingerprint('rrrrrrrrrrrr')}&page=2`);
-    expect(r.text('{"apiKey":"kkkkkkkkkk","name":"ok"}')).toBe(`{"apiKey":"${fingerprint('kkkkkkkkkk')}","name":"ok"}`);
+    expect(r.text('/api?refresh_token=rrrrrrrrrrrr&page=2')).toBe(`/api?refresh_token=${r.fingerprint('rrrrrrrrrrrr')}&page=2`);
+    expect(r.text('{"apiKey":"kkkkkkkkkk","name":"ok"}')).toBe(`{"apiKey":"${r.fingerprint('kkkkkkkkkk')}","name":"ok"}`);
+  });
+
+  it('finds tokens wherever they start (after %3D, _, an escaped newline) and credentials under auth and sid names', () => {
+    const r = new Redactor();
+    const sig = r.fingerprint('S'.repeat(86), 'sig');
+    for (const text of [`next=%3D${jwt}`, `x_${jwt}`, `{"note":"line\\n${jwt}"}`, `"${jwt}"`]) expect(r.text(text), text).toContain(sig);
+    expect(r.text('/cb?sid=ssssssssssss&x=1')).toBe(`/cb?sid=${r.fingerprint('ssssssssssss')}&x=1`);
+    expect(r.value({ headers: { 'x-auth': 'a'.repeat(20), 'x-authorization': 'b'.repeat(20) } }).headers).toEqual({ 'x-auth': r.fingerprint('a'.repeat(20)), 'x-authorization': r.fingerprint('b'.repeat(20)) });
+    // Ordinary words that merely contain the letters stay.
+    expect(r.text('{"author":"Ada Lovelace-Byron"}')).toBe('{"author":"Ada Lovelace-Byron"}');
+  });
+
+  it('keys fingerprints to the run (no offline oracle), and replaces configured secrets however short and however encoded', () => {
+    const a = new Redactor();
+    const b = new Redactor();
+    expect(a.fingerprint('the same secret')).toBe(a.fingerprint('the same secret'));
+    expect(a.fingerprint('the same secret')).not.toBe(b.fingerprint('the same secret'));
+    const r = new Redactor([{ value: 'Pa55 w0rd!', kind: 'password', always: true }, { value: 'hs25', kind: 'password', always: true }]);
+    const sent = `q=${new URLSearchParams({ p: 'Pa55 w0rd!' }).toString().slice(2)}&r=${encodeURIComponent('Pa55 w0rd!')}&s=hs25`;
+    expect(r.text(sent)).toBe(`q=${PASSWORD_MARK}&r=${PASSWORD_MARK}&s=${PASSWORD_MARK}`);
   });
 
   it('makes text inert Markdown: no link, image, tag or autolink survives, and the words stay', () => {

@@ -4,9 +4,11 @@
 // bare marker (a short hash of a weak password could be brute-forced). Two nets: the run's known
 // secrets (what its issuers handed out: checks/secrets.ts), and patterns for what nobody registered:
 // anything shaped like a JWS or JWE, credential headers, `Bearer …`, query parameters and JSON
-// fields with credential names. The same secret always gets the same fingerprint, so a reader can
-// still tell that two requests carried the same token.
-import { createHash } from 'node:crypto';
+// fields with credential names. The same secret always gets the same fingerprint within a run, so a
+// reader can still tell that two requests carried the same token; fingerprints are keyed with a random
+// key of the run, so they are no oracle for guessing a secret offline (a human-chosen HS256 secret,
+// whose tokens keep their header and claims).
+import { createHmac, randomBytes } from 'node:crypto';
 
 export type SecretKind = 'password' | 'credential';
 export interface KnownSecret {
@@ -18,22 +20,25 @@ export const PASSWORD_MARK = 'redacted:password';
 /** Every replacement carries one of these, so redacting twice changes nothing. */
 const MARK = /\b(?:sig|jwe|redacted):(?:sha256:[0-9a-f]{12}|password)\b/;
 
-export function fingerprint(value: string, kind: 'sig' | 'jwe' | 'redacted' = 'redacted'): string {
-  return `${kind}:sha256:${createHash('sha256').update(value).digest('hex').slice(0, 12)}`;
-}
+type FingerprintKind = 'sig' | 'jwe' | 'redacted';
 
 /** Shorter known values are not worth the risk of replacing ordinary text. */
 const MIN_LENGTH: Record<SecretKind, number> = { password: 6, credential: 12 };
-const SHORTEST = Math.min(...Object.values(MIN_LENGTH));
+/** Even a configured secret this short is not replaced: it would wreck every text, and is guessed in an instant anyway. */
+const ALWAYS_MIN = 4;
 /** An opaque value this long in a credential position is taken for a credential. */
 const OPAQUE_MIN = 16;
 /** Below this a signature segment is no signature (`alg: none` variants, "AAAA"): kept, as evidence. */
 const SIGNATURE_MIN = 16;
 
-/** A run of dot-separated base64url segments: a JWS has three, a JWE five (signatures may be std-base64 variants). */
-const DOTTED = /(?<![A-Za-z0-9_-])[A-Za-z0-9_-]{2,}(?:\.[A-Za-z0-9_\-+/=]*){2,}/g;
+/**
+ * A run of dot-separated base64url segments: a JWS has three, a JWE five (signatures may be std-base64
+ * variants). It starts at "eyJ" (a JSON object's "{\"") whatever precedes it: a token right after "%3D",
+ * "_" or a JSON-escaped "\n" would otherwise be read from the wrong start and not be recognised.
+ */
+const DOTTED = /eyJ[A-Za-z0-9_-]*(?:\.[A-Za-z0-9_\-+/=]*){2,}/g;
 const AUTH_SCHEME = /\b(Bearer|Basic|Token|DPoP)([ \t]+)([^\s"'<>,;)\]]+)/gi;
-const CREDENTIAL_NAME = /token|jwt|secret|passw(?:or)?d|pwd|api[_-]?key|session|cookie|credential/i;
+const CREDENTIAL_NAME = /token|jwt|secret|passw(?:or)?d|pwd|api[_-]?key|session|cookie|credential|(?:^|[-_.])(?:auth|sid)(?:$|[-_.])|authorization/i;
 const PASSWORD_NAME = /passw(?:or)?d|pwd/i;
 const PARAM = /(^|[?&;,\s])([\w.-]+)(=)([^&#;,\s"'<>]+)/g;
 const JSON_FIELD = /("([\w.-]+)"\s*:\s*")((?:[^"\\]|\\.)*)"/g;
@@ -53,21 +58,36 @@ export function looksLikeJose(value: string): boolean {
 const joinLines = (value: string, each: (line: string) => string) => value.split('\n').map(each).join('\n');
 
 export class Redactor {
+  /** The run's key for fingerprints: never written anywhere. */
+  private readonly key = randomBytes(32);
   private readonly known = new Map<string, SecretKind>();
   /** The known secrets by their first two characters, longest first (a run may know thousands: one regex of them all is slow). */
   private index: Map<number, string[]> | undefined;
+  private shortest = Infinity;
 
-  constructor(secrets: Iterable<KnownSecret> = []) {
+  constructor(secrets: Iterable<KnownSecret & { always?: boolean }> = []) {
     this.add(secrets);
   }
 
-  add(secrets: Iterable<KnownSecret>): void {
-    for (const { value, kind } of secrets) {
-      if (value.length < MIN_LENGTH[kind]) continue;
+  /**
+   * Secrets to replace wherever they appear, in every form a request can carry them (as is, percent-
+   * encoded, form-encoded). `always` takes one however short (a configured secret is a secret at any length).
+   */
+  add(secrets: Iterable<KnownSecret & { always?: boolean }>): void {
+    for (const { value, kind, always } of secrets) {
+      if (value.length < (always ? ALWAYS_MIN : MIN_LENGTH[kind])) continue;
       // A password outranks a credential of the same text: its marker gives nothing away.
-      for (const form of new Set([value, encodeURIComponent(value)])) if (this.known.get(form) !== 'password') this.known.set(form, kind);
+      for (const form of new Set([value, encodeURIComponent(value), new URLSearchParams({ v: value }).toString().slice(2)])) {
+        if (this.known.get(form) !== 'password') this.known.set(form, kind);
+        this.shortest = Math.min(this.shortest, form.length);
+      }
       this.index = undefined;
     }
+  }
+
+  /** A short, keyed fingerprint of `value`: the same within this run, useless for guessing it. */
+  fingerprint(value: string, kind: FingerprintKind = 'redacted'): string {
+    return `${kind}:sha256:${createHmac('sha256', this.key).update(value).digest('hex').slice(0, 12)}`;
   }
 
   /** `text` with every token's signature, known secret and credential-looking value replaced. */
@@ -129,7 +149,7 @@ export class Redactor {
   /** A value in a credential position: a fingerprint unless it is short, already redacted, or a token (whose signature is already). */
   private opaque(value: string, min = OPAQUE_MIN): string {
     if (value.length < min || MARK.test(value) || looksLikeJose(value)) return value;
-    return fingerprint(value);
+    return this.fingerprint(value);
   }
 
   private named(name: string, value: string, min: number): string {
@@ -149,14 +169,14 @@ export class Redactor {
       const redacted = this.text(decoded, depth + 1);
       return redacted === decoded ? part : Buffer.from(redacted).toString('base64url');
     };
-    if (parts.length === 5 && /"enc"\s*:/.test(header)) return `${segment(parts[0]!)}.${fingerprint(parts.slice(1).join('.'), 'jwe')}`;
+    if (parts.length === 5 && /"enc"\s*:/.test(header)) return `${segment(parts[0]!)}.${this.fingerprint(parts.slice(1).join('.'), 'jwe')}`;
     const [head, payload, signature, ...rest] = parts as [string, string, string, ...string[]];
-    const sig = signature.length < SIGNATURE_MIN ? signature : fingerprint(signature, 'sig');
+    const sig = signature.length < SIGNATURE_MIN ? signature : this.fingerprint(signature, 'sig');
     return [segment(head), segment(payload), sig, ...rest].join('.');
   }
 
   private knownSecrets(text: string): string {
-    if (this.known.size === 0 || text.length < SHORTEST) return text;
+    if (this.known.size === 0 || text.length < this.shortest) return text;
     const pair = (s: string, i: number) => (s.charCodeAt(i) << 16) | s.charCodeAt(i + 1);
     if (!this.index) {
       this.index = new Map();
@@ -166,13 +186,13 @@ export class Redactor {
     }
     let out = '';
     let copied = 0;
-    for (let i = 0; i <= text.length - SHORTEST; ) {
+    for (let i = 0; i <= text.length - this.shortest; ) {
       const secret = this.index.get(pair(text, i))?.find((s) => text.startsWith(s, i));
       if (!secret) {
         i++;
         continue;
       }
-      out += text.slice(copied, i) + (this.known.get(secret) === 'password' ? PASSWORD_MARK : fingerprint(secret));
+      out += text.slice(copied, i) + (this.known.get(secret) === 'password' ? PASSWORD_MARK : this.fingerprint(secret));
       i += secret.length;
       copied = i;
     }

@@ -20,7 +20,6 @@ import { interrupted, onInterrupt, signalExitCode } from '../issuer/cleanup.js';
 import type { Capability } from '../issuer/index.js';
 import { startRunIssuer } from './issuer-setup.js';
 import { removeLeftovers } from './leftovers.js';
-import { inertLine } from '../text.js';
 import { attackerReach, probeReach } from '../attacker/reach.js';
 import { LabPool, defaultJobs } from './labs.js';
 import type { RunIssuer } from './issuer-setup.js';
@@ -37,7 +36,7 @@ import type { Progress } from './collector.js';
 import { REPORT_SCHEMA_VERSION, exitCodeOf, keepUnredacted, summarize, writeReport } from './report.js';
 import { Redactor } from '../report/redact.js';
 import type { KnownSecret } from '../report/redact.js';
-import { inert } from '../text.js';
+import { inert, inertLine } from '../text.js';
 import type { Report } from './report.js';
 import { applyWaivers, loadBaseline } from './waivers.js';
 import type { Waiver } from './waivers.js';
@@ -113,11 +112,11 @@ function labsPlan(config: ResolvedConfig, issuer: RunIssuer): { used: boolean; w
   return { used: true };
 }
 
-/** The secrets the config holds: the accounts' passwords, the shared HS256 secret. */
-function configuredSecrets(config: ResolvedConfig): KnownSecret[] {
+/** The secrets the config holds, whatever their length: the accounts' passwords, and the shared HS256 secret (a human-chosen one is as guessable as a password: a marker, no fingerprint). */
+function configuredSecrets(config: ResolvedConfig): (KnownSecret & { always: true })[] {
   return [
-    ...(config.issuer.users ?? []).map((u) => ({ value: u.password, kind: 'password' as const })),
-    ...(config.issuer.secret ? [{ value: config.issuer.secret, kind: 'credential' as const }] : []),
+    ...(config.issuer.users ?? []).map((u) => ({ value: u.password, kind: 'password' as const, always: true as const })),
+    ...(config.issuer.secret ? [{ value: config.issuer.secret, kind: 'password' as const, always: true as const }] : []),
   ];
 }
 
@@ -360,10 +359,13 @@ export async function runConformance(config: ResolvedConfig, log: (line: string)
     }
     if (halted && !halted.backendExit) problems.push(`${halted.reason} while the harness was starting up; no check ran`);
   }
-  // Halted or not, the report comes first, then everything started is removed.
-  const outcome = await finish();
-  await stopStarted();
-  return outcome;
+  // Halted or not, the report comes first, then everything started is removed: also when writing the
+  // report fails (a full disk, an unwritable file), or staging keeps what the run created.
+  try {
+    return await finish();
+  } finally {
+    await stopStarted();
+  }
 
   async function stopStarted(): Promise<void> {
     offInterrupt();
