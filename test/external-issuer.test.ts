@@ -33,6 +33,7 @@ import { launchTarget } from '../harness/target/launcher.js';
 import { loadCatalogue } from '../harness/run/catalogue.js';
 import type { Report } from '../harness/run/report.js';
 import { runCli, startCli } from './support/cli.js';
+import { startLitterBackend } from './support/litter.js';
 import { describeMismatches, runSuite } from './support/known-answers.js';
 
 let staging: ChildProcess;
@@ -172,16 +173,9 @@ describe('external mode: the suite against a Better Auth it does not own', { tim
 
 describe('external mode: nothing left behind', { timeout: 180_000 }, () => {
   it('deletes the resources the run created through the resource contract, the users it signed up, and their sessions', async () => {
-    const port = await freePort();
-    const backendUrl = `http://127.0.0.1:${port}`;
-    // Started by the test, not the run, so that what the run leaves in it can be looked at afterwards.
-    const backend = spawn(process.execPath, ['--import', 'tsx', 'test/support/litter-backend.ts'], {
-      cwd: REPO_ROOT,
-      env: { ...process.env, PORT: String(port), JWKS_URL: `${stagingUrl}/api/auth/jwks`, JWT_ISSUER: stagingUrl, JWT_AUDIENCE: stagingUrl },
-      stdio: 'ignore',
-    });
+    const backend = await startLitterBackend({ JWKS_URL: `${stagingUrl}/api/auth/jwks`, JWT_ISSUER: stagingUrl, JWT_AUDIENCE: stagingUrl });
+    const backendUrl = backend.url;
     try {
-      await pollUntil(async () => ((await fetch(`${backendUrl}/health`)).ok ? true : undefined), { timeoutMs: 30_000, intervalMs: 100, what: 'the litter backend' });
       const before = await stagingState();
       const out = await mkdtemp(path.join(tmpdir(), 'ba-litter-'));
       const { stdout, stderr } = await runCli(['run', '--issuer-mode', 'external', '--issuer-url', stagingUrl, '--target', backendUrl, '--protected', '/api/me', '--identity', '/api/me', '--resource', '/api/todos', '--resource-owner', 'ownerId', '--only', 'ISO-', 'LIFE-', '--out', out]);
@@ -191,25 +185,19 @@ describe('external mode: nothing left behind', { timeout: 180_000 }, () => {
       expect(creates.length, stderr).toBeGreaterThan(4);
       expect(report.checks.find((c) => c.id === 'ISO-READ-OTHER')?.verdict, stderr).toBe('PASS');
       // None is left in the backend, and no user or session of the run on the issuer.
-      expect(await (await fetch(`${backendUrl}/__todos`)).json()).toEqual([]);
+      expect(await backend.todos()).toEqual([]);
       expect(added(before, await stagingState())).toEqual({ users: [], sessions: 0 });
       expect(`${stdout}${stderr}`).toMatch(/clean-up: [1-9]\d* resource\(s\) deleted through the resource contract, [1-9]\d* signed-up user\(s\) deleted/);
       expect(`${stdout}${stderr}`).not.toContain('left behind');
     } finally {
-      backend.kill('SIGTERM');
+      backend.stop();
     }
   });
 
   it('a run interrupted by SIGINT mid-way still deletes its users and ends its sessions, those opened in every worker', async () => {
-    const port = await freePort();
-    const backendUrl = `http://127.0.0.1:${port}`;
-    const backend = spawn(process.execPath, ['--import', 'tsx', 'test/support/litter-backend.ts'], {
-      cwd: REPO_ROOT,
-      env: { ...process.env, PORT: String(port), JWKS_URL: `${stagingUrl}/api/auth/jwks`, JWT_ISSUER: stagingUrl, JWT_AUDIENCE: stagingUrl },
-      stdio: 'ignore',
-    });
+    const backend = await startLitterBackend({ JWKS_URL: `${stagingUrl}/api/auth/jwks`, JWT_ISSUER: stagingUrl, JWT_AUDIENCE: stagingUrl });
+    const backendUrl = backend.url;
     try {
-      await pollUntil(async () => ((await fetch(`${backendUrl}/health`)).ok ? true : undefined), { timeoutMs: 30_000, intervalMs: 100, what: 'the litter backend' });
       const before = await stagingState();
       const out = await mkdtemp(path.join(tmpdir(), 'ba-sigint-'));
       const cli = startCli(['run', '--issuer-mode', 'external', '--issuer-url', stagingUrl, '--target', backendUrl, '--protected', '/api/me', '--identity', '/api/me', '--resource', '/api/todos', '--resource-owner', 'ownerId', '--out', out]);
@@ -218,9 +206,10 @@ describe('external mode: nothing left behind', { timeout: 180_000 }, () => {
       cli.child.kill('SIGINT');
       expect(await cli.exit, cli.stderr()).toBe(130);
       expect(added(before, await stagingState()), `${cli.stdout()}${cli.stderr()}`).toEqual({ users: [], sessions: 0 });
+      expect(await backend.todos(), cli.stderr()).toEqual([]);
       expect(`${cli.stdout()}${cli.stderr()}`).toMatch(/clean-up: \d+ resource\(s\) deleted through the resource contract, [1-9]\d* signed-up user\(s\) deleted/);
     } finally {
-      backend.kill('SIGTERM');
+      backend.stop();
     }
   });
 

@@ -4,6 +4,7 @@
 // only read; checks that write make resources of their own.
 import { Faker, en } from '@faker-js/faker';
 import type { ResourceContract } from '../config/resources.js';
+import { isClosed, note } from '../ledger.js';
 import type { IssuerUser } from '../issuer/issuer.js';
 import { ResourceClient, succeeded } from '../resources/client.js';
 import type { Answer, Caller, Fetch } from '../resources/client.js';
@@ -99,10 +100,15 @@ export class IsolationLab {
     return this.t.run.resources;
   }
 
-  /** A client for `contract` whose requests are this check's evidence; what it creates is noted for the run's clean-up. */
+  /**
+   * A client for `contract` whose requests are this check's evidence; what it creates is noted in the
+   * run's ledger, for the runner to delete at the end. Once the runner has begun that (the run is
+   * ending: a signal), it sends nothing more, so that nothing is created after the ledger was read.
+   */
   client(contract: ResourceContract, fetch: Fetch = this.t.fetch): ResourceClient {
-    const { issuer, target } = this.t;
-    return new ResourceClient(contract, fetch, this.faker, (id, token) => issuer.noteResource?.({ baseUrl: target.settings.baseUrl, contract: contract.name, id, ...(token ? { token } : {}) }));
+    const { run, target } = this.t;
+    const unlessEnding: Fetch = (label, options) => (isClosed(run.ledger) ? Promise.reject(new Error('not sent: the run is ending')) : fetch(label, options));
+    return new ResourceClient(contract, unlessEnding, this.faker, (id, token) => note(run.ledger, { kind: 'resource', baseUrl: target.settings.baseUrl, contract: contract.name, id, ...(token ? { token } : {}) }));
   }
 
   /** Users A (the family's) and B, and one resource each of every kind; built once. */

@@ -30,6 +30,8 @@ import type { KnownSecret } from '../report/redact.js';
 /** What the runner hands every worker (serializable). */
 export interface ProvidedRun {
   runId: string;
+  /** The run's ledger (harness/ledger.ts): every process notes there the resources it creates through the resource contract. */
+  ledger: string;
   issuer: AnyIssuerConnection;
   /** The issuer's mode and what the run provides (the mode's capabilities, plus restart-backend with target.start). */
   profile: IssuerProfile;

@@ -4,8 +4,9 @@
 // test accounts the team names), and what the backend should expect (iss, aud, alg) is read from a
 // real token verified against the real JWKS, never assumed. Minting, key control, JWKS faults and
 // the fetch log are not available: the checks that need them are SKIP (capabilities.ts).
-// Everything the run creates there (sessions, users, resources) is written to a ledger as it happens,
-// in whichever process, and removed at the end (cleanUp, harness/run/leftovers.ts).
+// The sessions and users the run creates there are written to a ledger as they happen, in whichever
+// process, and removed at the end (cleanUp); the resources the run creates on the backend are the
+// run's ledger's (harness/run/leftovers.ts).
 import { randomInt } from 'node:crypto';
 import { readFile } from 'node:fs/promises';
 import path from 'node:path';
@@ -16,14 +17,13 @@ import { HarnessError } from '../errors.js';
 import { HttpClient, ResponseTooLarge, cookieHeaderFrom } from '../http.js';
 import type { HttpRequestOptions, HttpResponse } from '../http.js';
 import { inertLine } from '../text.js';
-import { trackForCleanup } from './cleanup.js';
 import { CapabilityMissing, IssuerFeatureDisabled, externalCapabilities } from './capabilities.js';
 import type { Capability, IssuerProfile } from './capabilities.js';
 import type { IssuerHandle, IssuerUser } from './handle.js';
 import { ISSUER_ALGORITHMS } from './protocol.js';
 import type { IssuerAlgorithm, JwksFetch, KeyInfo, SignResponse } from './protocol.js';
-import { closeLedger, createLedger, isClosed, note, readLedger, removeLedger } from './ledger.js';
-import type { LedgerEntry } from './ledger.js';
+import { closeLedger, createLedger, isClosed, note, readLedger, removeLedger } from '../ledger.js';
+import type { LedgerEntry } from '../ledger.js';
 import { UserFactory } from './users.js';
 import type { UserProfile } from './users.js';
 
@@ -74,7 +74,7 @@ export interface ExternalIssuerConnection {
   keys: PublishedKey[];
   /** The PEM text of issuer.ca. */
   ca?: string;
-  /** Where every process notes what it created on the issuer and the backend (ledger.ts). */
+  /** Where every process notes the sessions and users it created on the issuer (harness/ledger.ts). */
   ledger: string;
 }
 
@@ -165,9 +165,8 @@ export class ExternalIssuer implements IssuerHandle {
   private accountIndex = 0;
   private stopping: Promise<void> | undefined;
   private cleaning: Promise<CleanupOutcome> | undefined;
-  private readonly untrack: (() => void) | undefined;
 
-  /** `ownsLedger`: the runner's handle, which removes what the run created when it stops (also on a signal). */
+  /** `ownsLedger`: the runner's handle, which removes what the run created on the issuer when it stops (also on a signal). */
   private constructor(
     private readonly c: ExternalIssuerConnection,
     seed: number,
@@ -177,9 +176,6 @@ export class ExternalIssuer implements IssuerHandle {
     // Better Auth checks the Origin of sign-up, sign-in and cookie-carrying POSTs: its own origin is always trusted.
     this.web = new HttpClient(c.url, { headers: { origin: new URL(c.url).origin }, timeoutMs: c.timeoutMs, maxBodyBytes: ANSWER_MAX_BYTES, ...(c.ca ? { ca: c.ca } : {}) });
     this.factory = new UserFactory(seed);
-    // The run's clean-up path (run.ts) removes what was created, also after a signal; however the
-    // process ends, the ledger file (cookies, passwords) goes with it.
-    if (ownsLedger) this.untrack = trackForCleanup({ stop: () => Promise.resolve(), killNow: () => removeLedger(c.ledger) });
   }
 
   readonly mode = 'external' as const;
@@ -310,29 +306,13 @@ export class ExternalIssuer implements IssuerHandle {
 
   // What the run created, noted and removed
 
-  /** A resource made through the resource contract with `token` (its owner's, whose sub is noted). */
-  noteResource(resource: { baseUrl: string; contract: string; id: string; token?: string }): void {
-    let userId: string | undefined;
-    try {
-      userId = resource.token ? String(decodeJwt(resource.token).sub ?? '') || undefined : undefined;
-    } catch {
-      userId = undefined;
-    }
-    note(this.c.ledger, { kind: 'resource', ...resource, ...(userId ? { userId } : {}) });
-  }
-
-  /** The resources the run noted, for the runner to delete before the backend stops; from now on no session is opened. */
-  notedResources(): Extract<LedgerEntry, { kind: 'resource' }>[] {
-    closeLedger(this.c.ledger);
-    return readLedger(this.c.ledger).filter((e): e is Extract<LedgerEntry, { kind: 'resource' }> => e.kind === 'resource');
-  }
-
-  /** A fresh token of a user the run has a session of (undefined when none of its sessions is live). */
-  async freshTokenOf(userId: string): Promise<string | undefined> {
-    const sessions = readLedger(this.c.ledger).filter((e) => e.kind === 'session' && e.userId === userId).reverse() as Extract<LedgerEntry, { kind: 'session' }>[];
+  /** A fresh token of the subject of `token`, from a session of theirs the run opened (undefined when none is live). */
+  async renewToken(token: string): Promise<string | undefined> {
+    const sub = decodeJwt(token).sub;
+    const sessions = readLedger(this.c.ledger).filter((e): e is Extract<LedgerEntry, { kind: 'session' }> => e.kind === 'session' && e.userId !== '' && e.userId === sub).reverse();
     for (const s of sessions) {
-      const token = await this.tokenWith(s.cookie, s.email).catch(() => undefined);
-      if (token) return token;
+      const fresh = await this.tokenWith(s.cookie, s.email).catch(() => undefined);
+      if (fresh) return fresh;
     }
     return undefined;
   }
@@ -498,7 +478,6 @@ export class ExternalIssuer implements IssuerHandle {
       if (this.ownsLedger) {
         await this.cleanUp().catch(() => undefined);
         removeLedger(this.c.ledger);
-        this.untrack?.();
       }
       await this.web.close();
     })();

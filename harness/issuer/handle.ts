@@ -35,8 +35,8 @@ export interface IssuerHandle {
   signOut(user: IssuerUser): Promise<void>;
   tokenFor(user: IssuerUser): Promise<string>;
   deleteUser(user: IssuerUser): Promise<void>;
-  /** Notes a resource made through the resource contract, for the run to delete at the end (external mode: the team's backend keeps it otherwise). */
-  noteResource?(resource: { baseUrl: string; contract: string; id: string; token?: string }): void;
+  /** A fresh token of the user `token` was issued to (for the run's clean-up; undefined or a rejection when the issuer cannot give one). */
+  renewToken(token: string): Promise<string | undefined>;
 
   // Keys: the published ones (jwks), and control of them (mint, keys)
   keys(): Promise<KeyInfo[]>;

@@ -1,6 +1,7 @@
 // The started harness issuer (process or container mode): its URLs and token parameters, the control
 // operations (keys, signing, JWKS faults, the fetch log), and real Better Auth users and tokens. The
 // same for both runtimes; with ["HS256"] it signs with a shared secret and has no keys to control.
+import { decodeJwt } from 'jose';
 import { HarnessError } from '../errors.js';
 import { HttpClient, cookieHeaderFrom } from '../http.js';
 import type { HttpResponse } from '../http.js';
@@ -181,6 +182,13 @@ export class Issuer implements IssuerHandle {
   /** Through the admin route, so a backend's deletion is tested whether or not Better Auth's own /delete-user is enabled. */
   deleteUser(user: Pick<IssuerUser, 'id'>): Promise<void> {
     return this.call('DELETE', `/users/${encodeURIComponent(user.id)}`);
+  }
+
+  /** The claims of `token` signed again now by the current key, with the times /token would give them: a fresh token of the same user, whatever became of its sessions. */
+  async renewToken(token: string): Promise<string> {
+    const claims: Record<string, unknown> = decodeJwt(token);
+    for (const time of ['iat', 'nbf', 'exp']) delete claims[time];
+    return (await this.sign({ claims, defaults: true })).token;
   }
 
   connection(): IssuerConnection {

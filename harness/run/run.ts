@@ -20,6 +20,7 @@ import { interrupted, onInterrupt, signalExitCode } from '../issuer/cleanup.js';
 import type { Capability } from '../issuer/index.js';
 import { startRunIssuer } from './issuer-setup.js';
 import { removeLeftovers } from './leftovers.js';
+import { createLedger, removeLedger } from '../ledger.js';
 import { attackerReach, probeReach } from '../attacker/reach.js';
 import { LabPool, defaultJobs } from './labs.js';
 import type { RunIssuer } from './issuer-setup.js';
@@ -132,6 +133,8 @@ export async function runConformance(config: ResolvedConfig, log: (line: string)
   const outDir = path.resolve(config.report.outDir);
   const releaseLock = lockOutDir(outDir);
   const runId = randomUUID().slice(0, 8);
+  // Where every process notes the resources it creates on the backend, for stopStarted to delete (leftovers.ts).
+  const ledger = createLedger();
   const startedAt = new Date();
   const problems: string[] = [];
   let records: CheckRecord[] = [];
@@ -257,6 +260,7 @@ export async function runConformance(config: ResolvedConfig, log: (line: string)
     const workers = SUITE_WORKERS + (labs.used ? 1 : 0);
     const provided: ProvidedRun = {
       runId,
+      ledger,
       ...(config.only?.length ? { only: config.only } : {}),
       ...(config.skip?.length ? { skip: config.skip } : {}),
       issuer: issuer.connection,
@@ -371,7 +375,7 @@ export async function runConformance(config: ResolvedConfig, log: (line: string)
     offInterrupt();
     try {
       // Before the backend stops: deleting the run's resources goes through it.
-      await removeLeftovers(issuer?.handle, config, runId, log).catch((err: unknown) => log(`clean-up: WARNING: ${inertLine((err as Error).message)}`));
+      await removeLeftovers(issuer?.handle, ledger, config, runId, log).catch((err: unknown) => log(`clean-up: WARNING: ${inertLine((err as Error).message)}`));
       await control?.close({ now: Boolean(halted) });
       await pool?.close();
       await target?.stop();
@@ -379,6 +383,7 @@ export async function runConformance(config: ResolvedConfig, log: (line: string)
       // After a signal, cleanup.ts also stops what a phase abandoned mid-start (a container being created).
       if (halted?.signal) await stoppedAfterSignal;
     } finally {
+      removeLedger(ledger);
       releaseLock();
     }
   }
