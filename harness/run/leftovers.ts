@@ -39,10 +39,11 @@ export async function removeLeftovers(handle: IssuerHandle | undefined, config: 
       clients.set(r.baseUrl, target);
     }
     const client = new ResourceClient(contract, (label, options) => target.fetch('CLEANUP', label, options), faker);
+    // The client refuses, sending nothing, an id that would not name one item ("", ".."): a reason to report.
     const answer = await client.remove({ name: 'its creator', token }, r.id).catch((err: unknown) => (err as Error).message);
     // Gone already counts as removed: a check may have deleted it.
     if (typeof answer !== 'string' && (succeeded(answer) || gone(answer))) removed++;
-    else left.push(`${r.contract} ${r.id} at ${r.baseUrl}: ${contract.delete.method} answered ${typeof answer === 'string' ? answer : (answer.status ?? answer.exchange.error)}`);
+    else left.push(`${r.contract} ${JSON.stringify(r.id)} at ${r.baseUrl}: ${typeof answer === 'string' ? answer : `${contract.delete.method} answered ${answer.status ?? answer.exchange.error}`}`);
   }
   await Promise.all([...clients.values()].map((c) => c.close()));
   const issuer = await handle.cleanUp();

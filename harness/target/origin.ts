@@ -22,6 +22,12 @@ export function targetPathProblem(path: string): string | undefined {
   return undefined;
 }
 
+/** What a URL parser sends for `path` on an origin: its path and query, with dot segments resolved. */
+export function sentPath(path: string): string {
+  const url = new URL(path, PROBE);
+  return `${url.pathname}${url.search}`;
+}
+
 /** The host a path like "//host/x" would send to (as the WHATWG parser reads "/\host" too). */
 function hostOf(path: string): string {
   try {
