@@ -3,6 +3,7 @@
 // a cap on every body (a 300 MB JWKS must not take the harness's memory with it).
 import { Agent, request } from 'undici';
 import { readCapped } from './target/body.js';
+import { hasScheme, targetUrl } from './target/origin.js';
 
 export interface HttpResponse {
   status: number;
@@ -50,7 +51,9 @@ export class HttpClient {
     const timeoutMs = options.timeoutMs ?? this.defaults.timeoutMs ?? 10_000;
     const cap = options.maxBodyBytes ?? this.defaults.maxBodyBytes;
     const hasBody = options.body !== undefined;
-    const url = new URL(path, this.baseUrl);
+    // A full URL is the caller's choice (a JWKS URL of its own); a path stays on baseUrl's origin, which
+    // "//other-host/x" would replace: refused here, before anything (a password in a sign-in body) is sent.
+    const url = hasScheme(path) ? new URL(path) : targetUrl(this.baseUrl, path);
     const res = await request(url, {
       method: method as 'GET',
       dispatcher: this.agent,

@@ -115,7 +115,7 @@ describe('removeLeftovers with the harness issuer', { timeout: 60_000 }, () => {
       await removeLeftovers(issuer, ledger, config, 'test', (line) => lines.push(line));
       expect(await backend.todos()).toEqual([]);
       expect(lines[0]).toBe('clean-up: 2 resource(s) deleted through the resource contract; 1 thing(s) left behind:');
-      expect(lines.slice(1)).toEqual([expect.stringMatching(new RegExp(`^clean-up: WARNING: left behind: todo lab-todo at ${stopped}: DELETE answered \\S`))]);
+      expect(lines.slice(1)).toEqual([expect.stringMatching(new RegExp(`^clean-up: WARNING: left behind: todo "lab-todo" at ${stopped}: DELETE answered \\S`))]);
     } finally {
       backend.stop();
       removeLedger(ledger);

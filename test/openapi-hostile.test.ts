@@ -146,7 +146,7 @@ describe('a path that would leave the target origin is skipped with its reason, 
     const { operations, skipped } = await loadServed(doc).loaded;
     expect(operations.map((o) => o.path)).toEqual(['/api/me']);
     expect(Object.fromEntries(skipped.map((s) => [s.template, s.reason]))).toEqual({
-      [`//${other}/steal`]: expect.stringMatching(new RegExp(`starts with "//".*it would go to "${other}" \\(not a path on the target's origin\\)$`)),
+      [`//${other}/steal`]: expect.stringMatching(new RegExp(`starts with "//".*this one would go to ${other}\\) \\(not a path on the target's origin\\)$`)),
       [`http://${other}/y`]: expect.stringMatching(/has a scheme/),
       [`/\\${other}/z`]: expect.stringMatching(/starts with "\/\\"/),
       '/\t/evil/w': expect.stringMatching(/control character/),
@@ -205,6 +205,29 @@ describe('a spec the team configured as a file', () => {
       expect(message).not.toContain(CANARY);
     }
     expect(bystander.hits).toEqual([]);
+  });
+
+  it('refuses a ref to a file that is not JSON or YAML (a .env, conformance.config.ts, a .json link to them, YAML that reads as a string), naming it; nothing of it in the error', async () => {
+    await writeFile(path.join(spec, '.env'), `SECRET_TOKEN=${CANARY}\n`);
+    await writeFile(path.join(spec, 'conformance.config.ts'), `export default { issuer: { users: [{ email: 'qa@example.test', password: '${CANARY}' }] } };\n`);
+    await symlink(path.join(spec, '.env'), path.join(spec, 'env.json'));
+    await writeFile(path.join(spec, 'string.yaml'), `SECRET_TOKEN=${CANARY}\n`);
+    const notJsonOrYaml = /refused: an OpenAPI file's refs may only name \.json, \.yaml, \.yml files \(JSON or YAML\); nothing was read/;
+    const cases: [string, RegExp][] = [
+      ['./.env', notJsonOrYaml],
+      ['./conformance.config.ts', notJsonOrYaml],
+      ['./env.json', /refused: it leads to .*\/\.env, and an OpenAPI file's refs may only name/],
+      ['./string.yaml', /refused: it holds a bare string, not a JSON or YAML object or array/],
+    ];
+    for (const [ref, reason] of cases) {
+      // As in the reproduction: a parameter's example, which the coverage checks send as the value.
+      const example = (r: string) => ({ name: 'q', in: 'query', required: true, schema: { type: 'string' }, example: { $ref: r } });
+      const file = await writeSpec('secrets.json', { '/x': { get: { parameters: [example(ref)], responses: {} } } });
+      const message = await refusal(loadDocument({ file }, 2_000));
+      expect(message, ref).toMatch(reason);
+      expect(message, ref).toContain(`$ref to ${path.join(spec, ref)}`);
+      expect(message, ref).not.toContain(CANARY);
+    }
   });
 
   it('refuses a file over the size bound and a FIFO (no wait for a writer)', async () => {
@@ -267,19 +290,19 @@ describe('cycles and ref explosions are bounded', () => {
 });
 
 describe.concurrent('the coverage checks over a document with a path that leaves the origin (a real run against the example backend)', { timeout: 180_000 }, () => {
-  /** Runs COV-* with `paths` as the document (a file), and returns its two checks. */
+  /** Runs COV-* with `paths` as the document (a file), and returns its two checks and all it wrote (report, console). */
   async function coverage(name: string, paths: object) {
     const file = path.join(dir, `${name}.json`);
     await writeFile(file, JSON.stringify(openapi(paths, bearer)));
     const port = await freePort();
-    const { report, stderr } = await runSuite([
+    const { report, stdout, stderr } = await runSuite([
       '--target', `http://127.0.0.1:${port}`, '--protected', '/api/me', '--identity', '/api/me', '--issuer-mode', 'process', '--alg', 'EdDSA',
       '--only', 'COV-', '--openapi', file, '--start', 'PORT={port} exec node fixtures/backends/node/start.mjs',
     ]);
     const [covered, undeclared] = ['COV-PROTECTED-OPS', 'COV-UNDECLARED-OPS'].map((id) => report.checks.find((c) => c.id === id));
     expect(covered, stderr).toBeDefined();
     expect(undeclared, stderr).toBeDefined();
-    return { covered: covered!, undeclared: undeclared! };
+    return { covered: covered!, undeclared: undeclared!, written: `${JSON.stringify(report)}\n${stdout}\n${stderr}` };
   }
   const steal = () => `//127.0.0.1:${bystander.port}/steal`;
   const get = (security?: object[]) => ({ get: { ...(security ? { security } : {}), responses: {} } });
@@ -291,6 +314,19 @@ describe.concurrent('the coverage checks over a document with a path that leaves
     expect(undeclared.verdict).toBe('INFO');
     expect(undeclared.observed).toContain(`1 operations never requested: GET ${JSON.stringify(steal())} skipped`);
     expect(bystander.hits).toEqual([]);
+  });
+
+  it('a spec whose examples ref a .env and conformance.config.ts beside it: ERROR naming the ref, nothing sent, the secrets nowhere in the report', async () => {
+    await writeFile(path.join(dir, '.env'), `SECRET_TOKEN=${CANARY}\n`);
+    await writeFile(path.join(dir, 'conformance.config.ts'), `export default { issuer: { users: [{ email: 'qa@example.test', password: '${CANARY}' }] } };\n`);
+    const example = (name: string, ref: string) => ({ name, in: 'query', required: true, schema: { type: 'string' }, example: { $ref: ref } });
+    const { covered, undeclared, written } = await coverage('secret-refs', { '/api/me': { get: { parameters: [example('q', './.env'), example('r', './conformance.config.ts')], responses: {} } } });
+    for (const check of [covered, undeclared]) {
+      expect(check.verdict, check.observed).toBe('ERROR');
+      expect(check.observed).toMatch(/cannot read the OpenAPI document .*: \$ref to .*\/(\.env|conformance\.config\.ts) refused: an OpenAPI file's refs may only name \.json, \.yaml, \.yml files/);
+      expect(check.evidence).toEqual([]);
+    }
+    expect(written).not.toContain(CANARY);
   });
 
   it('no PASS when one of them was skipped and the others refused: ERROR, the probed ones and the skipped one named', async () => {

@@ -10,6 +10,8 @@ import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { resolveConfig } from '../harness/config/config.js';
 import { HarnessError } from '../harness/errors.js';
+import { HttpClient } from '../harness/http.js';
+import { ExternalIssuer } from '../harness/issuer/external.js';
 import { TargetClient } from '../harness/target/client.js';
 import { waitUntilAnswering } from '../harness/target/launcher.js';
 import { targetPathProblem, targetUrl } from '../harness/target/origin.js';
@@ -100,6 +102,37 @@ describe('the target client and the readiness probe', () => {
   });
 });
 
+describe('the HTTP client of the issuer', () => {
+  it('sends a path to its base URL\'s origin, and refuses "//other-host/x" before sending (no request reaches the other server)', async () => {
+    const client = new HttpClient(`http://127.0.0.1:${target.port}/auth`, { timeoutMs: 2_000 });
+    try {
+      // The controls: a path and a full URL are sent where they say.
+      expect((await client.send('GET', '/auth/api/auth/ok')).status).toBe(200);
+      expect(target.paths).toContain('/auth/api/auth/ok');
+      expect((await client.send('GET', `http://127.0.0.1:${target.port}/full`)).status).toBe(200);
+      for (const p of escapes().filter((e) => !e.startsWith('http:'))) {
+        await expect(client.send('POST', p, { body: { email: 'a@example.test', password: 'Pa55word!' } }), p).rejects.toMatchObject({ code: 'TARGET_ORIGIN' });
+      }
+      expect(elsewhere.paths).toEqual([]);
+    } finally {
+      await client.close();
+    }
+  });
+
+  it('an external issuer whose URL has "//" in its path (not through config) signs up no one at the host it names', async () => {
+    // The issuer's origin answers a JWKS, so the run gets as far as the sign-up, which carries a password.
+    const jwks = createServer((_req, res) => res.writeHead(200, { 'content-type': 'application/json' }).end(JSON.stringify({ keys: [{ kty: 'OKP', crv: 'Ed25519', x: '11qYAYKxCrfVS_7TyWQHOg7hcvPapiMlrwIaaPcHURo', kid: 'k' }] })));
+    await new Promise<void>((resolve) => jwks.listen(0, '127.0.0.1', resolve));
+    try {
+      const url = `http://127.0.0.1:${(jwks.address() as AddressInfo).port}//127.0.0.1:${elsewhere.port}`;
+      await expect(ExternalIssuer.start({ url, timeoutMs: 2_000 })).rejects.toMatchObject({ code: 'TARGET_ORIGIN', message: expect.stringContaining(`"//127.0.0.1:${elsewhere.port}/api/auth/sign-up/email"`) });
+      expect(elsewhere.paths).toEqual([]);
+    } finally {
+      await new Promise((resolve) => jwks.close(resolve));
+    }
+  });
+});
+
 describe('config', () => {
   const base = { baseUrl: 'http://127.0.0.1:1', protectedPath: '/x' };
   const refused = (config: Record<string, unknown>) => {
@@ -132,15 +165,30 @@ describe('config', () => {
       expect(err.message, setting).toContain(`"${bad}`);
       expect(err.message, setting).toContain(`starting with a single "/"`);
     }
+    // issuer.url's path comes before every auth path, so it is a path setting too (and issuer.jwksUrl's).
+    for (const key of ['url', 'jwksUrl'] as const) {
+      const url = `http://127.0.0.1:2/${key === 'url' ? '/auth' : `/127.0.0.1:${elsewhere.port}/jwks`}`;
+      const err = refused({ target: base, issuer: { mode: 'external', url: 'http://127.0.0.1:2', [key]: url } });
+      expect(err.code, key).toBe('CONFIG_INVALID');
+      expect(err.message, key).toContain(`at issuer.${key}`);
+      expect(err.message, key).toContain(`${JSON.stringify(url)}: its path "//`);
+      expect(err.message, key).toMatch(/starts with "\/\/"/);
+    }
+    expect(resolveConfig({ target: base, issuer: { mode: 'external', url: 'https://auth.example.test/auth/', jwksUrl: 'https://keys.example.test/a/jwks' } }).issuer.url).toBe('https://auth.example.test/auth/');
     // An OpenAPI document from a URL or a file is still taken.
     expect(resolveConfig({ target: { ...base, openapi: 'https://api.example.test/openapi.json' } }).target.openapi).toBe('https://api.example.test/openapi.json');
   });
 
-  it('`run` exits 2 on such a path from a flag, and the server it names gets no request', async () => {
+  it('`run` exits 2 on such a path from a flag, and the server it names gets no request', { timeout: 180_000 }, async () => {
     const out = await mkdtemp(path.join(tmpdir(), 'ba-origin-'));
     const run = (...args: string[]) => runCli(['run', '--target', `http://127.0.0.1:${target.port}`, '--issuer-mode', 'process', '--out', out, ...args]);
     const protectedPaths = escapes().slice(0, 4);
-    const [resource, ...runs] = await Promise.all([run('--protected', '/api/me', '--resource', `//127.0.0.1:${elsewhere.port}/api/todos`), ...protectedPaths.map((p) => run('--protected', p))]);
+    const issuerUrl = ['--issuer-mode', 'external', '--issuer-url', `http://127.0.0.1:${target.port}//127.0.0.1:${elsewhere.port}`];
+    const [resource, issuer, ...runs] = await Promise.all([
+      run('--protected', '/api/me', '--resource', `//127.0.0.1:${elsewhere.port}/api/todos`),
+      runCli(['run', '--target', `http://127.0.0.1:${target.port}`, '--protected', '/api/me', '--out', out, ...issuerUrl]),
+      ...protectedPaths.map((p) => run('--protected', p)),
+    ]);
     for (const [i, { code, stderr }] of runs.entries()) {
       const p = protectedPaths[i]!;
       expect(code, p).toBe(2);
@@ -149,6 +197,9 @@ describe('config', () => {
       expect(stderr, p).toContain('give a path on the target, starting with a single "/"');
     }
     expect(resource.code).toBe(2);
+    expect(issuer.code).toBe(2);
+    expect(issuer.stderr).toContain('issuer.url');
+    expect(issuer.stderr).toContain(`its path "//127.0.0.1:${elsewhere.port}"`);
     expect(resource.stderr).toContain('resources[0].path');
     expect(elsewhere.paths).toEqual([]);
   });

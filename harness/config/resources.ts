@@ -3,7 +3,7 @@
 // `path` is required; the operations default to REST on it.
 import { Faker, en } from '@faker-js/faker';
 import { z } from 'zod';
-import { targetPathProblem } from '../target/origin.js';
+import { sentPath, targetPathProblem } from '../target/origin.js';
 import { pathOn, pathProblemMessage } from './target-path.js';
 
 const METHODS = ['GET', 'POST', 'PUT', 'PATCH', 'DELETE'] as const;
@@ -129,7 +129,31 @@ export function fillTemplate(template: unknown, faker: Faker): unknown {
   return template;
 }
 
-/** The operation's path with its placeholders filled. */
+/**
+ * The operation's path with its placeholders filled. Throws, before anything is sent, for an id
+ * that would not name one item (idProblem): ids come from the backend's answers.
+ */
 export function pathOf(op: Operation, values: { id?: string; q?: string }): string {
-  return op.path.replace(/\{(id|q)\}/g, (_, name: 'id' | 'q') => encodeURIComponent(values[name] ?? ''));
+  const problem = values.id === undefined ? undefined : idProblem(op, values.id);
+  if (problem) throw new Error(`refused ${op.method} ${op.path} with the id ${JSON.stringify(values.id)} the backend gave: it ${problem}; nothing was sent`);
+  return fill(op.path, values);
+}
+
+function fill(template: string, values: { id?: string; q?: string }): string {
+  return template.replace(/\{(id|q)\}/g, (_, name: 'id' | 'q') => encodeURIComponent(values[name] ?? ''));
+}
+
+/**
+ * Why `id` cannot name one item in `op`'s path, in words; undefined when it can. encodeURIComponent
+ * leaves "." alone, so an id "", "." or ".." would make "DELETE /api/todos/{id}" a DELETE of the
+ * collection or of its parent, sent with a live token.
+ */
+export function idProblem(op: Operation, id: string): string | undefined {
+  const at = op.path.indexOf('{id}');
+  if (at < 0) return undefined;
+  if (id === '' || id === '.' || id === '..') return `${id ? 'is a dot segment' : 'is empty'}: the path would be ${sentPath(fill(op.path, { id }))}, not one item's`;
+  // Whatever the id, the item path as a URL parser sends it ends in the id, as the template has it.
+  const encoded = encodeURIComponent(id);
+  const itemPath = sentPath(`${op.path.slice(0, at)}${encoded}`);
+  return itemPath.endsWith(encoded) ? undefined : `does not stay in its place in the path (it becomes ${itemPath})`;
 }

@@ -7,7 +7,7 @@ import { RUN_ISSUER_MODES } from '../issuer/capabilities.js';
 import { jwtSettingsShape } from '../issuer/jwt-settings.js';
 import { ISSUER_ALGORITHMS } from '../issuer/protocol.js';
 import { resourceSchema } from './resources.js';
-import { openApiProblem, pathOn } from './target-path.js';
+import { openApiProblem, pathOn, urlPathProblem } from './target-path.js';
 import { SEVERITIES } from '../checks/model.js';
 import { REPORT_FORMATS } from '../report/index.js';
 
@@ -120,9 +120,9 @@ const issuer = z
       { help: "the issuer's URL as the backend reaches it (a tunnel, a DNS name): written into iss and aud, and its JWKS served under it. An origin, no path", example: 'https://issuer.staging.example.test' },
     ),
     secret: setting(z.string().min(1).optional(), { help: 'the shared secret (BETTER_AUTH_SECRET) of the HS256 mode; default 32 random bytes. Never written to a report', env: 'SECRET', init: false }),
-    url: setting(httpUrl().optional(), { help: "external mode: Better Auth's base URL", flag: '--issuer-url <url>', env: 'ISSUER_URL', example: 'https://auth.staging.example.test' }),
+    url: setting(httpUrl().superRefine(urlPathProblem).optional(), { help: "external mode: Better Auth's base URL", flag: '--issuer-url <url>', env: 'ISSUER_URL', example: 'https://auth.staging.example.test' }),
     basePath: setting(pathOn('issuer').optional(), { help: "external mode: Better Auth's mount path (default /api/auth)", example: '/api/auth' }),
-    jwksUrl: setting(httpUrl().optional(), { help: 'external mode: the JWKS URL (default <url><basePath>/jwks)', flag: '--issuer-jwks-url <url>', env: 'ISSUER_JWKS_URL', example: 'https://auth.staging.example.test/api/auth/jwks' }),
+    jwksUrl: setting(httpUrl().superRefine(urlPathProblem).optional(), { help: 'external mode: the JWKS URL (default <url><basePath>/jwks)', flag: '--issuer-jwks-url <url>', env: 'ISSUER_JWKS_URL', example: 'https://auth.staging.example.test/api/auth/jwks' }),
     ca: setting(z.string().min(1).optional(), { help: "external mode: a PEM file of the CA that signed the issuer's TLS certificate (a private CA), trusted instead of the bundled ones", flag: '--issuer-ca <pem file>', env: 'ISSUER_CA', example: 'staging-ca.pem' }),
     users: setting(z.array(z.strictObject({ email: z.string().min(1), password: z.string().min(1) })).min(2).optional(), {
       help: 'external mode with sign-up closed: two existing test accounts (also BA_CONFORMANCE_USER_A and _USER_B, each email:password). Their passwords never appear in a report',

@@ -19,3 +19,19 @@ export function openApiProblem(value: string, ctx: z.RefinementCtx): void {
   const problem = value.startsWith('/') ? targetPathProblem(value) : undefined;
   if (problem !== undefined) ctx.addIssue({ code: 'custom', message: `${pathProblemMessage(value, problem, 'target')}, a URL or a file` });
 }
+
+/**
+ * issuer.url, issuer.jwksUrl: a URL whose path the harness joins to others (issuer.url's path comes
+ * before every auth path), so its path must be a path on its own origin: "https://staging//auth"
+ * would make every sign-in, password and all, go to host "auth".
+ */
+export function urlPathProblem(value: string, ctx: z.RefinementCtx): void {
+  let pathname: string;
+  try {
+    pathname = new URL(value).pathname;
+  } catch {
+    return; // not a URL: z.url says so
+  }
+  const problem = targetPathProblem(pathname);
+  if (problem !== undefined) ctx.addIssue({ code: 'custom', message: `${JSON.stringify(value)}: its path ${JSON.stringify(pathname)} ${problem}: write the path with single "/"s (e.g. https://auth.example.test/auth)` });
+}

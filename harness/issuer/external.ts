@@ -520,6 +520,7 @@ export class ExternalIssuer implements IssuerHandle {
     try {
       return await this.web.send(method, path, options);
     } catch (err) {
+      if (err instanceof HarnessError) throw err; // refused before sending (a path off the issuer's origin): already says why
       const whose = account ? ` for ${account}` : '';
       if (err instanceof ResponseTooLarge) {
         throw new HarnessError('ISSUER_REQUEST_FAILED', `external issuer ${what}${whose}: ${url} answered more than ${err.limitBytes} bytes; the harness stopped reading`, { hint: 'check that the URL is the Better Auth issuer (issuer.url, issuer.jwksUrl)' });

@@ -3,7 +3,9 @@
 // (a `$ref: /proc/self/environ` read the harness's environment into a parameter example, which the
 // coverage checks then sent to the backend), so its built-in file and http resolvers are off here:
 // - served by the backend (a URL): only refs inside the document (#/...) are resolved;
-// - a file the team configured: refs to files in that file's directory tree, read by LocalFiles.
+// - a file the team configured: refs to .json/.yaml/.yml files in that file's directory tree, read
+//   and parsed by LocalFiles. Not any file: the library's text and binary parsers would turn a .env or
+//   a conformance.config.ts beside the spec into a string example, which the coverage checks send.
 import SwaggerParser from '@apidevtools/swagger-parser';
 import { constants } from 'node:fs';
 import { open, realpath } from 'node:fs/promises';
@@ -40,13 +42,18 @@ export async function readDocument(source: OpenApiSource, timeoutMs: number): Pr
   });
 }
 
-function parseDocument(text: string): OpenAPI.Document {
-  let parsed: unknown;
+/** JSON or YAML text as a value; `what` names it in the error. */
+function parseJsonOrYaml(text: string, what: string): unknown {
   try {
-    parsed = YAML.parse(text); // JSON is YAML too; yaml's maxAliasCount (100) refuses an alias explosion
+    return YAML.parse(text); // JSON is YAML too; yaml's maxAliasCount (100) refuses an alias explosion
   } catch (err) {
-    throw new Error(`the OpenAPI document is neither JSON nor YAML: ${(err as Error).message}`);
+    // The first line only: the rest quotes the source, which may be a line of a secret.
+    throw new Error(`${what} is neither JSON nor YAML: ${(err as Error).message.split('\n', 1)[0]}`);
   }
+}
+
+function parseDocument(text: string): OpenAPI.Document {
+  const parsed = parseJsonOrYaml(text, 'the OpenAPI document');
   if (!parsed || typeof parsed !== 'object' || !('openapi' in parsed) || !String(parsed.openapi).startsWith('3.')) {
     throw new Error('not an OpenAPI 3.x document (no "openapi": "3.x" field); Swagger 2.0 is not supported');
   }
@@ -54,7 +61,9 @@ function parseDocument(text: string): OpenAPI.Document {
 }
 
 async function dereference(root: string, doc: OpenAPI.Document, resolve: NonNullable<SwaggerParser.Options['resolve']>): Promise<OpenAPIV3.Document> {
-  return (await SwaggerParser.dereference(root, doc, { resolve, timeoutMs: DEREFERENCE_BUDGET_MS })) as OpenAPIV3.Document;
+  // No parser that makes a value of any bytes: a ref's file is JSON or YAML (LocalFiles hands it over parsed).
+  const parse = { text: false, binary: false };
+  return (await SwaggerParser.dereference(root, doc, { resolve, parse, timeoutMs: DEREFERENCE_BUDGET_MS })) as OpenAPIV3.Document;
 }
 
 /**
@@ -106,10 +115,15 @@ function externalRefs(doc: object, max: number): [string, string][] {
   return found;
 }
 
+/** The files a ref of a configured spec may name: JSON and YAML, what a spec is written in. */
+const REF_EXTENSIONS = ['.json', '.yaml', '.yml'];
+
 /**
  * The files of a spec the team configured: the main file, and the files its refs name, each read
  * only when its real path (symlinks followed) lies in the main file's directory tree, is a regular
  * file, and fits the size bounds. No http: a ref to a URL is refused like a file outside the tree.
+ * A ref's file must also be named .json, .yaml or .yml (as must its real path) and hold a JSON or
+ * YAML object or array: a .env or a .ts file, even one YAML would read as a string, is refused.
  */
 class LocalFiles {
   private bytes = 0;
@@ -137,7 +151,9 @@ class LocalFiles {
       canRead: true,
       read: async (file: SwaggerParser.FileInfo) => {
         try {
-          return await this.read(this.pathOf(file.url), '$ref to');
+          const at = this.pathOf(file.url);
+          // Handed over parsed: the library's parsers take a value as it is, and never see the bytes.
+          return specValue(parseJsonOrYaml((await this.read(at, '$ref to', REF_EXTENSIONS)).toString('utf8'), `$ref to ${at}`), at);
         } catch (err) {
           this.failure ??= err as Error;
           throw err;
@@ -153,11 +169,17 @@ class LocalFiles {
     return fileURLToPath(url);
   }
 
-  /** `file`'s bytes, if it may be read; `what` names it in errors ("$ref to", "the OpenAPI file"). */
-  async read(file: string, what: string): Promise<Buffer> {
+  /**
+   * `file`'s bytes, if it may be read; `what` names it in errors ("$ref to", "the OpenAPI file").
+   * `extensions`: the only names it and its real path may end in.
+   */
+  async read(file: string, what: string, extensions?: string[]): Promise<Buffer> {
+    const refusedName = (name: string) => extensions !== undefined && !extensions.includes(path.extname(name).toLowerCase());
+    if (refusedName(file)) throw new Error(`${what} ${file} refused: an OpenAPI file's refs may only name ${extensions!.join(', ')} files (JSON or YAML); nothing was read`);
     const real = await realpath(file).catch((err: NodeJS.ErrnoException) => {
       throw new Error(`${what} ${file}: ${err.code ?? err.message}`);
     });
+    if (refusedName(real)) throw new Error(`${what} ${file} refused: it leads to ${real}, and an OpenAPI file's refs may only name ${extensions!.join(', ')} files (JSON or YAML); nothing was read`);
     const inside = path.relative(this.dir, real);
     if (inside === '..' || inside.startsWith(`..${path.sep}`) || path.isAbsolute(inside)) {
       throw new Error(`${what} ${file} refused: it is outside the OpenAPI file's directory ${this.dir}${real !== file ? ` (it leads to ${real})` : ''}; nothing was read`);
@@ -182,4 +204,10 @@ class LocalFiles {
       await handle.close();
     }
   }
+}
+
+/** A ref's file as the spec uses it: an object or an array (a bare string is no part of a spec, but is what a .env reads as). */
+function specValue(value: unknown, file: string): object {
+  if (value === null || typeof value !== 'object') throw new Error(`$ref to ${file} refused: it holds ${value === null ? 'nothing' : `a bare ${typeof value}`}, not a JSON or YAML object or array`);
+  return value;
 }

@@ -63,9 +63,9 @@ export async function removeLeftovers(handle: IssuerHandle | undefined, ledger: 
           left.push(`${r.contract} ${r.id} at ${r.baseUrl}: the resource contract has no delete`);
           continue;
         }
-        const why = await remove(clientFor(r, contract), r, handle);
+        const why = await remove(clientFor(r, contract), r, handle, contract.delete.method);
         if (why === undefined) removed++;
-        else left.push(`${r.contract} ${r.id} at ${r.baseUrl}: ${contract.delete.method} answered ${why}`);
+        else left.push(`${r.contract} ${JSON.stringify(r.id)} at ${r.baseUrl}: ${why}`);
       }
     }
   } finally {
@@ -89,15 +89,16 @@ const keyOf = (r: NotedResource) => `${r.baseUrl} ${r.contract} ${r.id}`;
  * issuer), with the token that created it. Undefined when it is gone (gone already counts: a check
  * may have deleted it), else the last answer.
  */
-async function remove(client: ResourceClient, r: NotedResource, handle: IssuerHandle | undefined): Promise<string | undefined> {
+async function remove(client: ResourceClient, r: NotedResource, handle: IssuerHandle | undefined, method: string): Promise<string | undefined> {
   const renewed = r.token ? await handle?.renewToken(r.token).catch(() => undefined) : undefined;
   // A resource created without a token (a finding of its own) is deleted without one.
   const tokens = r.token ? [...new Set([renewed ?? r.token, r.token])] : [undefined];
   let why = '';
   for (const token of tokens) {
+    // The client refuses, sending nothing, an id that would not name one item ("", ".."): its reason is reported.
     const answer = await client.remove({ name: 'its creator', token }, r.id).catch((err: unknown) => (err as Error).message);
     if (typeof answer !== 'string' && (succeeded(answer) || gone(answer))) return undefined;
-    why = typeof answer === 'string' ? answer : String(answer.status ?? answer.exchange.error);
+    why = typeof answer === 'string' ? answer : `${method} answered ${answer.status ?? answer.exchange.error}`;
     // Only a refused token is worth another try: no answer, or another error, would be the same again.
     if (typeof answer === 'string' || (answer.status !== 401 && answer.status !== 403)) break;
   }
