@@ -59,7 +59,9 @@ describe('attackerReach: the configuration rule (no evidence)', () => {
 
   it('a backend off loopback does not, unless attacker.publicUrl names an address it reaches', () => {
     const remote = attackerReach(resolveConfig({ target: remoteTarget }));
-    expect(remote).toMatchObject({ reachable: false, advertisedHost: '127.0.0.1' });
+    // Not even loopback fetches decide for it (they would come through a tunnel, whose far end's loopback is its own).
+    expect(remote).toMatchObject({ reachable: false, advertisedHost: '127.0.0.1', fetchesDecide: false });
+    expect(reachFromFetches(remote, [{ remoteAddress: '127.0.0.1', headers: { host: '127.0.0.1:3999' } }]).reachable).toBe(false);
     expect(remote.why).toContain('https://api.staging.test is not on this machine');
     expect(remote.fix).toMatch(/set attacker\.publicUrl to an address of this machine the backend can reach/);
     const declared = attackerReach(resolveConfig({ target: remoteTarget, attacker: { host: '0.0.0.0', publicUrl: 'http://10.0.0.5' } }));

@@ -52,9 +52,12 @@ export function attackerReach(config: Pick<ResolvedConfig, 'target' | 'issuer' |
   if (!isLoopback(advertisedHost)) {
     return { host, advertisedHost, reachable: false, fetchesDecide: false, fix: FIX, why: `the listener's address ${advertisedHost} is not loopback, and nothing says the backend reaches it (attacker.publicUrl)` };
   }
-  const unreachable = (why: string): AttackerReach => ({ host, advertisedHost, reachable: false, fetchesDecide: true, fix: FIX, why });
   const backend = new URL(config.target.baseUrl);
-  if (!isLoopback(backend.hostname)) return unreachable(`the backend at ${backend.origin} is not on this machine's loopback, and nothing says it reaches the listener at ${advertisedHost} (attacker.publicUrl)`);
+  // A backend off loopback whose fetches arrive over our loopback comes through a tunnel, whose far end's loopback is its own: no evidence can decide.
+  if (!isLoopback(backend.hostname)) {
+    return { host, advertisedHost, reachable: false, fetchesDecide: false, fix: FIX, why: `the backend at ${backend.origin} is not on this machine's loopback, and nothing says it reaches the listener at ${advertisedHost} (attacker.publicUrl)` };
+  }
+  const unreachable = (why: string): AttackerReach => ({ host, advertisedHost, reachable: false, fetchesDecide: true, fix: FIX, why });
   const start = config.target.start;
   if (start === undefined) return unreachable(`the harness did not start the backend at ${backend.origin}, and a loopback URL may be a port-forward to a container or pod, whose loopback is its own`);
   if (CONTAINER_START.test(start)) return unreachable(`the backend's start command runs a container or pod (${start.split(/\s+/).slice(0, 3).join(' ')} …), whose loopback is its own even when its port is published on ours`);
