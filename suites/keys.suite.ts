@@ -21,7 +21,7 @@ beforeAll(async () => {
 afterAll(() => attacker?.stop());
 
 /** Rejected, and the attacker listener saw no request under `prefix`; a fetch of a refused token's URL is SSRF (high), not a forgery (critical). */
-const rejectedWithoutFetch = (exchanges: Exchange[], prefix: string): CheckResult => expectRejectedWithoutFetch(exchanges, attacker.hits(prefix), 'high');
+const rejectedWithoutFetch = (exchanges: Exchange[], prefix: string): Promise<CheckResult> => expectRejectedWithoutFetch(exchanges, attacker, prefix, 'high');
 
 check(
   {

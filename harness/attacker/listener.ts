@@ -20,6 +20,8 @@ interface Resource {
 export class AttackerListener {
   private readonly resources = new Map<string, Resource>();
   private readonly log: AttackerHit[] = [];
+  /** Called on every request: hitsWithin's waiters. */
+  private readonly onHit = new Set<() => void>();
 
   private constructor(
     private readonly server: http.Server,
@@ -55,9 +57,31 @@ export class AttackerListener {
     return this.log.filter((h) => h.path.startsWith(prefix));
   }
 
+  /**
+   * Requests under `prefix`, waiting up to `windowMs` for the first one: a backend may fetch a URL
+   * a token names after it has answered (in the background), and a look right after the answer
+   * would miss it. Returns as soon as one arrives.
+   */
+  async hitsWithin(prefix: string, windowMs: number): Promise<AttackerHit[]> {
+    if (this.hits(prefix).length === 0) {
+      await new Promise<void>((resolve) => {
+        const done = () => {
+          clearTimeout(timer);
+          this.onHit.delete(check);
+          resolve();
+        };
+        const check = () => void (this.hits(prefix).length > 0 && done());
+        const timer = setTimeout(done, windowMs);
+        this.onHit.add(check);
+      });
+    }
+    return this.hits(prefix);
+  }
+
   private handle(req: http.IncomingMessage, res: http.ServerResponse): void {
     const path = req.url ?? '/';
     this.log.push({ at: new Date().toISOString(), method: req.method ?? 'GET', path, remoteAddress: req.socket.remoteAddress ?? '', userAgent: req.headers['user-agent'] ?? null });
+    for (const waiter of [...this.onHit]) waiter();
     const resource = this.resources.get(path.split('?')[0]!);
     if (!resource) return void res.writeHead(404).end();
     res.writeHead(200, { 'content-type': resource.contentType, 'content-length': Buffer.byteLength(resource.body) }).end(resource.body);

@@ -100,27 +100,39 @@ export function expectAllRejected(exchanges: Exchange[], onAccepted: Verdict = '
   return { verdict: 'PASS', observed: `all ${exchanges.length} rejected (${statusTally(exchanges)})${note}` };
 }
 
+/** How long after the last answer the attacker listener is watched for a fetch the backend makes in the background. */
+export const FETCH_WINDOW_MS = 1_000;
+
+/** An attacker listener, as the oracle watches it (harness/attacker/listener.ts). */
+export interface WatchedListener {
+  hitsWithin(prefix: string, windowMs: number): Promise<{ path: string }[]>;
+}
+
 /**
- * Every exchange refused, and the attacker listener saw none of `hits` (a fetch alone is SSRF).
+ * Every exchange refused, and the attacker listener saw no request under `prefix` (a fetch alone is
+ * SSRF) within FETCH_WINDOW_MS of the last answer. Call it once per check, after every answer is in.
  * `fetchOnly`: the severity of a refused token whose URL was fetched all the same, where it is lower
  * than the check's (a blind request to the attacker's host, not a forgery that gets in).
  */
-export function expectRejectedWithoutFetch(exchanges: Exchange[], hits: { path: string }[], fetchOnly?: Severity): CheckResult {
+export async function expectRejectedWithoutFetch(exchanges: Exchange[], listener: WatchedListener, prefix: string, fetchOnly?: Severity): Promise<CheckResult> {
   const result = expectAllRejected(exchanges);
+  const hits = await listener.hitsWithin(prefix, FETCH_WINDOW_MS);
   const measured = { attackerFetches: hits.length };
   if (result.verdict !== 'PASS') return { ...result, measured };
   if (hits.length > 0) return { verdict: 'FAIL', ...(fetchOnly ? { severity: fetchOnly } : {}), observed: `rejected, but the backend fetched ${hits.map((h) => h.path).join(', ')} from the attacker listener (SSRF)`, measured };
-  return { ...result, observed: `${result.observed}; no request reached the attacker listener`, measured };
+  return { ...result, observed: `${result.observed}; no request reached the attacker listener within ${FETCH_WINDOW_MS / 1000} s of the last answer`, measured };
 }
 
 /**
  * A PASS that rests on no request reaching the attacker listener (CheckMeta.watchesAttacker) decides
  * nothing when the backend cannot reach the listener: a fetch it tried would have failed unseen, and
- * the token been refused for that. SKIP with why and the fix; every other verdict stands (an accepted
- * token or a fetch seen is a finding wherever the listener is).
+ * the token been refused for that. SKIP with why and the fix; a PASS that stands says why the backend
+ * reaches the listener. Every other verdict stands (an accepted token or a fetch seen is a finding
+ * wherever the listener is).
  */
 export function unobservedPass(result: CheckResult, reach: { reachable: boolean; why: string; fix?: string } | undefined): CheckResult {
-  if (result.verdict !== 'PASS' || !reach || reach.reachable) return result;
+  if (result.verdict !== 'PASS' || !reach) return result;
+  if (reach.reachable) return { ...result, observed: `${result.observed} (the backend reaches the listener: ${reach.why})`, measured: { ...result.measured, attackerReachable: 'yes' } };
   return {
     ...result,
     verdict: 'SKIP',

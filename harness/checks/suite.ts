@@ -11,6 +11,7 @@ import type { AnyIssuerConnection } from '../issuer/connect.js';
 import type { IssuerHandle, IssuerUser } from '../issuer/handle.js';
 import type { IssuerAlgorithm, SignRequest } from '../issuer/protocol.js';
 import type { AttackerReach } from '../attacker/reach.js';
+import { reachFromFetches } from '../attacker/reach.js';
 import type { JwksSettings } from '../config/config.js';
 import type { ResourceContract } from '../config/resources.js';
 import type { OpenApiSource } from '../openapi/operations.js';
@@ -299,6 +300,18 @@ async function stillHealthy(lab: LabState): Promise<boolean> {
   }
 }
 
+/**
+ * Whether the backend of `s` (the run's or a lab's) reaches the attacker listener, judged now: from
+ * where its JWKS fetches to this issuer came, when the issuer logs them and logged any; else the
+ * run's answer from the configuration. A log that cannot be read leaves the configuration's answer.
+ */
+async function attackerReachNow(s: FamilyState): Promise<AttackerReach> {
+  const configured = s.run.attacker;
+  if (!configured.fetchesDecide || !s.run.profile.capabilities.includes('fetch-log')) return configured;
+  const fetches = await s.issuer.jwksFetches(0).catch(() => []);
+  return reachFromFetches(configured, fetches, s.run.profile.mode === 'container');
+}
+
 /** How long a worker waits for a lab: queued behind the longest checks, then started. */
 const LAB_WAIT_MS = 3_600_000;
 
@@ -405,7 +418,7 @@ export function family(name: Family, options: { labs?: boolean } = {}) {
         }
         try {
           const result = withCauses(await run(tools), checkOptions);
-          return meta.watchesAttacker ? unobservedPass(result, s.run.attacker) : result;
+          return meta.watchesAttacker && result.verdict === 'PASS' ? unobservedPass(result, await attackerReachNow(s)) : result;
         } catch (err) {
           // A feature the external server turned off is not applicable; an undeclared need is the harness's bug: ERROR, never PASS.
           return err instanceof IssuerFeatureDisabled

@@ -156,7 +156,7 @@ const attacker = z.strictObject({
       .refine((u) => new URL(u).port === '' && ['', '/'].includes(new URL(u).pathname) && !new URL(u).search && !new URL(u).hash, 'http://<address>, without a port or a path: each listener takes a port when it starts')
       .optional(),
     {
-      help: "an address of this machine the backend reaches (http://<address>, no port: each listener takes its own): the attacker's URLs in tokens name it, and the checks that pass on no request reaching the listener (KEY-JKU, KEY-X5U, JWKS-REDIRECT, JWKS-ISS-DERIVED-URL) are decided. Without it, a backend off this machine's loopback makes them SKIP unless they fail",
+      help: "an address of this machine the backend reaches (http://<address>, no port: each listener takes its own): the attacker's URLs in tokens name it, and the checks that pass on no request reaching the listener (KEY-JKU, KEY-X5U, JWKS-REDIRECT, JWKS-ISS-DERIVED-URL) are decided. Without it, they are decided only for a backend that shares this machine's loopback: its JWKS fetches to the harness issuer come over loopback, or (no fetch to go by) the harness started it on loopback with the issuer on loopback; otherwise SKIP unless they fail",
       flag: '--attacker-public-url <url>',
       env: 'ATTACKER_PUBLIC_URL',
       example: 'http://10.0.0.5',

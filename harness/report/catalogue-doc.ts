@@ -79,7 +79,7 @@ export function catalogueMarkdown(entries: readonly CatalogueEntry[]): string {
         `- Severity: ${c.severity}`,
         `- Family: [${c.family}](#${familyAnchor(c.family)}) (${FAMILY_TITLES[c.family]})`,
         ...(c.needs?.length ? [`- Needs from the issuer: ${c.needs.join(', ')} (SKIP in a mode without them; see the README's capabilities table)`] : []),
-        ...(c.watchesAttacker ? ['- Observed at the attacker listener: a PASS needs a backend that can reach it (on loopback, or `attacker.publicUrl`); elsewhere SKIP unless it fails'] : []),
+        ...(c.watchesAttacker ? ['- Observed at the attacker listener: a PASS needs a backend that can reach it (its JWKS fetches come over this machine\'s loopback; without fetches, the harness started it on loopback; or `attacker.publicUrl`); otherwise SKIP unless it fails'] : []),
         `- Requirement: ${text(c.requirement)}`,
         `- Expected: ${text(c.expected)}`,
         `- References: ${c.references.length ? c.references.map(reference).join(' · ') : 'none'}`,

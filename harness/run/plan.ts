@@ -44,8 +44,12 @@ function attackerLines(config: ResolvedConfig, running: PlannedEntry[]): string[
   const where = `http://${reach.advertisedHost}:<port>${reach.advertisedHost === reach.host ? '' : ` (bound on ${reach.host})`}`;
   const lines = [`  attacker  listeners at ${where}, which the backend reaches only if it fetches a URL a token names${watching.length ? ` (${watching.join(', ')})` : ''}`];
   if (!watching.length) return lines;
-  if (reach.reachable) lines.push(`            the backend can reach them: ${reach.why}${config.attacker.publicUrl ? ' (the run checks that the listener answers there)' : ''}`);
-  else lines.push(`            the backend may not reach them: ${reach.why}. ${watching.join(', ')} would be SKIP unless they fail: ${reach.fix}`);
+  // The plan knows the configuration only; the run may learn more from the backend's JWKS fetches.
+  const evidence = reach.fetchesDecide
+    ? ` At run time, where the backend's JWKS fetches to the harness issuer come from decides instead, check by check: all over this machine's loopback, it reaches them; any from elsewhere, it may not (${watching.join(', ')} SKIP unless they fail).`
+    : '';
+  if (reach.reachable) lines.push(`            by the configuration, the backend can reach them: ${reach.why}${config.attacker.publicUrl ? ' (the run checks that the listener answers there)' : ''}.${evidence}`);
+  else lines.push(`            by the configuration, the backend may not reach them: ${reach.why}; ${watching.join(', ')} would be SKIP unless they fail: ${reach.fix}.${evidence}`);
   return lines;
 }
 

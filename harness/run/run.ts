@@ -254,7 +254,10 @@ export async function runConformance(config: ResolvedConfig, log: (line: string)
     const attacker = await probeReach(configured).catch((err: unknown) => {
       throw new HarnessError('CONFIG_INVALID', `the attacker listener cannot listen on ${configured.host}: ${(err as Error).message}`, { hint: 'set attacker.host to an address of this machine (default 127.0.0.1)' });
     });
-    if (!attacker.reachable) log(`attacker: WARNING: ${attacker.why}; the checks that pass on no request reaching it (a jku or x5u URL not fetched) are SKIP unless they fail: ${attacker.fix}`);
+    // The backend's JWKS fetches may still decide each check (harness/checks/suite.ts): say so rather than warn of SKIPs that may not come.
+    const byFetches = attacker.fetchesDecide && issuer.profile.capabilities.includes('fetch-log');
+    if (!attacker.reachable && byFetches) log(`attacker: by the configuration, the backend may not reach the listener at ${attacker.advertisedHost} (${attacker.why}); where its JWKS fetches come from decides each check that passes on no request reaching it: over this machine's loopback, decided; otherwise SKIP unless it fails (${attacker.fix})`);
+    else if (!attacker.reachable) log(`attacker: WARNING: ${attacker.why}; the checks that pass on no request reaching it (a jku or x5u URL not fetched) are SKIP unless they fail: ${attacker.fix}`);
     else if (config.attacker.publicUrl) log(`attacker: listeners bound on ${attacker.host}, reached at http://${attacker.advertisedHost}:<port> (attacker.publicUrl)`);
     // I/O-bound: more family files in flight than cores; with labs, the JWKS family has a worker of its own.
     const workers = SUITE_WORKERS + (labs.used ? 1 : 0);

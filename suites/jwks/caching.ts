@@ -67,7 +67,7 @@ jwksCheck(
       ["iss = the attacker's origin with Better Auth's base path", sign(`${attacker.url}/api/auth`)],
     ]);
     // Refused but fetched is SSRF, not a forgery (the URL base is the iss the issuer check refuses): high, as KEY-JKU grades it.
-    return expectRejectedWithoutFetch(exchanges, attacker.hits('/'), 'high');
+    return expectRejectedWithoutFetch(exchanges, attacker, '/', 'high');
   }),
 );
 

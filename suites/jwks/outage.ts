@@ -4,7 +4,7 @@ import { randomBytes } from 'node:crypto';
 import { setTimeout as delay } from 'node:timers/promises';
 import { JwksLab, eachScenario, fetchSummary, jwksCheck, notFetched, seconds, timeBound, withAttacker } from './lab.js';
 import type { Exchange } from '../../harness/checks/model.js';
-import { CAUSES, combine, followsFrom, statusOf } from '../../harness/checks/oracle.js';
+import { CAUSES, FETCH_WINDOW_MS, combine, followsFrom, statusOf } from '../../harness/checks/oracle.js';
 import type { CheckResult } from '../../harness/checks/oracle.js';
 import type { CheckTools } from '../../harness/checks/suite.js';
 import type { JwksFault } from '../../harness/issuer/protocol.js';
@@ -318,14 +318,15 @@ jwksCheck(
     // The redirect goes to the attacker listener (another port, so another origin), serving the real new key.
     const path = `/redirected-jwks-${randomBytes(4).toString('hex')}`;
     const loaded = await lab.freshFetch((key) => ({ kind: 'redirect', location: attacker.serve(path, 'application/json', JSON.stringify({ keys: [key.publicJwk] })) }));
-    const followed = attacker.hits(path);
+    // A redirect followed in the background (after the answer) counts too.
+    const followed = await attacker.hitsWithin(path, FETCH_WINDOW_MS);
     const evidence = loaded.probe ? [loaded.probe] : [];
     const measured = { fetches: loaded.fetches.length, followed: followed.length };
     // The redirect is served by the configured issuer origin: following it trusts that origin's word, a hardening gap (no standard forbids it).
     if (followed.length) return { verdict: 'NON-STRICT', observed: `the backend followed the JWKS redirect to ${attacker.url}${path} (${followed.length} request${followed.length === 1 ? '' : 's'}) and its key token answered ${statusOf(loaded.probe)}: whoever controls the issuer's redirects chooses its keys`, measured, evidence };
     const unfetched = notFetched(loaded);
     if (unfetched) return { ...unfetched, measured };
-    return { verdict: 'PASS', observed: `the JWKS answered 302 to another origin; the backend did not follow it (${loaded.how}; a token of the new key answered ${statusOf(loaded.probe)})`, measured, evidence };
+    return { verdict: 'PASS', observed: `the JWKS answered 302 to another origin; the backend did not follow it within ${FETCH_WINDOW_MS / 1000} s of the last answer (${loaded.how}; a token of the new key answered ${statusOf(loaded.probe)})`, measured, evidence };
   }),
 );
 
