@@ -12,6 +12,7 @@ import { createServer } from 'node:http';
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { fileURLToPath } from 'node:url';
 import { createRemoteJWKSet, jwtVerify } from 'jose';
+import { verifyOptionsFrom } from './fault-backend.js';
 
 export const HOSTILE_MARKDOWN = '[click](http://evil.example/x) ![x](http://evil.example/p.png) <img src=x> <http://evil.example/auto>';
 export const HOSTILE_BODY = `denied ${HOSTILE_MARKDOWN} \x1b[31mRED\x1b[0m \x1b]8;;http://evil.example/\x07osc\x1b]8;;\x07`;
@@ -22,12 +23,7 @@ async function subjectOf(jwks: ReturnType<typeof createRemoteJWKSet>, authorizat
   const bearer = /^Bearer ([^\s]+)$/i.exec(authorization ?? '')?.[1];
   if (!bearer) return undefined;
   try {
-    const { payload } = await jwtVerify(bearer, jwks, {
-      issuer: env.JWT_ISSUER!,
-      audience: env.JWT_AUDIENCE!.split(','),
-      algorithms: (env.JWT_ALGORITHMS ?? 'EdDSA').split(','),
-      requiredClaims: ['exp', 'sub'],
-    });
+    const { payload } = await jwtVerify(bearer, jwks, verifyOptionsFrom(env));
     return payload.sub;
   } catch {
     return undefined;

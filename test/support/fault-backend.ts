@@ -16,9 +16,20 @@ import { createServer } from 'node:http';
 import type { IncomingMessage, Server, ServerResponse } from 'node:http';
 import { fileURLToPath } from 'node:url';
 import { createRemoteJWKSet, decodeJwt, decodeProtectedHeader, jwtVerify } from 'jose';
+import type { JWTVerifyOptions } from 'jose';
 
 export const ESCAPES = '\x1b]8;;https://evil.example/\x07click\x1b]8;;\x07\x1b[2J\x1b[31mRED\x1b[0m\x1b]0;pwned\x07\r\x08\u202e';
 const CHALLENGE = { 'www-authenticate': 'Bearer error="invalid_token"' };
+
+/** How the test backends verify, as the harness tells a backend to: JWT_ISSUER, JWT_AUDIENCE (comma-separated), JWT_ALGORITHMS. */
+export function verifyOptionsFrom(env: NodeJS.ProcessEnv): JWTVerifyOptions {
+  return {
+    issuer: env.JWT_ISSUER!,
+    audience: env.JWT_AUDIENCE!.split(','),
+    algorithms: (env.JWT_ALGORITHMS ?? 'EdDSA').split(','),
+    requiredClaims: ['exp', 'sub'],
+  };
+}
 
 export function faultBackend(fault: string, env: NodeJS.ProcessEnv = {}): Server {
   const [kind, arg] = fault.split(':') as [string, string | undefined];
@@ -36,12 +47,7 @@ export function faultBackend(fault: string, env: NodeJS.ProcessEnv = {}): Server
         return alg && alg.toLowerCase() !== 'none' && bearer.split('.')[2] ? sub : undefined;
       }
       if (!jwks) return undefined;
-      const { payload } = await jwtVerify(bearer, jwks, {
-        issuer: env.JWT_ISSUER!,
-        audience: env.JWT_AUDIENCE!.split(','),
-        algorithms: (env.JWT_ALGORITHMS ?? 'EdDSA').split(','),
-        requiredClaims: ['exp', 'sub'],
-      });
+      const { payload } = await jwtVerify(bearer, jwks, verifyOptionsFrom(env));
       return payload.sub;
     } catch {
       return undefined;
