@@ -94,7 +94,15 @@ export async function startRunIssuer(config: ResolvedConfig, log: (line: string)
   const shared = issuer.sharedSecret;
   // A key pair of an algorithm the backend does not use, published from the start; a shared secret has none.
   const alternateAlg = shared === undefined ? alternateAlgorithm(issuer.algorithms) : undefined;
-  const alternate: KeyInfo | undefined = alternateAlg ? await issuer.rotate(alternateAlg) : undefined;
+  let alternate: KeyInfo | undefined;
+  try {
+    alternate = alternateAlg ? await issuer.rotate(alternateAlg) : undefined;
+  } catch (err) {
+    // Started, but not set up (a request timed out on a loaded machine): stopped here, or its child
+    // process would keep the harness from exiting after the report (a lab's issuer has no other owner).
+    await issuer.stop();
+    throw err;
+  }
   const audience = issuer.audience;
   const backendEnv: Record<string, string> = {
     JWT_ISSUER: issuer.issuer,
