@@ -219,7 +219,9 @@ export class LabPool {
   private async open(): Promise<Lab> {
     if (this.closed) throw new Error('the run is ending');
     const index = ++this.started;
-    const issuer = await this.options.startIssuer(index);
+    // One more try when the issuer could not be set up: at a run's start several labs start at once, and
+    // on a loaded 2-core machine an admin request can outlast its 10 s (a failed start stops its issuer).
+    const issuer = await this.options.startIssuer(index).catch(() => this.options.startIssuer(index));
     // A lab's backend keeps its port across restarts, and the port is free while it restarts: never
     // one this run gave another lab, and outside the ephemeral range, where a new lab could get it.
     const port = await freePort(new URL(this.options.baseUrl).hostname, this.portsGiven);
