@@ -4,6 +4,7 @@
 // watches it for the rest of the run; stops it and every process it started (its process group).
 // A port that already answers before the start is refused: the run would test whatever holds it.
 import { spawn } from 'node:child_process';
+import { setTimeout as sleep } from 'node:timers/promises';
 import { request } from 'undici';
 import { HarnessError } from '../errors.js';
 import { trackForCleanup } from '../issuer/cleanup.js';
@@ -145,7 +146,8 @@ export async function launchTarget(options: LaunchOptions): Promise<LaunchedTarg
         // (sh -> npm exec -> next-server: the server may outlive the two above it by seconds).
         signalGroup('SIGTERM');
         const deadline = Date.now() + STOP_GRACE_MS;
-        await Promise.race([exited, new Promise((resolve) => setTimeout(resolve, STOP_GRACE_MS))]);
+        // Unreferenced: a backend that exited at once must not hold the harness's exit for the grace time.
+        await Promise.race([exited, sleep(STOP_GRACE_MS, undefined, { ref: false })]);
         await pollFor(() => groupMembers(child.pid!).length === 0, deadline - Date.now());
         signalGroup('SIGKILL'); // whatever did not take the hint
         await exited;
