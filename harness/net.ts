@@ -2,6 +2,9 @@ import { randomInt } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import { connect, createServer } from 'node:net';
 
+/** 127.0.0.0/8, ::1 or localhost (a URL's hostname keeps IPv6 brackets). */
+export const isLoopback = (host: string): boolean => host === 'localhost' || host === '::1' || host === '[::1]' || /^127\.\d+\.\d+\.\d+$/.test(host);
+
 /**
  * A port free on `host` right now, chosen at random outside the range the OS hands out for port 0 and
  * outgoing connections, and not in `avoid`. Between this choice and its use the port is free: an

@@ -6,7 +6,7 @@
 import { createServer } from 'node:http';
 import type { Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
-import { Faker, en } from '@faker-js/faker';
+import { englishFaker } from '../harness/faker.js';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { resolveConfig } from '../harness/config/config.js';
 import { idProblem } from '../harness/config/resources.js';
@@ -57,7 +57,7 @@ describe('a backend whose create answers the id "..", "" or "."', () => {
   it('the resource client creates, then refuses to read, update or delete by that id: nothing but the creates reaches the backend', async () => {
     const target = targetClient();
     const created: string[] = [];
-    const client = new ResourceClient(config().resources[0]!, (label, options) => target.fetch('TEST', label, options), new Faker({ locale: [en] }), (id) => created.push(id));
+    const client = new ResourceClient(config().resources[0]!, (label, options) => target.fetch('TEST', label, options), englishFaker(), (id) => created.push(id));
     const owner = { name: 'A', token: TOKEN };
     try {
       backend.hits.length = 0;
@@ -89,7 +89,7 @@ describe('a backend whose create answers the id "..", "" or "."', () => {
       const target = targetClient();
       const contract = config().resources[0]!;
       // As a run does: every id a create answered is noted for the clean-up.
-      const client = new ResourceClient(contract, (label, options) => target.fetch('TEST', label, options), new Faker({ locale: [en] }), (id, token) => note(ledger, { kind: 'resource', baseUrl: backend.url, contract: contract.name, id, ...(token ? { token } : {}) }));
+      const client = new ResourceClient(contract, (label, options) => target.fetch('TEST', label, options), englishFaker(), (id, token) => note(ledger, { kind: 'resource', baseUrl: backend.url, contract: contract.name, id, ...(token ? { token } : {}) }));
       nextIds = [...HOSTILE_IDS, 'abc'];
       for (let i = 0; i <= HOSTILE_IDS.length; i++) await client.create({ name: 'A', token: TOKEN });
       await target.close();

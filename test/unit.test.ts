@@ -10,7 +10,7 @@ import { ownerFields, withField } from '../harness/checks/isolation-lab.js';
 import { resolveConfig } from '../harness/config/config.js';
 import { pathOf } from '../harness/config/resources.js';
 import { ResourceClient } from '../harness/resources/client.js';
-import { Faker, en } from '@faker-js/faker';
+import { englishFaker } from '../harness/faker.js';
 
 describe('parseLdd', () => {
   it('keeps resolved libraries and the loader, drops the vDSO', () => {
@@ -77,7 +77,7 @@ describe('percentile', () => {
 
 describe('resource bodies and answers', () => {
   const [todo] = resolveConfig({ target: { baseUrl: 'http://127.0.0.1:1', protectedPath: '/x' }, resources: [{ path: '/todos', body: { title: '{{lorem.word}}', tags: ['{{color.human}}'], done: false }, owner: 'meta.owner', items: 'data' }] }).resources;
-  const faker = new Faker({ locale: [en], seed: 7 });
+  const faker = englishFaker(7);
 
   it('fills Faker placeholders anew each time, leaving other values alone', () => {
     const client = new ResourceClient(todo!, async () => ({ exchange: {} as never, text: '' }), faker);

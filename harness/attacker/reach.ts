@@ -9,7 +9,7 @@
 // started on loopback, trusting an issuer on loopback, is taken to share this machine's loopback.
 // The run adds one probe: the listener answers at the address it advertises.
 import type { ResolvedConfig } from '../config/config.js';
-import { isLoopback } from '../config/config.js';
+import { isLoopback } from '../net.js';
 import type { JwksFetch } from '../issuer/protocol.js';
 import { randomUUID } from 'node:crypto';
 import { AttackerListener } from './listener.js';

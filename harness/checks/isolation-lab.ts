@@ -2,7 +2,8 @@
 // created through the backend's own API and proven readable by their owners (the positive control:
 // a contract that does not work makes the checks ERROR, never PASS). Built once per worker and then
 // only read; checks that write make resources of their own.
-import { Faker, en } from '@faker-js/faker';
+import type { Faker } from '@faker-js/faker';
+import { englishFaker } from '../faker.js';
 import type { ResourceContract } from '../config/resources.js';
 import { isClosed, note } from '../ledger.js';
 import type { IssuerUser } from '../issuer/issuer.js';
@@ -93,7 +94,7 @@ export class IsolationLab {
   constructor(private readonly t: CheckTools) {
     let seed = t.issuer.seed;
     for (const ch of t.checkId) seed = Math.imul(seed ^ ch.charCodeAt(0), 16777619) >>> 0;
-    this.faker = new Faker({ locale: [en], seed });
+    this.faker = englishFaker(seed);
   }
 
   get contracts(): ResourceContract[] {

@@ -8,6 +8,7 @@ import { createJiti } from 'jiti';
 import { z } from 'zod';
 import { CODE_EXTENSION, PACKAGE } from '../paths.js';
 import { HarnessError } from '../errors.js';
+import { isLoopback } from '../net.js';
 import { DEFAULT_SARIF_LOCATION } from '../report/sarif.js';
 import { configSchema, unwrapped } from './schema.js';
 import type { ResolvedConfig } from './schema.js';
@@ -94,9 +95,6 @@ function hintFor(error: z.ZodError): string {
   }
   return 'correct the setting named above (in conformance.config.ts, a flag or a BA_CONFORMANCE_* variable); see `ba-conformance run --help`';
 }
-
-/** 127.0.0.0/8, ::1 or localhost (a URL's hostname keeps IPv6 brackets). */
-export const isLoopback = (host: string): boolean => host === 'localhost' || host === '::1' || host === '[::1]' || /^127\.\d+\.\d+\.\d+$/.test(host);
 
 export function resolveConfig(fromFile: Record<string, unknown>, ...overrides: Overrides[]): ResolvedConfig {
   let merged: Record<string, any> = { target: {}, ...fromFile };

@@ -1,7 +1,8 @@
 // The resource contract: how the isolation checks create, read, update, delete, list and search
 // one kind of resource as two different users, and where its id and owner are in the JSON. Only
 // `path` is required; the operations default to REST on it.
-import { Faker, en } from '@faker-js/faker';
+import type { Faker } from '@faker-js/faker';
+import { englishFaker } from '../faker.js';
 import { z } from 'zod';
 import { sentPath, targetPathProblem } from '../target/origin.js';
 import { pathOn, pathProblemMessage } from './target-path.js';
@@ -51,7 +52,7 @@ const dotted = z.string().regex(/^[^.\s]+(\.[^.\s]+)*$/, 'a dotted path into the
 
 /** Strings of a body template may hold Faker placeholders; each one must be a real Faker method. */
 const bodyTemplate = z.json().superRefine((template, ctx) => {
-  const faker = new Faker({ locale: [en], seed: 1 });
+  const faker = englishFaker(1);
   for (const text of stringsOf(template)) {
     try {
       faker.helpers.fake(text);

@@ -3,7 +3,8 @@
 // operating system's randomness, so nothing in a report (the seed included) lets anyone sign in as
 // a user a run signed up.
 import { randomBytes } from 'node:crypto';
-import { Faker, en } from '@faker-js/faker';
+import type { Faker } from '@faker-js/faker';
+import { englishFaker } from '../faker.js';
 
 export interface UserProfile {
   name: string;
@@ -19,7 +20,7 @@ export class UserFactory {
   private count = 0;
 
   constructor(readonly seed: number) {
-    this.faker = new Faker({ locale: [en], seed });
+    this.faker = englishFaker(seed);
   }
 
   next(): UserProfile {

@@ -1,7 +1,7 @@
 // The run's issuer, whatever its mode: started (the harness's Better Auth) or connected to (a team's
 // own), with what the backend the harness starts must be told, what the run provides the checks
 // (capabilities), and what report.json records of it (never a secret or a password).
-import { isLoopback } from '../config/config.js';
+import { isLoopback } from '../net.js';
 import type { ResolvedConfig } from '../config/config.js';
 import { ExternalIssuer, startIssuer } from '../issuer/index.js';
 import type { AnyIssuerConnection, IssuerAlgorithm, IssuerHandle, IssuerProfile, KeyInfo, PublishedKey } from '../issuer/index.js';

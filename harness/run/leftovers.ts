@@ -11,7 +11,7 @@
 // persistent database keeps them, and the harness cannot tell which it is: so labs get no exemption.
 // The labs still open are up here (the pool closes after this); a lab's backend stopped earlier answers
 // nothing, and its resources are listed as left behind rather than claimed gone.
-import { Faker, en } from '@faker-js/faker';
+import { englishFaker } from '../faker.js';
 import type { ResolvedConfig } from '../config/config.js';
 import { ExternalIssuer } from '../issuer/external.js';
 import type { IssuerHandle } from '../issuer/handle.js';
@@ -34,7 +34,7 @@ export async function removeLeftovers(handle: IssuerHandle | undefined, ledger: 
   let removed = 0;
   const seen = new Set<string>();
   const clients = new Map<string, TargetClient>();
-  const faker = new Faker({ locale: [en] }); // a delete sends no generated data
+  const faker = englishFaker(); // a delete sends no generated data
   const clientFor = (r: NotedResource, contract: ResolvedConfig['resources'][number]) => {
     let target = clients.get(r.baseUrl);
     if (!target) {
