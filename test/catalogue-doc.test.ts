@@ -12,6 +12,9 @@ import { valueAt } from '../harness/json-path.js';
 import { catalogueMarkdown } from '../harness/report/catalogue-doc.js';
 import { CATALOGUE_FILE, catalogueLink } from '../harness/report/catalogue-link.js';
 import type { CatalogueEntry } from '../harness/run/catalogue.js';
+import { loadCatalogue } from '../harness/run/catalogue.js';
+import { JWKS_PROJECT_CHECKS, projectsFor } from '../harness/run/projects.js';
+import { ERR_401_CHALLENGE, ERR_NO_5XX, ERR_NO_LEAK } from '../harness/run/aggregate.js';
 import { runCli } from './support/cli.js';
 
 /** `npm run docs:checks -- --check [file]`, as CI would run it. */
@@ -79,5 +82,35 @@ describe('docs/checks.md', { timeout: 60_000 }, () => {
     expect(doc).toContain('- Requirement: HS\\* keys and `alg_name` stay &lt;b>text&lt;/b>');
     expect(doc).toContain('- References: [RFC 7515 §4](https://www.rfc-editor.org/rfc/rfc7515#section-4) · some\\_tool \\[x\\]');
     expect(doc).not.toContain('<script>');
+  });
+});
+
+// A run leaves out the jwks project (its worker and its labs) when its selection holds none of its
+// checks: the prefixes it goes by must be exactly that project's checks.
+describe('the jwks project', { timeout: 60_000 }, () => {
+  // The run-wide checks, and the persistence probe every family runs (merged into one CTL-PERSIST).
+  const runWide = new Set([ERR_NO_5XX.id, ERR_401_CHALLENGE.id, ERR_NO_LEAK.id, 'CTL-PERSIST']);
+  const ids = async (project: string) => (await loadCatalogue({}, [project])).map((c) => c.id).filter((id) => !runWide.has(id));
+  const inJwksProject = (id: string) => JWKS_PROJECT_CHECKS.some((p) => id.startsWith(p));
+
+  it('holds every check its prefixes name, and the other project none', async () => {
+    const [jwks, others] = [await ids('jwks'), await ids('suites')];
+    expect(jwks.length).toBeGreaterThan(20);
+    expect(jwks.filter((id) => !inJwksProject(id))).toEqual([]);
+    expect(others.filter(inJwksProject)).toEqual([]);
+  });
+
+  it('is left out only when the selection cannot hold one of its checks', () => {
+    const all = ['suites', 'jwks'];
+    expect(projectsFor({})).toEqual(all);
+    expect(projectsFor({ only: ['FMT-JSON-INVALID'] })).toEqual(['suites']);
+    expect(projectsFor({ only: ['JWKS-ROTATE-NEWKID'] })).toEqual(all);
+    expect(projectsFor({ only: ['KEY-'] })).toEqual(all);
+    expect(projectsFor({ only: ['J'] })).toEqual(all);
+    expect(projectsFor({ only: ['KEY-KID-ABSENT-SINGLE'] })).toEqual(['suites']);
+    expect(projectsFor({ skip: [...JWKS_PROJECT_CHECKS] })).toEqual(['suites']);
+    expect(projectsFor({ skip: ['JWKS-', 'KEY-'] })).toEqual(['suites']);
+    expect(projectsFor({ skip: ['JWKS-ROTATE'] })).toEqual(all);
+    expect(projectsFor({ skip: ['JWKS-'] })).toEqual(all);
   });
 });

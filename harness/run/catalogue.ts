@@ -13,8 +13,9 @@ export interface CatalogueEntry extends CheckMeta {
   family: Family;
 }
 
-export async function loadCatalogue(filter: { only?: string[]; skip?: string[] } = {}): Promise<CatalogueEntry[]> {
-  const vitest = await createVitest('test', { root: CODE_ROOT, config: false, projects: suiteProjects(), project: SUITE_PROJECTS, watch: false, reporters: [] }, SUITES_VITE);
+/** `projects`: the suite projects to read (all by default); the run-wide checks are added whatever they are. */
+export async function loadCatalogue(filter: { only?: string[]; skip?: string[] } = {}, projects = SUITE_PROJECTS): Promise<CatalogueEntry[]> {
+  const vitest = await createVitest('test', { root: CODE_ROOT, config: false, projects: suiteProjects(), project: projects, watch: false, reporters: [] }, SUITES_VITE);
   const byId = new Map<string, CheckMeta>();
   try {
     const { testModules } = await vitest.collect();

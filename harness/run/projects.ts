@@ -10,6 +10,18 @@ export const SUITES_VITE = { cacheDir: path.join(tmpdir(), 'ba-conformance-vite'
 
 export const SUITE_PROJECTS = ['suites', 'jwks'];
 
+/** The checks the jwks project holds (suites/jwks.suite.ts), as --only / --skip prefixes (the KEY-* two need a crafted JWKS). */
+export const JWKS_PROJECT_CHECKS = ['JWKS-', 'KEY-KID-DECOY', 'KEY-KID-ABSENT-MULTI'];
+
+/**
+ * The projects a selection may need: a run whose --only / --skip leaves out every check of the jwks
+ * project starts neither its worker nor its labs. Conservative: a prefix that overlaps is kept.
+ */
+export function projectsFor(selection: { only?: string[] | undefined; skip?: string[] | undefined }): string[] {
+  const holds = (p: string) => (!selection.only?.length || selection.only.some((o) => o.startsWith(p) || p.startsWith(o))) && !selection.skip?.some((s) => p.startsWith(s));
+  return JWKS_PROJECT_CHECKS.some(holds) ? SUITE_PROJECTS : SUITE_PROJECTS.filter((name) => name !== 'jwks');
+}
+
 /** `labs`: the JWKS checks run in labs of their own, so their family runs beside the others instead of after them. */
 export function suiteProjects(options: { labs?: boolean } = {}): TestProjectInlineConfiguration[] {
   const jwks = `suites/jwks.suite.${CODE_EXTENSION}`;

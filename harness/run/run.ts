@@ -13,7 +13,7 @@ import { HarnessError } from '../errors.js';
 import type { ProvidedRun } from '../checks/suite.js';
 import type { ResolvedConfig } from '../config/config.js';
 import { CODE_ROOT, PACKAGE as pkg } from '../paths.js';
-import { SUITES_VITE, SUITE_PROJECTS, suiteProjects } from './projects.js';
+import { SUITES_VITE, projectsFor, suiteProjects } from './projects.js';
 import type { OpenApiSource } from '../openapi/operations.js';
 import { writeFormats } from '../report/index.js';
 import { interrupted, onInterrupt, signalExitCode } from '../issuer/cleanup.js';
@@ -108,6 +108,7 @@ export function openApiSource(where: string, baseUrl: string): OpenApiSource {
 
 /** Labs need the harness to start the backend (a second one per lab); with --jobs 1 they run one at a time. */
 function labsPlan(config: ResolvedConfig, issuer: RunIssuer): { used: boolean; why?: string } {
+  if (!projectsFor(config).includes('jwks')) return { used: false, why: 'no check of the JWKS family is selected' };
   if (!config.target.start) return { used: false, why: 'the harness does not start the backend (no target.start), so it cannot start one per lab: the JWKS checks run one at a time' };
   if (!issuer.profile.capabilities.includes('keys')) return { used: false, why: `the ${issuer.profile.mode} issuer mode has no keys of the harness's own to give each lab` };
   return { used: true };
@@ -306,7 +307,7 @@ export async function runConformance(config: ResolvedConfig, log: (line: string)
         // Two groups, one after the other: every family at once, then the JWKS family alone (it
         // rotates keys, breaks the JWKS and restarts the backend, and counts fetches).
         projects: suiteProjects({ labs: labs.used }),
-        project: SUITE_PROJECTS,
+        project: projectsFor(config),
         watch: false,
         maxWorkers: workers,
         reporters: [collector],

@@ -67,8 +67,8 @@ export async function runJwksCheck({ body, options }: JwksCheckDefinition, t: Ch
 /** What every JWKS check needs of the issuer: its keys to sign with and to rotate, faults, and the fetch log. */
 export const JWKS_LAB_NEEDS: Capability[] = ['mint', 'jwks', 'keys', 'jwks-faults', 'fetch-log'];
 
-/** The checks suites/jwks.suite.ts runs, as --only / --skip prefixes (the KEY-* two need a crafted JWKS). */
-export const JWKS_SUITE_CHECKS = ['JWKS-', 'KEY-KID-DECOY', 'KEY-KID-ABSENT-MULTI'];
+/** The checks suites/jwks.suite.ts runs, as --only / --skip prefixes: the run selects its project by them. */
+export { JWKS_PROJECT_CHECKS as JWKS_SUITE_CHECKS } from '../../harness/run/projects.js';
 
 /** How often a poll sends its probe. */
 const POLL_INTERVAL_MS = 250;
