@@ -330,14 +330,31 @@ jwksCheck(
   }),
 );
 
+const yardstickTexts = new Map<number, string>();
+
 /** Milliseconds this process takes, now, to parse a key set of about `bytes` (the issuer's padding keys). */
 function parseYardstickMs(bytes: number): number {
-  const member = `{"kty":"OKP","crv":"Ed25519","kid":"padding-0","x":"${Buffer.alloc(32, 7).toString('base64url')}"}`;
-  const text = `{"keys":[${Array(Math.ceil(bytes / (member.length + 1))).fill(member).join(',')}]}`;
+  let text = yardstickTexts.get(bytes);
+  if (text === undefined) {
+    const member = `{"kty":"OKP","crv":"Ed25519","kid":"padding-0","x":"${Buffer.alloc(32, 7).toString('base64url')}"}`;
+    text = `{"keys":[${Array(Math.ceil(bytes / (member.length + 1))).fill(member).join(',')}]}`;
+    yardstickTexts.set(bytes, text);
+  }
   const started = performance.now();
   JSON.parse(text);
   return Math.round(performance.now() - started);
 }
+
+/**
+ * What a huge key set may cost a correct backend on this machine, as loaded now: the pause while it
+ * parses (jose's createRemoteJWKSet pauses about four times this process's bare parse, idle or loaded)
+ * and the answer's extra time beyond jwks.maxOutageResponseS. On two loaded cores (six labs, and other
+ * runs beside them) the same backend paused 7 times the yardstick and answered in 10.5 s: the bounds
+ * scale with the yardstick, taken before and after the fetch, the larger. A backend that blocks on the
+ * whole fetch, or imports the keys one by one (jwks-rsa: no answer in 15 s idle), is far beyond both.
+ */
+const HUGE_PAUSE_YARDSTICKS = 8;
+const HUGE_ANSWER_YARDSTICKS = 10;
 
 type HeavyFault = Extract<JwksFault, { kind: 'huge' | 'slow' }>;
 
@@ -348,6 +365,8 @@ interface HeavyFetch {
   worstOtherMs: number;
   /** What that wait may be: parsing 20 MB pauses any single-threaded backend. */
   allowedMs: number;
+  /** When the request itself must be answered: jwks.maxOutageResponseS, plus the time to parse a huge set. */
+  answerWithinMs: number;
   fetched: boolean;
 }
 
@@ -357,22 +376,28 @@ async function heavyFetch(lab: JwksLab, t: CheckTools, name: string, fault: Heav
   // A key the backend has never seen, so its request waits on the broken fetch; other requests run meanwhile.
   const key = await t.issuer.rotate(t.issuer.algorithms[0]);
   if (lab.canRestart) await lab.restart();
+  const before = fault.kind === 'huge' ? parseYardstickMs(fault.bytes) : 0;
+  // Long enough to see the answer after the parse allowance, or late beyond it.
+  const timeoutMs = lab.outageTimeoutMs + (fault.kind === 'huge' ? HUGE_ANSWER_YARDSTICKS * before : 0);
   await t.issuer.setJwksFault(fault);
   try {
     const mark = await lab.mark();
     let done = false;
     const started = Date.now();
-    const request = t.send(`${name}: a token of the new key ${key.kid}`, { token: await lab.signedBy(key.kid), timeoutMs: lab.outageTimeoutMs, jwksFault: fault.kind }).finally(() => (done = true));
+    const request = t.send(`${name}: a token of the new key ${key.kid}`, { token: await lab.signedBy(key.kid), timeoutMs, jwksFault: fault.kind }).finally(() => (done = true));
     let worstOtherMs = 0;
-    while (!done && Date.now() - started < lab.outageTimeoutMs) {
-      const other = await t.send(`${name}: a request without a token while the JWKS fetch runs`, { authorization: null, timeoutMs: 5_000 });
+    while (!done && Date.now() - started < timeoutMs) {
+      // As long as the main request may take: a pause is measured whole, never cut at a timeout below its allowance.
+      const other = await t.send(`${name}: a request without a token while the JWKS fetch runs`, { authorization: null, timeoutMs });
       worstOtherMs = Math.max(worstOtherMs, other.durationMs);
       await delay(250);
     }
     const answer = await request;
-    // What the pause may be is judged against how long this machine, as loaded now, takes to parse as much.
-    const allowedMs = 2_000 + (fault.kind === 'huge' ? 3 * parseYardstickMs(fault.bytes) : 0);
-    return { answer, worstOtherMs, allowedMs, fetched: (await lab.fetchesSince(mark)).length > 0 };
+    // Judged against how long this machine, as loaded now, takes to parse as much.
+    const yardstickMs = fault.kind === 'huge' ? Math.max(before, parseYardstickMs(fault.bytes)) : 0;
+    const allowedMs = 2_000 + HUGE_PAUSE_YARDSTICKS * yardstickMs;
+    const answerWithinMs = lab.settings.maxOutageResponseS * 1000 + HUGE_ANSWER_YARDSTICKS * yardstickMs;
+    return { answer, worstOtherMs, allowedMs, answerWithinMs, fetched: (await lab.fetchesSince(mark)).length > 0 };
   } finally {
     await t.issuer.clearJwksFault();
   }
@@ -385,10 +410,9 @@ jwksCheck(
     severity: 'medium',
     requirement: 'The JWKS client bounds the response time (and size); while it waits, the backend keeps serving other requests.',
     references: ['CWE-400', 'jose timeoutDuration'],
-    expected: `the request is answered within jwks.maxOutageResponseS; an unauthenticated request meanwhile is answered within 2 s (plus three times this machine's time to parse as much JSON)`,
+    expected: `the request is answered within jwks.maxOutageResponseS (for the huge set, plus ten times this machine's time to parse as much JSON); an unauthenticated request meanwhile is answered within 2 s (plus eight times that parse time)`,
   },
   async (lab, t) => {
-    const limitMs = lab.settings.maxOutageResponseS * 1000;
     const scenarios: [string, HeavyFault][] = [
       ['a 20 MB JWKS', { kind: 'huge', bytes: 20 * 1024 * 1024 }],
       ['a JWKS trickling at 1 byte per second', { kind: 'slow', bytesPerChunk: 1, intervalMs: 1_000 }],
@@ -401,7 +425,7 @@ jwksCheck(
     for (const [name, fault] of scenarios) {
       let run = await heavyFetch(lab, t, name, fault);
       if ('unhealthy' in run) return { verdict: 'ERROR', observed: `inconclusive: before ${name}, ${run.unhealthy}` };
-      const timedOut = (r: HeavyFetch) => r.answer.outcome === 'transport-error' || r.answer.durationMs > limitMs;
+      const timedOut = (r: HeavyFetch) => r.answer.outcome === 'transport-error' || r.answer.durationMs > r.answerWithinMs;
       // A backend that blocks on the fetch blocks every time; a pause that does not come back was the
       // machine's load (other runs on the same cores), so a block alone is confirmed by a second fetch.
       let confirmation = '';
@@ -418,12 +442,13 @@ jwksCheck(
       measured[`${fault.kind}RequestMs`] = answer.durationMs;
       measured[`${fault.kind}WorstOtherRequestMs`] = worstOtherMs;
       measured[`${fault.kind}AllowedOtherRequestMs`] = allowedMs;
+      measured[`${fault.kind}AnswerWithinMs`] = run.answerWithinMs;
       if (!run.fetched) {
         results.push({ verdict: 'ERROR', observed: `${name}: inconclusive, the backend did not fetch the JWKS (${statusOf(answer)})` });
         continue;
       }
       const problems: string[] = [];
-      if (timedOut(run)) problems.push(`the request was not answered within ${lab.settings.maxOutageResponseS} s (${answer.error ?? `${answer.durationMs} ms`})`);
+      if (timedOut(run)) problems.push(`the request was not answered within ${(run.answerWithinMs / 1000).toFixed(1)} s (${answer.error ?? `${answer.durationMs} ms`})`);
       if (worstOtherMs > allowedMs) problems.push(`other requests waited up to ${worstOtherMs} ms meanwhile (blocked; allowed ${allowedMs} ms)`);
       if (problems.length && !(fault.kind === 'slow' && problems.length === 1 && timedOut(run))) ownFindings++;
       results.push({ verdict: problems.length ? 'FAIL' : 'PASS', observed: `${name}: ${problems.length ? problems.join(', ') : `answered ${statusOf(answer)} in ${answer.durationMs} ms; other requests within ${worstOtherMs} ms`}${confirmation}` });
