@@ -6,7 +6,7 @@ import type { CheckMeta, Family } from '../checks/model.js';
 import { familyOf, selected } from '../checks/model.js';
 import { HarnessError } from '../errors.js';
 import { CODE_ROOT } from '../paths.js';
-import { SUITES_VITE, SUITE_PROJECTS, suiteProjects } from './projects.js';
+import { SUITES_MODULE_CACHE, SUITES_VITE, SUITE_PROJECTS, suiteProjects } from './projects.js';
 import { ERR_401_CHALLENGE, ERR_NO_5XX, ERR_NO_LEAK } from './aggregate.js';
 
 export interface CatalogueEntry extends CheckMeta {
@@ -15,7 +15,7 @@ export interface CatalogueEntry extends CheckMeta {
 
 /** `projects`: the suite projects to read (all by default); the run-wide checks are added whatever they are. */
 export async function loadCatalogue(filter: { only?: string[]; skip?: string[] } = {}, projects = SUITE_PROJECTS): Promise<CatalogueEntry[]> {
-  const vitest = await createVitest('test', { root: CODE_ROOT, config: false, projects: suiteProjects(), project: projects, watch: false, reporters: [] }, SUITES_VITE);
+  const vitest = await createVitest('test', { root: CODE_ROOT, config: false, projects: suiteProjects(), project: projects, watch: false, reporters: [], ...SUITES_MODULE_CACHE }, SUITES_VITE);
   const byId = new Map<string, CheckMeta>();
   try {
     const { testModules } = await vitest.collect();

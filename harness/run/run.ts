@@ -13,7 +13,7 @@ import { HarnessError } from '../errors.js';
 import type { ProvidedRun } from '../checks/suite.js';
 import type { ResolvedConfig } from '../config/config.js';
 import { CODE_ROOT, PACKAGE as pkg } from '../paths.js';
-import { SUITES_VITE, projectsFor, suiteProjects } from './projects.js';
+import { SUITES_MODULE_CACHE, SUITES_VITE, projectsFor, suiteProjects } from './projects.js';
 import type { OpenApiSource } from '../openapi/operations.js';
 import { writeFormats } from '../report/index.js';
 import { interrupted, onInterrupt, signalExitCode } from '../issuer/cleanup.js';
@@ -311,6 +311,7 @@ export async function runConformance(config: ResolvedConfig, log: (line: string)
         watch: false,
         maxWorkers: workers,
         reporters: [collector],
+        ...SUITES_MODULE_CACHE,
         provide: { conformance: provided },
         ...(only ? { testNamePattern: only } : {}),
       }, SUITES_VITE));
