@@ -15,7 +15,7 @@ import path from 'node:path';
 import { parseArgs } from 'node:util';
 import { freePort } from '../harness/net.js';
 import { defaultJobs } from '../harness/run/labs.js';
-import type { Report } from '../harness/run/report.js';
+import type { Report } from '../harness/report-model.js';
 
 const { values } = parseArgs({ options: { runs: { type: 'string', default: '3' }, 'sequential-runs': { type: 'string' }, backend: { type: 'string', default: 'example' } } });
 const RUNS = Number(values.runs);

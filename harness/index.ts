@@ -5,6 +5,6 @@ export type { ConformanceConfig, Overrides, ResolvedConfig } from './config/conf
 export { run } from './api.js';
 export type { RunOptions } from './api.js';
 export type { RunOutcome } from './run/run.js';
-export type { Gate, Report, Summary } from './run/report.js';
-export type { WaiverOutcome } from './run/waivers.js';
+export type { Gate, Report, Summary } from './report-model.js';
+export type { WaiverOutcome } from './report-model.js';
 export type { CheckMeta, CheckRecord, DecodedToken, Exchange, Family, Severity, Verdict } from './checks/model.js';

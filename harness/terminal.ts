@@ -2,7 +2,14 @@
 // FORCE_COLOR turns it on for CI logs that render ANSI.
 import pc from 'picocolors';
 import type { Verdict } from './checks/model.js';
-import type { Progress } from './run/collector.js';
+
+/** Where a run reports its progress (harness/run/collector.ts calls it). */
+export interface Progress {
+  /** A finished family: one line. */
+  line(text: string): void;
+  /** Overwrites the live line (TTY only); undefined where there is none. */
+  live?: (text: string) => void;
+}
 
 export function colorEnabled(stream: { isTTY?: boolean }, env: NodeJS.ProcessEnv = process.env): boolean {
   if (env.NO_COLOR !== undefined && env.NO_COLOR !== '') return false;

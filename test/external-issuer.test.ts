@@ -31,7 +31,7 @@ import { freePort } from '../harness/net.js';
 import { pollUntil } from '../harness/poll.js';
 import { launchTarget } from '../harness/target/launcher.js';
 import { loadCatalogue } from '../harness/run/catalogue.js';
-import type { Report } from '../harness/run/report.js';
+import type { Report } from '../harness/report-model.js';
 import { runCli, startCli } from './support/cli.js';
 import { startLitterBackend } from './support/litter.js';
 import { describeMismatches, runSuite } from './support/known-answers.js';

@@ -14,7 +14,7 @@ import type { CheckRecord } from '../harness/checks/model.js';
 import { freePort } from '../harness/net.js';
 import { pollUntil } from '../harness/poll.js';
 import { LOCK_FILE } from '../harness/run/lock.js';
-import type { Report } from '../harness/run/report.js';
+import type { Report } from '../harness/report-model.js';
 import { startCli } from './support/cli.js';
 import type { RunningCli } from './support/cli.js';
 import { ESCAPES, faultBackend } from './support/fault-backend.js';

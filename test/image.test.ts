@@ -10,7 +10,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { REPO_ROOT } from '../harness/issuer/bundle.js';
 import { probeDocker } from '../harness/issuer/index.js';
 import { freePort } from '../harness/net.js';
-import type { Report } from '../harness/run/report.js';
+import type { Report } from '../harness/report-model.js';
 import { launchTarget } from '../harness/target/launcher.js';
 import type { LaunchedTarget } from '../harness/target/launcher.js';
 import { buildToolImage, ensureLocalBase } from '../scripts/image.js';

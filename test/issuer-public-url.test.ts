@@ -8,7 +8,7 @@ import path from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { REPO_ROOT } from '../harness/issuer/bundle.js';
 import { freePort } from '../harness/net.js';
-import type { Report } from '../harness/run/report.js';
+import type { Report } from '../harness/report-model.js';
 import { runCli } from './support/cli.js';
 
 describe('issuer.publicUrl', () => {

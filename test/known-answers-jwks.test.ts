@@ -6,7 +6,7 @@
 // cooldown and reports a 10 min cache as undecided within a 40 s budget, without failing the gate. (test/known-answers.test.ts has the
 // other flaws, test/known-answers-stacks.test.ts the Python and Go fixtures.)
 import { describe, expect, it } from 'vitest';
-import { failsGate } from '../harness/run/report.js';
+import { failsGate } from '../harness/report-model.js';
 import { NODE_FIXTURE, expectKnownAnswer, fixtureCases, nodeFixtureRun, runsJwksFamily } from './support/known-answers.js';
 
 const cases = (await fixtureCases()).filter((c) => c.backend.name === NODE_FIXTURE.name && runsJwksFamily(c));

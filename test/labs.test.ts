@@ -8,7 +8,7 @@ import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { randomUUID } from 'node:crypto';
 import { describe, expect, it } from 'vitest';
-import type { Report } from '../harness/run/report.js';
+import type { Report } from '../harness/report-model.js';
 import { freePort } from '../harness/net.js';
 import { pollUntil } from '../harness/poll.js';
 import { JWKS_SUITE_CHECKS } from '../suites/jwks/lab.js';

@@ -14,7 +14,7 @@ import { createLedger, note, removeLedger } from '../harness/ledger.js';
 import { freePort } from '../harness/net.js';
 import { removeLeftovers } from '../harness/run/leftovers.js';
 import { pollUntil } from '../harness/poll.js';
-import type { Report } from '../harness/run/report.js';
+import type { Report } from '../harness/report-model.js';
 import { runCli, startCli } from './support/cli.js';
 import { startLitterBackend } from './support/litter.js';
 import type { LitterBackend } from './support/litter.js';

@@ -11,7 +11,7 @@ import type { Log } from 'sarif';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { REPO_ROOT } from '../harness/issuer/bundle.js';
 import { freePort } from '../harness/net.js';
-import type { Report } from '../harness/run/report.js';
+import type { Report } from '../harness/report-model.js';
 import { packTarball, registryReachable, sh } from './support/pack.js';
 
 const testable = Boolean(process.env.CI) || (await registryReachable());

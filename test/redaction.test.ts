@@ -11,7 +11,7 @@ import path from 'node:path';
 import { micromark } from 'micromark';
 import { gfm, gfmHtml } from 'micromark-extension-gfm';
 import { describe, expect, it } from 'vitest';
-import type { Report } from '../harness/run/report.js';
+import type { Report } from '../harness/report-model.js';
 import { UNREDACTED_FILE } from '../harness/run/report.js';
 import { PASSWORD_MARK, Redactor } from '../harness/report/redact.js';
 import { markdownText } from '../harness/report/markdown.js';

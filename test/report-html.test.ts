@@ -4,7 +4,7 @@ import { describe, expect, it } from 'vitest';
 import type { CheckRecord } from '../harness/checks/model.js';
 import { htmlReport } from '../harness/report/html.js';
 import { matrixHtml } from '../harness/report/matrix.js';
-import type { Report } from '../harness/run/report.js';
+import type { Report } from '../harness/report-model.js';
 
 const HOSTILE = '</pre></script><script>alert(1)</script><img src=x onerror=alert(2)>';
 

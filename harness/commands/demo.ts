@@ -7,7 +7,7 @@ import { fixtureBackend } from '../../fixtures/backends/manifest.js';
 import { loadConfigFile, resolveConfig } from '../config/config.js';
 import type { RunIssuerMode } from '../issuer/capabilities.js';
 import { PACKAGE_ROOT } from '../paths.js';
-import { summaryLine } from '../run/report.js';
+import { summaryLine } from '../report-model.js';
 import { runConformance } from '../run/run.js';
 import { consoleProgress } from '../terminal.js';
 import { writeMatrix } from './merge.js';

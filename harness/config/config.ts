@@ -9,7 +9,7 @@ import { z } from 'zod';
 import { CODE_EXTENSION, PACKAGE } from '../paths.js';
 import { HarnessError } from '../errors.js';
 import { isLoopback } from '../net.js';
-import { DEFAULT_SARIF_LOCATION } from '../report/sarif.js';
+import { DEFAULT_SARIF_LOCATION } from '../report-model.js';
 import { configSchema, unwrapped } from './schema.js';
 import type { ResolvedConfig } from './schema.js';
 import { mergeSettings } from './settings.js';

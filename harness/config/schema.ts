@@ -9,7 +9,7 @@ import { ISSUER_ALGORITHMS } from '../issuer/protocol.js';
 import { resourceSchema } from './resources.js';
 import { openApiProblem, pathOn, urlPathProblem } from './target-path.js';
 import { SEVERITIES } from '../checks/model.js';
-import { REPORT_FORMATS } from '../report/index.js';
+import { REPORT_FORMATS } from '../report-model.js';
 
 export interface SettingMeta {
   /** What it means: the flag's help, the comment above it in `init`'s config, its line in docs/settings.md. */

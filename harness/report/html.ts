@@ -5,8 +5,8 @@
 // the decoded token.
 import type { CheckRecord, Exchange, Verdict } from '../checks/model.js';
 import { SEVERITIES, VERDICTS } from '../checks/model.js';
-import type { Report } from '../run/report.js';
-import { FINDING_VERDICTS, byReportOrder, exitCodeOf, gatingFindings, summaryLine } from '../run/report.js';
+import type { Report } from '../report-model.js';
+import { FINDING_VERDICTS, byReportOrder, exitCodeOf, gatingFindings, summaryLine } from '../report-model.js';
 import { Markup, VERDICT_STYLE, html, page, verdictBadge } from './html-kit.js';
 import { catalogueLink } from './catalogue-link.js';
 import { referenceUrl } from './references.js';

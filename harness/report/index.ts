@@ -1,14 +1,12 @@
 // The report files a run leaves besides report.json, by format name; each is rendered from report.json alone.
 import path from 'node:path';
-import type { Report } from '../run/report.js';
+import type { Report, ReportFormat } from '../report-model.js';
 import { htmlReport } from './html.js';
 import { junitXml } from './junit.js';
 import { markdownSummary } from './markdown.js';
 import { writePrivateFile } from './private-file.js';
 import { sarifLog } from './sarif.js';
 
-export const REPORT_FORMATS = ['json', 'junit', 'markdown', 'sarif', 'html'] as const;
-export type ReportFormat = (typeof REPORT_FORMATS)[number];
 
 export interface RenderOptions {
   /** SHA-256 of report.json as written, quoted as evidence that the rendered file belongs to it. */

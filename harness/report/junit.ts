@@ -4,8 +4,8 @@
 import junitModule from 'junit-report-builder';
 import type { Builder } from 'junit-report-builder';
 import type { CheckRecord } from '../checks/model.js';
-import { failsGate } from '../run/report.js';
-import type { Report } from '../run/report.js';
+import { failsGate } from '../report-model.js';
+import type { Report } from '../report-model.js';
 import { inert } from '../text.js';
 
 // A CommonJS module whose module.exports is the builder; its types describe an ES default export.

@@ -1,8 +1,8 @@
 // A Markdown summary for a pull-request comment or a CI job summary: the verdict counts, then the
 // findings, most severe first (FAIL, then ERROR, then NON-STRICT, each by severity), then the
 // measured values folded away.
-import type { Report } from '../run/report.js';
-import { FINDING_VERDICTS, byReportOrder, summaryLine } from '../run/report.js';
+import type { Report } from '../report-model.js';
+import { FINDING_VERDICTS, byReportOrder, summaryLine } from '../report-model.js';
 import { inertLine } from '../text.js';
 import { catalogueLink } from './catalogue-link.js';
 

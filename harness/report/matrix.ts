@@ -2,8 +2,8 @@
 // report.json files, each cell the verdict (linked to that backend's report.html when it sits next to
 // its report.json), rows grouped by family, and a filter for rows where the backends disagree or fail.
 import type { CheckRecord, Verdict } from '../checks/model.js';
-import type { Report } from '../run/report.js';
-import { FINDING_VERDICTS, summaryLine } from '../run/report.js';
+import type { Report } from '../report-model.js';
+import { FINDING_VERDICTS, summaryLine } from '../report-model.js';
 import { VERDICT_STYLE, html, page } from './html-kit.js';
 
 export interface MatrixColumn {

@@ -1,7 +1,7 @@
 // Report files are readable by their owner only (0600). They describe a deployment's weaknesses,
 // and whoever needs them reads them as the user who wrote them: a CI step that uploads the
 // artifact or writes the job summary, the developer who ran the tool (in a container: with
-// --user, as the README says).
+// --user, as docs/ci.md says).
 import { chmod, writeFile } from 'node:fs/promises';
 
 export const PRIVATE_MODE = 0o600;

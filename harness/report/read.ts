@@ -4,8 +4,8 @@ import { readFile } from 'node:fs/promises';
 import { z } from 'zod';
 import { FAMILIES, SEVERITIES, VERDICTS } from '../checks/model.js';
 import { HarnessError } from '../errors.js';
-import type { Report } from '../run/report.js';
-import { REPORT_SCHEMA_VERSION } from '../run/report.js';
+import type { Report } from '../report-model.js';
+import { REPORT_SCHEMA_VERSION } from '../report-model.js';
 
 const reportShape = z.looseObject({
   schemaVersion: z.literal(REPORT_SCHEMA_VERSION),

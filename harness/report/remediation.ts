@@ -129,7 +129,7 @@ const COVERAGE: Remediation = {
 
 const CONTROLS: Remediation = {
   topic: 'The backend accepts valid Better Auth tokens',
-  fix: "The backend must trust the harness issuer exactly as it trusts production Better Auth: its JWKS URL, issuer and audience (see the README's trust configuration) and every algorithm Better Auth signs with.",
+  fix: "The backend must trust the harness issuer exactly as it trusts production Better Auth: its JWKS URL, issuer and audience (docs/trusting-the-issuer.md has a snippet per stack) and every algorithm Better Auth signs with.",
   stacks: {},
 };
 

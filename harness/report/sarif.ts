@@ -7,13 +7,12 @@
 import { createHash } from 'node:crypto';
 import type { Log, ReportingDescriptor, Result } from 'sarif';
 import type { CheckRecord, Severity } from '../checks/model.js';
-import type { Report } from '../run/report.js';
+import type { Report } from '../report-model.js';
+import { DEFAULT_SARIF_LOCATION } from '../report-model.js';
 import { catalogueLink } from './catalogue-link.js';
 import { referenceUrl } from './references.js';
 import { remediationFor } from './remediation.js';
 
-/** Where results point when the run loaded no config file and no location was set (the file `init` writes), and in older reports. */
-export const DEFAULT_SARIF_LOCATION = 'conformance.config.ts';
 
 /** The partialFingerprints key: versioned, so a change of what it hashes starts new alerts instead of mismatching old ones. */
 export const FINGERPRINT_KEY = 'baConformanceFinding/v1';

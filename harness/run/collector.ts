@@ -7,14 +7,8 @@ import type { Reporter, TestCase, TestModule, TestSpecification } from 'vitest/n
 import type { CheckRecord, Family, Verdict } from '../checks/model.js';
 import { familyOf } from '../checks/model.js';
 import type { KnownSecret } from '../report/redact.js';
-import { summarize, summaryLine } from './report.js';
-
-export interface Progress {
-  /** A finished family: one line. */
-  line(text: string): void;
-  /** Overwrites the live line (TTY only); undefined where there is none. */
-  live?: (text: string) => void;
-}
+import { summarize, summaryLine } from '../report-model.js';
+import type { Progress } from '../terminal.js';
 
 export class CheckCollector implements Reporter {
   readonly records: CheckRecord[] = [];

@@ -4,25 +4,10 @@
 import { isLoopback } from '../net.js';
 import type { ResolvedConfig } from '../config/config.js';
 import { ExternalIssuer, startIssuer } from '../issuer/index.js';
-import type { AnyIssuerConnection, IssuerAlgorithm, IssuerHandle, IssuerProfile, KeyInfo, PublishedKey } from '../issuer/index.js';
+import type { AnyIssuerConnection, IssuerAlgorithm, IssuerHandle, IssuerProfile, KeyInfo } from '../issuer/index.js';
+import type { ReportIssuer } from '../report-model.js';
 import { SHARED_SECRET_ALG } from '../issuer/protocol.js';
 import { sharedSecretStrength } from '../forge/wordlists.js';
-
-/** What report.json says of the issuer. */
-export interface ReportIssuer {
-  mode: string;
-  alg: string[];
-  issuer: string;
-  audience: string | string[];
-  /** null when nothing is published (a shared HS256 secret). */
-  jwksUrl: string | null;
-  /** What the run could do, so a SKIP's reason can be traced to the mode. */
-  capabilities?: string[];
-  /** external: the server tested against and the keys it publishes (RFC 7638 SHA-256 thumbprints). */
-  external?: { url: string; keys: PublishedKey[]; users: 'signed up' | 'configured accounts' };
-  /** shared secret: its strength, judged offline; the secret itself is never written. */
-  sharedSecret?: { bytes: number; inWordlist: boolean; source: 'configured' | 'generated' };
-}
 
 export interface RunIssuer {
   handle: IssuerHandle;

@@ -33,12 +33,13 @@ import { ERR_401_CHALLENGE, ERR_NO_5XX, ERR_NO_LEAK, challengeOnRejection, distr
 import { loadCatalogue } from './catalogue.js';
 import { lockOutDir } from './lock.js';
 import { CheckCollector } from './collector.js';
-import type { Progress } from './collector.js';
-import { REPORT_SCHEMA_VERSION, exitCodeOf, keepUnredacted, summarize, writeReport } from './report.js';
+import type { Progress } from '../terminal.js';
+import { keepUnredacted, writeReport } from './report.js';
+import { REPORT_SCHEMA_VERSION, exitCodeOf, summarize } from '../report-model.js';
 import { Redactor } from '../report/redact.js';
 import type { KnownSecret } from '../report/redact.js';
 import { inert, inertLine } from '../text.js';
-import type { Report } from './report.js';
+import type { Report } from '../report-model.js';
 import { applyWaivers, loadBaseline } from './waivers.js';
 import type { Waiver } from './waivers.js';
 

@@ -11,6 +11,7 @@ import { z } from 'zod';
 import { selected } from '../checks/model.js';
 import type { CheckRecord } from '../checks/model.js';
 import { HarnessError } from '../errors.js';
+import type { ExpiredWaiver, StaleWaiver, WaiverOutcome, Waiver as WaiverEntry } from '../report-model.js';
 
 const waiverSchema = z.strictObject({
   /** The exact check ID. */
@@ -26,27 +27,10 @@ const waiverSchema = z.strictObject({
 });
 const baselineSchema = z.array(waiverSchema);
 export type Waiver = z.output<typeof waiverSchema>;
-
-export interface StaleWaiver extends Waiver {
-  /** Why it no longer matches. */
-  reason: string;
-}
-
-export interface ExpiredWaiver extends Waiver {
-  expires: string;
-  /** What its check is now, and that it counts for the gate again. */
-  reason: string;
-}
-
-export interface WaiverOutcome {
-  /** The baseline file, as given. */
-  file: string;
-  /** How many checks a waiver applied to. */
-  applied: number;
-  stale: StaleWaiver[];
-  /** Waivers past their `expires` date: they waive nothing. Absent in reports written before expiry existed. */
-  expired?: ExpiredWaiver[];
-}
+// What the schema reads is what the report model says a waiver is.
+type Same<A, B> = [A] extends [B] ? ([B] extends [A] ? true : false) : false;
+const waiverShape: Same<Waiver, WaiverEntry> = true;
+void waiverShape;
 
 /** Today as YYYY-MM-DD in UTC: a waiver's `expires` is a calendar day, compared as text. */
 export const utcDay = (at: Date = new Date()): string => at.toISOString().slice(0, 10);

@@ -8,7 +8,7 @@ import { JWKS_SUITE_CHECKS } from '../../suites/jwks/lab.js';
 import type { CheckRecord } from '../../harness/checks/model.js';
 import { REPO_ROOT } from '../../harness/issuer/bundle.js';
 import { freePort } from '../../harness/net.js';
-import type { Report } from '../../harness/run/report.js';
+import type { Report } from '../../harness/report-model.js';
 import { FIXTURES_DIR, fixtureBackend, loadFixtureManifest, startCommand } from '../../fixtures/backends/manifest.js';
 import type { FixtureBackend, FixtureVariant } from '../../fixtures/backends/manifest.js';
 import { expect } from 'vitest';
