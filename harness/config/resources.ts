@@ -62,34 +62,22 @@ const bodyTemplate = z.json().superRefine((template, ctx) => {
   }
 });
 
+// Each option's description is the documentation (docs/settings.md is generated from it).
 export const resourceSchema = z
   .strictObject({
-    /** A name for the report (default: the collection path). */
-    name: z.string().min(1).optional(),
-    /** The collection, e.g. "/api/todos". */
-    path: pathOn('target').regex(/^\S*$/, 'a path without spaces'),
-    /** The create body. Strings may hold Faker placeholders ("{{lorem.sentence}}"), filled anew for every resource. */
-    body: bodyTemplate.default({}),
-    /** The update body (default: `body`, filled anew, so the values change). */
-    updateBody: bodyTemplate.optional(),
-    /** Where the id is in a created or read resource. */
-    id: dotted.default('id'),
-    /** Where the owner's user id is in a created or read resource, when the API shows it. */
-    owner: dotted.optional(),
-    /** Where the rows are in the list response (default: the response is the array of rows). */
-    items: dotted.optional(),
-    /** Default "POST <path>"; answers with the created resource. */
-    create: operation().optional(),
-    /** Default "GET <path>/{id}". */
-    read: operation('{id}').optional(),
-    /** Default "PUT <path>/{id}"; false when the API has none. */
-    update: optional('{id}').optional(),
-    /** Default "DELETE <path>/{id}"; false when the API has none. */
-    delete: optional('{id}').optional(),
-    /** Default "GET <path>"; false when the API has none. */
-    list: optional().optional(),
-    /** A search returning rows like the list, e.g. "GET /api/todos?q={q}" (none by default). */
-    search: operation('{q}').optional(),
+    name: z.string().min(1).optional().describe('A name for the report (default: the collection path).'),
+    path: pathOn('target').regex(/^\S*$/, 'a path without spaces').describe('The collection, e.g. "/api/todos".'),
+    body: bodyTemplate.default({}).describe('The create body. Strings may hold Faker placeholders ("{{lorem.sentence}}"), filled anew for every resource.'),
+    updateBody: bodyTemplate.optional().describe('The update body (default: `body`, filled anew, so the values change).'),
+    id: dotted.default('id').describe('Where the id is in a created or read resource.'),
+    owner: dotted.optional().describe('Where the owner\'s user id is in a created or read resource, when the API shows it.'),
+    items: dotted.optional().describe('Where the rows are in the list response (default: the response is the array of rows).'),
+    create: operation().optional().describe('Default "POST <path>"; answers with the created resource.'),
+    read: operation('{id}').optional().describe('Default "GET <path>/{id}".'),
+    update: optional('{id}').optional().describe('Default "PUT <path>/{id}"; false when the API has none.'),
+    delete: optional('{id}').optional().describe('Default "DELETE <path>/{id}"; false when the API has none.'),
+    list: optional().optional().describe('Default "GET <path>"; false when the API has none.'),
+    search: operation('{q}').optional().describe('A search returning rows like the list, e.g. "GET /api/todos?q={q}" (none by default).'),
   })
   .transform((r) => {
     const item = `${r.path.replace(/\/$/, '')}/{id}`;

@@ -4,6 +4,7 @@
 import { Code } from './schema.js';
 import { ENV_PREFIX, allSettings, defaultText, settingVariables } from './settings.js';
 import type { Setting } from './settings.js';
+import { resourceSchema } from './resources.js';
 
 const WIDTH = 100;
 
@@ -108,6 +109,15 @@ export function settingsDoc(): string {
     'These flags and variables make up one setting together:',
     '',
     ...compound.map((v) => `- \`${v.name}\`: ${cell(v.help)}`),
+    '',
+    '## Resource options',
+    '',
+    'Each entry of `resources` (a config file only; `--resource` gives one with its path, body and owner) describes one kind of',
+    'resource the isolation checks create as users A and B and try to reach across. Only `path` is required.',
+    '',
+    '| Option | What it is |',
+    '|---|---|',
+    ...Object.entries(resourceSchema.in.shape).map(([name, schema]) => `| \`${name}\` | ${cell(schema.description ?? '')} |`),
     '',
   ].join('\n');
 }
