@@ -11,7 +11,7 @@ import { REPO_ROOT } from '../harness/issuer/bundle.js';
 import { valueAt } from '../harness/json-path.js';
 import { catalogueMarkdown } from '../harness/report/catalogue-doc.js';
 import { CATALOGUE_FILE, catalogueLink } from '../harness/report/catalogue-link.js';
-import type { CatalogueEntry } from '../harness/run/catalogue.js';
+import type { CatalogueEntry } from '../harness/checks/model.js';
 import { loadCatalogue } from '../harness/run/catalogue.js';
 import { JWKS_PROJECT_CHECKS, projectsFor } from '../harness/run/projects.js';
 import { ERR_401_CHALLENGE, ERR_NO_5XX, ERR_NO_LEAK } from '../harness/run/aggregate.js';

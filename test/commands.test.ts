@@ -5,7 +5,7 @@ import { mkdtemp, readFile, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
-import type { CatalogueEntry } from '../harness/run/catalogue.js';
+import type { CatalogueEntry } from '../harness/checks/model.js';
 import { loadConfigFile, resolveConfig } from '../harness/config/config.js';
 import { colorEnabled } from '../harness/terminal.js';
 import { runCli } from './support/cli.js';

@@ -38,6 +38,11 @@ export interface CheckMeta {
 }
 
 /** One HTTP exchange with the backend under test, kept as evidence. */
+/** A check as the catalogue lists it (docs/checks.md, `list`): its metadata and family. */
+export interface CatalogueEntry extends CheckMeta {
+  family: Family;
+}
+
 export interface Exchange {
   /** What this request tried (e.g. "alg: nOnE"). */
   label: string;

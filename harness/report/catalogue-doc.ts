@@ -4,7 +4,7 @@
 // is what lets a test hold the committed file to the suites.
 import type { Family } from '../checks/model.js';
 import { FAMILIES, SEVERITIES } from '../checks/model.js';
-import type { CatalogueEntry } from '../run/catalogue.js';
+import type { CatalogueEntry } from '../checks/model.js';
 import { referenceUrl } from './references.js';
 
 export const FAMILY_TITLES: Record<Family, string> = {

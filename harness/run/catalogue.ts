@@ -2,16 +2,12 @@
 // top-level code declares every check with its metadata) without running a test, so `list` can
 // never disagree with what `run` executes. The run-wide checks are added from their definitions.
 import { createVitest } from 'vitest/node';
-import type { CheckMeta, Family } from '../checks/model.js';
+import type { CatalogueEntry, CheckMeta } from '../checks/model.js';
 import { familyOf, selected } from '../checks/model.js';
 import { HarnessError } from '../errors.js';
 import { CODE_ROOT } from '../paths.js';
 import { SUITES_MODULE_CACHE, SUITES_VITE, SUITE_PROJECTS, suiteProjects } from './projects.js';
 import { ERR_401_CHALLENGE, ERR_NO_5XX, ERR_NO_LEAK } from './aggregate.js';
-
-export interface CatalogueEntry extends CheckMeta {
-  family: Family;
-}
 
 /** `projects`: the suite projects to read (all by default); the run-wide checks are added whatever they are. */
 export async function loadCatalogue(filter: { only?: string[]; skip?: string[] } = {}, projects = SUITE_PROJECTS): Promise<CatalogueEntry[]> {

@@ -12,7 +12,7 @@ import { valueAt } from '../json-path.js';
 import { loadCatalogue } from './catalogue.js';
 import { defaultJobs } from './labs.js';
 import { openApiSource } from './run.js';
-import type { CatalogueEntry } from './catalogue.js';
+import type { CatalogueEntry } from '../checks/model.js';
 
 /** A catalogue entry with what the planned mode does with it: run it, or report it SKIP and why. */
 export type PlannedEntry = CatalogueEntry & { skip?: string };

@@ -4,6 +4,7 @@ import { tmpdir } from 'node:os';
 import path from 'node:path';
 import type { TestProjectInlineConfiguration } from 'vitest/config';
 import { CODE_EXTENSION } from '../paths.js';
+import { JWKS_PROJECT_CHECKS } from '../../suites/jwks/project.js';
 
 /** Vite's cache (Vitest keeps its results there) outside the package, whose directory may be read-only once installed. */
 export const SUITES_VITE = { cacheDir: path.join(tmpdir(), 'ba-conformance-vite') };
@@ -17,8 +18,7 @@ export const SUITES_MODULE_CACHE = { experimental: { fsModuleCache: true, fsModu
 
 export const SUITE_PROJECTS = ['suites', 'jwks'];
 
-/** The checks the jwks project holds (suites/jwks.suite.ts), as --only / --skip prefixes (the KEY-* two need a crafted JWKS). */
-export const JWKS_PROJECT_CHECKS = ['JWKS-', 'KEY-KID-DECOY', 'KEY-KID-ABSENT-MULTI'];
+export { JWKS_PROJECT_CHECKS };
 
 /**
  * The projects a selection may need: a run whose --only / --skip leaves out every check of the jwks
