@@ -172,7 +172,8 @@ export async function runConformance(config: ResolvedConfig, log: (line: string)
     labs: { used: false },
     started: {},
   };
-  let judged: Judged = { records: [], requests: 0 };
+  // Filled as the judging goes: a partial report keeps what had been judged when something threw.
+  const judged: Judged = { records: [], requests: 0 };
   const finish = () => writeRun(ctx, judged, { outDir, waivers });
   try {
     const issuer = await ctx.halter.unlessHalted(timed(ctx, 'issuer', () => startRunIssuer(config, log)));
@@ -182,7 +183,7 @@ export async function runConformance(config: ResolvedConfig, log: (line: string)
     else await backendAnswering(ctx);
     const attacker = await attackerFor(ctx, issuer);
     await runFamilies(ctx, providedRun(ctx, issuer, attacker, openapi));
-    judged = await judge(ctx);
+    await judge(ctx, judged);
   } catch (err) {
     if (!(err instanceof RunHalted)) {
       problems.push(`the run stopped early: ${(err as Error).message}`);
@@ -364,7 +365,7 @@ interface Judged {
 }
 
 /** The records as reported: what was decided before a halt, the unproven distrusted, the run-wide checks, causes linked. */
-async function judge(ctx: RunContext): Promise<Judged> {
+async function judge(ctx: RunContext, out: Judged): Promise<void> {
   const { config, halter, problems, collector, started } = ctx;
   // The backend the harness started must have lived through the checks it answered.
   if (!halter.halted && started.target && !started.target.alive()) halter.backendExited(started.target.unexpectedExit() ?? { code: null, signal: null, output: '', describe: 'unknown exit' });
@@ -380,10 +381,12 @@ async function judge(ctx: RunContext): Promise<Judged> {
     records = collector.records;
     problems.push(...collector.problems);
   }
+  out.records = records;
   records = sayWhenUnanswered(distrustUnproven(records));
   if (died) records = noFindingWithoutAnswer(records, `the backend exited (${died.describe})`);
   records = mergeById(records);
-  const requests = records.reduce((n, r) => n + r.evidence.length, 0);
+  out.records = records;
+  out.requests = records.reduce((n, r) => n + r.evidence.length, 0);
   const scope = { selective: Boolean(config.only?.length || config.skip?.length), halted: Boolean(halted) };
   if (records.length > 0) {
     const runWide = [noServerErrors(records, scope), challengeOnRejection(records, scope), noLeaks(records, scope)];
@@ -396,7 +399,7 @@ async function judge(ctx: RunContext): Promise<Judged> {
     if (!records.some((r) => r.id.startsWith(prefix))) problems.push(`--only ${prefix} matched no check (IDs look like SIG-ALG-NONE; \`ba-conformance list\` prints them)`);
   }
   if (records.length === 0) problems.push('no check ran');
-  return { records, requests };
+  out.records = records;
 }
 
 /** Everything the run started, stopped: its resources on the backend deleted first (through the backend), then the processes. */
@@ -460,6 +463,8 @@ async function writeRun(ctx: RunContext, { records, requests }: Judged, { outDir
   await writeFormats(report, outDir, config.report.formats, { reportSha256: written.sha256 });
   const kept = await keepUnredacted(unredacted, outDir, config.report.keepSecrets);
   if (kept) log(`--keep-secrets: WARNING: ${kept} holds live credentials (tokens, session cookies, passwords), readable by you only; keep it out of uploaded artifacts and delete it when done`);
-  const signal = halted?.signal;
-  return { report, reportFile: written.file, exitCode: signal ? signalExitCode(signal) : exitCodeOf(report), ...(signal ? { signal } : {}), halted: Boolean(halted) };
+  // Read again: a signal that came while the files were written still decides the exit code.
+  const late = ctx.halter.halted;
+  const signal = late?.signal;
+  return { report, reportFile: written.file, exitCode: signal ? signalExitCode(signal) : exitCodeOf(report), ...(signal ? { signal } : {}), halted: Boolean(late) };
 }
