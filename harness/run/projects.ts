@@ -1,13 +1,19 @@
 // The Vitest projects that hold the checks, for `run` and `list` (and vitest.config.ts in a checkout):
 // inline, so the installed package needs no config file and runs its compiled suites.
+import { createHash } from 'node:crypto';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import type { TestProjectInlineConfiguration } from 'vitest/config';
-import { CODE_EXTENSION } from '../paths.js';
+import { CODE_EXTENSION, CODE_ROOT } from '../paths.js';
 import { JWKS_PROJECT_CHECKS } from '../../suites/jwks/project.js';
 
-/** Vite's cache (Vitest keeps its results there) outside the package, whose directory may be read-only once installed. */
-export const SUITES_VITE = { cacheDir: path.join(tmpdir(), 'ba-conformance-vite') };
+/**
+ * Vite's cache (Vitest keeps its results and the transformed suites there) outside the package, whose
+ * directory may be read-only once installed. One per installed copy: Vitest clears its module cache
+ * whenever the lockfile beside the code differs from the one it last saw, and copies sharing one
+ * directory (a checkout and an installed package) cleared it under each other's running workers.
+ */
+export const SUITES_VITE = { cacheDir: path.join(tmpdir(), 'ba-conformance-vite', createHash('sha256').update(CODE_ROOT).digest('hex').slice(0, 12)) };
 
 /**
  * The suites as transformed for the workers, kept between runs beside Vite's cache (keyed by each
