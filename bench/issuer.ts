@@ -6,16 +6,12 @@ import { parseArgs } from 'node:util';
 import { request } from 'undici';
 import { probeDocker, startIssuer } from '../harness/issuer/index.js';
 import type { Issuer, IssuerMode } from '../harness/issuer/index.js';
+import { median } from './median.js';
 
 const { values } = parseArgs({ options: { runs: { type: 'string', default: '7' }, tokens: { type: 'string', default: '1000' } } });
 const RUNS = Number(values.runs);
 const TOKENS = Number(values.tokens);
 
-const median = (xs: number[]) => {
-  const s = [...xs].sort((a, b) => a - b);
-  const m = Math.floor(s.length / 2);
-  return s.length % 2 ? s[m]! : (s[m - 1]! + s[m]!) / 2;
-};
 const fmt = (xs: number[], unit: string) => `median ${median(xs).toFixed(0)} ${unit} (min ${Math.min(...xs).toFixed(0)}, max ${Math.max(...xs).toFixed(0)}, n=${xs.length})`;
 
 async function firstJwks(url: string): Promise<void> {

@@ -16,18 +16,13 @@ import { parseArgs } from 'node:util';
 import { freePort } from '../harness/net.js';
 import { defaultJobs } from '../harness/run/labs.js';
 import type { Report } from '../harness/report-model.js';
+import { median } from './median.js';
 
 const { values } = parseArgs({ options: { runs: { type: 'string', default: '3' }, 'sequential-runs': { type: 'string' }, backend: { type: 'string', default: 'example' } } });
 const RUNS = Number(values.runs);
 /** --jobs 1 against a backend on library defaults takes minutes a run: fewer of them may do. */
 const SEQUENTIAL_RUNS = Number(values['sequential-runs'] ?? RUNS);
 const ROOT = path.resolve(import.meta.dirname, '..');
-
-const median = (xs: number[]) => {
-  const s = [...xs].sort((a, b) => a - b);
-  const m = Math.floor(s.length / 2);
-  return s.length % 2 ? s[m]! : (s[m - 1]! + s[m]!) / 2;
-};
 
 /** RSS of `pid` and all its descendants, in bytes. */
 function treeRss(pid: number): number {

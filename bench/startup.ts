@@ -10,6 +10,7 @@ import { cpus, tmpdir } from 'node:os';
 import path from 'node:path';
 import { parseArgs } from 'node:util';
 import { REPO_ROOT } from '../harness/issuer/bundle.js';
+import { median } from './median.js';
 
 const { values } = parseArgs({ options: { runs: { type: 'string', default: '5' }, example: { type: 'string', default: '3' } } });
 const TICK_S = 0.01; // Linux's USER_HZ: /proc/<pid>/stat counts CPU time in hundredths of a second
@@ -35,11 +36,6 @@ async function timed(command: string, args: string[]): Promise<Sample> {
   return { wallS: (performance.now() - started) / 1000, cpuS: childrenCpuS() - cpuBefore, code };
 }
 
-const median = (xs: number[]) => {
-  const s = [...xs].sort((a, b) => a - b);
-  const m = Math.floor(s.length / 2);
-  return s.length % 2 ? s[m]! : (s[m - 1]! + s[m]!) / 2;
-};
 const row = (xs: number[]) => `median ${median(xs).toFixed(2)} (min ${Math.min(...xs).toFixed(2)}, max ${Math.max(...xs).toFixed(2)})`;
 
 async function bench(name: string, runs: number, command: string, args: string[]): Promise<void> {

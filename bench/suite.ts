@@ -13,14 +13,10 @@ import { probeDocker } from '../harness/issuer/index.js';
 import { freePort } from '../harness/net.js';
 import { runConformance } from '../harness/run/run.js';
 import { TODO_RESOURCE } from '../fixtures/backends/node/contract.js';
+import { median } from './median.js';
 
 const { values } = parseArgs({ options: { runs: { type: 'string', default: '5' } } });
 const RUNS = Number(values.runs);
-const median = (xs: number[]) => {
-  const s = [...xs].sort((a, b) => a - b);
-  const m = Math.floor(s.length / 2);
-  return s.length % 2 ? s[m]! : (s[m - 1]! + s[m]!) / 2;
-};
 const fmt = (xs: number[]) => `median ${median(xs).toFixed(0)} ms (min ${Math.min(...xs)}, max ${Math.max(...xs)}, n=${xs.length})`;
 
 const docker = await probeDocker();
