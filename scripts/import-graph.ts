@@ -6,13 +6,11 @@ import path from 'node:path';
 import ts from 'typescript';
 import { REPO_ROOT } from '../harness/issuer/bundle.js';
 
-function sources(dir: string): string[] {
-  return readdirSync(dir, { withFileTypes: true }).flatMap((e) => {
-    const file = path.join(dir, e.name);
-    if (e.isDirectory()) return sources(file);
-    return e.name.endsWith('.ts') && !e.name.endsWith('.d.ts') ? [file] : [];
-  });
-}
+/** Every TypeScript source under `dir`, as harness/issuer/bundle.ts lists them (Node's recursive readdir). */
+const sources = (dir: string): string[] =>
+  readdirSync(dir, { recursive: true, encoding: 'utf8' })
+    .filter((f) => f.endsWith('.ts') && !f.endsWith('.d.ts'))
+    .map((f) => path.join(dir, f));
 
 /** Each file (relative to the repository) and the files of `roots` it imports. */
 export function importGraph(roots: string[]): Map<string, string[]> {

@@ -13,7 +13,8 @@ import { catalogueMarkdown } from '../harness/report/catalogue-doc.js';
 import { CATALOGUE_FILE, catalogueLink } from '../harness/report/catalogue-link.js';
 import type { CatalogueEntry } from '../harness/checks/model.js';
 import { loadCatalogue } from '../harness/run/catalogue.js';
-import { JWKS_PROJECT_CHECKS, projectsFor } from '../harness/run/projects.js';
+import { projectsFor } from '../harness/run/projects.js';
+import { JWKS_SUITE_CHECKS } from '../suites/jwks/project.js';
 import { ERR_401_CHALLENGE, ERR_NO_5XX, ERR_NO_LEAK } from '../harness/run/aggregate.js';
 import { runCli } from './support/cli.js';
 
@@ -91,7 +92,7 @@ describe('the jwks project', { timeout: 60_000 }, () => {
   // The run-wide checks, and the persistence probe every family runs (merged into one CTL-PERSIST).
   const runWide = new Set([ERR_NO_5XX.id, ERR_401_CHALLENGE.id, ERR_NO_LEAK.id, 'CTL-PERSIST']);
   const ids = async (project: string) => (await loadCatalogue({}, [project])).map((c) => c.id).filter((id) => !runWide.has(id));
-  const inJwksProject = (id: string) => JWKS_PROJECT_CHECKS.some((p) => id.startsWith(p));
+  const inJwksProject = (id: string) => JWKS_SUITE_CHECKS.some((p) => id.startsWith(p));
 
   it('holds every check its prefixes name, and the other project none', async () => {
     const [jwks, others] = [await ids('jwks'), await ids('suites')];
@@ -108,7 +109,7 @@ describe('the jwks project', { timeout: 60_000 }, () => {
     expect(projectsFor({ only: ['KEY-'] })).toEqual(all);
     expect(projectsFor({ only: ['J'] })).toEqual(all);
     expect(projectsFor({ only: ['KEY-KID-ABSENT-SINGLE'] })).toEqual(['suites']);
-    expect(projectsFor({ skip: [...JWKS_PROJECT_CHECKS] })).toEqual(['suites']);
+    expect(projectsFor({ skip: [...JWKS_SUITE_CHECKS] })).toEqual(['suites']);
     expect(projectsFor({ skip: ['JWKS-', 'KEY-'] })).toEqual(['suites']);
     expect(projectsFor({ skip: ['JWKS-ROTATE'] })).toEqual(all);
     expect(projectsFor({ skip: ['JWKS-'] })).toEqual(all);

@@ -5,7 +5,7 @@ import { tmpdir } from 'node:os';
 import path from 'node:path';
 import type { TestProjectInlineConfiguration } from 'vitest/config';
 import { CODE_EXTENSION, CODE_ROOT } from '../paths.js';
-import { JWKS_PROJECT_CHECKS } from '../../suites/jwks/project.js';
+import { JWKS_SUITE_CHECKS } from '../../suites/jwks/project.js';
 
 /**
  * Vite's cache (Vitest keeps its results and the transformed suites there) outside the package, whose
@@ -24,15 +24,13 @@ export const SUITES_MODULE_CACHE = { experimental: { fsModuleCache: true, fsModu
 
 export const SUITE_PROJECTS = ['suites', 'jwks'];
 
-export { JWKS_PROJECT_CHECKS };
-
 /**
  * The projects a selection may need: a run whose --only / --skip leaves out every check of the jwks
  * project starts neither its worker nor its labs. Conservative: a prefix that overlaps is kept.
  */
 export function projectsFor(selection: { only?: string[] | undefined; skip?: string[] | undefined }): string[] {
   const holds = (p: string) => (!selection.only?.length || selection.only.some((o) => o.startsWith(p) || p.startsWith(o))) && !selection.skip?.some((s) => p.startsWith(s));
-  return JWKS_PROJECT_CHECKS.some(holds) ? SUITE_PROJECTS : SUITE_PROJECTS.filter((name) => name !== 'jwks');
+  return JWKS_SUITE_CHECKS.some(holds) ? SUITE_PROJECTS : SUITE_PROJECTS.filter((name) => name !== 'jwks');
 }
 
 /** `labs`: the JWKS checks run in labs of their own, so their family runs beside the others instead of after them. */

@@ -68,7 +68,7 @@ export async function runJwksCheck({ body, options }: JwksCheckDefinition, t: Ch
 export const JWKS_LAB_NEEDS: Capability[] = ['mint', 'jwks', 'keys', 'jwks-faults', 'fetch-log'];
 
 /** The checks suites/jwks.suite.ts runs, as --only / --skip prefixes: the run selects its project by them. */
-export { JWKS_PROJECT_CHECKS as JWKS_SUITE_CHECKS } from './project.js';
+export { JWKS_SUITE_CHECKS } from './project.js';
 
 /** How often a poll sends its probe. */
 const POLL_INTERVAL_MS = 250;
