@@ -7,7 +7,7 @@ import { valueAt } from '../json-path.js';
 import { readCapped, truncationNote } from './body.js';
 import { targetUrl } from './origin.js';
 import { Slots } from './slots.js';
-import { pace } from './pace.js';
+import { paced } from './pace.js';
 
 const BODY_EXCERPT = 2_048;
 /** Evidence keeps tokens and header values up to this many characters (DOS tokens are megabytes, or nested thousands deep). */
@@ -144,8 +144,8 @@ export class TargetClient {
     };
     const timeoutMs = options.timeoutMs ?? this.settings.timeoutMs;
     return this.slots.run(async () => {
-      if (this.settings.maxRps !== undefined) await pace(this.settings.maxRps);
-      // The clock starts once the request has a connection of its own, not while it waits for one.
+      // The clock starts once the request has a connection of its own (and, under target.maxRps, its
+      // place), not while it waits for one.
       let started = performance.now();
       const send = (dispatcher: Agent) =>
         request(url, {
@@ -157,9 +157,14 @@ export class TargetClient {
           bodyTimeout: timeoutMs,
           signal: AbortSignal.timeout(timeoutMs),
         });
+      // Under target.maxRps each attempt waits for its place, and holds it until its answer is read.
       const answer = async (dispatcher: Agent) => {
-        const res = await send(dispatcher);
-        return { res, ...(await readCapped(res.body)) };
+        const exchange = async () => {
+          started = performance.now();
+          const res = await send(dispatcher);
+          return { res, ...(await readCapped(res.body)) };
+        };
+        return this.settings.maxRps === undefined ? exchange() : paced(this.settings.maxRps, exchange);
       };
       try {
         let res, text, truncatedAt;
@@ -171,7 +176,6 @@ export class TargetClient {
           // once, on a connection of its own (the pool's others may be as stale). A second reset is the
           // backend's answer, recorded as such.
           if (!SAFE_METHODS.has(method) || !isConnectionReset(err)) throw err;
-          started = performance.now();
           const fresh = new Agent({ connections: 1 });
           try {
             ({ res, text, truncatedAt } = await answer(fresh));

@@ -1,33 +1,49 @@
-// target.maxRps: requests to the backend are spaced so that no window of one second holds more than
-// this process's share of them. One pacer per worker, shared by every client in it: the run's workers
-// each get maxRps divided by their number (run.ts), so together they never exceed it. A sliding window
-// of the times requests were released, not a fixed interval: a timer that fires late must not let the
-// next requests crowd into the same second.
+// target.maxRps: no window of one second, as the backend's clock sees it, holds more than this
+// worker's share of requests. One pacer per worker, shared by every client in it: the run's workers
+// each get maxRps divided by their number (run.ts), so together they never exceed it.
+//
+// The rule: a request goes out only while fewer than `limit` earlier ones are in flight or were
+// answered less than a window ago. A request reaches the backend after it is sent and before its
+// answer comes back, so any `limit + 1` arrivals span at least a window, however late a timer fires,
+// however long a busy thread holds a request before writing it, or a busy backend reads it. (Spacing
+// by the time requests were sent, as this once did, let a thread held up by other work send late and
+// then at once: 11 arrivals in one second for a limit of 8 on a loaded CI machine.)
 import { setTimeout as delay } from 'node:timers/promises';
 
-/** Added to the window: a request released at the end of one second may reach the backend in the next. */
-const DELIVERY_MARGIN_MS = 50;
-
-/** Release times of the latest requests (performance.now()). */
-const released: number[] = [];
+/** When this worker's latest answers came (performance.now()), oldest first. */
+const answered: number[] = [];
+let inFlight = 0;
+/** Woken when a request is answered: a sender waiting for a free place looks again. */
+let onAnswer: (() => void) | undefined;
 let queue: Promise<void> = Promise.resolve();
 
-/** Waits for this worker's next send slot at `perSecond` (below 1: one request per 1/perSecond seconds). */
-export function pace(perSecond: number): Promise<void> {
+/** Sends with `send` once this worker's rate allows, at `perSecond` (below 1: one request per 1/perSecond seconds). */
+export async function paced<T>(perSecond: number, send: () => Promise<T>): Promise<T> {
   const limit = Math.max(1, Math.floor(perSecond));
-  const windowMs = (perSecond >= 1 ? 1000 : 1000 / perSecond) + DELIVERY_MARGIN_MS;
+  const windowMs = perSecond >= 1 ? 1000 : 1000 / perSecond;
+  // One sender at a time looks for a place, in the order they asked.
   const turn = queue.then(async () => {
     for (;;) {
-      const oldest = released.length >= limit ? released[released.length - limit]! : undefined;
-      const wait = oldest === undefined ? 0 : oldest + windowMs - performance.now();
-      if (wait <= 0) break;
-      await delay(wait);
+      const now = performance.now();
+      while (answered.length && answered[0]! + windowMs <= now) answered.shift();
+      if (inFlight + answered.length < limit) break;
+      const timer = new AbortController();
+      const answer = new Promise<void>((resolve) => (onAnswer = resolve));
+      const aged = answered.length ? delay(answered[0]! + windowMs - now, undefined, { signal: timer.signal }).catch(() => {}) : undefined;
+      await (aged ? Promise.race([answer, aged]) : answer);
+      timer.abort();
     }
-    released.push(performance.now());
-    if (released.length > limit) released.splice(0, released.length - limit);
+    inFlight++;
   });
   queue = turn;
-  return turn;
+  await turn;
+  try {
+    return await send();
+  } finally {
+    inFlight--;
+    answered.push(performance.now());
+    onAnswer?.();
+  }
 }
 
 /** A storm of `n` requests cut to what `maxRps` allows in `seconds` (at least `floor`), so a rate-limited run still finishes. */
