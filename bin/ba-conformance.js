@@ -1,6 +1,7 @@
 #!/usr/bin/env node
-// In a checkout, runs the TypeScript CLI through tsx's loader (no build step between a clone and a
-// run); the installed package has no sources and runs its compiled JavaScript with plain node.
+// In a checkout, runs the TypeScript CLI from a bundle of its sources, rebuilt when one is newer
+// (bin/checkout.mjs: no build step between a clone and a run); the installed package has no sources
+// and runs its compiled JavaScript.
 import { existsSync } from 'node:fs';
 
 // `npx` and CI runners may die of a signal without passing it on (npm exec's shell does not), which
@@ -16,11 +17,8 @@ if (parent > 1) {
   watchdog.unref();
 }
 
-const source = new URL('../harness/cli.ts', import.meta.url);
-if (existsSync(source)) {
-  const { register } = await import('tsx/esm/api');
-  register();
-  await import(source.href);
+if (existsSync(new URL('../harness/cli.ts', import.meta.url))) {
+  await import('./checkout.mjs');
 } else {
   await import('../dist/harness/cli.js');
 }
