@@ -11,6 +11,7 @@ import { resolveConfig } from '../harness/config/config.js';
 import { pathOf } from '../harness/config/resources.js';
 import { ResourceClient } from '../harness/resources/client.js';
 import { englishFaker } from '../harness/faker.js';
+import { ephemeralPasswords } from '../harness/issuer/app/auth.js';
 
 describe('parseLdd', () => {
   it('keeps resolved libraries and the loader, drops the vDSO', () => {
@@ -105,5 +106,15 @@ describe('resource bodies and answers', () => {
     const id = 'b8e1c0de-0000-4000-8000-000000000002';
     expect(client.shows(answer({ q: id, data: [] }), id, id)).toBe(false); // a search echoing its query
     expect(client.shows(answer({ error: `no ${id}` }, 400), id)).toBe(false); // only 2xx answers list rows
+  });
+});
+
+describe("the issuer's password hash", () => {
+  it('verifies the password it hashed and nothing else, salted per hash', async () => {
+    const hash = await ephemeralPasswords.hash('correct horse');
+    expect(await ephemeralPasswords.verify({ hash, password: 'correct horse' })).toBe(true);
+    expect(await ephemeralPasswords.verify({ hash, password: 'correct hors' })).toBe(false);
+    expect(await ephemeralPasswords.verify({ hash: 'nonsense', password: 'correct horse' })).toBe(false);
+    expect(await ephemeralPasswords.hash('correct horse')).not.toBe(hash);
   });
 });

@@ -6,7 +6,7 @@
 // - a file the team configured: refs to .json/.yaml/.yml files in that file's directory tree, read
 //   and parsed by LocalFiles. Not any file: the library's text and binary parsers would turn a .env or
 //   a conformance.config.ts beside the spec into a string example, which the coverage checks send.
-import SwaggerParser from '@apidevtools/swagger-parser';
+import type SwaggerParser from '@apidevtools/swagger-parser';
 import { constants } from 'node:fs';
 import { open, realpath } from 'node:fs/promises';
 import path from 'node:path';
@@ -63,7 +63,9 @@ function parseDocument(text: string): OpenAPI.Document {
 async function dereference(root: string, doc: OpenAPI.Document, resolve: NonNullable<SwaggerParser.Options['resolve']>): Promise<OpenAPIV3.Document> {
   // No parser that makes a value of any bytes: a ref's file is JSON or YAML (LocalFiles hands it over parsed).
   const parse = { text: false, binary: false };
-  return (await SwaggerParser.dereference(root, doc, { resolve, parse, timeoutMs: DEREFERENCE_BUDGET_MS })) as OpenAPIV3.Document;
+  // Loaded when a document is read: most runs have none, and every worker would pay for it.
+  const { default: parser } = await import('@apidevtools/swagger-parser');
+  return (await parser.dereference(root, doc, { resolve, parse, timeoutMs: DEREFERENCE_BUDGET_MS })) as OpenAPIV3.Document;
 }
 
 /**

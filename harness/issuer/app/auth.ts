@@ -1,5 +1,6 @@
 // A real Better Auth instance: the jwt() plugin, email/password sign-in, the memory adapter.
 // Everything the backend under test sees (tokens, JWKS) comes from Better Auth's own code paths.
+import { createHash, randomBytes, timingSafeEqual } from 'node:crypto';
 import { betterAuth } from 'better-auth';
 import { jwt } from 'better-auth/plugins';
 import type { JwtOptions } from 'better-auth/plugins';
@@ -81,6 +82,25 @@ function subjectTemplate(template: string) {
     template.replace(/\{(id|email|name)\}/g, (_, field: string) => String(user[field] ?? ''));
 }
 
+/**
+ * The users' passwords, hashed with a salted SHA-256 instead of Better Auth's scrypt. The users live
+ * in this process's memory and die with the run, so a deliberately slow hash protects nothing here;
+ * scrypt's cost (in the thread pool, for every sign-up and sign-in) was about a CPU-second of each
+ * issuer's start, and a run starts several. Tokens and keys are untouched.
+ */
+export const ephemeralPasswords = {
+  async hash(password: string): Promise<string> {
+    const salt = randomBytes(16).toString('hex');
+    return `${salt}:${createHash('sha256').update(salt).update(password).digest('hex')}`;
+  },
+  async verify({ hash, password }: { hash: string; password: string }): Promise<boolean> {
+    const [salt = '', digest = ''] = hash.split(':');
+    const expected = Buffer.from(digest, 'hex');
+    const actual = createHash('sha256').update(salt).update(password).digest();
+    return expected.length === actual.length && timingSafeEqual(expected, actual);
+  },
+};
+
 export async function createIssuerAuth(config: IssuerAppConfig, baseUrl: string) {
   // Imported dynamically on purpose: beside better-auth's own dynamic import of it, a static import is
   // bundled by esbuild as a lazy init that is never run ("memoryAdapter is not a function").
@@ -91,7 +111,7 @@ export async function createIssuerAuth(config: IssuerAppConfig, baseUrl: string)
     basePath: '/api/auth',
     secret: config.secret,
     database: memoryAdapter({ user: [], session: [], account: [], verification: [], jwks: [] }),
-    emailAndPassword: { enabled: true },
+    emailAndPassword: { enabled: true, password: ephemeralPasswords },
     // Better Auth turns rate limiting on under NODE_ENV=production; a harness must never be throttled.
     rateLimit: { enabled: false },
     trustedOrigins: [new URL(baseUrl).origin],
