@@ -76,12 +76,28 @@ async function selectedButAbsent(records: CheckRecord[], config: ResolvedConfig,
     .map((e) => ({ ...e, suite: e.family, verdict: 'ERROR' as const, observed: `interrupted: ${reason} before this check started`, evidence: [], durationMs: 0, interrupted: true }));
 }
 
-/** Vitest's reporter exits the process on SIGINT/SIGTERM, before a report could be written: the run handles those itself. */
-function withoutNewSignalHandlers<T>(create: () => Promise<T>): Promise<T> {
-  const before = new Map((['SIGINT', 'SIGTERM', 'SIGHUP'] as const).map((s) => [s, new Set(process.listeners(s))]));
-  return create().finally(() => {
-    for (const [signal, kept] of before) for (const l of process.listeners(signal)) if (!kept.has(l)) process.off(signal, l);
-  });
+/**
+ * Vitest's logger exits the process on SIGINT/SIGTERM, before a report could be written: the run
+ * handles those itself. Its handlers are never installed (removing them once created left a window
+ * in which a signal exited the run without a report).
+ */
+async function withoutNewSignalHandlers<T>(create: () => Promise<T>): Promise<T> {
+  const signals = new Set<string | symbol>(['SIGINT', 'SIGTERM', 'SIGHUP']);
+  const patched = ['on', 'addListener', 'once'] as const;
+  const own = patched.map((name) => Object.getOwnPropertyDescriptor(process, name));
+  type Register = (this: NodeJS.Process, event: string | symbol, listener: (...args: unknown[]) => void) => NodeJS.Process;
+  for (const name of patched) {
+    const register = process[name] as unknown as Register;
+    const skipping: Register = function (event, listener) {
+      return signals.has(event) ? this : register.call(this, event, listener);
+    };
+    process[name] = skipping as unknown as NodeJS.Process[typeof name];
+  }
+  try {
+    return await create();
+  } finally {
+    patched.forEach((name, i) => (own[i] ? Object.defineProperty(process, name, own[i]) : delete process[name]));
+  }
 }
 
 /** How long a backend the harness did not start may take to answer its readiness path. */
