@@ -51,7 +51,7 @@ jwksCheck(
     severity: 'medium',
     requirement: 'The algorithm allowlist is checked before the key lookup, so tokens that cannot be valid never reach the network.',
     references: ['evoila/meho#3484', 'AutoGPT#14519', 'RFC 8725 §3.1'],
-    expected: 'zero fetches for them, while an unknown kid with an allowed alg does fetch (one fetch: NON-STRICT; more: FAIL)',
+    expected: 'zero fetches for them, while an unknown kid with an allowed alg does fetch (fetches for fewer than half of them, bounded by a cache or cooldown: NON-STRICT; for half or more: FAIL)',
   },
   async (lab, t) => {
     const ready = await lab.kidMissReady();
@@ -68,8 +68,10 @@ jwksCheck(
     }
     // One at a time: concurrent first lookups would each load the set, and the count would say nothing.
     const mark = await lab.mark();
+    const sentAt = performance.now();
     const exchanges: Exchange[] = [];
     for (const [label, token] of variants) exchanges.push(await lab.sendQuiet(label, token));
+    const seconds = ((performance.now() - sentAt) / 1000).toFixed(1);
     const precheckFetches = await lab.fetchesSince(mark);
     const controlMark = await lab.mark();
     const control = await t.send('control: an unknown kid with an allowed alg', lab.garbage(JwksLab.randomKid()));
@@ -77,12 +79,13 @@ jwksCheck(
     const measured = { requests: variants.length, fetches: precheckFetches.length, controlFetches: controlFetches.length };
     const rejected = expectAllRejected(exchanges);
     if (rejected.verdict !== 'PASS') return { ...rejected, measured, evidence: exchanges.slice(0, 3) };
-    // More than one: the lookup comes first and nothing bounds it; a client that fetches for every
-    // unknown kid (JWKS-KIDMISS-STORM) is reported under that cause, its count being the storm's.
-    if (precheckFetches.length > 1) return { verdict: 'FAIL', observed: `${fetchSummary(precheckFetches)} for ${variants.length} tokens that no allowed algorithm can verify: each can make the backend fetch, the key is looked up before the algorithm is checked`, measured, evidence: exchanges.slice(0, 3), causes: [CAUSES.kidMissUnthrottled] };
-    // One fetch: the keys were looked up (and loaded) for such a token, but its cache or cooldown held
-    // for the rest: bounded like any unknown kid's, a hardening gap.
-    if (precheckFetches.length === 1) return { verdict: 'NON-STRICT', severity: 'low', observed: `1 JWKS fetch for ${variants.length} tokens that no allowed algorithm can verify: the key is looked up before the algorithm is checked, though its cache or cooldown bounded the rest`, measured, evidence: exchanges.slice(0, 3) };
+    // A fetch for half of them or more: the lookup comes first and nothing bounds it; a client that
+    // fetches for every unknown kid (JWKS-KIDMISS-STORM) is reported under that cause, its count being the storm's.
+    if (precheckFetches.length * 2 >= variants.length) return { verdict: 'FAIL', observed: `${fetchSummary(precheckFetches)} for ${variants.length} tokens that no allowed algorithm can verify (sent one at a time in ${seconds} s): each can make the backend fetch, the key is looked up before the algorithm is checked`, measured, evidence: exchanges.slice(0, 3), causes: [CAUSES.kidMissUnthrottled] };
+    // Fewer: the keys were looked up (and loaded) for such tokens, but a cache or cooldown held for
+    // the rest: bounded like any unknown kid's, a hardening gap. A second fetch is what a short
+    // cooldown or lifespan gives when the tokens take longer than it (a loaded machine), not a fetch per token.
+    if (precheckFetches.length > 0) return { verdict: 'NON-STRICT', severity: 'low', observed: `${fetchSummary(precheckFetches)} for ${variants.length} tokens that no allowed algorithm can verify (sent one at a time in ${seconds} s): the key is looked up before the algorithm is checked, though its cache or cooldown bounded the rest`, measured, evidence: exchanges.slice(0, 3) };
     if (controlFetches.length) return { verdict: 'PASS', observed: `no fetch for ${variants.length} tokens with alg none, HS256${disallowed ? ` or ${disallowed}` : ''} and random kids, while an unknown kid with ${t.issuer.algorithms[0]} did fetch (${ready.observed})`, measured, evidence: [exchanges[0]!, control] };
     if (!ready.ready) return { verdict: 'SKIP', observed: `no fetch for ${variants.length} such tokens, but the backend does not refetch on unknown kids at all (${ready.observed}), so there is nothing to precede`, measured, evidence: [exchanges[0]!, control] };
     return { verdict: 'ERROR', observed: `inconclusive: no fetch for these tokens, but the control (an unknown kid with ${t.issuer.algorithms[0]}) did not fetch either`, measured, evidence: [exchanges[0]!, control] };
