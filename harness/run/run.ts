@@ -295,8 +295,18 @@ async function attackerFor({ config, log }: RunContext, issuer: RunIssuer): Prom
   return attacker;
 }
 
-/** I/O-bound: more family files in flight than cores; with labs, the JWKS family has a worker of its own. */
-const workersOf = (ctx: RunContext) => SUITE_WORKERS + (ctx.labs.used ? 1 : 0);
+/**
+ * I/O-bound: more family files in flight than cores; with labs, the JWKS family has a worker of its own.
+ * A run narrowed by --only to one family (a developer's rerun of SIG-ALG-NONE) has one: each worker
+ * loads the harness (about 0.7 CPU-s), more than the few checks it would run beside the first cost.
+ */
+const workersOf = (ctx: RunContext) => (familiesNamed(ctx.config.only) === 1 ? 1 : SUITE_WORKERS) + (ctx.labs.used ? 1 : 0);
+
+/** How many families an --only list names (IDs start with their family: SIG-ALG-NONE); Infinity when a prefix may span several. */
+function familiesNamed(only: string[] | undefined): number {
+  if (!only?.length || !only.every((prefix) => /^[A-Z0-9]+-/.test(prefix))) return Infinity;
+  return new Set(only.map((prefix) => prefix.split('-')[0])).size;
+}
 
 /** What every check's worker gets of the run (Vitest's provide: serializable). */
 function providedRun(ctx: RunContext, issuer: RunIssuer, attacker: AttackerReach, openapi: OpenApiSource | undefined): ProvidedRun {
