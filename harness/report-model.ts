@@ -90,7 +90,7 @@ export interface Report {
     seed: number | null;
     /** Where the time went: issuer start, backend start, the first lab's start (when labs are used), the checks themselves. */
     phasesMs: { issuer: number; target: number; labs?: number; checks: number };
-    /** Requests to the backend under test recorded as evidence (each family's set-up probe aside). */
+    /** Requests sent to the backends under test, the run's and its labs': every exchange, kept as evidence or not (the clean-up after the report aside). */
     requests: number;
     /** Labs at once (run.jobs); absent in older reports. */
     jobs?: number;

@@ -13,6 +13,7 @@ const { check, persistenceProbe } = family('CTL');
 check(
   {
     id: 'CTL-VALID-EDDSA',
+    requires: ['eddsaSigning'],
     title: 'A fresh Better Auth token from /api/auth/token is accepted',
     severity: 'info',
     requirement: 'The backend accepts a valid token of the issuer it trusts; otherwise every negative check is inconclusive.',
@@ -20,8 +21,6 @@ check(
     expected: '2xx, and the identity endpoint names the token subject',
   },
   async ({ issuer, user, stillValid }) => {
-    const alg = issuer.algorithms[0];
-    if (alg !== 'EdDSA') return { verdict: 'SKIP', observed: `the issuer signs with ${alg}, not EdDSA (run with --alg EdDSA)` };
     const probe = await stillValid('fresh EdDSA token from /api/auth/token', await issuer.tokenFor(user));
     return { verdict: probe.ok ? 'PASS' : 'ERROR', observed: probe.observed };
   },

@@ -18,8 +18,8 @@ let loaded: Promise<ApiDocument> | undefined;
 
 /** The document's operations (those it is safe to request, and those skipped), or a result saying why there are none to probe. */
 async function operations(t: CheckTools): Promise<ApiDocument | CheckResult> {
-  const source = t.run.openapi;
-  if (!source) return { verdict: 'SKIP', observed: "no OpenAPI document is configured (target.openapi, or --openapi /openapi.json)" };
+  // Checks here require it (CheckMeta.requires): without one they are SKIP before they run.
+  const source = t.run.openapi!;
   loaded ??= loadDocument(source, t.target.settings.timeoutMs);
   try {
     return await loaded;
@@ -49,6 +49,7 @@ check(
   {
     id: 'COV-PROTECTED-OPS',
     needs: ['mint'],
+    requires: ['openapi'],
     title: 'Every bearer-protected operation in the OpenAPI document refuses bad credentials',
     severity: 'critical',
     requirement: 'OWASP API2:2023 / API5:2023: authentication is enforced on every operation that requires it, not only on the ones someone tested.',
@@ -141,6 +142,7 @@ async function judgeOperation(t: CheckTools, op: ApiOperation, bad: [string, str
 check(
   {
     id: 'COV-UNDECLARED-OPS',
+    requires: ['openapi'],
     title: 'Operations without a security requirement, and whether a token changes their answer (measured)',
     severity: 'info',
     requirement: 'Every operation the document leaves open should be meant to be public; one that answers differently with a valid token uses authentication the document does not declare.',

@@ -109,14 +109,14 @@ check(
   {
     id: 'FMT-JSON-DUP',
     needs: ['mint'],
+    requires: ['identityPath'],
     title: 'Duplicate claim names: rejected, or the last one wins',
     severity: 'medium',
     requirement: 'RFC 7519 §4 / RFC 7515 §4: parsers MUST reject duplicate member names or use the lexically last one. First-wins parsing lets a proxy and the application see different users.',
     references: ['RFC 7515 §4', 'RFC 7519 §4'],
     expected: 'rejected, or accepted as the last sub; FAIL if the first sub wins',
   },
-  async ({ issuer, claims, user, target, send, skip, currentKey }) => {
-    if (!target.settings.identityPath) return skip('needs an identity endpoint to see which sub won');
+  async ({ issuer, claims, user, target, send, currentKey }) => {
     const other = await issuer.createUser();
     const current = await currentKey();
     const body = JSON.stringify({ ...claims, iat: nowSeconds(), exp: nowSeconds() + 600, sub: user.id });

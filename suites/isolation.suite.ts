@@ -35,6 +35,7 @@ function written(item: unknown, update: Record<string, unknown>): Record<string,
 check(
   {
     id: 'ISO-READ-OTHER',
+    requires: ['resources'],
     title: "A user cannot read another user's resource by its id",
     severity: 'critical',
     requirement: "OWASP API1:2023 (broken object level authorization): every access to an object by id checks that the caller may access it; a valid token alone is not permission.",
@@ -50,6 +51,7 @@ check(
 check(
   {
     id: 'ISO-WRITE-OTHER',
+    requires: ['resources'],
     title: "A user cannot change or delete another user's resource",
     severity: 'critical',
     requirement: 'OWASP API1:2023: writes by object id are authorized per object; the object stays as its owner left it.',
@@ -150,6 +152,7 @@ function changedFields(before: unknown, after: unknown): string {
 check(
   {
     id: 'ISO-CREATE-FOR-OTHER',
+    requires: ['resources'],
     title: "A resource created with another user's id in the body still belongs to the caller",
     severity: 'critical',
     requirement: "OWASP API1/API3:2023 (mass assignment): the owner of a new object comes from the verified token's sub, never from the request body.",
@@ -207,6 +210,7 @@ const widening = (b: Party): Record<string, string>[] => [
 check(
   {
     id: 'ISO-LIST-SCOPED',
+    requires: ['resources'],
     title: "Lists and searches show only the caller's rows, whatever the query says",
     severity: 'high',
     requirement: "OWASP API1:2023: collection endpoints filter by the caller's identity on the server; query parameters never widen the scope to other users.",
@@ -251,6 +255,7 @@ check(
 check(
   {
     id: 'ISO-SUB-SOURCE',
+    requires: ['resources'],
     title: 'The caller is the verified sub: identity headers, query or body fields change nothing',
     severity: 'critical',
     requirement: "The identity used for authorization comes from the verified token only; X-User-Id and similar headers, query parameters and body fields are attacker-controlled.",
@@ -443,6 +448,7 @@ check(
 check(
   {
     id: 'ISO-ENUM-ORACLE',
+    requires: ['resources'],
     title: "Whether another user's id exists cannot be told from the answer (measured)",
     severity: 'low',
     requirement: "Answering 403 for another user's existing resource and 404 for a missing one lets a caller enumerate ids; 404 for both is preferred.",

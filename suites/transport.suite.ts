@@ -125,6 +125,7 @@ check(
 check(
   {
     id: 'TRN-IDENTITY-HEADERS',
+    requires: ['identityPath'],
     title: "Identity headers and query parameters next to A's token do not change who the caller is",
     severity: 'critical',
     requirement: 'The identity is the verified token\'s sub; X-User-Id, X-Forwarded-User, X-Auth-Token and ?user_id= come from the client and are ignored (a gateway that sets them must strip them from clients).',
@@ -132,8 +133,7 @@ check(
     expected: "the identity endpoint names A with each header or parameter naming B; with no token they are refused",
   },
   async ({ token, user, issuer, target, send }): Promise<CheckResult> => {
-    const path = target.settings.identityPath;
-    if (!path) return { verdict: 'SKIP', observed: 'needs an identity endpoint (target.identityPath / --identity)' };
+    const path = target.settings.identityPath!; // required (CheckMeta.requires)
     const b = await issuer.createUser();
     const tokenB = await issuer.tokenFor(b);
     // B must be a user the backend knows: one that looks users up would otherwise answer 404 for B and hide the override.

@@ -100,7 +100,7 @@ describe('start-up', () => {
     const port = await freePort();
     const out = await newOut();
     const pidFile = path.join(out, 'squatter.pid');
-    const squatterPid = () => (existsSync(pidFile) ? readFileSync(pidFile, 'utf8').split('\n').filter(Boolean).map(Number) : []);
+    const squatterPid = () => (existsSync(pidFile) ? [Number(readFileSync(pidFile, 'utf8'))] : []);
     try {
       const run = await runToEnd(runArgs(port, out, [...processIssuer, '--start', startCommand(port, 'squat-then-exit', { SQUATTER_PID_FILE: pidFile })]), undefined, squatterPid);
       expect(run.code, run.stderr).toBe(3);
@@ -108,7 +108,7 @@ describe('start-up', () => {
       expect(passes(readReport(out))).toEqual([]);
       expect(run.leftovers).toEqual([]);
     } finally {
-      for (const pid of squatterPid().filter(alive)) process.kill(pid, 'SIGKILL');
+      for (const pid of squatterPid()) process.kill(pid, 'SIGKILL');
     }
   });
 

@@ -24,6 +24,7 @@ interface Style {
 
 const styles: Style[] = [
   { name: 'npm start (a package.json script: npm, then sh, then node)', backend: NODE, start: () => `${NODE_ENV} npm start --silent --prefix ${STYLES}` },
+  { name: "npx -c (npm exec's shell)", backend: NODE, start: () => `${NODE_ENV} npx -c 'node fixtures/backends/node/start.mjs'` },
   { name: "bash -c '…' without exec", backend: NODE, start: () => `${NODE_ENV} bash -c 'node fixtures/backends/node/start.mjs; true'` },
   { name: 'a shell script that forks the server and waits', backend: NODE, start: () => `${NODE_ENV} sh ${STYLES}/fork.sh` },
   { name: 'a fixed port (PORT=N npm start): no labs, one check at a time', backend: NODE, start: (fixed) => `${NODE_ENV} PORT=${fixed} npm start --silent --prefix ${STYLES}`, fixedPort: true },

@@ -119,11 +119,11 @@ export class IsolationLab {
   }
 
   /**
-   * Runs `fn` for every resource kind and combines the results. SKIP without resources; ERROR
-   * (with the set-up's requests) when the contract does not work for the resources' owners.
+   * Runs `fn` for every resource kind and combines the results (its checks require resources:
+   * CheckMeta.requires); ERROR (with the set-up's requests) when the contract does not work for the
+   * resources' owners.
    */
   async eachResource(fn: (shared: SharedResource, w: IsolationWorld, client: ResourceClient) => Promise<CheckResult>): Promise<CheckResult> {
-    if (this.contracts.length === 0) return { verdict: 'SKIP', observed: 'no resources are configured (resources in conformance.config.ts, or --resource <collection path>)' };
     const w = await this.world();
     if (w.broken) return { verdict: 'ERROR', observed: `inconclusive: ${w.broken}`, evidence: w.evidence };
     const results: CheckResult[] = [];

@@ -24,6 +24,8 @@ export interface CheckMeta {
   references: string[];
   /** What a secure backend does. */
   expected: string;
+  /** Settings of the run it cannot do without (RUN_SETTINGS): unset, it is SKIP before anything is sent, and `run --plan` says so. */
+  requires?: RunSetting[];
   /**
    * Roughly how many requests it sends, for `run --plan`: a number, or the dotted path of the config
    * setting that sets it (e.g. "jwks.stormRequests"). Without it, its family's usual count.
@@ -35,6 +37,47 @@ export interface CheckMeta {
    * SKIP with the reason. Its FAILs stand.
    */
   watchesAttacker?: boolean;
+}
+
+/** What the run's settings give, as `requires` reads it. `algorithms`: the issuer's, first the signing one; undefined when only the run will know (an external issuer). */
+export interface RunFacts {
+  openapi: boolean;
+  identityPath: boolean;
+  /** Resources are configured for the isolation checks. */
+  resources: boolean;
+  algorithms?: readonly string[];
+}
+
+/** Settings a check may require: whether the run has it, and what its SKIP says when not. */
+export const RUN_SETTINGS = {
+  openapi: { has: (f: RunFacts) => f.openapi, missing: 'no OpenAPI document is configured (target.openapi, or --openapi /openapi.json)' },
+  identityPath: { has: (f: RunFacts) => f.identityPath, missing: 'needs an identity endpoint (target.identityPath / --identity)' },
+  resources: { has: (f: RunFacts) => f.resources, missing: 'no resources are configured (resources in conformance.config.ts, or --resource <collection path>)' },
+  eddsaSigning: { has: (f: RunFacts) => !f.algorithms || f.algorithms[0] === 'EdDSA', missing: 'the issuer does not sign with EdDSA (run with --alg EdDSA)' },
+  eddsaKey: { has: (f: RunFacts) => !f.algorithms || f.algorithms.includes('EdDSA'), missing: 'the issuer has no EdDSA key (run with --alg EdDSA)' },
+  rs256Key: { has: (f: RunFacts) => !f.algorithms || f.algorithms.includes('RS256'), missing: "the backend is configured without RS256, so its allowlist alone refuses the weak key's tokens (run with --alg RS256 to test it)" },
+} as const;
+export type RunSetting = keyof typeof RUN_SETTINGS;
+
+/** Why a check with `requires` is SKIP in a run with `facts`, or undefined when it runs (the run and `run --plan` both ask this). */
+export function unmetSettings(requires: RunSetting[] | undefined, facts: RunFacts): string | undefined {
+  const missing = (requires ?? []).filter((s) => !RUN_SETTINGS[s].has(facts));
+  return missing.length ? missing.map((s) => RUN_SETTINGS[s].missing).join('; ') : undefined;
+}
+
+/** Every exchange a check sent, counted (checks/traffic.ts counts them), with the few the run-wide checks quote. */
+export interface Traffic {
+  /** Exchanges sent. */
+  requests: number;
+  /** Answered 5xx, except a 503 while the suite kept the JWKS down on purpose (a fair answer then). */
+  serverErrors: number;
+  /** Of those, answered while the suite kept the JWKS down (a 500 there is an unhandled key-fetch error). */
+  serverErrorsDuringFault: number;
+  /** Refusals of a token with a body (ERR-NO-LEAK reads these). */
+  errorBodies: number;
+  leaks: number;
+  /** Up to KEEP of the 5xx and of the leaks, with the check they were sent for and what leaked. */
+  kept: { check: string; exchange: Exchange; leak?: string }[];
 }
 
 /** One HTTP exchange with the backend under test, kept as evidence. */
@@ -97,11 +140,16 @@ export interface CheckRecord extends CheckMeta {
   /** The run was interrupted (a signal, the backend's exit) before this check finished. */
   interrupted?: boolean;
   /** The cause this finding names (CheckResult.explains). */
-  explains?: string;
+  explains?: string | string[];
   /** Causes this outcome may follow from (CheckResult.causes). */
   causes?: string[];
   /** The check whose finding names this outcome's cause: reported under it, not as a finding of its own mechanism. */
   sameCauseAs?: string;
+  /**
+   * Every exchange sent for this check (and its family's set-up before it), evidence or not, for the
+   * run-wide checks and run.requests; the runner drops it before the report.
+   */
+  traffic?: Traffic;
   /** A baseline entry accepts this verdict: it stays visible and no longer fails the run. */
   waiver?: { comment: string; expected: Verdict; target?: string; expires?: string };
 }

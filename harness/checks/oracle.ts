@@ -13,8 +13,8 @@ export interface CheckResult {
   undecided?: Undecided;
   /** Exchanges the check made outside `send` (a shared measurement, a sample of a large batch). */
   evidence?: Exchange[];
-  /** A cause this finding names, for the outcomes it explains (a key of CAUSES): they are reported under it. */
-  explains?: string;
+  /** A cause this finding names (or several), for the outcomes it explains (keys of CAUSES): they are reported under it. */
+  explains?: string | string[];
   /** Causes other checks name that this outcome may follow from, most fundamental first: it is reported under the first whose check failed. */
   causes?: string[];
 }
@@ -43,6 +43,8 @@ export const CAUSES = {
   verifierFailOpen: 'verifier-fail-open',
   /** A JWKS that does not answer holds requests past the outage bound: no short fetch timeout (JWKS-OUTAGE-STATUS). */
   jwksFetchUnbounded: 'jwks-fetch-unbounded',
+  /** A failed key fetch is an unhandled error: 500 while the JWKS is down (JWKS-OUTAGE-STATUS). */
+  jwksOutageServerError: 'jwks-outage-server-error',
   /** One unusable key in the JWKS makes the whole set unusable (JWKS-UNKNOWN-KTY). */
   unusableKeyBreaksSet: 'unusable-key-breaks-set',
   /** The crit header is not read at all: an unknown extension is accepted (SIG-CRIT-UNKNOWN). */

@@ -22,10 +22,12 @@ import type { TargetControlConnection } from '../target/control.js';
 import type { LabConnection, LabRelease } from '../run/labs.js';
 import type { FetchedExchange, SendOptions, TargetSettings } from '../target/client.js';
 import type { CheckMeta, CheckRecord, Exchange, Family } from './model.js';
-import { familyOf, selected } from './model.js';
+import { familyOf, selected, unmetSettings } from './model.js';
+import type { RunFacts } from './model.js';
 import { CAUSES, explainsWhenFailing, followsFrom, unobservedPass } from './oracle.js';
 import type { CheckResult } from './oracle.js';
 import { rememberingSecrets, takeRemembered } from './secrets.js';
+import { addTraffic, takeTraffic } from './traffic.js';
 import type { KnownSecret } from '../report/redact.js';
 
 /** What the runner hands every worker (serializable). */
@@ -99,6 +101,14 @@ export interface CheckTools {
    */
   inNewLab?: <T>(name: string, estimateS: number, work: (lab: CheckTools) => Promise<T>) => Promise<T>;
 }
+
+/** What a check may require (CheckMeta.requires), as the run has it; the issuer's algorithms once the family has one. */
+const runFacts = (run: Pick<ProvidedRun, 'openapi' | 'target' | 'resources'>, issuer?: IssuerHandle): RunFacts => ({
+  openapi: Boolean(run.openapi),
+  identityPath: Boolean(run.target.identityPath),
+  resources: run.resources.length > 0,
+  ...(issuer ? { algorithms: issuer.algorithms } : {}),
+});
 
 /** How a check runs: gated by the positive control (default), and, in a family with labs, in which lab. */
 export interface CheckOptions {
@@ -191,12 +201,15 @@ function record(suite: Family, meta: CheckMeta, result: CheckResult, evidence: E
   return { ...meta, family: familyOf(meta.id), suite, ...rest, evidence: [...extra, ...evidence], durationMs: Math.round(performance.now() - startedAt) };
 }
 
+/** The check ID a family's own requests (its positive control, a lab's set-up and hand-back) are sent and counted under. */
+const setupId = (family: string) => `${family}-setup`;
+
 /** A user of its own and a fresh valid token, on `issuer`, and the positive control against `target`. */
 async function prepare(name: string, run: ProvidedRun, issuer: IssuerHandle, target: TargetClient): Promise<FamilyState> {
   const user = await issuer.createUser();
   const token = await issuer.tokenFor(user);
   const state: FamilyState = { run, issuer, target, user, token };
-  const control = await provesValid((label, o) => target.send(`${name}-setup`, label, o), target, 'positive control: fresh valid token', token, user.id);
+  const control = await provesValid((label, o) => target.send(setupId(name), label, o), target, 'positive control: fresh valid token', token, user.id);
   if (!control.ok) state.gate = { observed: control.observed, evidence: control.exchanges };
   return state;
 }
@@ -283,6 +296,8 @@ class LabGroups {
 
 interface LabState extends FamilyState {
   labId: string;
+  /** The family whose check has it (its set-up requests are counted under the family's). */
+  family: string;
   /** Hands the lab back; `reusable`: the next check may get it as it is. */
   release(reusable: boolean): Promise<{ backendExit?: string }>;
   /** An exit of the lab's backend nobody asked for, since the last time this was asked. */
@@ -294,7 +309,7 @@ async function stillHealthy(lab: LabState): Promise<boolean> {
   try {
     await lab.issuer.clearJwksFault();
     const token = await lab.issuer.tokenFor(lab.user);
-    return (await provesValid((label, o) => lab.target.send('lab-handback', label, o), lab.target, 'lab handed back: a fresh valid token is accepted', token, lab.user.id)).ok;
+    return (await provesValid((label, o) => lab.target.send(setupId(lab.family), label, o), lab.target, 'lab handed back: a fresh valid token is accepted', token, lab.user.id)).ok;
   } catch {
     return false;
   }
@@ -335,7 +350,7 @@ async function openLab(name: string, run: ProvidedRun, label: string, estimateS:
   else delete labRun.alternateKey;
   const target = new TargetClient(labRun.target);
   try {
-    return { ...(await prepare(name, labRun, rememberingSecrets(connectIssuer(lab.issuer, `${name}-${label}`)), target)), labId: lab.id, release, exitSinceLastAsked };
+    return { ...(await prepare(name, labRun, rememberingSecrets(connectIssuer(lab.issuer, `${name}-${label}`)), target)), labId: lab.id, family: name, release, exitSinceLastAsked };
   } catch (err) {
     await release(false).catch(() => undefined);
     throw err;
@@ -382,12 +397,21 @@ export function family(name: Family, options: { labs?: boolean } = {}) {
     await state?.target.close();
   });
 
+  /** What was sent for the check, and for the family's set-up (its own user, a lab's) before it, onto its record. */
+  function carryTraffic(meta: { check?: CheckRecord }, id: string): void {
+    const traffic = addTraffic(takeTraffic(id), takeTraffic(setupId(name)));
+    if (meta.check && traffic) meta.check = { ...meta.check, traffic: addTraffic(meta.check.traffic, traffic)! };
+  }
+
   function check(meta: CheckMeta, run: (tools: CheckTools) => Promise<CheckResult>, checkOptions: CheckOptions = {}): void {
     ids.push(meta.id);
     const group = checkOptions.labGroup ?? meta.id;
     if (inLabs) groups.register(meta.id, group, checkOptions.spendsLab);
     (options.labs && !inLabs ? test : test.concurrent)(meta.id, { meta: { catalogue: meta } }, async ({ task, onTestFinished }) => {
-      onTestFinished(() => void (task.meta.secrets = takeRemembered()));
+      onTestFinished(() => {
+        task.meta.secrets = takeRemembered();
+        carryTraffic(task.meta, meta.id);
+      });
       // In labs, reset once the check has its lab: waiting in the queue is not the check's time.
       let startedAt = performance.now();
       const evidence: Exchange[] = [];
@@ -401,6 +425,8 @@ export function family(name: Family, options: { labs?: boolean } = {}) {
       const provided = state?.run ?? inject('conformance');
       const missing = missingNeeds(meta.needs, provided.profile.capabilities);
       if (missing.length) return finish({ verdict: 'SKIP', observed: skipReason(missing, provided.profile), measured: { missing: missing.join(', ') } });
+      const unset = unmetSettings(meta.requires, runFacts(provided, state?.issuer));
+      if (unset) return finish({ verdict: 'SKIP', observed: unset });
       if (!state) return finish({ verdict: 'ERROR', observed: setupError ?? 'the family was not set up' });
       const gatedOn = (s: FamilyState): CheckResult | undefined =>
         s.gate && checkOptions.gated !== false ? { verdict: 'ERROR', observed: `inconclusive: the backend rejects valid tokens (${s.gate.observed})`, evidence: s.gate.evidence, causes: [CAUSES.validTokensRefused] } : undefined;
@@ -442,7 +468,10 @@ export function family(name: Family, options: { labs?: boolean } = {}) {
   /** Re-sends a fresh valid token after this family's attacks: still accepted, no lockout or poisoning. */
   function persistenceProbe(): void {
     test(`CTL-PERSIST after ${name}`, { meta: { catalogue: CTL_PERSIST } }, async ({ task, skip, onTestFinished }) => {
-      onTestFinished(() => void (task.meta.secrets = takeRemembered()));
+      onTestFinished(() => {
+        task.meta.secrets = takeRemembered();
+        carryTraffic(task.meta, CTL_PERSIST.id);
+      });
       const run = state?.run ?? inject('conformance');
       if (!ids.some((id) => selected(run, id))) return skip(`no ${name} check was selected`);
       const startedAt = performance.now();

@@ -10,6 +10,7 @@ import { SHARED_SECRET_ALG } from '../issuer/protocol.js';
 import { loadCatalogue } from '../run/catalogue.js';
 import { plan } from '../run/plan.js';
 import type { PlannedEntry } from '../run/plan.js';
+import { DEFAULT_ALGORITHMS } from '../issuer/options.js';
 import { algOption, issuerModeOption, onlyOption, skipOption } from './options.js';
 
 interface ListFlags {
@@ -44,7 +45,9 @@ export function listCommand(): Command {
       );
       const planned = flags.issuerMode !== undefined || flags.alg !== undefined;
       const profile = plannedProfile(flags.issuerMode ?? 'auto', { sharedSecret: flags.alg?.[0] === SHARED_SECRET_ALG, accounts: Boolean(flags.accounts), startsBackend: flags.start });
-      const entries: PlannedEntry[] = planned ? plan(catalogue, profile) : catalogue;
+      // What list cannot know of a run's settings (an OpenAPI document, an identity endpoint, resources) counts as given.
+      const facts = { openapi: true, identityPath: true, resources: true, ...(flags.issuerMode === 'external' ? {} : { algorithms: flags.alg ?? DEFAULT_ALGORITHMS }) };
+      const entries: PlannedEntry[] = planned ? plan(catalogue, profile, facts) : catalogue;
       if (flags.json) {
         process.stdout.write(`${JSON.stringify(entries, null, 2)}\n`);
         return;

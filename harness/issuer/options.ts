@@ -6,6 +6,9 @@ import { jwtSettingsShape } from './jwt-settings.js';
 import { ISSUER_ALGORITHMS } from './protocol.js';
 import type { IssuerAlgorithm, IssuerAppConfig, PayloadConfig } from './protocol.js';
 
+/** The algorithms the harness's own issuer has when none are configured: Better Auth's default. */
+export const DEFAULT_ALGORITHMS: IssuerAlgorithm[] = ['EdDSA'];
+
 export const ISSUER_MODES = ['auto', 'process', 'container'] as const;
 export type IssuerMode = (typeof ISSUER_MODES)[number];
 
@@ -95,7 +98,7 @@ export function resolveIssuerOptions(options: IssuerOptions): ResolvedIssuerOpti
     leaseMs: o.container?.leaseMs ?? 30_000,
     log: o.log ?? (() => {}),
     app: {
-      algorithms: o.algorithms ?? ['EdDSA'],
+      algorithms: o.algorithms ?? DEFAULT_ALGORITHMS,
       expirationTime: o.expirationTime ?? '15m',
       secret: o.secret ?? randomBytes(32).toString('base64url'),
       ...(o.baseUrl !== undefined ? { baseUrl: o.baseUrl } : {}),

@@ -5,6 +5,7 @@
 import type { Family } from '../checks/model.js';
 import { FAMILIES, SEVERITIES } from '../checks/model.js';
 import type { CatalogueEntry } from '../checks/model.js';
+import { RUN_SETTINGS } from '../checks/model.js';
 import { referenceUrl } from './references.js';
 
 export const FAMILY_TITLES: Record<Family, string> = {
@@ -79,6 +80,7 @@ export function catalogueMarkdown(entries: readonly CatalogueEntry[]): string {
         `- Severity: ${c.severity}`,
         `- Family: [${c.family}](#${familyAnchor(c.family)}) (${FAMILY_TITLES[c.family]})`,
         ...(c.needs?.length ? [`- Needs from the issuer: ${c.needs.join(', ')} (SKIP in a mode without them; see [issuer modes and capabilities](staging.md#issuer-modes-and-capabilities))`] : []),
+        ...(c.requires?.length ? [`- SKIP (and so in \`run --plan\`) when the run lacks what it needs: ${c.requires.map((r) => `"${RUN_SETTINGS[r].missing}"`).join(", ")}`] : []),
         ...(c.watchesAttacker ? ['- Observed at the attacker listener: a PASS needs a backend that can reach it (its JWKS fetches come over this machine\'s loopback; without fetches, the harness started it on loopback; or `attacker.publicUrl`); otherwise SKIP unless it fails'] : []),
         `- Requirement: ${text(c.requirement)}`,
         `- Expected: ${text(c.expected)}`,

@@ -1,8 +1,10 @@
 // Checks decided over the whole run rather than by one test: several records of one ID (CTL-PERSIST
-// after each family) merge into one, ERR-NO-5XX looks at every exchange of every check, and a
+// after each family) merge into one, ERR-NO-5XX and ERR-NO-LEAK count every exchange of every check
+// (its traffic, evidence or not, labs included), and a
 // family's PASSes stand only where the backend was shown alive after them.
-import type { CheckMeta, CheckRecord, Exchange } from '../checks/model.js';
-import { worstVerdict } from '../checks/oracle.js';
+import type { CheckMeta, CheckRecord, Exchange, Traffic } from '../checks/model.js';
+import { CAUSES, worstVerdict } from '../checks/oracle.js';
+import { addTraffic, isServerError, noTraffic, trafficOf } from '../checks/traffic.js';
 
 export const ERR_NO_5XX: CheckMeta = {
   id: 'ERR-NO-5XX',
@@ -10,7 +12,7 @@ export const ERR_NO_5XX: CheckMeta = {
   severity: 'medium',
   requirement: 'Invalid credentials are a client error (RFC 6750 §3.1: 401 invalid_token, 400 invalid_request); a 5xx means an unhandled exception in the authentication path.',
   references: ['RFC 6750 §3.1', 'CVE-2025-49001 (fail-open on verifier exceptions)'],
-  expected: 'no 5xx on any request of the run',
+  expected: 'no 5xx on any request of the run (a 503 while the suite keeps the JWKS down on purpose is a fair answer)',
 };
 
 const unanswered = (r: CheckRecord) => r.evidence.some((e) => !e.response);
@@ -66,6 +68,7 @@ export function mergeById(records: CheckRecord[]): CheckRecord[] {
           observed: [...new Set(group.map((r) => r.observed))].join('; '),
           evidence: group.flatMap((r) => r.evidence),
           durationMs: group.reduce((sum, r) => sum + r.durationMs, 0),
+          ...(group.some((r) => r.traffic) ? { traffic: group.map((r) => r.traffic).reduce(addTraffic)! } : {}),
         },
   );
 }
@@ -103,20 +106,29 @@ export interface RunScope {
 }
 const nothingBecause = (scope: RunScope) => (scope.halted ? ' (the run stopped early)' : scope.selective ? ' (see --only and --skip)' : '');
 
+/** Every exchange of the run: what the checks counted, or, for a record that carries none, its evidence. */
+export function runTraffic(records: CheckRecord[]): Traffic {
+  return records.map((r) => r.traffic ?? trafficOf(r.id, r.evidence)).reduce((a, b) => addTraffic(a, b)!, noTraffic());
+}
+
 export function noServerErrors(records: CheckRecord[], scope: RunScope): CheckRecord {
-  const exchanges = records.flatMap((r) => r.evidence.map((e) => ({ check: r.id, e })));
-  // While the suite keeps the JWKS down on purpose, a 503 is a fair answer: JWKS-OUTAGE-STATUS judges those.
-  const crashed = exchanges.filter(({ e }) => e.outcome === 'server-error' && !e.jwksFault);
+  const traffic = runTraffic(records);
+  const crashed = traffic.kept.filter((k) => isServerError(k.exchange)).map(({ check, exchange }) => ({ check, e: exchange }));
   const base = runWide(ERR_NO_5XX);
-  if (exchanges.length === 0) return { ...base, verdict: 'SKIP', observed: `no request was recorded in this run${nothingBecause(scope)}`, evidence: [] };
-  if (crashed.length === 0) return cleanUnlessInconclusive(base, records, `none of ${exchanges.length} requests answered 5xx`);
+  const { requests, serverErrors, serverErrorsDuringFault } = traffic;
+  if (requests === 0) return { ...base, verdict: 'SKIP', observed: `no request was recorded in this run${nothingBecause(scope)}`, evidence: [] };
+  if (serverErrors === 0) return cleanUnlessInconclusive(base, records, `none of ${requests} requests answered 5xx`);
+  // Every check keeps its first few 5xx, so every check that got one is named.
   const checks = [...new Set(crashed.map(({ check }) => check))];
+  // 5xx only while the suite kept the JWKS down: an unhandled key-fetch error, the finding JWKS-OUTAGE-STATUS names when it saw them.
+  const onlyInOutages = serverErrorsDuringFault === serverErrors;
   return {
     ...base,
     verdict: 'FAIL',
-    observed: `${crashed.length} of ${exchanges.length} requests answered 5xx, in ${checks.join(', ')}`,
-    measured: { serverErrors: crashed.length, requests: exchanges.length },
+    observed: `${serverErrors} of ${requests} requests answered 5xx${onlyInOutages ? ', all while the JWKS was down on purpose' : ''}, in ${checks.join(', ')}`,
+    measured: { serverErrors, requests, ...(serverErrorsDuringFault ? { duringJwksFault: serverErrorsDuringFault } : {}) },
     evidence: quote(crashed, 20),
+    ...(onlyInOutages ? { causes: [CAUSES.jwksOutageServerError] } : {}),
   };
 }
 
@@ -138,16 +150,11 @@ export const ERR_NO_LEAK: CheckMeta = {
   expected: 'no stack trace, key material or token echo in any error body',
 };
 
-const LEAKS: [string, RegExp][] = [
-  ['a JavaScript stack trace', /\n\s+at \S.*\(?[^\s()]+:\d+:\d+\)?/],
-  ['a Python traceback', /Traceback \(most recent call last\)|File "[^"]+\.py", line \d+/],
-  ['a JVM or .NET stack trace', /\bat [\w$.]+\([\w]+\.(java|cs|kt):\d+\)/],
-  ['private key material', /-----BEGIN [A-Z ]*PRIVATE KEY-----|"d"\s*:\s*"[A-Za-z0-9_-]{20,}"/],
-  ['a node_modules path', /node_modules[\\/]/],
-];
-
 const rejectedWithToken = (records: CheckRecord[]) =>
   records.flatMap((r) => r.evidence.filter((e) => e.request.token && e.response && e.outcome !== 'accepted').map((e) => ({ check: r.id, e })));
+
+/** The checks decided over the whole run: reported whenever any check ran, whatever --only and --skip say. */
+export const RUN_WIDE_CHECKS: CheckMeta[] = [ERR_NO_5XX, ERR_401_CHALLENGE, ERR_NO_LEAK];
 
 export function challengeOnRejection(records: CheckRecord[], scope: RunScope): CheckRecord {
   const base = runWide(ERR_401_CHALLENGE);
@@ -174,23 +181,16 @@ export function challengeOnRejection(records: CheckRecord[], scope: RunScope): C
 
 export function noLeaks(records: CheckRecord[], scope: RunScope): CheckRecord {
   const base = runWide(ERR_NO_LEAK);
-  const rejected = rejectedWithToken(records);
-  if (rejected.length === 0) return { ...base, verdict: 'SKIP', observed: `no rejected token in this run${nothingBecause(scope)}`, evidence: [] };
-  const leaks: { check: string; e: Exchange; what: string }[] = [];
-  for (const { check, e } of rejected) {
-    const body = e.response!.bodyExcerpt;
-    const token = e.request.token!;
-    const echoed = token.length > 20 && token.compact.length === token.length && body.includes(token.compact);
-    const found = LEAKS.find(([, pattern]) => pattern.test(body))?.[0] ?? (echoed ? 'the rejected token' : undefined);
-    if (found) leaks.push({ check, e, what: found });
-  }
-  if (leaks.length === 0) return cleanUnlessInconclusive(base, records, `nothing leaked in ${rejected.length} error bodies`);
-  const kinds = [...new Set(leaks.map((l) => l.what))];
+  const { errorBodies, leaks: leaked, kept } = runTraffic(records);
+  if (errorBodies === 0) return { ...base, verdict: 'SKIP', observed: `no rejected token in this run${nothingBecause(scope)}`, evidence: [] };
+  const leaks = kept.filter((k) => k.leak !== undefined);
+  if (leaked === 0) return cleanUnlessInconclusive(base, records, `nothing leaked in ${errorBodies} error bodies`);
+  const kinds = [...new Set(leaks.map((l) => l.leak))];
   return {
     ...base,
     verdict: 'FAIL',
-    observed: `${leaks.length} of ${rejected.length} error bodies leaked ${kinds.join(', ')}`,
-    evidence: quote(leaks, 10, (i) => ` (leaks ${leaks[i]!.what})`),
+    observed: `${leaked} of ${errorBodies} error bodies leaked ${kinds.join(', ')}`,
+    evidence: quote(leaks.map(({ check, exchange }) => ({ check, e: exchange })), 10, (i) => ` (leaks ${leaks[i]!.leak})`),
   };
 }
 
@@ -201,7 +201,7 @@ export function noLeaks(records: CheckRecord[], scope: RunScope): CheckRecord {
  */
 export function linkCauses(records: CheckRecord[]): CheckRecord[] {
   const namer = new Map<string, string>();
-  for (const r of records) if (r.explains && r.verdict !== 'PASS' && !namer.has(r.explains)) namer.set(r.explains, r.id);
+  for (const r of records) for (const cause of r.explains && r.verdict !== 'PASS' ? [r.explains].flat() : []) if (!namer.has(cause)) namer.set(cause, r.id);
   return records.map((r) => {
     const root = r.causes?.map((c) => namer.get(c)).find((id) => id !== undefined && id !== r.id);
     return root ? { ...r, sameCauseAs: root, observed: `same cause as ${root}: ${r.observed}` } : r;

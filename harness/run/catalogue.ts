@@ -7,7 +7,7 @@ import { familyOf, selected } from '../checks/model.js';
 import { HarnessError } from '../errors.js';
 import { CODE_ROOT } from '../paths.js';
 import { SUITES_MODULE_CACHE, SUITES_VITE, SUITE_PROJECTS, suiteProjects } from './projects.js';
-import { ERR_401_CHALLENGE, ERR_NO_5XX, ERR_NO_LEAK } from './aggregate.js';
+import { RUN_WIDE_CHECKS } from './aggregate.js';
 
 /** `projects`: the suite projects to read (all by default); the run-wide checks are added whatever they are. */
 export async function loadCatalogue(filter: { only?: string[]; skip?: string[] } = {}, projects = SUITE_PROJECTS): Promise<CatalogueEntry[]> {
@@ -26,7 +26,7 @@ export async function loadCatalogue(filter: { only?: string[]; skip?: string[] }
   } finally {
     await vitest.close();
   }
-  for (const meta of [ERR_NO_5XX, ERR_401_CHALLENGE, ERR_NO_LEAK]) byId.set(meta.id, meta);
+  for (const meta of RUN_WIDE_CHECKS) byId.set(meta.id, meta);
   return [...byId.values()]
     .filter((meta) => selected(filter, meta.id))
     .map((meta) => ({ ...meta, family: familyOf(meta.id) }))

@@ -9,6 +9,10 @@ import { DEFAULT_BASE_PATH } from '../issuer/external.js';
 import { attackerReach } from '../attacker/reach.js';
 import { JWKS_PATH, SHARED_SECRET_ALG } from '../issuer/protocol.js';
 import { valueAt } from '../json-path.js';
+import { selected, unmetSettings } from '../checks/model.js';
+import { RUN_WIDE_CHECKS } from './aggregate.js';
+import type { RunFacts } from '../checks/model.js';
+import { DEFAULT_ALGORITHMS } from '../issuer/options.js';
 import { loadCatalogue } from './catalogue.js';
 import { defaultJobs } from './labs.js';
 import { openApiSource } from './run.js';
@@ -17,12 +21,36 @@ import type { CatalogueEntry } from '../checks/model.js';
 /** A catalogue entry with what the planned mode does with it: run it, or report it SKIP and why. */
 export type PlannedEntry = CatalogueEntry & { skip?: string };
 
-/** Each entry as a run with `profile` would treat it (the same rule as harness/checks/suite.ts). */
-export function plan(entries: CatalogueEntry[], profile: IssuerProfile): PlannedEntry[] {
+/** Each entry as a run with `profile` and `facts` would treat it (the same rules as harness/checks/suite.ts). */
+export function plan(entries: CatalogueEntry[], profile: IssuerProfile, facts: RunFacts): PlannedEntry[] {
   return entries.map((e) => {
     const missing = missingNeeds(e.needs, profile.capabilities);
-    return missing.length ? { ...e, skip: skipReason(missing, profile) } : e;
+    if (missing.length) return { ...e, skip: skipReason(missing, profile) };
+    const unset = unmetSettings(e.requires, facts);
+    return unset ? { ...e, skip: unset } : e;
   });
+}
+
+/**
+ * The checks a run reports under --only and --skip: those selected, each family's CTL-PERSIST probe
+ * with them (unless --skip names it), and the run-wide checks whenever anything runs.
+ */
+function selectedAsRun(catalogue: CatalogueEntry[], config: ResolvedConfig): CatalogueEntry[] {
+  const PERSIST = 'CTL-PERSIST'; // as the run's --only pattern adds it (run.ts)
+  const chosen = catalogue.filter((e) => selected(config, e.id) && !RUN_WIDE_CHECKS.some((c) => c.id === e.id) && e.id !== PERSIST);
+  if (!chosen.length) return [];
+  const probes = catalogue.filter((e) => e.id === PERSIST && selected({ skip: config.skip }, e.id));
+  return [...chosen, ...probes, ...catalogue.filter((e) => RUN_WIDE_CHECKS.some((c) => c.id === e.id))].sort((a, b) => a.id.localeCompare(b.id));
+}
+
+/** What `requires` reads, from the config: the issuer's algorithms are known before the run unless the issuer is the team's. */
+export function plannedFacts(config: ResolvedConfig): RunFacts {
+  return {
+    openapi: Boolean(config.target.openapi),
+    identityPath: Boolean(config.target.identityPath),
+    resources: config.resources.length > 0,
+    ...(config.issuer.mode === 'external' ? {} : { algorithms: config.issuer.algorithms ?? DEFAULT_ALGORITHMS }),
+  };
 }
 
 /** Requests a check sends, roughly: what its metadata says (a number, or the setting that sets it), else its family's usual count. */
@@ -98,7 +126,7 @@ export async function planText(config: ResolvedConfig): Promise<string> {
     startsBackend: Boolean(config.target.start),
     ...(issuer.url ? { url: issuer.url } : {}),
   });
-  const entries = plan(await loadCatalogue({ ...(config.only ? { only: config.only } : {}), ...(config.skip ? { skip: config.skip } : {}) }), profile);
+  const entries = plan(selectedAsRun(await loadCatalogue(), config), profile, plannedFacts(config));
   const running = entries.filter((e) => !e.skip);
   // Each family signs up (or signs in) its own user and proves a valid token first.
   const families = new Set(running.map((e) => e.family));

@@ -30,7 +30,7 @@ import type { ControlRoutes } from '../target/control.js';
 import { waitUntilAnswering } from '../target/launcher.js';
 import type { LaunchOptions, LaunchedTarget } from '../target/launcher.js';
 import { targetUrl } from '../target/origin.js';
-import { ERR_401_CHALLENGE, ERR_NO_5XX, ERR_NO_LEAK, challengeOnRejection, distrustUnproven, linkCauses, mergeById, noFindingWithoutAnswer, noLeaks, noServerErrors, sayWhenUnanswered } from './aggregate.js';
+import { RUN_WIDE_CHECKS, challengeOnRejection, distrustUnproven, linkCauses, mergeById, noFindingWithoutAnswer, noLeaks, noServerErrors, runTraffic, sayWhenUnanswered } from './aggregate.js';
 import { loadCatalogue } from './catalogue.js';
 import { lockOutDir } from './lock.js';
 import { CheckCollector } from './collector.js';
@@ -60,7 +60,7 @@ export interface RunOutcome {
 /** Vitest worker processes running the families (I/O-bound: more family files in flight than cores). */
 const SUITE_WORKERS = 2;
 
-const RUN_WIDE_IDS = [ERR_NO_5XX.id, ERR_401_CHALLENGE.id, ERR_NO_LEAK.id];
+const RUN_WIDE_IDS = RUN_WIDE_CHECKS.map((c) => c.id);
 
 /** How long a halted run may spend listing the selected checks that never started. */
 const CATALOGUE_BUDGET_MS = 4_000;
@@ -386,7 +386,7 @@ async function runFamilies(ctx: RunContext, provided: ProvidedRun): Promise<void
 
 interface Judged {
   records: CheckRecord[];
-  /** Exchanges recorded as evidence (before the run-wide checks, which quote them). */
+  /** Every exchange sent to the backends under test, labs included (counted before the run-wide checks, which quote them). */
   requests: number;
 }
 
@@ -412,7 +412,7 @@ async function judge(ctx: RunContext, out: Judged): Promise<void> {
   if (died) records = noFindingWithoutAnswer(records, `the backend exited (${died.describe})`);
   records = mergeById(records);
   out.records = records;
-  out.requests = records.reduce((n, r) => n + r.evidence.length, 0);
+  out.requests = runTraffic(records).requests; // before the run-wide checks, which quote exchanges
   const scope = { selective: Boolean(config.only?.length || config.skip?.length), halted: Boolean(halted) };
   if (records.length > 0) {
     const runWide = [noServerErrors(records, scope), challengeOnRejection(records, scope), noLeaks(records, scope)];
@@ -453,7 +453,8 @@ async function writeRun(ctx: RunContext, { records, requests }: Judged, { outDir
   const { halted } = ctx.halter;
   const { issuer, pool } = started;
   const finishedAt = new Date();
-  const sorted = [...records].sort((a, b) => a.id.localeCompare(b.id));
+  // The traffic was counted for the run-wide checks and run.requests; the report keeps the evidence.
+  const sorted = records.map(({ traffic: _, ...r }) => r).sort((a, b) => a.id.localeCompare(b.id));
   const waived = waivers
     ? applyWaivers(sorted, waivers, { baseUrl: config.target.baseUrl, file: config.report.baseline!, ...(config.only ? { only: config.only } : {}), ...(config.skip ? { skip: config.skip } : {}) })
     : undefined;

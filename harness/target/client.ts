@@ -1,8 +1,10 @@
 // The HTTP client for the backend under test. Every request becomes an Exchange (the evidence in
 // the report): the request with its token decoded, the response status, headers and a body excerpt.
 // Requests carry the run ID and check ID in the User-Agent, so findings can be matched to server logs.
+// Each exchange is also counted under its check ID (checks/traffic.ts), kept as evidence or not.
 import { Agent, request } from 'undici';
 import type { DecodedToken, Exchange, Outcome } from '../checks/model.js';
+import { countExchange } from '../checks/traffic.js';
 import { valueAt } from '../json-path.js';
 import { readCapped, truncationNote } from './body.js';
 import { targetUrl } from './origin.js';
@@ -44,7 +46,7 @@ export interface SendOptions {
   rawHeaders?: [string, string][];
   /** This request's timeout instead of the configured one (a check that measures how long an outage makes the backend wait). */
   timeoutMs?: number;
-  /** The JWKS fault the issuer served while this request was made (recorded as evidence; ERR-NO-5XX leaves these out). */
+  /** The JWKS fault the issuer served while this request was made (recorded as evidence; ERR-NO-5XX accepts a 503 then). */
   jwksFault?: string;
   /** A JSON request body (sent with Content-Type: application/json). */
   body?: unknown;
@@ -194,11 +196,14 @@ export class TargetClient {
           outcome: outcomeOf(res.statusCode, this.settings.rejectStatuses),
           durationMs: Math.round(performance.now() - started),
         };
+        countExchange(checkId, exchange);
         return { exchange, text };
       } catch (err) {
         const cause = (err as Error & { cause?: Error }).cause;
         const error = `${(err as Error).message}${cause ? ` (${cause.message})` : ''}`;
-        return { exchange: { ...base, error, outcome: 'transport-error', durationMs: Math.round(performance.now() - started) }, text: '' };
+        const exchange: Exchange = { ...base, error, outcome: 'transport-error', durationMs: Math.round(performance.now() - started) };
+        countExchange(checkId, exchange);
+        return { exchange, text: '' };
       }
     });
   }

@@ -175,7 +175,7 @@ export class JwksLab {
 
   // Sending
 
-  /** One request, not kept as evidence (bulk measurements keep a sample). */
+  /** One request, not kept as evidence (bulk measurements keep a sample); the run-wide checks count it all the same (checks/traffic.ts). */
   sendQuiet(label: string, token: string, options: SendOptions = {}): Promise<Exchange> {
     return this.t.target.send(this.t.checkId, label, { token, ...options });
   }

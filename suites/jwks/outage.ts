@@ -2,7 +2,7 @@
 // or answers garbage, warm and cold, and whether it starts and recovers without it.
 import { randomBytes } from 'node:crypto';
 import { setTimeout as delay } from 'node:timers/promises';
-import { JwksLab, eachScenario, fetchSummary, jwksCheck, notFetched, seconds, timeBound, withAttacker } from './lab.js';
+import { JWKS_LAB_NEEDS, JwksLab, eachScenario, fetchSummary, jwksCheck, notFetched, seconds, timeBound, withAttacker } from './lab.js';
 import type { Exchange } from '../../harness/checks/model.js';
 import { CAUSES, FETCH_WINDOW_MS, combine, followsFrom, statusOf } from '../../harness/checks/oracle.js';
 import type { CheckResult } from '../../harness/checks/oracle.js';
@@ -116,7 +116,9 @@ jwksCheck(
     if (slow.length) problems.push(`${slow.length} not answered within ${lab.settings.maxOutageResponseS} s (${slow.slice(0, 3).map((e) => `"${e.label}": ${e.error ?? `${e.durationMs} ms`}`).join('; ')})`);
     if (wrong.length) problems.push(`${wrong.length} answered ${[...new Set(wrong.map((e) => statusOf(e)))].join(', ')}`);
     // Hung probes name the cause a trickling JWKS shares (JWKS-HUGE-SLOW): a fetch with no short timeout.
-    if (problems.length) return { verdict: 'FAIL', observed: problems.join('; '), measured, evidence: [...slow, ...wrong].slice(0, 6), ...(slow.length ? { explains: CAUSES.jwksFetchUnbounded } : {}) };
+    // 500s name an unhandled key-fetch error, which ERR-NO-5XX counts too: one cause, one finding.
+    const explains = [...(slow.length ? [CAUSES.jwksFetchUnbounded] : []), ...(wrong.some((e) => e.outcome === 'server-error') ? [CAUSES.jwksOutageServerError] : [])];
+    if (problems.length) return { verdict: 'FAIL', observed: problems.join('; '), measured, evidence: [...slow, ...wrong].slice(0, 6), ...(explains.length ? { explains } : {}) };
     const statuses = [...new Set(refusals.map((e) => statusOf(e)))].join(', ');
     return { verdict: 'PASS', observed: `${refusals.length} refusals during ${probes.length} outage scenarios, all ${statuses}, the slowest in ${slowest} ms`, measured, evidence: probes.map((p) => p.all[0]!) };
   },
@@ -478,6 +480,8 @@ jwksCheck(
 jwksCheck(
   {
     id: 'JWKS-STARTUP-DOWN',
+    // A start while the JWKS is down: the harness must start the backend (a SKIP `run --plan` foresees).
+    needs: [...JWKS_LAB_NEEDS, 'restart-backend'],
     title: 'A backend that starts while the JWKS is down recovers when it comes back',
     severity: 'medium',
     requirement: 'Starting without keys leaves the API degraded (401/503), not dead or open; once the JWKS answers again, valid tokens are accepted without a restart.',
@@ -485,7 +489,6 @@ jwksCheck(
     expected: 'starts, refuses during the outage, accepts within jwks.maxRotationDelayS of recovery',
   },
   async (lab, t) => {
-    if (!lab.canRestart) return { verdict: 'SKIP', observed: 'needs a cold start: give the start command (target.start / --start) so the suite can restart the backend' };
     const token = await lab.valid();
     await t.issuer.setJwksFault({ kind: 'status', status: 503 });
     try {

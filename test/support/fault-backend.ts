@@ -8,10 +8,10 @@
 //   delay:MS        answers everything MS late
 //   escapes         refuses everything; bodies and its output carry ANSI/OSC escape sequences
 //   huge            refusals carry a 100 MB body
-//   squat-then-exit starts a detached squatter on PORT (its pid appended to SQUATTER_PID_FILE), then exits 1 as a failed bind
+//   squat-then-exit starts a detached squatter on PORT (its pid in SQUATTER_PID_FILE), then exits 1 as a failed bind
 // COUNT_FILE, when set, gets one line per API request: its epoch milliseconds, method and path.
 import { spawn } from 'node:child_process';
-import { appendFileSync } from 'node:fs';
+import { appendFileSync, writeFileSync } from 'node:fs';
 import { createServer } from 'node:http';
 import type { IncomingMessage, Server, ServerResponse } from 'node:http';
 import { fileURLToPath } from 'node:url';
@@ -106,8 +106,7 @@ async function main(): Promise<void> {
       stdio: 'ignore',
     });
     squatter.unref();
-    // Appended: the run's lab starts the same command on another port, and its squatter is one more to remove.
-    if (process.env.SQUATTER_PID_FILE) appendFileSync(process.env.SQUATTER_PID_FILE, `${squatter.pid}\n`);
+    if (process.env.SQUATTER_PID_FILE) writeFileSync(process.env.SQUATTER_PID_FILE, String(squatter.pid));
     // Wait until the squatter holds the port, then fail as a bind to a taken port does.
     for (;;) {
       const answered = await fetch(`http://127.0.0.1:${port}/health`).then(() => true, () => false);
