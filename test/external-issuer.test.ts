@@ -288,6 +288,36 @@ describe('external mode: transport and errors', { timeout: 60_000 }, () => {
     }
   });
 
+  it('the issuer\'s words reach the console inert: escape sequences in iss and aud are shown as text, never sent to the terminal', async () => {
+    const { generateKeyPair, exportJWK, SignJWT } = await import('jose');
+    const { privateKey, publicKey } = await generateKeyPair('EdDSA', { crv: 'Ed25519' });
+    const key = { ...(await exportJWK(publicKey)), kid: 'k1', alg: 'EdDSA' };
+    // An OSC 8 hyperlink, a screen clear and a C1 control sequence introducer.
+    const hostile = '\u001b]8;;http://evil.test\u0007CLICK\u001b]8;;\u0007\u001b[2J\u009b31m';
+    const issuer = await standIn(async (req, res) => {
+      const route = req.url?.replace(/\?.*$/, '');
+      for await (const _ of req); // the body is not read here
+      if (route?.endsWith('/jwks')) return res.writeHead(200, { 'content-type': 'application/json' }).end(JSON.stringify({ keys: [key] }));
+      if (route?.endsWith('/sign-up/email')) return res.writeHead(200, { 'content-type': 'application/json', 'set-cookie': 'better-auth.session_token=s1.sig; Path=/; HttpOnly' }).end(JSON.stringify({ user: { id: 'u1', name: 'A' } }));
+      if (route?.endsWith('/token')) {
+        const token = await new SignJWT({ sub: 'u1' }).setProtectedHeader({ alg: 'EdDSA', kid: 'k1' }).setIssuer(`https://staging.example${hostile}`).setAudience(`api${hostile}`).setExpirationTime('5m').sign(privateKey);
+        return res.writeHead(200, { 'content-type': 'application/json' }).end(JSON.stringify({ token }));
+      }
+      res.writeHead(200, { 'content-type': 'application/json' }).end('{}');
+    });
+    const lines: string[] = [];
+    try {
+      const started = await ExternalIssuer.start({ url: issuer.url, log: (line) => lines.push(line) });
+      await started.stop();
+      const said = lines.find((l) => l.startsWith('external issuer'));
+      expect(said).toContain('CLICK');
+      // No C0 or C1 control character (ESC, BEL, CSI) is left in what the console gets.
+      expect(said).not.toMatch(/[\u0000-\u001f\u007f-\u009f]/);
+    } finally {
+      issuer.close();
+    }
+  });
+
   it('plain http to an issuer beyond loopback is warned about; an unreadable issuer.ca is a clear error (both before anything is sent)', async () => {
     // .invalid never resolves, and the missing CA file stops the run before the first request anyway.
     const { code, stdout, stderr } = await runCli(['run', '--issuer-mode', 'external', '--issuer-url', 'http://staging.invalid', '--issuer-ca', 'no-such-ca.pem', '--target', 'http://127.0.0.1:9', '--protected', '/api/me', '--only', 'SIG-ALG-NONE', '--out', await mkdtemp(path.join(tmpdir(), 'ba-http-'))]);
