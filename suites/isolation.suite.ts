@@ -385,7 +385,7 @@ check(
     requirement: 'Per-request identity lives in the request (async context), never in a global or module variable that a concurrent request can overwrite.',
     references: ['CWE-362 (race condition)', 'CWE-488 (exposure of data to the wrong session)'],
     expected: `${CONCURRENT_PAIRS} requests each of A and B, interleaved and in flight together: every answer names its own caller and shows only its own rows`,
-    requests: 2 * CONCURRENT_PAIRS,
+    requests: 4 * CONCURRENT_PAIRS, // each of A and B, at the identity endpoint and at one resource's list
   },
   async (t) => {
     const lab = new IsolationLab(t);
