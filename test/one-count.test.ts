@@ -53,16 +53,20 @@ describe('the target client counts every exchange, kept as evidence or not', () 
     await client.send('JWKS-X', 'a crash', { token, path: '/crash' });
     await client.send('JWKS-X', 'a 503 during an outage', { token, path: '/unavailable', jwksFault: 'status' });
     await client.send('JWKS-X', 'a 500 during an outage', { token, path: '/crash', jwksFault: 'reset' });
+    // A fault that still serves the keys excuses nothing; the moments the backend gets them back do.
+    await client.send('JWKS-X', 'a 503 while the JWKS serves other headers', { token, path: '/unavailable', jwksFault: 'headers' });
+    await client.send('JWKS-X', 'a 503 while the backend gets its keys back', { token, path: '/unavailable', jwksFault: 'recovering' });
     await client.send('JWKS-X', 'a leak', { token, path: '/leak' });
     await client.send('OTHER', 'another check', { token });
     const traffic = takeTraffic('JWKS-X')!;
-    expect(traffic.requests).toBe(14);
+    expect(traffic.requests).toBe(16);
     // The 503 during the outage is fair; the 500 during it is counted, and said to be during a fault.
-    expect(traffic.serverErrors).toBe(2);
+    expect(traffic.serverErrors).toBe(3);
     expect(traffic.serverErrorsDuringFault).toBe(1);
-    expect(traffic.errorBodies).toBe(14);
+    expect(traffic.errorBodies).toBe(16);
     expect(traffic.leaks).toBe(1);
-    expect(traffic.kept.map((k) => k.exchange.label).sort()).toEqual(['a 500 during an outage', 'a crash', 'a leak']);
+    expect(traffic.leakKinds).toEqual(['a JavaScript stack trace']);
+    expect(traffic.kept.map((k) => k.exchange.label).sort()).toEqual(['a 500 during an outage', 'a 503 while the JWKS serves other headers', 'a crash', 'a leak']);
     expect(traffic.kept.find((k) => k.leak)?.leak).toBe('a JavaScript stack trace');
     // Taken once: the next check starts from nothing; another check's count is its own.
     expect(takeTraffic('JWKS-X')).toBeUndefined();
@@ -74,7 +78,7 @@ describe('the target client counts every exchange, kept as evidence or not', () 
 function recordOf(id: string, verdict: CheckRecord['verdict'], traffic: Partial<NonNullable<CheckRecord['traffic']>>, extra: Partial<CheckRecord> = {}): CheckRecord {
   return {
     id, family: 'JWKS', suite: 'JWKS', title: id, severity: 'medium', requirement: '', references: [], expected: '', verdict, observed: verdict, evidence: [], durationMs: 0,
-    traffic: { requests: 0, serverErrors: 0, serverErrorsDuringFault: 0, errorBodies: 0, leaks: 0, kept: [], ...traffic },
+    traffic: { requests: 0, serverErrors: 0, serverErrorsDuringFault: 0, errorBodies: 0, leaks: 0, leakKinds: [], kept: [], ...traffic },
     ...extra,
   };
 }

@@ -69,13 +69,15 @@ export function unmetSettings(requires: RunSetting[] | undefined, facts: RunFact
 export interface Traffic {
   /** Exchanges sent. */
   requests: number;
-  /** Answered 5xx, except a 503 while the suite kept the JWKS down on purpose (a fair answer then). */
+  /** Answered 5xx, except a 503 while the suite kept the keys from the backend on purpose (a fair answer then). */
   serverErrors: number;
-  /** Of those, answered while the suite kept the JWKS down (a 500 there is an unhandled key-fetch error). */
+  /** Of those, answered while the suite kept the keys from the backend, or right after (a 500 there is an unhandled key-fetch error). */
   serverErrorsDuringFault: number;
   /** Refusals of a token with a body (ERR-NO-LEAK reads these). */
   errorBodies: number;
   leaks: number;
+  /** What leaked, each kind once, whether or not an exchange of it was kept. */
+  leakKinds: string[];
   /** Up to KEEP of the 5xx and of the leaks, with the check they were sent for and what leaked. */
   kept: { check: string; exchange: Exchange; leak?: string }[];
 }

@@ -27,7 +27,7 @@ import type { RunFacts } from './model.js';
 import { CAUSES, explainsWhenFailing, followsFrom, unobservedPass } from './oracle.js';
 import type { CheckResult } from './oracle.js';
 import { rememberingSecrets, takeRemembered } from './secrets.js';
-import { addTraffic, takeTraffic } from './traffic.js';
+import { addTraffic, noTraffic, takeTraffic } from './traffic.js';
 import type { KnownSecret } from '../report/redact.js';
 
 /** What the runner hands every worker (serializable). */
@@ -309,7 +309,8 @@ async function stillHealthy(lab: LabState): Promise<boolean> {
   try {
     await lab.issuer.clearJwksFault();
     const token = await lab.issuer.tokenFor(lab.user);
-    return (await provesValid((label, o) => lab.target.send(setupId(lab.family), label, o), lab.target, 'lab handed back: a fresh valid token is accepted', token, lab.user.id)).ok;
+    // Right after a check's JWKS fault the backend may still be without keys: a 503 then is fair (traffic.ts).
+    return (await provesValid((label, o) => lab.target.send(setupId(lab.family), label, { ...o, jwksFault: 'recovering' }), lab.target, 'lab handed back: a fresh valid token is accepted', token, lab.user.id)).ok;
   } catch {
     return false;
   }
@@ -399,8 +400,9 @@ export function family(name: Family, options: { labs?: boolean } = {}) {
 
   /** What was sent for the check, and for the family's set-up (its own user, a lab's) before it, onto its record. */
   function carryTraffic(meta: { check?: CheckRecord }, id: string): void {
-    const traffic = addTraffic(takeTraffic(id), takeTraffic(setupId(name)));
-    if (meta.check && traffic) meta.check = { ...meta.check, traffic: addTraffic(meta.check.traffic, traffic)! };
+    const traffic = addTraffic(takeTraffic(id), takeTraffic(setupId(name))) ?? noTraffic();
+    // Always set, empty when it sent nothing: its evidence (a gated check's positive control) was counted where it was sent.
+    if (meta.check) meta.check = { ...meta.check, traffic: addTraffic(meta.check.traffic, traffic)! };
   }
 
   function check(meta: CheckMeta, run: (tools: CheckTools) => Promise<CheckResult>, checkOptions: CheckOptions = {}): void {

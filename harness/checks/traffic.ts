@@ -30,23 +30,36 @@ function leakOf(e: Exchange): string | undefined {
 }
 
 /**
- * A 5xx ERR-NO-5XX counts. While the JWKS is down on purpose, 503 (service unavailable) is a fair
- * answer, and JWKS-OUTAGE-STATUS judges it; a 500 or any other 5xx is an unhandled error all the same.
+ * The JWKS faults under which the backend has no keys to get (an outage, a broken answer), and the
+ * moments right after one while it gets them back ('recovering'). A fault that still serves the keys
+ * (extra keys, decorated members, other headers, a redirect) is not one of them.
  */
-export const isServerError = (e: Exchange): boolean => e.outcome === 'server-error' && !(e.jwksFault && e.response?.status === 503);
+export const KEYS_UNAVAILABLE: ReadonlySet<string> = new Set(['status', 'hang', 'slow', 'reset', 'invalid-json', 'empty-keys', 'html', 'huge', 'recovering']);
 
-export const noTraffic = (): Traffic => ({ requests: 0, serverErrors: 0, serverErrorsDuringFault: 0, errorBodies: 0, leaks: 0, kept: [] });
+const keysUnavailable = (e: Exchange): boolean => e.jwksFault !== undefined && KEYS_UNAVAILABLE.has(e.jwksFault);
+
+/**
+ * A 5xx ERR-NO-5XX counts. While the suite keeps the keys from the backend on purpose, 503 (service
+ * unavailable) is a fair answer, and JWKS-OUTAGE-STATUS judges it; a 500 or any other 5xx is an
+ * unhandled error all the same.
+ */
+export const isServerError = (e: Exchange): boolean => e.outcome === 'server-error' && !(keysUnavailable(e) && e.response?.status === 503);
+
+export const noTraffic = (): Traffic => ({ requests: 0, serverErrors: 0, serverErrorsDuringFault: 0, errorBodies: 0, leaks: 0, leakKinds: [], kept: [] });
 
 function count(t: Traffic, check: string, e: Exchange): void {
   t.requests++;
   const crashed = isServerError(e);
   if (crashed) {
     t.serverErrors++;
-    if (e.jwksFault) t.serverErrorsDuringFault++;
+    if (keysUnavailable(e)) t.serverErrorsDuringFault++;
   }
   if (isErrorBody(e)) t.errorBodies++;
   const leak = leakOf(e);
-  if (leak) t.leaks++;
+  if (leak) {
+    t.leaks++;
+    if (!t.leakKinds.includes(leak)) t.leakKinds.push(leak);
+  }
   // Each kind keeps its first KEEP: a flood of one must not push out the other.
   if ((crashed && t.serverErrors <= KEEP) || (leak && t.leaks <= KEEP)) t.kept.push({ check, exchange: e, ...(leak ? { leak } : {}) });
 }
@@ -75,6 +88,7 @@ export function addTraffic(a: Traffic | undefined, b: Traffic | undefined): Traf
     serverErrorsDuringFault: a.serverErrorsDuringFault + b.serverErrorsDuringFault,
     errorBodies: a.errorBodies + b.errorBodies,
     leaks: a.leaks + b.leaks,
+    leakKinds: [...new Set([...a.leakKinds, ...b.leakKinds])],
     kept: [...a.kept, ...b.kept],
   };
 }

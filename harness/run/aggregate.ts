@@ -181,11 +181,11 @@ export function challengeOnRejection(records: CheckRecord[], scope: RunScope): C
 
 export function noLeaks(records: CheckRecord[], scope: RunScope): CheckRecord {
   const base = runWide(ERR_NO_LEAK);
-  const { errorBodies, leaks: leaked, kept } = runTraffic(records);
+  const { errorBodies, leaks: leaked, leakKinds, kept } = runTraffic(records);
   if (errorBodies === 0) return { ...base, verdict: 'SKIP', observed: `no rejected token in this run${nothingBecause(scope)}`, evidence: [] };
   const leaks = kept.filter((k) => k.leak !== undefined);
   if (leaked === 0) return cleanUnlessInconclusive(base, records, `nothing leaked in ${errorBodies} error bodies`);
-  const kinds = [...new Set(leaks.map((l) => l.leak))];
+  const kinds = leakKinds;
   return {
     ...base,
     verdict: 'FAIL',

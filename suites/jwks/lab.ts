@@ -233,7 +233,9 @@ export class JwksLab {
    */
   async ensureHealthy(): Promise<{ ok: boolean; observed: string; exchanges: Exchange[] }> {
     await this.t.issuer.clearJwksFault();
-    const quiet = (label: string, options: SendOptions) => this.t.target.send(this.t.checkId, label, options);
+    // Right after a fault the backend may still be without keys: a 503 then is fair (checks/traffic.ts).
+    const recovering = { jwksFault: 'recovering' };
+    const quiet = (label: string, options: SendOptions) => this.t.target.send(this.t.checkId, label, { ...options, ...recovering });
     const prove = async (label: string) => provesValid(quiet, this.t.target, label, await this.valid(), this.t.user.id);
     const first = await prove('set-up: a fresh valid token is accepted');
     if (first.ok) return first;
@@ -243,7 +245,7 @@ export class JwksLab {
       return { ...again, observed: again.ok ? `accepted after a restart (before it: ${first.observed})` : again.observed, exchanges: [...first.exchanges, ...again.exchanges] };
     }
     const { ms } = this.bound(this.settings.maxRotationDelayS * 1000);
-    const polled = await this.poll('set-up: the current key is accepted again', await this.valid(), (e) => e.outcome === 'accepted', ms);
+    const polled = await this.poll('set-up: the current key is accepted again', await this.valid(), (e) => e.outcome === 'accepted', ms, recovering);
     return polled.atMs !== undefined
       ? { ok: true, observed: `accepted again after ${seconds(polled.atMs)} s`, exchanges: polled.sample }
       : { ok: false, observed: `a fresh valid token is still refused after ${seconds(polled.waitedMs)} s (${first.observed})`, exchanges: [...first.exchanges, ...polled.sample] };

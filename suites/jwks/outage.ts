@@ -504,7 +504,7 @@ jwksCheck(
     if (during.outcome === 'accepted') return { verdict: 'FAIL', observed: 'a backend with no keys accepted a token during the outage: it does not verify (fail-open)', causes: [CAUSES.jwksFailOpen] };
     await t.issuer.clearJwksFault();
     const { ms, short } = lab.bound(lab.settings.maxRotationDelayS * 1000);
-    const poll = await lab.poll('a valid token after the JWKS recovered', token, (e) => e.outcome === 'accepted', ms);
+    const poll = await lab.poll('a valid token after the JWKS recovered', token, (e) => e.outcome === 'accepted', ms, { jwksFault: 'recovering' });
     const result = timeBound('recovered: a valid token was accepted', poll.atMs, poll.waitedMs, lab.settings.maxRotationDelayS, short, 'secondsToRecover');
     // Never recovering is never refetching, when JWKS-ROTATE-NEWKID names that cause.
     return followsFrom([CAUSES.keysNeverRefetched], { ...result, observed: `started while the JWKS was down, answered ${statusOf(during)} meanwhile; ${result.observed}`, evidence: poll.sample });
