@@ -44,6 +44,9 @@ jwksCheck(
   { causes: [CAUSES.keysNotCached], explains: CAUSES.kidMissUnthrottled, spendsLab: true },
 );
 
+/** JWKS-KIDMISS-PRECHECK's tokens of each kind (alg none, HS256, an algorithm outside the allowlist). */
+const PRECHECK_TOKENS = 5;
+
 jwksCheck(
   {
     id: 'JWKS-KIDMISS-PRECHECK',
@@ -51,7 +54,7 @@ jwksCheck(
     severity: 'medium',
     requirement: 'The algorithm allowlist is checked before the key lookup, so tokens that cannot be valid never reach the network.',
     references: ['evoila/meho#3484', 'AutoGPT#14519', 'RFC 8725 §3.1'],
-    expected: 'zero fetches for them, while an unknown kid with an allowed alg does fetch (fetches for fewer than half of them, bounded by a cache or cooldown: NON-STRICT; for half or more: FAIL)',
+    expected: 'zero fetches for them, while an unknown kid with an allowed alg does fetch (fetches bounded by a cache, cooldown or rate limit: NON-STRICT; one per token of a kind, with nothing bounding them: FAIL)',
   },
   async (lab, t) => {
     const ready = await lab.kidMissReady();
@@ -60,34 +63,45 @@ jwksCheck(
     const declared = t.target.settings.algorithms;
     const disallowed = declared ? (['RS256', 'ES256', 'PS256', 'EdDSA', 'ES512'] as const).find((a) => !declared.includes(a)) : undefined;
     const claims = b64u(JSON.stringify(freshClaims(t.claims)));
-    const variants: [string, string][] = [];
-    for (let i = 0; i < 5; i++) {
-      variants.push([`alg none, random kid #${i + 1}`, `${b64u(JSON.stringify({ alg: 'none', kid: JwksLab.randomKid() }))}.${claims}.`]);
-      variants.push([`HS256, random kid #${i + 1}`, hmacCompact('HS256', randomBytes(32), { alg: 'HS256', kid: JwksLab.randomKid() }, freshClaims(t.claims))]);
-      if (disallowed) variants.push([`${disallowed} (outside target.algorithms), random kid #${i + 1}`, lab.garbage(JwksLab.randomKid(), disallowed)]);
-    }
-    // One at a time: concurrent first lookups would each load the set, and the count would say nothing.
-    const mark = await lab.mark();
-    const sentAt = performance.now();
+    const groups: { name: string; token: () => string }[] = [
+      { name: 'alg none', token: () => `${b64u(JSON.stringify({ alg: 'none', kid: JwksLab.randomKid() }))}.${claims}.` },
+      { name: 'HS256', token: () => hmacCompact('HS256', randomBytes(32), { alg: 'HS256', kid: JwksLab.randomKid() }, freshClaims(t.claims)) },
+      ...(disallowed ? [{ name: `${disallowed} (outside target.algorithms)`, token: () => lab.garbage(JwksLab.randomKid(), disallowed) }] : []),
+    ];
+    // One at a time, a group at a time: concurrent first lookups would each load the set, and a
+    // verifier may refuse one kind before the lookup and not another.
     const exchanges: Exchange[] = [];
-    for (const [label, token] of variants) exchanges.push(await lab.sendQuiet(label, token));
-    const seconds = ((performance.now() - sentAt) / 1000).toFixed(1);
-    const precheckFetches = await lab.fetchesSince(mark);
+    const tried: { name: string; fetches: number; seconds: number; perToken: boolean }[] = [];
+    for (const group of groups) {
+      const mark = await lab.mark();
+      const sentAt = performance.now();
+      for (let i = 1; i <= PRECHECK_TOKENS; i++) exchanges.push(await lab.sendQuiet(`${group.name}, random kid #${i}`, group.token()));
+      const took = (performance.now() - sentAt) / 1000;
+      const fetches = (await lab.fetchesSince(mark)).length;
+      // A fetch for most of them, and more than a cooldown of one second allows over the time they
+      // took (a short cooldown or lifespan lapsing on a loaded machine is not a fetch per token).
+      tried.push({ name: group.name, fetches, seconds: took, perToken: fetches * 2 > PRECHECK_TOKENS && fetches > Math.ceil(took) + 1 });
+    }
     const controlMark = await lab.mark();
     const control = await t.send('control: an unknown kid with an allowed alg', lab.garbage(JwksLab.randomKid()));
     const controlFetches = await lab.fetchesSince(controlMark);
-    const measured = { requests: variants.length, fetches: precheckFetches.length, controlFetches: controlFetches.length };
+    const fetches = tried.reduce((n, g) => n + g.fetches, 0);
+    const measured = { requests: exchanges.length, fetches, controlFetches: controlFetches.length, fetchesByKind: tried.map((g) => `${g.name} ${g.fetches}`).join(', ') };
     const rejected = expectAllRejected(exchanges);
     if (rejected.verdict !== 'PASS') return { ...rejected, measured, evidence: exchanges.slice(0, 3) };
-    // A fetch for half of them or more: the lookup comes first and nothing bounds it; a client that
-    // fetches for every unknown kid (JWKS-KIDMISS-STORM) is reported under that cause, its count being the storm's.
-    if (precheckFetches.length * 2 >= variants.length) return { verdict: 'FAIL', observed: `${fetchSummary(precheckFetches)} for ${variants.length} tokens that no allowed algorithm can verify (sent one at a time in ${seconds} s): each can make the backend fetch, the key is looked up before the algorithm is checked`, measured, evidence: exchanges.slice(0, 3), causes: [CAUSES.kidMissUnthrottled] };
-    // Fewer: the keys were looked up (and loaded) for such tokens, but a cache or cooldown held for
-    // the rest: bounded like any unknown kid's, a hardening gap. A second fetch is what a short
-    // cooldown or lifespan gives when the tokens take longer than it (a loaded machine), not a fetch per token.
-    if (precheckFetches.length > 0) return { verdict: 'NON-STRICT', severity: 'low', observed: `${fetchSummary(precheckFetches)} for ${variants.length} tokens that no allowed algorithm can verify (sent one at a time in ${seconds} s): the key is looked up before the algorithm is checked, though its cache or cooldown bounded the rest`, measured, evidence: exchanges.slice(0, 3) };
-    if (controlFetches.length) return { verdict: 'PASS', observed: `no fetch for ${variants.length} tokens with alg none, HS256${disallowed ? ` or ${disallowed}` : ''} and random kids, while an unknown kid with ${t.issuer.algorithms[0]} did fetch (${ready.observed})`, measured, evidence: [exchanges[0]!, control] };
-    if (!ready.ready) return { verdict: 'SKIP', observed: `no fetch for ${variants.length} such tokens, but the backend does not refetch on unknown kids at all (${ready.observed}), so there is nothing to precede`, measured, evidence: [exchanges[0]!, control] };
+    const counts = tried.map((g) => `${g.name}: ${g.fetches} of ${PRECHECK_TOKENS} (${g.seconds.toFixed(1)} s)`).join(', ');
+    const perToken = tried.filter((g) => g.perToken);
+    // A fetch per token, and the control still fetched after them: the lookup comes first and nothing
+    // bounds it; a client that fetches for every unknown kid (JWKS-KIDMISS-STORM) is reported under that cause.
+    if (perToken.length && controlFetches.length) return { verdict: 'FAIL', observed: `JWKS fetches for tokens no allowed algorithm can verify, one each (${counts}), and an unknown kid with an allowed alg still fetched after them: each can make the backend fetch, the key is looked up before the algorithm is checked`, measured, evidence: exchanges.slice(0, 3), causes: [CAUSES.kidMissUnthrottled] };
+    // Fewer, or a limiter spent by them (the control fetched nothing): the keys were looked up for such
+    // tokens, but a cache, cooldown or rate limit bounded it as it bounds any unknown kid: a hardening gap.
+    if (fetches > 0) {
+      const bound = perToken.length ? 'a rate limit bounded them (the control, an unknown kid with an allowed alg, fetched nothing after them)' : 'its cache or cooldown bounded the rest';
+      return { verdict: 'NON-STRICT', severity: 'low', observed: `JWKS fetches for tokens no allowed algorithm can verify (${counts}): the key is looked up before the algorithm is checked, though ${bound}`, measured, evidence: exchanges.slice(0, 3) };
+    }
+    if (controlFetches.length) return { verdict: 'PASS', observed: `no fetch for ${exchanges.length} tokens with alg none, HS256${disallowed ? ` or ${disallowed}` : ''} and random kids, while an unknown kid with ${t.issuer.algorithms[0]} did fetch (${ready.observed})`, measured, evidence: [exchanges[0]!, control] };
+    if (!ready.ready) return { verdict: 'SKIP', observed: `no fetch for ${exchanges.length} such tokens, but the backend does not refetch on unknown kids at all (${ready.observed}), so there is nothing to precede`, measured, evidence: [exchanges[0]!, control] };
     return { verdict: 'ERROR', observed: `inconclusive: no fetch for these tokens, but the control (an unknown kid with ${t.issuer.algorithms[0]}) did not fetch either`, measured, evidence: [exchanges[0]!, control] };
   },
   { causes: [CAUSES.keysNotCached], spendsLab: true },
