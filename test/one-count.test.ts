@@ -127,11 +127,11 @@ describe('ERR-NO-5XX, ERR-NO-LEAK and run.requests over the whole traffic', () =
     expect(verdict.sameCauseAs).toBeUndefined();
   });
 
-  it('no 5xx anywhere: PASS over every request; a leak only in the traffic fails ERR-NO-LEAK', () => {
+  it('no 5xx anywhere: PASS over every request; a leak only in the traffic fails ERR-NO-LEAK, naming every kind, kept or not', () => {
     const leak = { ...exchange('a 401 with a stack trace', 401), outcome: 'rejected' as const };
-    const records = [recordOf('JWKS-SINGLEFLIGHT', 'PASS', { requests: 200, errorBodies: 150, leaks: 2, kept: [{ check: 'JWKS-SINGLEFLIGHT', exchange: leak, leak: 'a JavaScript stack trace' }] })];
+    const records = [recordOf('JWKS-SINGLEFLIGHT', 'PASS', { requests: 200, errorBodies: 150, leaks: 2, leakKinds: ['a JavaScript stack trace', 'private key material'], kept: [{ check: 'JWKS-SINGLEFLIGHT', exchange: leak, leak: 'a JavaScript stack trace' }] })];
     expect(noServerErrors(records, scope)).toMatchObject({ verdict: 'PASS', observed: 'none of 200 requests answered 5xx' });
-    expect(noLeaks(records, scope)).toMatchObject({ verdict: 'FAIL', observed: '2 of 150 error bodies leaked a JavaScript stack trace' });
+    expect(noLeaks(records, scope)).toMatchObject({ verdict: 'FAIL', observed: '2 of 150 error bodies leaked a JavaScript stack trace, private key material' });
   });
 
   it('merging the records of one ID (CTL-PERSIST after each family) adds their traffic', () => {

@@ -30,11 +30,12 @@ function leakOf(e: Exchange): string | undefined {
 }
 
 /**
- * The JWKS faults under which the backend has no keys to get (an outage, a broken answer), and the
- * moments right after one while it gets them back ('recovering'). A fault that still serves the keys
- * (extra keys, decorated members, other headers, a redirect) is not one of them.
+ * The JWKS faults under which the backend has no keys to get: an outage, a broken answer, a redirect
+ * (which a careful client refuses to follow), and the moments right after one while it gets them back
+ * ('recovering'). A fault that still serves the keys (extra keys, decorated members, other headers)
+ * is not one of them.
  */
-export const KEYS_UNAVAILABLE: ReadonlySet<string> = new Set(['status', 'hang', 'slow', 'reset', 'invalid-json', 'empty-keys', 'html', 'huge', 'recovering']);
+export const KEYS_UNAVAILABLE: ReadonlySet<string> = new Set(['status', 'hang', 'slow', 'reset', 'invalid-json', 'empty-keys', 'html', 'huge', 'redirect', 'recovering']);
 
 const keysUnavailable = (e: Exchange): boolean => e.jwksFault !== undefined && KEYS_UNAVAILABLE.has(e.jwksFault);
 
