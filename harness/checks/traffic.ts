@@ -18,7 +18,7 @@ const LEAKS: [string, RegExp][] = [
 ];
 
 /** A refusal of a token (or a 5xx), whose body ERR-NO-LEAK reads. */
-const isErrorBody = (e: Exchange): boolean => Boolean(e.request.token && e.response && e.outcome !== 'accepted');
+export const isErrorBody = (e: Exchange): boolean => Boolean(e.request.token && e.response && e.outcome !== 'accepted');
 
 /** What an error body gives away (a stack trace, key material, the rejected token), if anything. */
 function leakOf(e: Exchange): string | undefined {
@@ -35,7 +35,7 @@ function leakOf(e: Exchange): string | undefined {
  * ('recovering'). A fault that still serves the keys (extra keys, decorated members, other headers)
  * is not one of them.
  */
-export const KEYS_UNAVAILABLE: ReadonlySet<string> = new Set(['status', 'hang', 'slow', 'reset', 'invalid-json', 'empty-keys', 'html', 'huge', 'redirect', 'recovering']);
+const KEYS_UNAVAILABLE: ReadonlySet<string> = new Set(['status', 'hang', 'slow', 'reset', 'invalid-json', 'empty-keys', 'html', 'huge', 'redirect', 'recovering']);
 
 const keysUnavailable = (e: Exchange): boolean => e.jwksFault !== undefined && KEYS_UNAVAILABLE.has(e.jwksFault);
 

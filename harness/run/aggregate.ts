@@ -4,7 +4,7 @@
 // family's PASSes stand only where the backend was shown alive after them.
 import type { CheckMeta, CheckRecord, Exchange, Traffic } from '../checks/model.js';
 import { CAUSES, worstVerdict } from '../checks/oracle.js';
-import { addTraffic, isServerError, noTraffic, trafficOf } from '../checks/traffic.js';
+import { addTraffic, isErrorBody, isServerError, noTraffic, trafficOf } from '../checks/traffic.js';
 
 export const ERR_NO_5XX: CheckMeta = {
   id: 'ERR-NO-5XX',
@@ -150,8 +150,7 @@ export const ERR_NO_LEAK: CheckMeta = {
   expected: 'no stack trace, key material or token echo in any error body',
 };
 
-const rejectedWithToken = (records: CheckRecord[]) =>
-  records.flatMap((r) => r.evidence.filter((e) => e.request.token && e.response && e.outcome !== 'accepted').map((e) => ({ check: r.id, e })));
+const rejectedWithToken = (records: CheckRecord[]) => records.flatMap((r) => r.evidence.filter(isErrorBody).map((e) => ({ check: r.id, e })));
 
 /** The checks decided over the whole run: reported whenever any check ran, whatever --only and --skip say. */
 export const RUN_WIDE_CHECKS: CheckMeta[] = [ERR_NO_5XX, ERR_401_CHALLENGE, ERR_NO_LEAK];
@@ -185,11 +184,10 @@ export function noLeaks(records: CheckRecord[], scope: RunScope): CheckRecord {
   if (errorBodies === 0) return { ...base, verdict: 'SKIP', observed: `no rejected token in this run${nothingBecause(scope)}`, evidence: [] };
   const leaks = kept.filter((k) => k.leak !== undefined);
   if (leaked === 0) return cleanUnlessInconclusive(base, records, `nothing leaked in ${errorBodies} error bodies`);
-  const kinds = leakKinds;
   return {
     ...base,
     verdict: 'FAIL',
-    observed: `${leaked} of ${errorBodies} error bodies leaked ${kinds.join(', ')}`,
+    observed: `${leaked} of ${errorBodies} error bodies leaked ${leakKinds.join(', ')}`,
     evidence: quote(leaks.map(({ check, exchange }) => ({ check, e: exchange })), 10, (i) => ` (leaks ${leaks[i]!.leak})`),
   };
 }
