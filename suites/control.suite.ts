@@ -131,12 +131,12 @@ async function diagnose(t: CheckTools): Promise<CheckResult> {
   if (ok('without aud') && !ok('without iss')) {
     return refused(
       `Better Auth's token carries aud ${aud}, and the same token without aud is accepted: the backend expects another audience, or none at all (PyJWT and python-jose refuse any token with aud unless audience= is given) (${first})`,
-      `verify aud against JWT_AUDIENCE (${aud}): PyJWT and python-jose jwt.decode(token, key, algorithms=[...], audience=os.environ["JWT_AUDIENCE"]); jose jwtVerify(token, jwks, { audience }); or set the audience Better Auth writes (jwt({ jwt: { audience } })) to the one the backend expects`,
+      `verify aud against JWT_AUDIENCE (${aud}): PyJWT and python-jose jwt.decode(token, key, algorithms=[...], audience=os.environ["JWT_AUDIENCE"]); jose jwtVerify(token, jwks, { audience }); golang-jwt jwt.NewParser(jwt.WithAudience(os.Getenv("JWT_AUDIENCE"))); or set the audience Better Auth writes (jwt({ jwt: { audience } })) to the one the backend expects`,
       measured,
     );
   }
   if (ok('without iss') && !ok('without aud')) {
-    return refused(`the same token without iss is accepted: the backend expects another issuer than Better Auth's ${iss} (${first})`, `verify iss against JWT_ISSUER (${iss}), or set Better Auth's jwt({ jwt: { issuer } }) to the one the backend expects`, measured);
+    return refused(`the same token without iss is accepted: the backend expects another issuer than Better Auth's ${iss} (${first})`, `verify iss against JWT_ISSUER (${iss}) (golang-jwt: jwt.WithIssuer; jose: jwtVerify's issuer), or set Better Auth's jwt({ jwt: { issuer } }) to the one the backend expects`, measured);
   }
   if (ok('without aud and iss')) {
     return refused(`only the token without both aud and iss is accepted: the backend expects another issuer and audience than Better Auth's ${iss} and ${aud} (${first})`, 'verify iss and aud against JWT_ISSUER and JWT_AUDIENCE', measured);
@@ -162,7 +162,7 @@ async function diagnose(t: CheckTools): Promise<CheckResult> {
   if (algStatuses.length && algStatuses.every((s) => s >= 500)) {
     return refused(
       `every validly signed ${alg} token, whatever its claims, makes the backend fail (${algStatuses.join('/')}) rather than refuse${otherAlgs.length ? `, while tokens of other algorithms are refused (${[...new Set(sent.filter((_, i) => variants[i]![0].startsWith('signed with ')).map((e) => e.response?.status ?? 'no answer'))].join('/')})` : ''}: verifying ${alg} itself fails there (python-jose cannot verify EdDSA; PyJWT needs the cryptography package for it)${said}`,
-      `sign with an algorithm the backend's library verifies: Better Auth jwt({ jwks: { keyPairConfig: { alg: 'RS256' } } }) with the suite's --alg RS256 (or ES256), and allow it in the backend; or verify with a library that supports ${alg} (PyJWT with cryptography, jose, jwx)`,
+      `sign with an algorithm the backend's library verifies: Better Auth jwt({ jwks: { keyPairConfig: { alg: 'RS256' } } }) with the suite's --alg RS256 (or ES256), and allow it in the backend; or verify with a library that supports ${alg} (PyJWT with cryptography, jose, jwx, golang-jwt)`,
       measured,
     );
   }

@@ -19,7 +19,7 @@ import './jwks/outage.js';
 import './jwks/key-set.js';
 import { JWKS_CHECKS, runJwksCheck } from './jwks/lab.js';
 
-const { check, persistenceProbe } = family('JWKS', { labs: true });
+const { check, persistenceProbe } = family('JWKS', { labs: true, restsOnSignatures: true });
 
 // Absent when the catalogue is read without a run (`list`): nothing to order then.
 const run = inject('conformance') as ProvidedRun | undefined;

@@ -11,7 +11,7 @@ import { hmacCompact, signCompact } from '../harness/forge/jws.js';
 import { attackerKey } from '../harness/forge/keys.js';
 import { freshClaims, headerOf, withHeader } from '../harness/forge/token.js';
 
-const { check, persistenceProbe } = family('KEY');
+const { check, persistenceProbe } = family('KEY', { restsOnSignatures: true });
 
 let attacker: AttackerListener;
 beforeAll(async () => {

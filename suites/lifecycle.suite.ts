@@ -13,13 +13,15 @@ import type { IssuerUser } from '../harness/issuer/issuer.js';
 import { succeeded } from '../harness/resources/client.js';
 import type { ResourceClient } from '../harness/resources/client.js';
 
-const { check, persistenceProbe } = family('LIFE');
+const { check, persistenceProbe } = family('LIFE', { restsOnSignatures: true });
 
 /** The lifetime of the short copy of a session's token, so "until exp" is seconds, not Better Auth's 15 minutes. */
 const SHORT_LIFETIME_S = 4;
 const POLL_INTERVAL_MS = 250;
 /** The most clock leeway CLM-EXP-LEEWAY passes; the window ends within it after exp, or the check cannot conclude. */
 const LEEWAY_BOUND_S = 60;
+/** How long ago the probe that the leeway allows an end expired: past that bound, with a margin (exactly 60 s is within a 60 s leeway). */
+const LATE_S = LEEWAY_BOUND_S + 30;
 
 interface Window {
   result: CheckResult;
@@ -47,9 +49,9 @@ async function reuseAfter(t: CheckTools, event: string, end: (user: IssuerUser) 
     if (!control.ok) return inconclusive(`before the ${event}: ${control.observed}`);
   }
   // A backend that accepts tokens a minute past exp (CLM-EXP-LEEWAY) gives no end to wait for.
-  const late = (await t.issuer.sign({ claims: { ...claims, iat: nowSeconds() - LEEWAY_BOUND_S - 900, exp: nowSeconds() - LEEWAY_BOUND_S } })).token;
-  const lateAnswer = await send(`its claims, expired ${LEEWAY_BOUND_S} s ago (the leeway bound)`, late);
-  if (lateAnswer.outcome === 'accepted') return inconclusive(`a token of this user that expired ${LEEWAY_BOUND_S} s ago is accepted, so the end of the window cannot be observed (see CLM-EXP-LEEWAY)`);
+  const late = (await t.issuer.sign({ claims: { ...claims, iat: nowSeconds() - LATE_S - 900, exp: nowSeconds() - LATE_S } })).token;
+  const lateAnswer = await send(`its claims, expired ${LATE_S} s ago (past the leeway bound, ${LEEWAY_BOUND_S} s)`, late);
+  if (lateAnswer.outcome === 'accepted') return inconclusive(`a token of this user that expired ${LATE_S} s ago is accepted, so the end of the window cannot be observed (see CLM-EXP-LEEWAY)`);
   const unprepared = await prepare?.(user);
   if (unprepared) return inconclusive(unprepared);
 
@@ -67,7 +69,8 @@ async function reuseAfter(t: CheckTools, event: string, end: (user: IssuerUser) 
   }
 
   // Accepted: how long for, and does it end at exp?
-  const deadline = (exp + LEEWAY_BOUND_S + 5) * 1000;
+  // The copy ends by exp + the leeway bound; the margin is for a slow answer at that boundary.
+  const deadline = (exp + LEEWAY_BOUND_S + 15) * 1000;
   let remembered = 0;
   for (let n = 1; ; n++) {
     await delay(POLL_INTERVAL_MS);

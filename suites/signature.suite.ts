@@ -202,7 +202,7 @@ check(
     severity: 'medium',
     requirement: 'RFC 8725 §3.1: the verifier pins the algorithms it accepts.',
     references: ['RFC 8725 §3.1', 'OIDF invalid-alternate-alg'],
-    expected: '401 when target.algorithms declares the allowlist and the algorithm is outside it (FAIL if accepted); without a declared allowlist, acceptance of a key the issuer publishes, with its own algorithm, is NON-STRICT (a broad allowlist, not a forgery)',
+    expected: '401 when target.algorithms declares the allowlist and the algorithm is outside it (FAIL if accepted); without a declared allowlist, acceptance of a key the issuer publishes, with its own algorithm, is NON-STRICT, low (a broad allowlist, not a forgery; a backend with no allowlist at all fails SIG-ALG-HS-PUBKEY or SIG-ALG-NONE)',
   },
   async ({ claims, issuer, run, target, sendAll, skip }) => {
     if (!run.alternateKey) return skip('every algorithm Better Auth supports is configured, so none is outside the allowlist');
@@ -213,9 +213,13 @@ check(
     const declared = target.settings.algorithms;
     if (declared && !declared.includes(alg)) return { ...result, observed: `${result.observed}: ${alg} is outside the allowlist the team declares (target.algorithms: ${declared.join(', ')})` };
     if (declared) return { verdict: 'PASS', observed: `${result.observed}: ${alg} is in the declared allowlist (target.algorithms: ${declared.join(', ')})` };
+    // Low: the key is the issuer's own and the algorithm its own (jose and the common clients bind the
+    // algorithm to the key's type), so nothing is forged. A backend with no allowlist at all shows it
+    // where it matters: SIG-ALG-HS-PUBKEY and SIG-ALG-NONE.
     return {
       verdict: 'NON-STRICT',
-      observed: `${result.observed}: the backend accepts ${alg} beyond what the issuer signs with; the key is one the issuer publishes, so this is a broad allowlist, not a forgery (declare target.algorithms to judge it against the team's intent)`,
+      severity: 'low',
+      observed: `${result.observed}: the backend accepts ${alg} beyond what the issuer signs with; the key is one the issuer publishes, used with its own algorithm, so this is a broad allowlist, not a forgery (declare target.algorithms to judge it against the team's intent)`,
     };
   },
   { causes: [CAUSES.signaturesUnverified] },

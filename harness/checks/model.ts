@@ -145,6 +145,8 @@ export interface CheckRecord extends CheckMeta {
   explains?: string | string[];
   /** Causes this outcome may follow from (CheckResult.causes). */
   causes?: string[];
+  /** Causes under which this outcome means nothing (CheckResult.restsOn). */
+  restsOn?: string[];
   /** The check whose finding names this outcome's cause: reported under it, not as a finding of its own mechanism. */
   sameCauseAs?: string;
   /**

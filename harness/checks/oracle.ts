@@ -1,6 +1,7 @@
 // The oracle: how exchanges become a verdict. Every check goes through these few functions, so
 // "accepted", "rejected" and "crashed" mean the same everywhere. A false PASS is the worst bug
 // this product can have: anything unclear is ERROR, never PASS.
+import { SEVERITIES } from './model.js';
 import type { Exchange, Severity, Undecided, Verdict } from './model.js';
 
 export interface CheckResult {
@@ -17,6 +18,8 @@ export interface CheckResult {
   explains?: string | string[];
   /** Causes other checks name that this outcome may follow from, most fundamental first: it is reported under the first whose check failed. */
   causes?: string[];
+  /** Causes under which this outcome means nothing, whatever its verdict: where one is named, a finding is reported under it and any other verdict is not judged (SKIP). */
+  restsOn?: string[];
 }
 
 /** Causes the checks name (the check that names one fails with it; others that fail only because of it are reported under it). */
@@ -33,6 +36,8 @@ export const CAUSES = {
   audNotChecked: 'aud-not-checked',
   /** exp is not enforced (CLM-EXP-PAST). */
   expNotEnforced: 'exp-not-enforced',
+  /** A token without exp is accepted (CLM-EXP-MISSING): an exp of null read as absent is that, not a type confusion. */
+  expOptional: 'exp-optional',
   /** nbf is not enforced (CLM-NBF-FUTURE). */
   nbfNotEnforced: 'nbf-not-enforced',
   /** The JWKS client caches nothing (JWKS-CACHE-USED). */
@@ -158,7 +163,24 @@ export function worstVerdict(verdicts: Verdict[]): Verdict {
   return verdicts.reduce((a, b) => (SEVERITY_OF_VERDICT.indexOf(b) > SEVERITY_OF_VERDICT.indexOf(a) ? b : a), 'SKIP' as Verdict);
 }
 
-/** One verdict from several sub-results of a check: the worst verdict, every observation. */
+/**
+ * One verdict from several sub-results of a check: the worst verdict, every observation, and the
+ * severity and causes of the worst sub-results. A sub-result without its own severity carries the check's, which
+ * then governs (an outcome's own severity lowers the check's, e.g. a NON-STRICT low of a check whose
+ * FAIL is high); when every worst sub-result sets one, the gravest of them survives.
+ */
 export function combine(results: CheckResult[]): CheckResult {
-  return { verdict: worstVerdict(results.map((r) => r.verdict)), observed: results.map((r) => r.observed).join('; ') };
+  const verdict = worstVerdict(results.map((r) => r.verdict));
+  const worst = results.filter((r) => r.verdict === verdict);
+  const own = worst.map((r) => r.severity);
+  const severity = own.length > 0 && own.every((s) => s !== undefined) ? SEVERITIES.find((s) => own.includes(s)) : undefined;
+  const explains = [...new Set(worst.flatMap((r) => [r.explains ?? []].flat()))];
+  const causes = [...new Set(worst.flatMap((r) => r.causes ?? []))];
+  return {
+    verdict,
+    ...(severity ? { severity } : {}),
+    observed: results.map((r) => r.observed).join('; '),
+    ...(explains.length ? { explains } : {}),
+    ...(causes.length ? { causes } : {}),
+  };
 }

@@ -135,12 +135,24 @@ export interface CheckOptions {
   causes?: string[];
 }
 
-/** A result with the causes its check declares: its own (explains) and those it may follow from. */
-function withCauses(result: CheckResult, options: CheckOptions): CheckResult {
+/** A result with the causes its check declares: its own (explains), those it may follow from, and what it rests on. */
+function withCauses(result: CheckResult, options: CheckOptions & FamilyOptions): CheckResult {
   const ownSignal = Number(result.measured?.attackerFetches ?? 0) > 0;
   const causes = [...(options.forgesSignature && !ownSignal ? [CAUSES.signaturesUnverified] : []), ...(options.causes ?? [])];
   const named = options.explains ? explainsWhenFailing(options.explains, result) : result;
-  return followsFrom(causes, named);
+  const followed = followsFrom(causes, named);
+  return options.restsOnSignatures && !ownSignal ? { ...followed, restsOn: [CAUSES.signaturesUnverified] } : followed;
+}
+
+export interface FamilyOptions {
+  /** Its checks get labs of their own (CheckOptions.labGroup) when the run provides them. */
+  labs?: boolean;
+  /**
+   * Its checks measure what a verifier does with keys and tokens (JWKS, keys, lifecycle): on a backend
+   * that verifies no signature every verdict of theirs, PASS included, is SIG-UNVERIFIED's, unless the
+   * check saw its own signal (a fetch by the attacker listener).
+   */
+  restsOnSignatures?: boolean;
 }
 
 interface FamilyState {
@@ -376,7 +388,7 @@ async function inNewLab<T>(name: string, meta: CheckMeta, run: ProvidedRun, pare
  * one after another on the run's issuer and backend. The JWKS family needs this: each check changes
  * the issuer's keys or faults, restarts the backend and counts its fetches.
  */
-export function family(name: Family, options: { labs?: boolean } = {}) {
+export function family(name: Family, options: FamilyOptions = {}) {
   let state: FamilyState | undefined;
   let setupError: string | undefined;
   const ids: string[] = [];
@@ -445,7 +457,7 @@ export function family(name: Family, options: { labs?: boolean } = {}) {
           tools.inNewLab = (label, estimateS, work) => inNewLab(name, meta, s.run, parent, label, estimateS, work);
         }
         try {
-          const result = withCauses(await run(tools), checkOptions);
+          const result = withCauses(await run(tools), { ...checkOptions, restsOnSignatures: options.restsOnSignatures });
           return meta.watchesAttacker && result.verdict === 'PASS' ? unobservedPass(result, await attackerReachNow(s)) : result;
         } catch (err) {
           // A feature the external server turned off is not applicable; an undeclared need is the harness's bug: ERROR, never PASS.

@@ -82,15 +82,17 @@ const inconclusiveOf = (records: CheckRecord[]) => records.filter((r) => r.verdi
 /** A run-wide check's record, before its verdict. */
 const runWide = (meta: CheckMeta) => ({ ...meta, family: 'ERR' as const, durationMs: 0 });
 
-/** Nothing wrong was seen: PASS, unless families were inconclusive, whose attacks were never sent. */
+/**
+ * Nothing wrong was seen: PASS, judged on the exchanges the run sent. Unless valid tokens were refused
+ * (CTL-DIAGNOSIS): then whole families' attacks were never sent, and this is ERROR under that cause.
+ * Another check that could not conclude is its own ERROR; the exchanges it sent are counted here.
+ */
 function cleanUnlessInconclusive(base: ReturnType<typeof runWide>, records: CheckRecord[], observed: string): CheckRecord {
   const inconclusive = inconclusiveOf(records);
-  // When every one of them follows from one cause (valid tokens refused), so does this.
-  const causes = new Set(inconclusive.filter((r) => !r.explains).map((r) => r.causes?.[0]));
-  const [cause] = causes;
-  return inconclusive.length
-    ? { ...base, verdict: 'ERROR', observed: `inconclusive: ${observed}, but ${inconclusive.length} checks could not run`, evidence: [], ...(causes.size === 1 && cause ? { causes: [cause] } : {}) }
-    : { ...base, verdict: 'PASS', observed, evidence: [] };
+  const unsent = inconclusive.filter((r) => r.causes?.[0] === CAUSES.validTokensRefused);
+  if (unsent.length) return { ...base, verdict: 'ERROR', observed: `inconclusive: ${observed}, but ${unsent.length} checks were never sent because valid tokens were refused`, evidence: [], causes: [CAUSES.validTokensRefused] };
+  const note = inconclusive.length ? ` (${inconclusive.length} checks could not conclude: ${inconclusive.map((r) => r.id).join(', ')}; what they sent is counted)` : '';
+  return { ...base, verdict: 'PASS', observed: `${observed}${note}`, evidence: [] };
 }
 
 /** Exchanges of other checks, quoted as this check's evidence (at most `limit`). */
@@ -195,13 +197,28 @@ export function noLeaks(records: CheckRecord[], scope: RunScope): CheckRecord {
 /**
  * One cause, one finding: an outcome that follows from a cause another check's finding names (a
  * check gated on the positive control, when the diagnosis says why valid tokens are refused) is
- * reported under that check, `sameCauseAs`, with the cause named first.
+ * reported under that check, `sameCauseAs`, with the cause named first. An outcome that rests on a
+ * named cause (CheckResult.restsOn) is reported under it whatever its verdict: a PASS or an ERROR
+ * there measured nothing, and is SKIP.
  */
 export function linkCauses(records: CheckRecord[]): CheckRecord[] {
-  const namer = new Map<string, string>();
-  for (const r of records) for (const cause of r.explains && r.verdict !== 'PASS' ? [r.explains].flat() : []) if (!namer.has(cause)) namer.set(cause, r.id);
+  const namersAmong = (named: CheckRecord[]) => {
+    const namer = new Map<string, string>();
+    for (const r of named) for (const cause of r.explains && r.verdict !== 'PASS' ? [r.explains].flat() : []) if (!namer.has(cause)) namer.set(cause, r.id);
+    return namer;
+  };
+  // A finding that rests on a cause another check names (a JWKS check on a backend that verifies no
+  // signature) names no cause of its own.
+  const fundamental = namersAmong(records.filter((r) => !r.restsOn));
+  const namer = namersAmong(records.filter((r) => !r.restsOn?.some((c) => fundamental.has(c))));
+  const rootOf = (causes: string[] | undefined, r: CheckRecord) => causes?.map((c) => namer.get(c)).find((id) => id !== undefined && id !== r.id);
   return records.map((r) => {
-    const root = r.causes?.map((c) => namer.get(c)).find((id) => id !== undefined && id !== r.id);
+    // What the outcome rests on comes first: under it even a PASS measured nothing.
+    const base = rootOf(r.restsOn, r);
+    if (base && r.verdict !== 'FAIL' && r.verdict !== 'NON-STRICT' && r.verdict !== 'SKIP') {
+      return { ...r, verdict: 'SKIP', sameCauseAs: base, observed: `not judged, same cause as ${base}: what it measured rests on what ${base} found broken (it saw ${r.verdict}: ${r.observed})` };
+    }
+    const root = base ?? rootOf(r.causes, r);
     return root ? { ...r, sameCauseAs: root, observed: `same cause as ${root}: ${r.observed}` } : r;
   });
 }

@@ -71,12 +71,8 @@ export class Halter {
 
   /** Launches the backend and watches it: an exit nobody asked for halts the run. */
   async launchWatched(options: LaunchOptions): Promise<LaunchedTarget> {
-    let ready = false;
-    const launched = await launchTarget({ ...options, onUnexpectedExit: (exit) => ready && this.backendExited(exit) });
-    ready = true;
-    const early = launched.unexpectedExit();
-    if (early) this.backendExited(early);
-    return launched;
+    // An exit before it was ready fails the launch itself (launchTarget throws); after, it halts the run.
+    return launchTarget({ ...options, onUnexpectedExit: (exit) => this.backendExited(exit) });
   }
 
   /** Signals no longer halt this run (its clean-up has begun). */

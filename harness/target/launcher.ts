@@ -26,7 +26,7 @@ export interface LaunchOptions {
   cwd?: string;
   /** Ready on any answer, 5xx included (a backend that reports itself degraded while its JWKS is down). */
   anyStatus?: boolean;
-  /** Called once if the process exits without being asked to (a crash, a failed bind, a kill). */
+  /** Called once if the process exits, after it became ready, without being asked to (a crash, a kill). */
   onUnexpectedExit?: (exit: TargetExit) => void;
 }
 
@@ -113,13 +113,15 @@ export async function launchTarget(options: LaunchOptions): Promise<LaunchedTarg
   for (const stream of [child.stdout, child.stderr]) stream.setEncoding('utf8').on('data', (d: string) => d.split('\n').filter(Boolean).forEach((l) => tail.push(inert(l))));
   child.on('error', (err) => tail.push(`(could not start /bin/sh: ${err.message})`));
   let asked = false;
+  let ready = false;
   let unexpected: TargetExit | undefined;
   const exited = new Promise<TargetExit>((resolve) =>
     child.once('exit', (code, signal) => {
       const exit = { code, signal, output: tail.toString(), describe: describeExit(code, signal) };
       if (!asked) {
         unexpected = exit;
-        options.onUnexpectedExit?.(exit);
+        // Before it was ready, the exit is this launch's failure, which it throws; after, nobody else would see it.
+        if (ready) options.onUnexpectedExit?.(exit);
       }
       resolve(exit);
     }),
@@ -173,6 +175,7 @@ export async function launchTarget(options: LaunchOptions): Promise<LaunchedTarg
       }),
     ]);
     if (gone) throw new Error(`the start command exited (${unexpected?.describe ?? 'unknown'}) while another process answered at ${options.baseUrl}`);
+    ready = true;
   } catch (err) {
     await stop();
     throw new HarnessError('TARGET_UNREACHABLE', `the backend did not become ready: ${(err as Error).message}; its last output:\n${tail}`, {

@@ -54,6 +54,8 @@ jwksCheck(
       { kty: 'RSA', kid: JwksLab.randomKid(), n: '', e: 'AQAB' },
       { kty: 'unknown', kid: JwksLab.randomKid() },
     ]);
+    // It loads its keys before it serves: a set it cannot load whole keeps it from starting at all.
+    if (loaded.notStarted?.startsWithout) return { verdict: 'FAIL', observed: `with six unusable keys in the set, the backend did not start (${loaded.notStarted.why}), and it started with the plain set: one bad key breaks the whole set`, explains: CAUSES.unusableKeyBreaksSet };
     if (inconclusive) return inconclusive;
     const probe = loaded.probe!;
     const evidence = [probe];

@@ -72,6 +72,8 @@ export { JWKS_SUITE_CHECKS } from './project.js';
 
 /** How often a poll sends its probe. */
 const POLL_INTERVAL_MS = 250;
+/** How long a just-started backend must make no JWKS fetch before its own start-up loads count as done. */
+const STARTUP_QUIET_MS = 1_000;
 
 export interface PollResult {
   /** Milliseconds from the start of the poll until the condition held; undefined if it never did. */
@@ -92,6 +94,12 @@ export interface FreshFetch {
   /** The request with a token of `key` after which the fetch was seen (or the last one sent). */
   probe: Exchange | undefined;
   waitedMs: number;
+  /**
+   * A cold start with this JWKS served did not become ready (a client that loads its keys before it
+   * serves, and refuses to serve without them): why, and whether the same backend then started with
+   * the issuer's plain JWKS, which makes the served set the reason.
+   */
+  notStarted?: { why: string; startsWithout: boolean };
 }
 
 export class JwksLab {
@@ -264,7 +272,15 @@ export class JwksLab {
     const started = Date.now();
     const probeOptions = { ...(fault ? { jwksFault: fault.kind } : {}), ...options.probe };
     if (this.canRestart) {
-      await this.restart(options);
+      try {
+        await this.restart(options);
+      } catch (err) {
+        const why = (err as Error).message.split('\n')[0]!;
+        const fetches = await this.fetchesSince(mark);
+        await this.t.issuer.clearJwksFault();
+        const startsWithout = await this.restart().then(() => true, () => false);
+        return { key, fetches, how: 'cold start', probe: undefined, waitedMs: Date.now() - started, notStarted: { why, startsWithout } };
+      }
       const probe = await this.t.send(`a token of the new key ${key.kid} after a cold start`, { token: await this.signedBy(key.kid), ...probeOptions });
       return { key, fetches: await this.fetchesSince(mark), how: 'cold start', probe, waitedMs: Date.now() - started };
     }
@@ -272,6 +288,21 @@ export class JwksLab {
     // Asked again once the fetch is seen: a client that refreshes in the background has its keys by now.
     const probe = await this.t.send(`a token of the new key ${key.kid} after the backend fetched the JWKS`, { token: await this.signedBy(key.kid), ...probeOptions });
     return { key, fetches, how: 'unknown kid', probe, waitedMs: Date.now() - started };
+  }
+
+  /**
+   * The fetches the backend makes by itself since `mark`, once none has come for STARTUP_QUIET_MS
+   * (nothing is sent meanwhile): how many there were.
+   */
+  private async settledFetches(mark: number): Promise<number> {
+    let seen = (await this.fetchesSince(mark)).length;
+    let quietSince = Date.now();
+    while (Date.now() - quietSince < STARTUP_QUIET_MS) {
+      await delay(POLL_INTERVAL_MS);
+      const now = (await this.fetchesSince(mark)).length;
+      if (now !== seen) [seen, quietSince] = [now, Date.now()];
+    }
+    return seen;
   }
 
   /**
@@ -295,12 +326,16 @@ export class JwksLab {
   /**
    * Waits until an unknown kid would make the backend fetch again: a cold start, or else the
    * backend's own cooldown measured (unknown kids sent until one refetches; as long again after it).
+   * A cold start waits out the key load a client makes by itself as it starts (keyfunc, jwx's cache),
+   * which may land after the backend answers: that load is no unknown kid's fetch.
    * Returns false when the backend never refetched on an unknown kid within the rotation delay.
    */
   async kidMissReady(): Promise<{ ready: boolean; observed: string }> {
     if (this.canRestart) {
+      const mark = await this.mark();
       await this.restart();
-      return { ready: true, observed: 'cold start' };
+      const loads = await this.settledFetches(mark);
+      return { ready: true, observed: loads ? `cold start (the backend loaded its keys by itself as it started: ${loads} fetch${loads > 1 ? 'es' : ''})` : 'cold start' };
     }
     const before = await this.lastFetchAt();
     const mark = await this.mark();
@@ -376,9 +411,11 @@ export const seconds = (ms: number): number => Math.round(ms / 100) / 10;
 
 /** ERROR when the backend never fetched the JWKS the check had just set up; undefined when it did. */
 export const notFetched = (loaded: FreshFetch): CheckResult | undefined =>
-  jwksPathFetches(loaded.fetches).length
-    ? undefined
-    : { verdict: 'ERROR', observed: `inconclusive: the backend did not fetch the JWKS within ${seconds(loaded.waitedMs)} s (${loaded.how})`, evidence: loaded.probe ? [loaded.probe] : [] };
+  loaded.notStarted
+    ? { verdict: 'ERROR', observed: `inconclusive: the backend did not start while the JWKS served the check's set (${loaded.notStarted.why})${loaded.notStarted.startsWithout ? ', and started with the plain set' : ''}` }
+    : jwksPathFetches(loaded.fetches).length
+      ? undefined
+      : { verdict: 'ERROR', observed: `inconclusive: the backend did not fetch the JWKS within ${seconds(loaded.waitedMs)} s (${loaded.how})`, evidence: loaded.probe ? [loaded.probe] : [] };
 
 export const fetchSummary = (fetches: JwksFetch[]) => `${fetches.length} JWKS fetch${fetches.length === 1 ? '' : 'es'}`;
 export const refused = (e: Exchange) => e.outcome === 'rejected' || e.outcome === 'server-error';

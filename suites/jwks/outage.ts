@@ -20,13 +20,33 @@ interface OutageProbe {
   all: Exchange[];
   /** The backend did try the JWKS and got the fault: the outage path was exercised. */
   served: boolean;
+  /** Cold: the backend did not become ready while the JWKS was down (a client that loads its keys before it serves); why. */
+  notStarted?: string;
 }
+
+/**
+ * How long a probe of a hanging JWKS may wait for its answer: at least as long as the common clients
+ * take to give up (jwks-rsa and PyJWKClient: 30 s), so JWKS-OUTAGE-FAILCLOSED sees what the backend
+ * does then; JWKS-OUTAGE-STATUS still judges every answer against jwks.maxOutageResponseS. A client
+ * that holds on longer (keyfunc's jwkset: a minute) needs a larger jwks.maxOutageResponseS to decide.
+ */
+const HUNG_FETCH_GIVE_UP_MS = 35_000;
 
 const OUTAGE_FAULTS: JwksFault[] = [{ kind: 'status', status: 503 }, { kind: 'reset' }, { kind: 'hang' }];
 let outages: Promise<OutageProbe[]> | undefined;
 
 const faultName = (f: JwksFault) => (f.kind === 'status' ? `HTTP ${f.status}` : f.kind === 'reset' ? 'connection reset' : 'no answer (hang)');
 const scenarioName = ({ fault, cold }: { fault: JwksFault; cold: boolean }) => `${cold ? 'cold start' : 'warm cache'}, JWKS ${faultName(fault)}`;
+
+/** The scenarios that exercised nothing, and why: the backend never tried the JWKS, or did not start without it. */
+function untriedNote(all: OutageProbe[]): string {
+  const notStarted = all.filter((p) => p.notStarted);
+  const untried = all.filter((p) => !p.served && !p.notStarted).map((p) => p.scenario);
+  return [
+    ...(untried.length ? [`in ${untried.join(', ')} the backend never tried the JWKS`] : []),
+    ...(notStarted.length ? [`in ${notStarted.map((p) => p.scenario).join(', ')} the backend did not start while the JWKS was down (${notStarted[0]!.notStarted}; see JWKS-STARTUP-DOWN)`] : []),
+  ].map((note) => `; ${note}`).join('');
+}
 
 /** The outage scenarios (each fault, warm and cold), side by side in labs of their own when the run gives labs. */
 function probeOutages(lab: JwksLab, t: CheckTools): Promise<OutageProbe[]> {
@@ -36,7 +56,10 @@ function probeOutages(lab: JwksLab, t: CheckTools): Promise<OutageProbe[]> {
 }
 
 async function probeOutage(lab: JwksLab, t: CheckTools, { fault, cold }: { fault: JwksFault; cold: boolean }): Promise<OutageProbe> {
-  const timeoutMs = lab.outageTimeoutMs;
+  const timeoutMs = fault.kind === 'hang' ? Math.max(lab.outageTimeoutMs, HUNG_FETCH_GIVE_UP_MS) : lab.outageTimeoutMs;
+  // Warm from a fresh start where the harness can: the unknown kid that takes the backend to the broken
+  // JWKS must not meet a limiter an earlier check spent (keyfunc: one refresh per 5 minutes).
+  if (!cold && lab.canRestart) await lab.restart();
   const health = await lab.ensureHealthy();
   if (!health.ok) throw new Error(`the backend did not recover between outage probes: ${health.observed}`);
   const current = await t.issuer.signingKey();
@@ -49,8 +72,15 @@ async function probeOutage(lab: JwksLab, t: CheckTools, { fault, cold }: { fault
   // Warm: unknown kids until the backend tries the broken JWKS (after its own cooldown), so the
   // probes meet the outage path, not a cooldown; the token that got it there counts as a probe.
   const trigger: Exchange[] = [];
-  if (cold) await lab.restart({ anyStatus: true });
-  else {
+  if (cold) {
+    try {
+      await lab.restart({ anyStatus: true });
+    } catch (err) {
+      // It loads its keys before it serves (jwkset waits up to a minute for a hanging JWKS): nothing to
+      // probe in this scenario, and a start without keys is JWKS-STARTUP-DOWN's question.
+      return { scenario, fault: fault.kind, forged: [], all: [], served: false, notStarted: (err as Error).message.split('\n')[0]! };
+    }
+  } else {
     const tried = await lab.untilFetched(mark, `${scenario}: garbage signature, an unknown kid, until the backend tries the JWKS`, () => lab.garbage(JwksLab.randomKid()), options);
     if (tried.fetches.length && tried.last) trigger.push(tried.last);
   }
@@ -84,11 +114,10 @@ jwksCheck(
     const measured = { scenarios: all.length, requests: forged.length, accepted: accepted.length };
     if (accepted.length) return { verdict: 'FAIL', observed: `accepted during the outage: ${accepted.map((e) => `"${e.label}"`).join(', ')}`, measured, evidence: accepted };
     const probes = all.filter((p) => p.served);
-    const untried = all.filter((p) => !p.served).map((p) => p.scenario);
-    const notTried = untried.length ? `; in ${untried.join(', ')} the backend never tried the JWKS` : '';
+    const notTried = untriedNote(all);
     if (!probes.length) return { verdict: 'ERROR', observed: `inconclusive: the backend never tried the broken JWKS in any scenario${notTried}`, measured };
     const unanswered = probes.flatMap((p) => p.forged).filter((e) => e.outcome === 'transport-error');
-    if (unanswered.length) return { verdict: 'ERROR', observed: `inconclusive: ${unanswered.length} probes got no answer within ${seconds(lab.outageTimeoutMs)} s (${[...new Set(unanswered.map((e) => e.label.split(':')[0]))].join('; ')}; see JWKS-OUTAGE-STATUS), so whether the backend lets them through once its fetch gives up was not observed`, measured, evidence: unanswered.slice(0, 3) };
+    if (unanswered.length) return { verdict: 'ERROR', observed: `inconclusive: ${unanswered.length} probes got no answer (${[...new Set(unanswered.map((e) => e.label.split(':')[0]))].join('; ')}; the longest wait: ${seconds(Math.max(...unanswered.map((e) => e.durationMs)))} s; see JWKS-OUTAGE-STATUS), so whether the backend lets them through once its fetch gives up was not observed: a jwks.maxOutageResponseS above its JWKS client's fetch timeout would show it`, measured, evidence: unanswered.slice(0, 3) };
     return { verdict: 'PASS', observed: `none of ${forged.length} unverifiable tokens accepted in ${probes.map((p) => p.scenario).join('; ')}${notTried}`, measured, evidence: probes.map((p) => p.forged[0]!) };
   },
   { labGroup: 'outages', estimateS: (s) => Math.min(s.maxOutageResponseS, 10) + 4, explains: CAUSES.jwksFailOpen },
@@ -104,8 +133,9 @@ jwksCheck(
     expected: `every refusal is 401/403 or 503, within jwks.maxOutageResponseS`,
   },
   async (lab, t) => {
-    const probes = (await probeOutages(lab, t)).filter((p) => p.served);
-    if (!probes.length) return { verdict: 'ERROR', observed: 'inconclusive: the backend never tried the broken JWKS in any scenario' };
+    const all = await probeOutages(lab, t);
+    const probes = all.filter((p) => p.served);
+    if (!probes.length) return { verdict: 'ERROR', observed: `inconclusive: the backend never tried the broken JWKS in any scenario${untriedNote(all)}` };
     const limitMs = lab.settings.maxOutageResponseS * 1000;
     const refusals = probes.flatMap((p) => p.all).filter((e) => e.outcome !== 'accepted');
     const slow = refusals.filter((e) => e.outcome === 'transport-error' || e.durationMs > limitMs);
@@ -120,7 +150,7 @@ jwksCheck(
     const explains = [...(slow.length ? [CAUSES.jwksFetchUnbounded] : []), ...(wrong.some((e) => e.outcome === 'server-error') ? [CAUSES.jwksOutageServerError] : [])];
     if (problems.length) return { verdict: 'FAIL', observed: problems.join('; '), measured, evidence: [...slow, ...wrong].slice(0, 6), ...(explains.length ? { explains } : {}) };
     const statuses = [...new Set(refusals.map((e) => statusOf(e)))].join(', ');
-    return { verdict: 'PASS', observed: `${refusals.length} refusals during ${probes.length} outage scenarios, all ${statuses}, the slowest in ${slowest} ms`, measured, evidence: probes.map((p) => p.all[0]!) };
+    return { verdict: 'PASS', observed: `${refusals.length} refusals during ${probes.length} outage scenarios, all ${statuses}, the slowest in ${slowest} ms${untriedNote(all)}`, measured, evidence: probes.map((p) => p.all[0]!) };
   },
   { labGroup: 'outages' },
 );
@@ -235,15 +265,24 @@ jwksCheck(
   { labGroup: 'stale', causes: [CAUSES.keysNotCached] },
 );
 
-/** One broken refresh: fresh keys cached, then a refresh that gets `fault`; are the cached keys still used? */
+/**
+ * One broken refresh: fresh keys cached, then a refresh that gets `fault`; are the cached keys still
+ * used? Fresh keys come from a restart where the harness can (the valid token of ensureHealthy makes a
+ * lazy client load them), and else from a good refresh first: a client whose cache age ran out
+ * meanwhile would reload (and refuse) for that reason, not for the broken body. A restart also means
+ * no refresh is spent before the broken one (keyfunc allows one for unknown kids every 5 minutes).
+ */
 async function brokenRefresh(lab: JwksLab, t: CheckTools, name: string, fault: JwksFault): Promise<{ result: CheckResult; measured: string; evidence: Exchange[] }> {
   const evidence: Exchange[] = [];
+  if (lab.canRestart) await lab.restart();
   const health = await lab.ensureHealthy();
   if (!health.ok) return { result: { verdict: 'ERROR', observed: `${name}: inconclusive, before the refresh ${health.observed}` }, measured: 'unhealthy', evidence: health.exchanges };
   const key = await t.issuer.signingKey();
-  // A good refresh first, so that the cached keys are fresh when the broken one comes: a client whose
-  // cache age ran out meanwhile would reload (and refuse) for that reason, not for the broken body.
-  await lab.untilFetched(await lab.mark(), `an unknown kid, to refresh the keys before the ${name} refresh`, () => lab.garbage(JwksLab.randomKid()));
+  if (!lab.canRestart) {
+    const good = await lab.untilFetched(await lab.mark(), `an unknown kid, to refresh the keys before the ${name} refresh`, () => lab.garbage(JwksLab.randomKid()));
+    // No refresh for unknown kids at all: no broken one can be made either (and no second wait for it).
+    if (!good.fetches.length) return { result: { verdict: 'ERROR', observed: `${name}: inconclusive, unknown kids did not make the backend refresh within ${seconds(good.waitedMs)} s` }, measured: 'no refresh', evidence: good.first ? [good.first] : [] };
+  }
   await t.issuer.setJwksFault(fault);
   // Unknown kids make the backend refresh (after its cooldown); stop at its first broken fetch.
   const mark = await lab.mark();
@@ -267,18 +306,15 @@ async function brokenRefresh(lab: JwksLab, t: CheckTools, name: string, fault: J
 }
 
 /**
- * A broken refresh, once more on a fresh start when no refresh came: a rate-limited client (jwks-rsa,
- * 5 fetches a minute) that an earlier check on a reused lab had spent refreshes nothing for a while,
- * and whether it does then depends on which check had the lab before.
+ * A broken refresh, decided: where unknown kids make the backend refresh nothing (right after a restart,
+ * where the harness can restart it), nothing here can break its cache, and a client that never
+ * refetches is JWKS-ROTATE-NEWKID's finding.
  */
 async function refreshDecided(lab: JwksLab, t: CheckTools, name: string, fault: JwksFault): ReturnType<typeof brokenRefresh> {
-  const first = await brokenRefresh(lab, t, name, fault);
-  if (first.measured !== 'no refresh' || !lab.canRestart) return first;
-  await t.issuer.clearJwksFault();
-  await lab.restart();
-  const again = await brokenRefresh(lab, t, name, fault);
-  const note = `; before it, on the backend as the previous check left it, unknown kids made it refresh nothing, so it was restarted`;
-  return { ...again, result: { ...again.result, observed: `${again.result.observed}${note}` }, evidence: [...first.evidence, ...again.evidence] };
+  const outcome = await brokenRefresh(lab, t, name, fault);
+  if (outcome.measured !== 'no refresh') return outcome;
+  const fresh = lab.canRestart ? ' right after a restart' : '';
+  return { ...outcome, result: { verdict: 'SKIP', observed: `${name}: unknown kids made the backend refresh nothing${fresh}, so no refresh could be broken (JWKS-ROTATE-NEWKID judges a backend that does not refetch)`, causes: [CAUSES.keysNeverRefetched] } };
 }
 
 jwksCheck(
@@ -385,9 +421,10 @@ interface HeavyFetch {
 async function heavyFetch(lab: JwksLab, t: CheckTools, name: string, fault: HeavyFault): Promise<HeavyFetch | { unhealthy: string }> {
   const health = await lab.ensureHealthy();
   if (!health.ok) return { unhealthy: health.observed };
-  // A key the backend has never seen, so its request waits on the broken fetch; other requests run meanwhile.
-  const key = await t.issuer.rotate(t.issuer.algorithms[0]);
+  // A key the backend has never seen, so its request waits on the broken fetch; other requests run
+  // meanwhile. Published after the restart: a client that loads its keys as it starts has not seen it.
   if (lab.canRestart) await lab.restart();
+  const key = await t.issuer.rotate(t.issuer.algorithms[0]);
   const before = fault.kind === 'huge' ? parseYardstickMs(fault.bytes) : 0;
   // Long enough to see the answer after the largest parse allowance, or late beyond it.
   const timeoutMs = lab.outageTimeoutMs + (fault.kind === 'huge' ? HUGE_ANSWER_YARDSTICKS * YARDSTICK_CAP_MS : 0);
@@ -458,7 +495,8 @@ jwksCheck(
       measured[`${fault.kind}AllowedOtherRequestMs`] = allowedMs;
       measured[`${fault.kind}AnswerWithinMs`] = run.answerWithinMs;
       if (!run.fetched) {
-        results.push({ verdict: 'ERROR', observed: `${name}: inconclusive, the backend did not fetch the JWKS (${statusOf(answer)})` });
+        // It fetches no key for a kid it has not seen: no request ever waits on such a fetch.
+        results.push({ verdict: 'SKIP', observed: `${name}: not applicable, a token of a key the backend had not seen made it fetch nothing (${statusOf(answer)})` });
         continue;
       }
       const problems: string[] = [];
@@ -495,10 +533,18 @@ jwksCheck(
       await lab.restart({ anyStatus: true });
     } catch (err) {
       const message = (err as Error).message.split('\n')[0]!;
-      // It exited: it cannot start without its keys. Merely slow to answer on a loaded machine: undecided.
-      return /the start command exited/.test(message)
-        ? { verdict: 'FAIL', observed: `the backend does not start while its JWKS answers 503: ${message}` }
-        : { verdict: 'ERROR', observed: `inconclusive: the backend did not answer its readiness path while the JWKS was down: ${message}` };
+      // It exited: it cannot start without its keys.
+      if (/the start command exited/.test(message)) return { verdict: 'FAIL', observed: `the backend does not start while its JWKS answers 503: ${message}` };
+      // Not ready: a client that waits for its keys before it serves (jwx's Register), or a machine too
+      // loaded to start it in time. A start with the JWKS answering tells which.
+      await t.issuer.clearJwksFault();
+      const started = Date.now();
+      const up = await lab.restart().then(() => true, () => false);
+      if (!up) return { verdict: 'ERROR', observed: `inconclusive: the backend did not answer its readiness path while the JWKS was down (${message}), nor once it answered again` };
+      return {
+        verdict: 'NON-STRICT',
+        observed: `the backend does not serve at all while its JWKS is down: it did not answer its readiness path (${message}), and with the JWKS answering it started in ${seconds(Date.now() - started)} s. It waits for its keys before it serves: not open, but an outage of the issuer at deploy time is an outage of this API (starting degraded, 401/503, and recovering is what is asked)`,
+      };
     }
     const during = await t.send('a valid token while the JWKS answers 503', { token, jwksFault: 'status', timeoutMs: lab.outageTimeoutMs });
     if (during.outcome === 'accepted') return { verdict: 'FAIL', observed: 'a backend with no keys accepted a token during the outage: it does not verify (fail-open)', causes: [CAUSES.jwksFailOpen] };

@@ -35,9 +35,15 @@ jwksCheck(
     const removal = await removeCurrentKey(lab, t, Math.ceil(ms / 1000) + 600);
     if ('verdict' in removal) return removal;
     const { removed, current, token } = removal;
+    const mark = await lab.mark();
     const poll = await lab.poll(`the token of the removed key ${removed.kid}`, token, refused, ms);
     const result = timeBound(`the removed key ${removed.kid} was refused`, poll.atMs, poll.waitedMs, lab.settings.maxCacheAgeS, short, 'secondsToRefuse');
-    if (poll.atMs === undefined) return { ...result, evidence: poll.sample };
+    if (poll.atMs === undefined) {
+      // Not one fetch since the removal: a client that never refetches keeps the key for as long as it
+      // runs, JWKS-ROTATE-NEWKID's finding when it fails; undecided or not, it is reported under it.
+      const noFetch = (await lab.fetchesSince(mark)).length === 0;
+      return noFetch ? { ...result, observed: `${result.observed}; the backend made no JWKS fetch since the removal`, evidence: poll.sample, causes: [CAUSES.keysNeverRefetched] } : { ...result, evidence: poll.sample };
+    }
     // The refusal is the removal's only if the key that replaced it is accepted.
     const control = await t.send(`control: a token of the current key ${current.kid}`, await lab.signedBy(current.kid));
     if (control.outcome !== 'accepted') return { verdict: 'ERROR', observed: `inconclusive: the removed key was refused, but so is the current key ${current.kid} (${statusOf(control)})`, evidence: poll.sample };
@@ -69,7 +75,12 @@ jwksCheck(
     const started = Date.now();
     const { fetches, waitedMs } = await lab.untilFetched(mark, `a token of the new key ${current.kid}, until the backend refetches`, () => lab.signedBy(current.kid));
     if (!fetches.length) {
-      return { verdict: 'SKIP', observed: `the backend did not refetch the JWKS within ${seconds(waitedMs)} s of the new key's tokens, so removal after a refetch cannot be observed (JWKS-ROTATE-NEWKID and JWKS-REVOKE-PROPAGATION judge a backend that keeps its first set)` };
+      // Asked for a refetch by a new kid for the accepted rotation delay, it made none: if the removed
+      // key still verifies, the backend keeps it (JWKS-ROTATE-NEWKID's cause when that fails).
+      const still = await t.send(`the token of the removed key ${removed.kid}, with no refetch since the removal`, token);
+      const none = `the backend did not refetch the JWKS within ${seconds(waitedMs)} s of the new key's tokens`;
+      if (still.outcome === 'accepted') return { verdict: 'FAIL', observed: `${none}, and the removed key ${removed.kid} still verified a token: a backend that does not refetch when a new kid asks keeps a removed key until its cache ages out, if it ever does`, measured: { refetches: 0 }, causes: [CAUSES.keysNeverRefetched] };
+      return { verdict: 'SKIP', observed: `${none}, so removal after a refetch cannot be observed; the removed key's token got ${statusOf(still)} (JWKS-REVOKE-PROPAGATION judges removal by cache age)` };
     }
     const control = await t.send(`control: a token of the new key ${current.kid} after the refetch`, await lab.signedBy(current.kid));
     const after = await t.send(`the token of the removed key ${removed.kid}, after the refetch`, token);

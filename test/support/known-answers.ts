@@ -5,11 +5,11 @@ import { mkdtemp, readFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { JWKS_SUITE_CHECKS } from '../../suites/jwks/lab.js';
-import type { CheckRecord } from '../../harness/checks/model.js';
+import type { CheckRecord, Severity } from '../../harness/checks/model.js';
 import { REPO_ROOT } from '../../harness/issuer/bundle.js';
 import { freePort } from '../../harness/net.js';
 import type { Report } from '../../harness/report-model.js';
-import { FIXTURES_DIR, fixtureBackend, loadFixtureManifest, startCommand } from '../../fixtures/backends/manifest.js';
+import { FIXTURES_DIR, fixtureBackend, goBuild, loadFixtureManifest, startCommand } from '../../fixtures/backends/manifest.js';
 import type { FixtureBackend, FixtureVariant } from '../../fixtures/backends/manifest.js';
 import { expect } from 'vitest';
 import { runCli } from './cli.js';
@@ -35,6 +35,8 @@ export interface Expectation {
   verdicts?: Record<string, string>;
   /** Findings reported under another check's (sameCauseAs): exactly these, when given. */
   sameCause?: Record<string, string>;
+  /** The severity these findings are reported with, where an outcome sets its own (a NON-STRICT low of a check whose FAIL is high). */
+  severities?: Record<string, Severity>;
   differsFromReference?: Record<string, string>;
   explains?: string;
 }
@@ -88,7 +90,7 @@ export async function expectedVerdicts(name: string, selected: (id: string) => b
  * venv and binary (.ci/run runs it; outside CI a machine without them skips).
  */
 export function fixtureUnavailable(backend: FixtureBackend): string | undefined {
-  const built = { node: undefined, python: 'fixtures/backends/python/.venv/bin/python', go: 'fixtures/backends/go/.bin/jwx-backend' }[backend.language];
+  const built = { node: undefined, python: 'fixtures/backends/python/.venv/bin/python', go: goBuild(backend)?.binary }[backend.language];
   if (built === undefined || existsSync(path.join(REPO_ROOT, built))) return undefined;
   return `${built} is missing: run bash fixtures/backends/setup`;
 }
@@ -162,6 +164,10 @@ export async function expectKnownAnswer(c: FixtureCase): Promise<Report> {
   if (c.expected.sameCause) {
     const linked = Object.fromEntries(report.checks.filter((r) => r.sameCauseAs).map((r) => [r.id, r.sameCauseAs]));
     expect(linked, 'findings reported under another check').toEqual(c.expected.sameCause);
+  }
+  if (c.expected.severities) {
+    const reported = Object.fromEntries(Object.keys(c.expected.severities).map((id) => [id, report.checks.find((r) => r.id === id)?.severity]));
+    expect(reported, 'the severities findings are reported with').toEqual(c.expected.severities);
   }
   expect(code, stderr).toBe(c.expected.exitCode ?? (c.variant ? 1 : 0));
   return report;
