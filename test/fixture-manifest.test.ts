@@ -3,7 +3,8 @@
 import { readdirSync, readFileSync } from 'node:fs';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { FIXTURES_DIR, loadFixtureManifest } from '../fixtures/backends/manifest.js';
+import { FIXTURES_DIR, goBuild, loadFixtureManifest } from '../fixtures/backends/manifest.js';
+import type { FixtureBackend } from '../fixtures/backends/manifest.js';
 import { FLAWS } from '../fixtures/backends/node/flaws.js';
 import { REPO_ROOT } from '../harness/issuer/bundle.js';
 
@@ -14,15 +15,17 @@ const read = (file: string) => readFileSync(path.join(REPO_ROOT, file), 'utf8');
 const pinned = {
   node: (name: string) => (JSON.parse(read('package-lock.json')) as { packages: Record<string, { version: string }> }).packages[`node_modules/${name}`]?.version,
   python: (name: string) => new RegExp(`^${name}==(\\S+)$`, 'im').exec(read('fixtures/backends/python/requirements.txt'))?.[1],
-  go: (name: string) =>
-    name === 'go' ? /^go (\S+)$/m.exec(read('fixtures/backends/go/go.mod'))?.[1] : new RegExp(`^\\s+${name.replaceAll('.', '\\.')} (v\\S+)$`, 'm').exec(read('fixtures/backends/go/go.mod'))?.[1],
+  go: (name: string, backend: FixtureBackend) => {
+    const goMod = read(path.join(goBuild(backend)!.moduleDir, 'go.mod'));
+    return name === 'go' ? /^go (\S+)$/m.exec(goMod)?.[1] : new RegExp(`^\\s+${name.replaceAll('.', '\\.')} (v\\S+)(?: // indirect)?$`, 'm').exec(goMod)?.[1];
+  },
 };
 
 describe('the fixture manifest', () => {
   it('names each library at the version its lock file pins', () => {
     for (const backend of backends) {
       for (const [name, version] of Object.entries(backend.packages)) {
-        expect(pinned[backend.language](name), `${backend.name}: ${name}`).toBe(version);
+        expect(pinned[backend.language](name, backend), `${backend.name}: ${name}`).toBe(version);
       }
     }
   });

@@ -1,10 +1,10 @@
 // How to fix a finding, by topic (matched on the check ID's prefix), with the call that does it in the
 // verifier stacks Better Auth users run: jose (Node), jwks-rsa with jsonwebtoken (Node, under express-jwt
 // or passport-jwt), @fastify/jwt (fast-jwt) with get-jwks (Node), hono/jwk, PyJWT, python-jose, and Go's
-// lestrrat-go/jwx. Advice names real options; keep it true when libraries move (the Node stacks' fixtures,
+// lestrrat-go/jwx and golang-jwt with MicahParks/keyfunc. Advice names real options; keep it true when libraries move (the Node stacks' fixtures,
 // fixtures/backends/node-stacks, show what each library does).
 
-export const STACKS = ['jose', 'jwks-rsa', 'passport-jwt', '@fastify/jwt', 'get-jwks', 'hono/jwk', 'PyJWT', 'python-jose', 'Go jwx'] as const;
+export const STACKS = ['jose', 'jwks-rsa', 'passport-jwt', '@fastify/jwt', 'get-jwks', 'hono/jwk', 'PyJWT', 'python-jose', 'Go jwx', 'Go golang-jwt + keyfunc'] as const;
 export type Stack = (typeof STACKS)[number];
 
 export interface Remediation {
@@ -24,6 +24,7 @@ const VERIFY_STRICTLY: Remediation = {
     PyJWT: 'jwt.decode(token, key, algorithms=["EdDSA"], audience=AUD, issuer=ISS) on PyJWT >= 2.4 (CVE-2022-29217); never options={"verify_signature": False}.',
     'python-jose': 'jwt.decode(token, key, algorithms=["ES256"], audience=AUD, issuer=ISS) on python-jose >= 3.4 (CVE-2024-33663). python-jose has no EdDSA: configure Better Auth with ES256/RS256, or use PyJWT.',
     'Go jwx': 'jwt.Parse(raw, jwt.WithKeySet(set), jwt.WithValidate(true), jwt.WithIssuer(iss), jwt.WithAudience(aud)); never jwt.ParseInsecure for authentication. Keys without "alg" need an explicit algorithm, not one taken from the token.',
+    'Go golang-jwt + keyfunc': "jwt.NewParser(jwt.WithValidMethods([]string{\"EdDSA\"}), ...) and parser.Parse(raw, k.Keyfunc): WithValidMethods is the allow-list. golang-jwt ignores crit (SIG-CRIT-UNKNOWN): refuse a token whose header has crit before parsing it.",
     '@fastify/jwt': "register(fastifyJwt, { secret: (request, token) => getJwks.getPublicKey({ domain: ISS, kid: token.header.kid, alg: token.header.alg }), decode: { complete: true }, verify: { algorithms: ['ES256'], allowedIss: ISS, allowedAud: AUD } }); always list the algorithms. request.jwtDecode() is not verification.",
     'hono/jwk': "jwk({ jwks_uri: JWKS_URL, alg: ['EdDSA'], verification: { iss: ISS, aud: AUD } }): alg is the allow-list; symmetric algorithms are refused.",
   },
@@ -38,6 +39,7 @@ const KEYS_FROM_JWKS_ONLY: Remediation = {
     PyJWT: 'PyJWKClient(JWKS_URL).get_signing_key_from_jwt(token): it looks the kid up in your JWKS; never build a key from the header.',
     'python-jose': 'Pick the JWK from your own JWKS by kid (jwt.get_unverified_header(token)["kid"]) and refuse an unknown kid; do not pass the whole key set blindly.',
     'Go jwx': 'jwt.WithKeySet(set) requires a kid match by default (keep it); do not add a jws.WithKeyProvider that follows jku or x5u.',
+    'Go golang-jwt + keyfunc': "k.Keyfunc reads keys from your JWKS only, by kid, and tries every key when kid is absent (KEY-KID-ABSENT-MULTI): refuse a token without kid in a Keyfunc of your own before calling k.Keyfunc. keyfunc uses a key whatever its use or key_ops say (JWKS-USE-KEYOPS), and a use whitelist would refuse Better Auth's keys, which carry no use: publish signing keys only.",
     '@fastify/jwt': "In the secret callback, resolve the key from your own JWKS by kid (getJwks.getPublicKey({ domain: ISS, kid, alg })) with a fixed ISS, never token.payload.iss or a jku/x5u header.",
     'get-jwks': "buildGetJwks({ issuersWhitelist: [ISS], jwksPath: '/api/auth/jwks' }) and pass domain: ISS: without the whitelist it fetches keys from whatever domain it is given, the token's iss included.",
   },
@@ -52,6 +54,7 @@ const CLAIMS: Remediation = {
     PyJWT: 'jwt.decode(..., audience=AUD, issuer=ISS, leeway=30, options={"require": ["exp", "iss", "aud", "sub"]}).',
     'python-jose': 'jwt.decode(..., audience=AUD, issuer=ISS, options={"require_exp": True, "require_iss": True, "require_aud": True, "require_sub": True, "leeway": 30}).',
     'Go jwx': 'jwt.Parse(raw, ..., jwt.WithIssuer(ISS), jwt.WithAudience(AUD), jwt.WithAcceptableSkew(30*time.Second), jwt.WithRequiredClaim("exp"), jwt.WithRequiredClaim("sub")).',
+    'Go golang-jwt + keyfunc': "jwt.NewParser(jwt.WithIssuer(ISS), jwt.WithAudience(AUD), jwt.WithExpirationRequired(), jwt.WithIssuedAt(), jwt.WithLeeway(30*time.Second)): golang-jwt requires no exp and checks no iat without them; then refuse an empty sub (claims.GetSubject()).",
     '@fastify/jwt': "verify: { allowedIss: ISS, allowedAud: AUD, requiredClaims: ['exp', 'sub', 'iss', 'aud'], clockTolerance: 30_000 }: fast-jwt checks allowedIss and allowedAud only on tokens that carry them, and counts milliseconds.",
     'hono/jwk': "verification: { iss: ISS, aud: AUD } requires both; exp is checked only when present: after jwk(), refuse a payload without exp or with an empty sub.",
   },
@@ -66,6 +69,7 @@ const JWKS_CLIENT: Remediation = {
     PyJWT: 'One module-level PyJWKClient(JWKS_URL, cache_keys=True, lifespan=600, timeout=5): a client created per request fetches the JWKS every time.',
     'python-jose': 'python-jose has no JWKS client: fetch with requests.get(url, timeout=5, allow_redirects=False), cache for a bounded TTL, refresh on an unknown kid at most every 30 s, keep the last good set on error.',
     'Go jwx': 'c := jwk.NewCache(ctx); c.Register(url, jwk.WithMinRefreshInterval(30*time.Second)); set := jwk.NewCachedSet(c, url), shared by every request.',
+    'Go golang-jwt + keyfunc': "keyfunc.NewDefaultOverrideCtx(ctx, []string{url}, keyfunc.Override{RefreshInterval: 10*time.Minute, RefreshUnknownKID: rate.NewLimiter(rate.Every(30*time.Second), 1), RateLimitWaitMax: 5*time.Second, HTTPTimeout: 5*time.Second}), created once: its defaults refresh hourly (a removed key verifies up to an hour), allow one unknown-kid refresh per 5 minutes (a spent limiter keeps a rotated key out, JWKS-KIDMISS-LIMITER-STARVATION) and hold a request up to a minute on a hanging JWKS. jwkset fails a whole refresh on one malformed key (JWKS-UNKNOWN-KTY).",
     'get-jwks': "One buildGetJwks({ ttl: 600_000, issuersWhitelist: [ISS], jwksPath: '/api/auth/jwks' }) per process. It caches the keys it found per kid and nothing else: every unknown kid is a fetch, with no cooldown (JWKS-KIDMISS-STORM), so refuse a kid you saw fail within the last 30 s, and check token.header.alg against your allow-list before calling it (JWKS-KIDMISS-PRECHECK). A key removed from the JWKS verifies until its ttl ends, refetch or not (JWKS-REVOKE-AFTER-REFETCH): keep ttl at the cache age you accept. Its timeout option is not applied by Node's fetch: race getPublicKey against a timer of your own.",
     '@fastify/jwt': "@fastify/jwt fetches no keys itself: its secret callback calls get-jwks (see there), created once at start-up.",
     'passport-jwt': 'secretOrKeyProvider: jwksRsa.passportJwtSecret({ jwksUri, cache: true, rateLimit: true }): the key fetching is jwks-rsa\'s (see there).',
@@ -80,6 +84,7 @@ const TRANSPORT: Remediation = {
     jose: "Parse req.headers.authorization with /^Bearer (\\S+)$/i, refuse anything else with 401, and set req.user from the verified payload.sub only.",
     PyJWT: 'FastAPI: credentials = Depends(HTTPBearer()) and the user id from the decoded claims["sub"], never from a header or parameter.',
     'Go jwx': 'jwt.ParseRequest(r, jwt.WithHeaderKey("Authorization"), ...) reads the header only (do not add jwt.WithFormKey); take the user from token.Subject().',
+    'Go golang-jwt + keyfunc': "request.AuthorizationHeaderExtractor takes a header without the Bearer prefix whole (TRN-SCHEME-OTHER): check strings.HasPrefix(strings.ToLower(h), \"bearer \") first, or use request.BearerExtractor{}.",
     '@fastify/jwt': "request.jwtVerify() reads the Bearer Authorization header; leave the cookie option off for an API and take the caller from request.user.sub.",
   },
 };
@@ -93,6 +98,7 @@ const ERRORS: Remediation = {
     PyJWT: 'except (jwt.PyJWTError, jwt.PyJWKClientError): raise HTTPException(401, headers={"WWW-Authenticate": \'Bearer error="invalid_token"\'}).',
     'python-jose': 'except (JWTError, JWSError, ExpiredSignatureError): return 401 with the Bearer challenge; a KeyError or ValueError from a malformed header must not become a 500.',
     'Go jwx': 'if err != nil { w.Header().Set("WWW-Authenticate", `Bearer error="invalid_token"`); w.WriteHeader(401); return } — and do not write err to the body.',
+    'Go golang-jwt + keyfunc': 'if err != nil { w.Header().Set("WWW-Authenticate", `Bearer error="invalid_token"`); w.WriteHeader(401); return }: every error of parser.Parse, key lookups included, is a refusal.',
     '@fastify/jwt': "request.jwtVerify() rejects with 401 FastifyErrors (FST_JWT_*), but an error from the secret callback (get-jwks's GetJwksError) comes through as it is: catch every rejection of jwtVerify() and reply 401 with the Bearer challenge, never 500.",
     'passport-jwt': "passport.authenticate('jwt') answers a refusal 401 without WWW-Authenticate (Passport sends only string challenges): give it a custom callback, (err, user) => user ? next() : res.status(401).set('WWW-Authenticate', 'Bearer error=\"invalid_token\"').end().",
     'hono/jwk': 'jwk() answers a bad token 401 with its challenge, but rethrows a failed JWKS fetch as a plain Error, which Hono answers 500: catch it around the middleware and answer 401.',
