@@ -15,9 +15,10 @@ async function rejectSigned(tools: CheckTools, variants: [string, Record<string,
 }
 
 /** CLM-EXP-LEEWAY: PASS up to LEEWAY_PASS_S, NON-STRICT up to LEEWAY_NON_STRICT_S, FAIL beyond. */
-const LEEWAY_STEPS = [5, 30, 60, 120, 300, 600];
 const LEEWAY_PASS_S = 60;
 const LEEWAY_NON_STRICT_S = 300;
+/** A second past each bound too: a leeway of 90 s accepts 60 and refuses 120, and must not pass as 60. */
+const LEEWAY_STEPS = [5, 30, LEEWAY_PASS_S, LEEWAY_PASS_S + 1, 120, LEEWAY_NON_STRICT_S, LEEWAY_NON_STRICT_S + 1, 600];
 /** How long ago CLM-EXP-PAST's token expired: a minute past any leeway that CLM-EXP-LEEWAY does not fail. */
 const PAST_S = LEEWAY_NON_STRICT_S + 60;
 

@@ -48,12 +48,17 @@ async function reuseAfter(t: CheckTools, event: string, end: (user: IssuerUser) 
     const control = await provesValid((l, o) => t.send(l, o), t.target, `before the ${event}: ${label}`, token, user.id);
     if (!control.ok) return inconclusive(`before the ${event}: ${control.observed}`);
   }
-  // A backend that accepts tokens a minute past exp (CLM-EXP-LEEWAY) gives no end to wait for.
-  const late = (await t.issuer.sign({ claims: { ...claims, iat: nowSeconds() - LATE_S - 900, exp: nowSeconds() - LATE_S } })).token;
-  const lateAnswer = await send(`its claims, expired ${LATE_S} s ago (past the leeway bound, ${LEEWAY_BOUND_S} s)`, late);
-  if (lateAnswer.outcome === 'accepted') return inconclusive(`a token of this user that expired ${LATE_S} s ago is accepted, so the end of the window cannot be observed (see CLM-EXP-LEEWAY)`);
   const unprepared = await prepare?.(user);
   if (unprepared) return inconclusive(unprepared);
+  // A backend that accepts tokens well past exp (CLM-EXP-LEEWAY, CLM-EXP-PAST) gives no end to wait
+  // for: the window is not applicable there, and is reported under that finding. The event still
+  // happens, for what the check judges after it (a new account with a deleted user's email).
+  const late = (await t.issuer.sign({ claims: { ...claims, iat: nowSeconds() - LATE_S - 900, exp: nowSeconds() - LATE_S } })).token;
+  const lateAnswer = await send(`its claims, expired ${LATE_S} s ago (past the leeway bound, ${LEEWAY_BOUND_S} s)`, late);
+  if (lateAnswer.outcome === 'accepted') {
+    await end(user);
+    return { result: { verdict: 'SKIP', observed: `window not applicable: a token of this user that expired ${LATE_S} s ago is accepted, so no end of the window can be observed (see CLM-EXP-PAST and CLM-EXP-LEEWAY)`, causes: [CAUSES.expNotEnforced] }, user };
+  }
 
   await end(user);
   const endedAt = Date.now();
@@ -177,7 +182,10 @@ check(
       },
     );
     if (window.result.verdict === 'ERROR') return window.result;
-    return combine([window.result, await notReprovisioned(t, window.user, owned)]);
+    const reprovisioned = await notReprovisioned(t, window.user, owned);
+    // A window that cannot end (tokens accepted well past exp) leaves the re-provisioning half to judge.
+    if (window.result.verdict === 'SKIP') return { ...reprovisioned, observed: `${reprovisioned.observed}; ${window.result.observed}` };
+    return combine([window.result, reprovisioned]);
   },
   { causes: [CAUSES.tokenOutlivesSession] },
 );

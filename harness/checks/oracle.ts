@@ -54,6 +54,8 @@ export const CAUSES = {
   unusableKeyBreaksSet: 'unusable-key-breaks-set',
   /** The crit header is not read at all: an unknown extension is accepted (SIG-CRIT-UNKNOWN). */
   critIgnored: 'crit-ignored',
+  /** Random kids keep the client's refresh limiter spent, so a new key stays out (JWKS-KIDMISS-LIMITER-STARVATION). */
+  refreshLimiterStarved: 'refresh-limiter-starved',
   /** Every unknown kid makes the client fetch the JWKS: no cooldown or limit (JWKS-KIDMISS-STORM). */
   kidMissUnthrottled: 'kid-miss-unthrottled',
   /** Tokens are accepted when the JWKS cannot be fetched (JWKS-OUTAGE-FAILCLOSED). */

@@ -84,13 +84,17 @@ const runWide = (meta: CheckMeta) => ({ ...meta, family: 'ERR' as const, duratio
 
 /**
  * Nothing wrong was seen: PASS, judged on the exchanges the run sent. Unless valid tokens were refused
- * (CTL-DIAGNOSIS): then whole families' attacks were never sent, and this is ERROR under that cause.
- * Another check that could not conclude is its own ERROR; the exchanges it sent are counted here.
+ * (CTL-DIAGNOSIS): then whole families' attacks were never sent, and this is ERROR under that cause; or
+ * the backend left requests of an inconclusive check unanswered. Another check that could not conclude
+ * is its own ERROR; the exchanges it sent are counted here.
  */
 function cleanUnlessInconclusive(base: ReturnType<typeof runWide>, records: CheckRecord[], observed: string): CheckRecord {
   const inconclusive = inconclusiveOf(records);
   const unsent = inconclusive.filter((r) => r.causes?.[0] === CAUSES.validTokensRefused);
   if (unsent.length) return { ...base, verdict: 'ERROR', observed: `inconclusive: ${observed}, but ${unsent.length} checks were never sent because valid tokens were refused`, evidence: [], causes: [CAUSES.validTokensRefused] };
+  // Requests the backend never answered (it stopped, or hung) might have been anything.
+  const unanswered = inconclusive.filter((r) => r.evidence.some((e) => !e.response));
+  if (unanswered.length) return { ...base, verdict: 'ERROR', observed: `inconclusive: ${observed}, but the backend did not answer requests of ${unanswered.length} checks (${unanswered.map((r) => r.id).slice(0, 5).join(', ')})`, evidence: [] };
   const note = inconclusive.length ? ` (${inconclusive.length} checks could not conclude: ${inconclusive.map((r) => r.id).join(', ')}; what they sent is counted)` : '';
   return { ...base, verdict: 'PASS', observed: `${observed}${note}`, evidence: [] };
 }
@@ -198,8 +202,8 @@ export function noLeaks(records: CheckRecord[], scope: RunScope): CheckRecord {
  * One cause, one finding: an outcome that follows from a cause another check's finding names (a
  * check gated on the positive control, when the diagnosis says why valid tokens are refused) is
  * reported under that check, `sameCauseAs`, with the cause named first. An outcome that rests on a
- * named cause (CheckResult.restsOn) is reported under it whatever its verdict: a PASS or an ERROR
- * there measured nothing, and is SKIP.
+ * named cause (CheckResult.restsOn) is reported under it whatever its verdict: a PASS, a NON-STRICT,
+ * an INFO or an ERROR there measured nothing, and is SKIP.
  */
 export function linkCauses(records: CheckRecord[]): CheckRecord[] {
   const namersAmong = (named: CheckRecord[]) => {
@@ -213,9 +217,10 @@ export function linkCauses(records: CheckRecord[]): CheckRecord[] {
   const namer = namersAmong(records.filter((r) => !r.restsOn?.some((c) => fundamental.has(c))));
   const rootOf = (causes: string[] | undefined, r: CheckRecord) => causes?.map((c) => namer.get(c)).find((id) => id !== undefined && id !== r.id);
   return records.map((r) => {
-    // What the outcome rests on comes first: under it even a PASS measured nothing.
+    // What the outcome rests on comes first: under it even a PASS (or a hardening gap an issuer-signed
+    // token showed) measured nothing; only a FAIL, a way in, is still worth reading, as that cause's.
     const base = rootOf(r.restsOn, r);
-    if (base && r.verdict !== 'FAIL' && r.verdict !== 'NON-STRICT' && r.verdict !== 'SKIP') {
+    if (base && r.verdict !== 'FAIL' && r.verdict !== 'SKIP') {
       return { ...r, verdict: 'SKIP', sameCauseAs: base, observed: `not judged, same cause as ${base}: what it measured rests on what ${base} found broken (it saw ${r.verdict}: ${r.observed})` };
     }
     const root = base ?? rootOf(r.causes, r);

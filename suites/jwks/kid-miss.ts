@@ -112,10 +112,14 @@ jwksCheck(
     const later = await lab.untilFetched(await lab.mark(), 'an unknown kid with an allowed alg, until the backend fetches', () => lab.garbage(JwksLab.randomKid()));
     if (!later.fetches.length) return { verdict: 'SKIP', observed: `no fetch for ${exchanges.length} such tokens, but unknown kids with ${t.issuer.algorithms[0]} made the backend fetch nothing either, for ${seconds(later.waitedMs)} s (${ready.observed}): it fetches no key for a kid it has not seen, so there is nothing to precede`, measured, evidence: [exchanges[0]!, control] };
     // A fetch came: for the kids, after a cooldown, or on a schedule of its own (jwx's refresh
-    // interval). With nothing sent for as long again, a scheduled refresh comes anyway.
+    // interval). With nothing sent, for as long as a refetch may take, a scheduled refresh comes anyway.
     const idleMark = await lab.mark();
-    await delay(Math.max(2_000, 1.5 * later.waitedMs));
-    const unasked = await lab.fetchesSince(idleMark);
+    const idleUntil = Date.now() + lab.bound(lab.settings.maxRotationDelayS * 1000).ms;
+    let unasked = await lab.fetchesSince(idleMark);
+    while (!unasked.length && Date.now() < idleUntil) {
+      await delay(250);
+      unasked = await lab.fetchesSince(idleMark);
+    }
     if (unasked.length) return { verdict: 'SKIP', observed: `no fetch for ${exchanges.length} such tokens, nor for the control; the backend refreshes on a schedule of its own (${fetchSummary(unasked)} while nothing was sent), so unknown kids make no fetch to precede`, measured, evidence: [exchanges[0]!, control] };
     return { verdict: 'ERROR', observed: `inconclusive: no fetch for these tokens while the control (an unknown kid with ${t.issuer.algorithms[0]}) did not fetch either; unknown kids made it fetch ${seconds(later.waitedMs)} s later, so a cooldown may have held them all`, measured, evidence: [exchanges[0]!, control] };
   },
@@ -157,5 +161,5 @@ jwksCheck(
     const result = timeBound(`with ${n} random kids before the rotation and ${kept} during it, a token of the new key ${key.kid} was accepted`, poll.atMs, poll.waitedMs, lab.settings.maxRotationDelayS, short, 'secondsToAccept');
     return { ...result, measured: { ...result.measured, stormKids: n, kidsDuringRotation: kept }, evidence: poll.sample };
   },
-  { estimateS: (s) => Math.min(s.maxRotationDelayS, s.waitBudgetS) / 2, causes: [CAUSES.keysNeverRefetched], spendsLab: true },
+  { estimateS: (s) => Math.min(s.maxRotationDelayS, s.waitBudgetS) / 2, causes: [CAUSES.keysNeverRefetched], explains: CAUSES.refreshLimiterStarved, spendsLab: true },
 );

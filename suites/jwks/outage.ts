@@ -289,6 +289,13 @@ async function brokenRefresh(lab: JwksLab, t: CheckTools, name: string, fault: J
   const trigger = await lab.untilFetched(mark, `an unknown kid, to make the backend refresh (${name})`, () => lab.garbage(JwksLab.randomKid()), { jwksFault: fault.kind });
   if (trigger.first) evidence.push(trigger.first);
   if (!trigger.fetches.length) return { result: { verdict: 'ERROR', observed: `${name}: inconclusive, unknown kids did not make the backend refresh within ${seconds(trigger.waitedMs)} s` }, measured: 'no refresh', evidence };
+  // A garbage signature is never accepted, least of all when the refresh failed: one more after it, and
+  // the one that made it refresh (a backend that fails open on a broken answer lets them through).
+  const forged = await lab.sendQuiet(`after a refresh that got ${name}: garbage signature, an unknown kid`, lab.garbage(JwksLab.randomKid()), { jwksFault: fault.kind });
+  const openings = [trigger.last, forged].filter((e): e is Exchange => e?.outcome === 'accepted');
+  if (openings.length) {
+    return { result: { verdict: 'FAIL', observed: `${name}: a token with a garbage signature was accepted (${openings.map((e) => `"${e.label}"`).join(', ')}): the backend fails open when a JWKS refresh answers badly`, causes: [CAUSES.jwksFailOpen] }, measured: 'fail-open', evidence: [...evidence, ...openings] };
+  }
   // Asked three times over half a second: a client that refreshes in the background may apply the broken body a moment later.
   let after: Exchange | undefined;
   for (let i = 0; i < 3 && (!after || after.outcome === 'accepted'); i++) {
@@ -324,7 +331,7 @@ jwksCheck(
     severity: 'medium',
     requirement: 'A refresh that returns HTML, invalid JSON or a 500 is a failed refresh: the keys already cached stay in use.',
     references: ['pyjwt#1162/#1159', 'smallstep/certificates#2769', 'valbuild/val#590'],
-    expected: 'valid tokens of the cached key still accepted after each broken refresh',
+    expected: 'valid tokens of the cached key still accepted after each broken refresh, and a garbage signature refused (accepted: FAIL, failing open)',
   },
   async (lab, t) => {
     const variants: [string, JwksFault][] = [
@@ -355,7 +362,9 @@ jwksCheck(
   (lab, t) => withAttacker(t.run, async (attacker) => {
     // The redirect goes to the attacker listener (another port, so another origin), serving the real new key.
     const path = `/redirected-jwks-${randomBytes(4).toString('hex')}`;
-    const loaded = await lab.freshFetch((key) => ({ kind: 'redirect', location: attacker.serve(path, 'application/json', JSON.stringify({ keys: [key.publicJwk] })) }));
+    // With its kid, as the issuer serves it (Better Auth adds the kid when it serves the set): a client
+    // that selects by kid could use it, so an accepted token shows the redirected set in use.
+    const loaded = await lab.freshFetch((key) => ({ kind: 'redirect', location: attacker.serve(path, 'application/json', JSON.stringify({ keys: [{ ...key.publicJwk, kid: key.kid }] })) }));
     // A redirect followed in the background (after the answer) counts too.
     const followed = await attacker.hitsWithin(path, FETCH_WINDOW_MS);
     const evidence = loaded.probe ? [loaded.probe] : [];
@@ -552,8 +561,10 @@ jwksCheck(
     const { ms, short } = lab.bound(lab.settings.maxRotationDelayS * 1000);
     const poll = await lab.poll('a valid token after the JWKS recovered', token, (e) => e.outcome === 'accepted', ms, { jwksFault: 'recovering' });
     const result = timeBound('recovered: a valid token was accepted', poll.atMs, poll.waitedMs, lab.settings.maxRotationDelayS, short, 'secondsToRecover');
-    // Never recovering is never refetching, when JWKS-ROTATE-NEWKID names that cause.
-    return followsFrom([CAUSES.keysNeverRefetched], { ...result, observed: `started while the JWKS was down, answered ${statusOf(during)} meanwhile; ${result.observed}`, evidence: poll.sample });
+    // Never recovering is never refetching, when JWKS-ROTATE-NEWKID names that cause; or a refresh
+    // limiter the request during the outage spent (keyfunc: one refresh per 5 minutes), when
+    // JWKS-KIDMISS-LIMITER-STARVATION shows an attacker can keep it spent.
+    return followsFrom([CAUSES.keysNeverRefetched, CAUSES.refreshLimiterStarved], { ...result, observed: `started while the JWKS was down, answered ${statusOf(during)} meanwhile; ${result.observed}`, evidence: poll.sample });
   },
   { estimateS: (s) => Math.min(s.maxRotationDelayS, s.waitBudgetS) },
 );

@@ -75,10 +75,16 @@ jwksCheck(
     const started = Date.now();
     const { fetches, waitedMs } = await lab.untilFetched(mark, `a token of the new key ${current.kid}, until the backend refetches`, () => lab.signedBy(current.kid));
     if (!fetches.length) {
+      const none = `the backend did not refetch the JWKS within ${seconds(waitedMs)} s of the new key's tokens`;
+      // Cut short by the wait budget before the accepted rotation delay: a longer cooldown may yet refetch.
+      const { short } = lab.bound(lab.settings.maxRotationDelayS * 1000);
+      if (short) {
+        const decidingBudgetS = Math.ceil(lab.settings.maxRotationDelayS) + 2;
+        return { verdict: 'INFO', observed: `undecided within the wait budget: ${none}, and the accepted rotation delay is ${lab.settings.maxRotationDelayS} s; --wait-budget ${decidingBudgetS} (jwks.waitBudgetS) would decide it`, undecided: { waitedS: seconds(waitedMs), decidingBudgetS } };
+      }
       // Asked for a refetch by a new kid for the accepted rotation delay, it made none: if the removed
       // key still verifies, the backend keeps it (JWKS-ROTATE-NEWKID's cause when that fails).
       const still = await t.send(`the token of the removed key ${removed.kid}, with no refetch since the removal`, token);
-      const none = `the backend did not refetch the JWKS within ${seconds(waitedMs)} s of the new key's tokens`;
       if (still.outcome === 'accepted') return { verdict: 'FAIL', observed: `${none}, and the removed key ${removed.kid} still verified a token: a backend that does not refetch when a new kid asks keeps a removed key until its cache ages out, if it ever does`, measured: { refetches: 0 }, causes: [CAUSES.keysNeverRefetched] };
       return { verdict: 'SKIP', observed: `${none}, so removal after a refetch cannot be observed; the removed key's token got ${statusOf(still)} (JWKS-REVOKE-PROPAGATION judges removal by cache age)` };
     }

@@ -96,7 +96,9 @@ jwksCheck(
   },
   async (lab, t) => {
     const r = await measureRotation(lab, t);
-    if (r.poll.atMs === undefined) return { verdict: 'ERROR', observed: 'inconclusive: the backend never accepted the new key, so it may not have loaded the rotated set (see JWKS-ROTATE-NEWKID)', evidence: r.poll.sample };
+    // Not applicable where the new key never got in: whether the old one survives a rotation the backend
+    // never made is JWKS-ROTATE-NEWKID's finding, reported under it when it names that cause.
+    if (r.poll.atMs === undefined) return { verdict: 'SKIP', observed: `not applicable: the backend never accepted the new key within ${seconds(r.poll.waitedMs)} s, so it never loaded the rotated set (see JWKS-ROTATE-NEWKID)`, evidence: r.poll.sample, causes: [CAUSES.keysNeverRefetched] };
     const result = expectAllAccepted(r.oldKid, 'FAIL');
     return { ...result, observed: `after the new key ${r.newKey.kid} was accepted: ${result.observed} (old key ${r.oldKey.kid}, still published)`, evidence: r.oldKid };
   },
