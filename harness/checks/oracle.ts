@@ -167,9 +167,9 @@ export function worstVerdict(verdicts: Verdict[]): Verdict {
 
 /**
  * One verdict from several sub-results of a check: the worst verdict, every observation, and the
- * severity and causes of the worst sub-results. A sub-result without its own severity carries the check's, which
- * then governs (an outcome's own severity lowers the check's, e.g. a NON-STRICT low of a check whose
- * FAIL is high); when every worst sub-result sets one, the gravest of them survives.
+ * severity and causes of the worst sub-results. A sub-result without its own severity carries the
+ * check's, which then governs (an outcome's own severity lowers the check's: a NON-STRICT low of a
+ * check whose FAIL is high); when every worst sub-result sets one, the gravest of them survives.
  */
 export function combine(results: CheckResult[]): CheckResult {
   const verdict = worstVerdict(results.map((r) => r.verdict));

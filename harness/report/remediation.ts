@@ -1,8 +1,8 @@
 // How to fix a finding, by topic (matched on the check ID's prefix), with the call that does it in the
 // verifier stacks Better Auth users run: jose (Node), jwks-rsa with jsonwebtoken (Node, under express-jwt
 // or passport-jwt), @fastify/jwt (fast-jwt) with get-jwks (Node), hono/jwk, PyJWT, python-jose, and Go's
-// lestrrat-go/jwx and golang-jwt with MicahParks/keyfunc. Advice names real options; keep it true when libraries move (the Node stacks' fixtures,
-// fixtures/backends/node-stacks, show what each library does).
+// lestrrat-go/jwx and golang-jwt with MicahParks/keyfunc. Advice names real options; keep it true when
+// libraries move (the fixtures, fixtures/backends/, show what each library does).
 
 export const STACKS = ['jose', 'jwks-rsa', 'passport-jwt', '@fastify/jwt', 'get-jwks', 'hono/jwk', 'PyJWT', 'python-jose', 'Go jwx', 'Go golang-jwt + keyfunc'] as const;
 export type Stack = (typeof STACKS)[number];

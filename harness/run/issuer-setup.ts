@@ -25,7 +25,12 @@ function alternateAlgorithm(algorithms: readonly IssuerAlgorithm[]): IssuerAlgor
   return (['RS256', 'ES256', 'EdDSA', 'ES512', 'PS256'] as const).find((a) => !algorithms.includes(a));
 }
 
-export async function startRunIssuer(config: ResolvedConfig, log: (line: string) => void): Promise<RunIssuer> {
+/**
+ * Starts the run's issuer (or connects to an external one). `alternateKey`: publish a key of an
+ * algorithm the backend does not use (SIG-ALG-NOT-ALLOWED's); a lab's issuer has none, since no check
+ * in a lab uses it, and a client that builds every key of the set (python-jose) would answer 500 for it.
+ */
+export async function startRunIssuer(config: ResolvedConfig, log: (line: string) => void, options: { alternateKey: boolean } = { alternateKey: true }): Promise<RunIssuer> {
   const c = config.issuer;
   if (c.mode === 'external') {
     log(`issuer: external mode (requested): the Better Auth at ${c.url}; checks that need the issuer's keys are SKIP`);
@@ -78,7 +83,7 @@ export async function startRunIssuer(config: ResolvedConfig, log: (line: string)
   }
   const shared = issuer.sharedSecret;
   // A key pair of an algorithm the backend does not use, published from the start; a shared secret has none.
-  const alternateAlg = shared === undefined ? alternateAlgorithm(issuer.algorithms) : undefined;
+  const alternateAlg = shared === undefined && options.alternateKey ? alternateAlgorithm(issuer.algorithms) : undefined;
   let alternate: KeyInfo | undefined;
   try {
     alternate = alternateAlg ? await issuer.rotate(alternateAlg) : undefined;

@@ -240,8 +240,9 @@ async function startBackendAndLabs(ctx: RunContext, issuer: RunIssuer): Promise<
     started.pool = new LabPool({
       jobs,
       baseUrl: config.target.baseUrl,
-      // The lab's issuer like the run's, on a loopback port of its own (never the run's public URL); its users have their own seed.
-      startIssuer: (index) => startRunIssuer({ ...config, issuer: { ...config.issuer, port: undefined, host: undefined, publicUrl: undefined }, ...(config.seed !== undefined ? { seed: (config.seed + index) % 2 ** 32 } : {}) }, () => {}),
+      // The lab's issuer like the run's, on a loopback port of its own (never the run's public URL); its
+      // users have their own seed; no alternate key (only SIG-ALG-NOT-ALLOWED, outside the labs, uses it).
+      startIssuer: (index) => startRunIssuer({ ...config, issuer: { ...config.issuer, port: undefined, host: undefined, publicUrl: undefined }, ...(config.seed !== undefined ? { seed: (config.seed + index) % 2 ** 32 } : {}) }, () => {}, { alternateKey: false }),
       launchOptions: (baseUrl, env) => ({ ...launch, baseUrl, env }),
       control: () => started.control!.connection,
     });

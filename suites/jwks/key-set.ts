@@ -30,11 +30,16 @@ function attackerKeyFor(alg: string): { alg: AsymmetricAlg; key: ReturnType<type
   return undefined;
 }
 
-/** The crafted set counts only if the backend adopted it: its new real key was accepted. */
+/**
+ * The crafted set counts only if the backend adopted it: its new real key was accepted. A 5xx for it is
+ * a set that one member it cannot use breaks (JWKS-UNKNOWN-KTY's finding): nothing to judge here then.
+ */
 const notAdopted = (loaded: { probe: Exchange | undefined; how: string }): CheckResult | undefined =>
   loaded.probe?.outcome === 'accepted'
     ? undefined
-    : { verdict: 'ERROR', observed: `inconclusive: the backend did not accept its new real key from the crafted set (${statusOf(loaded.probe)}; ${loaded.how})`, evidence: loaded.probe ? [loaded.probe] : [] };
+    : loaded.probe?.outcome === 'server-error'
+      ? { verdict: 'SKIP', observed: `not applicable: the crafted set broke the backend, whose new real key answered ${statusOf(loaded.probe)} (${loaded.how}): one member it cannot use breaks the whole set (see JWKS-UNKNOWN-KTY)`, evidence: [loaded.probe], causes: [CAUSES.unusableKeyBreaksSet] }
+      : { verdict: 'ERROR', observed: `inconclusive: the backend did not accept its new real key from the crafted set (${statusOf(loaded.probe)}; ${loaded.how})`, evidence: loaded.probe ? [loaded.probe] : [] };
 
 jwksCheck(
   {
