@@ -157,7 +157,7 @@ jwksCheck(
       kept += perProbe;
       return lab.signedBy(key.kid);
     };
-    const poll = await lab.poll(`a token of the new key ${key.kid}, after ${n} random kids and with one more before each`, probe, (e) => e.outcome === 'accepted', ms);
+    const poll = await lab.poll(`a token of the new key ${key.kid}, after ${n} random kids and with ${perProbe} more before each`, probe, (e) => e.outcome === 'accepted', ms);
     const result = timeBound(`with ${n} random kids before the rotation and ${kept} during it, a token of the new key ${key.kid} was accepted`, poll.atMs, poll.waitedMs, lab.settings.maxRotationDelayS, short, 'secondsToAccept');
     return { ...result, measured: { ...result.measured, stormKids: n, kidsDuringRotation: kept }, evidence: poll.sample };
   },
