@@ -12,7 +12,7 @@ import { LOCAL_BASE_IMAGE, withTempDir, writeLocalBaseContext } from './base-ima
 import type { IssuerBundle } from './bundle.js';
 import { inspectContainer, pruneImages } from './docker.js';
 import { trackForCleanup } from './cleanup.js';
-import { ADMIN_PREFIX, AUTH_BASE_PATH, ENV } from './protocol.js';
+import { AUTH_BASE_PATH, CONTROL_PATH, CONTROL_TOKEN_HEADER, ENV } from './protocol.js';
 import type { IssuerAppConfig } from './protocol.js';
 import { OutputTail, readyEventFrom } from './runtime.js';
 import type { IssuerRuntime, ReadyEvent } from './runtime.js';
@@ -218,9 +218,10 @@ async function startOnce(
 
 async function renewLease(url: string, adminToken: string): Promise<void> {
   try {
-    const res = await request(`${url}${ADMIN_PREFIX}/lease`, {
+    const res = await request(`${url}${AUTH_BASE_PATH}${CONTROL_PATH}/lease`, {
       method: 'POST',
-      headers: { authorization: `Bearer ${adminToken}` },
+      headers: { [CONTROL_TOKEN_HEADER]: adminToken, 'content-type': 'application/json' },
+      body: '{}',
       headersTimeout: 2_000,
       bodyTimeout: 2_000,
     });

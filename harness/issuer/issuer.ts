@@ -9,7 +9,7 @@ import { harnessCapabilities } from './capabilities.js';
 import type { Capability, IssuerProfile } from './capabilities.js';
 import type { IssuerHandle, IssuerUser } from './handle.js';
 import type { IssuerAlgorithm, JwksFault, JwksFetch, KeyInfo, SignRequest, SignResponse } from './protocol.js';
-import { ADMIN_PREFIX, AUTH_BASE_PATH, JWKS_PATH, REDIRECT_TARGET_PATH, SHARED_SECRET_ALG } from './protocol.js';
+import { AUTH_BASE_PATH, CONTROL_PATH, CONTROL_TOKEN_HEADER, JWKS_PATH, REDIRECT_TARGET_PATH, SHARED_SECRET_ALG } from './protocol.js';
 import type { IssuerRuntime } from './runtime.js';
 import { UserFactory } from './users.js';
 import type { UserProfile } from './users.js';
@@ -57,7 +57,7 @@ export class Issuer implements IssuerHandle {
     /** The shared HS256 secret (BETTER_AUTH_SECRET) when the issuer signs with one. */
     readonly sharedSecret: string | undefined = undefined,
   ) {
-    this.admin = new HttpClient(runtime.url, { headers: { authorization: `Bearer ${adminToken}` } });
+    this.admin = new HttpClient(runtime.url, { headers: { [CONTROL_TOKEN_HEADER]: adminToken } });
     // Better Auth checks the Origin of sign-up and sign-in (Node's fetch sends sec-fetch-mode, so no Origin is a 403): be a browser on its own origin.
     this.web = new HttpClient(runtime.url, { headers: { origin: new URL(runtime.ready.baseUrl).origin } });
     this.users = new UserFactory(seed);
@@ -147,7 +147,7 @@ export class Issuer implements IssuerHandle {
   get redirectTarget(): string {
     const url = new URL(this.runtime.url);
     url.hostname = url.hostname === 'localhost' ? '127.0.0.1' : 'localhost';
-    url.pathname = REDIRECT_TARGET_PATH;
+    url.pathname = `${AUTH_BASE_PATH}${REDIRECT_TARGET_PATH}`;
     return url.toString();
   }
 
@@ -179,7 +179,7 @@ export class Issuer implements IssuerHandle {
   revokeSessions(user: Pick<IssuerUser, 'id'>): Promise<void> {
     return this.call('POST', `/users/${encodeURIComponent(user.id)}/revoke-sessions`);
   }
-  /** Through the admin route, so a backend's deletion is tested whether or not Better Auth's own /delete-user is enabled. */
+  /** Through the conformance plugin, so a backend's deletion is tested whether or not Better Auth's own /delete-user is enabled. */
   deleteUser(user: Pick<IssuerUser, 'id'>): Promise<void> {
     return this.call('DELETE', `/users/${encodeURIComponent(user.id)}`);
   }
@@ -210,9 +210,9 @@ export class Issuer implements IssuerHandle {
   }
 
   private async call<T>(method: string, path: string, body?: unknown): Promise<T> {
-    const res = await this.admin.send(method, `${ADMIN_PREFIX}${path}`, body === undefined ? {} : { body });
-    if (res.status === 204) return undefined as T;
-    return expectOk<T>(res, `${method} ${ADMIN_PREFIX}${path}`);
+    const at = `${AUTH_BASE_PATH}${CONTROL_PATH}${path}`;
+    const res = await this.admin.send(method, at, body === undefined ? {} : { body });
+    return (expectOk<T | null>(res, `${method} ${at}`) ?? undefined) as T;
   }
 }
 

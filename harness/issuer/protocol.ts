@@ -13,15 +13,36 @@ export type IssuerAlgorithm = (typeof ISSUER_ALGORITHMS)[number];
 
 export const AUTH_BASE_PATH = '/api/auth';
 export const JWKS_PATH = `${AUTH_BASE_PATH}/jwks`;
-/** Serves the real JWKS with no fault applied: a target for the `redirect` fault (Issuer.redirectTarget). */
-export const REDIRECT_TARGET_PATH = '/__redirected/jwks';
-export const ADMIN_PREFIX = '/__admin';
+
+/** The conformance plugin's id, and where its endpoints are, under Better Auth's base path. */
+export const PLUGIN_ID = 'ba-conformance';
+export const CONTROL_PATH = '/conformance';
+/** The header that carries the plugin's token (not Authorization: a team's bearer() plugin reads that one). */
+export const CONTROL_TOKEN_HEADER = 'x-ba-conformance-token';
+/** Serves the real JWKS with no fault applied, under the base path: a target for the `redirect` fault (Issuer.redirectTarget). */
+export const REDIRECT_TARGET_PATH = `${CONTROL_PATH}/redirected-jwks`;
+/** The e-mail domain of the users the suite creates (RFC 2606 reserves .test): the plugin ends and deletes no one else. */
+export const TEST_USER_DOMAIN = 'example.test';
+
+/** What GET <base path>/conformance answers: what the plugin offers on this server. */
+export interface PluginInfo {
+  plugin: typeof PLUGIN_ID;
+  version: string;
+  /** The issuer capabilities it provides (harness/issuer/capabilities.ts). */
+  capabilities: string[];
+  /** Rotate, retire and remove act on the server's own keys (the harness's issuer only). */
+  managesServerKeys: boolean;
+  /** The JWKS path it watches, under the base path. */
+  jwksPath: string;
+  testUserDomain: string;
+}
 
 /** Environment variables the app reads. The admin token is kept apart from the config (which holds the Better Auth secret: never log it). */
 export const ENV = {
   config: 'BA_ISSUER_CONFIG',
+  /** The conformance plugin's token: the harness controls its issuer through the same plugin a team adds to its staging server. */
   adminToken: 'BA_ISSUER_ADMIN_TOKEN',
-  /** Exit when no authenticated admin request arrived for this many ms (containers outlive a killed parent otherwise). */
+  /** Exit when no authenticated control request arrived for this many ms (containers outlive a killed parent otherwise). */
   leaseMs: 'BA_ISSUER_LEASE_MS',
   /** "1": exit when stdin closes, i.e. when the parent process dies, however it died. */
   exitWithStdin: 'BA_ISSUER_EXIT_WITH_STDIN',

@@ -4,7 +4,9 @@ import { createRemoteJWKSet, decodeJwt, decodeProtectedHeader, jwtVerify } from 
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startIssuer } from '../../harness/issuer/index.js';
 import type { Issuer } from '../../harness/issuer/index.js';
-import { ADMIN_PREFIX } from '../../harness/issuer/protocol.js';
+import { AUTH_BASE_PATH, CONTROL_PATH, CONTROL_TOKEN_HEADER } from '../../harness/issuer/protocol.js';
+
+const CONTROL = `${AUTH_BASE_PATH}${CONTROL_PATH}`;
 import { describeEachMode } from '../support/modes.js';
 import { get } from '../support/http.js';
 
@@ -139,7 +141,7 @@ describeEachMode('issuer control', (mode) => {
     });
   });
 
-  describe('admin authentication', () => {
+  describe('control authentication', () => {
     const routes: [string, string][] = [
       ['GET', '/keys'],
       ['POST', '/keys'],
@@ -149,17 +151,17 @@ describeEachMode('issuer control', (mode) => {
       ['DELETE', '/jwks/fetches'],
       ['POST', '/users/x/revoke-sessions'],
       ['DELETE', '/users/x'],
-      ['GET', '/no-such-route'],
+      ['GET', ''],
     ];
-    it('answers 401 without the admin token, and with a wrong one, on every route', async () => {
+    it('answers 401 without the plugin token, and with a wrong one, on every route', async () => {
       for (const [method, path] of routes) {
-        for (const authorization of [undefined, 'Bearer wrong-token', `Bearer ${'x'.repeat(43)}`]) {
-          const res = await fetch(`${issuer.url}${ADMIN_PREFIX}${path}`, {
+        for (const token of [undefined, 'wrong-token', 'x'.repeat(43)]) {
+          const res = await fetch(`${issuer.url}${CONTROL}${path}`, {
             method,
-            headers: authorization ? { authorization } : {},
+            headers: { ...(token ? { [CONTROL_TOKEN_HEADER]: token } : {}), ...(method === 'GET' ? {} : { 'content-type': 'application/json' }) },
             ...(method === 'GET' ? {} : { body: '{}' }),
           });
-          expect(res.status, `${method} ${path} with ${authorization ?? 'no token'}`).toBe(401);
+          expect(res.status, `${method} ${path} with ${token ?? 'no token'}`).toBe(401);
           expect(res.headers.get('www-authenticate')).toMatch(/^Bearer/);
         }
       }
@@ -196,7 +198,7 @@ describeEachMode('issuer control', (mode) => {
   });
 });
 
-describe('admin routes without an admin token', () => {
+describe('control endpoints without a plugin token', () => {
   it('are not mounted at all when the issuer was not started by the harness', async () => {
     const { spawn } = await import('node:child_process');
     const { createInterface } = await import('node:readline');
@@ -211,7 +213,7 @@ describe('admin routes without an admin token', () => {
           if (line.includes('"ready"')) resolve((JSON.parse(line) as { port: number }).port);
         });
       });
-      const res = await get(`http://127.0.0.1:${port}${ADMIN_PREFIX}/keys`);
+      const res = await get(`http://127.0.0.1:${port}${CONTROL}/keys`);
       expect(res.status).toBe(404);
       expect((await get(`http://127.0.0.1:${port}/api/auth/jwks`)).status).toBe(200);
     } finally {

@@ -3,7 +3,7 @@ import { createRemoteJWKSet, exportJWK, generateKeyPair, jwtVerify } from 'jose'
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { startIssuer } from '../../harness/issuer/index.js';
 import type { Issuer } from '../../harness/issuer/index.js';
-import { JWKS_PATH, REDIRECT_TARGET_PATH } from '../../harness/issuer/protocol.js';
+import { AUTH_BASE_PATH, JWKS_PATH, REDIRECT_TARGET_PATH } from '../../harness/issuer/protocol.js';
 import { get } from '../support/http.js';
 import { describeEachMode } from '../support/modes.js';
 
@@ -80,7 +80,7 @@ describeEachMode('JWKS faults and fetch log', (mode) => {
     const log = await issuer.jwksFetches();
     expect(log.map((f) => [f.path, f.fault])).toEqual([
       [JWKS_PATH, 'redirect'],
-      [REDIRECT_TARGET_PATH, null],
+      [`${AUTH_BASE_PATH}${REDIRECT_TARGET_PATH}`, null],
     ]);
     expect(log[1]!.headers.host).toMatch(/^localhost:/);
   });

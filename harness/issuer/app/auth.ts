@@ -5,22 +5,10 @@ import { betterAuth } from 'better-auth';
 import { jwt } from 'better-auth/plugins';
 import type { JwtOptions } from 'better-auth/plugins';
 import { SignJWT } from 'jose';
+import { conformance } from '../../plugin/index.js';
+import { keyPairConfigFor } from '../../plugin/key-store.js';
 import { AUTH_BASE_PATH, SHARED_SECRET_ALG } from '../protocol.js';
 import type { IssuerAppConfig, KeyPairAlgorithm, PayloadConfig } from '../protocol.js';
-
-/** keyPairConfig per algorithm, as Better Auth documents them. */
-export function keyPairConfigFor(alg: KeyPairAlgorithm): NonNullable<NonNullable<JwtOptions['jwks']>['keyPairConfig']> {
-  switch (alg) {
-    case 'EdDSA':
-      return { alg: 'EdDSA', crv: 'Ed25519' };
-    case 'ES256':
-    case 'ES512':
-      return { alg }; // the curve follows from the algorithm (P-256, P-521)
-    case 'RS256':
-    case 'PS256':
-      return { alg, modulusLength: 2048 };
-  }
-}
 
 /** The shared-secret mode: the issuer signs HS256 with Better Auth's own secret, which the backend is given too. */
 export const isSharedSecret = (config: Pick<IssuerAppConfig, 'algorithms'>): boolean => config.algorithms[0] === SHARED_SECRET_ALG;
@@ -101,7 +89,14 @@ export const ephemeralPasswords = {
   },
 };
 
-export async function createIssuerAuth(config: IssuerAppConfig, baseUrl: string) {
+/** How the harness controls its issuer: the conformance plugin, with everything a throwaway server allows. */
+export interface IssuerControl {
+  token: string;
+  /** Every authenticated control request: the lease the harness keeps alive. */
+  onUse: () => void;
+}
+
+export async function createIssuerAuth(config: IssuerAppConfig, baseUrl: string, control: IssuerControl | undefined) {
   // Imported dynamically on purpose: beside better-auth's own dynamic import of it, a static import is
   // bundled by esbuild as a lazy init that is never run ("memoryAdapter is not a function").
   const { memoryAdapter } = await import('better-auth/adapters/memory');
@@ -117,7 +112,13 @@ export async function createIssuerAuth(config: IssuerAppConfig, baseUrl: string)
     trustedOrigins: [new URL(baseUrl).origin],
     telemetry: { enabled: false },
     logger: { level: 'error' },
-    plugins: [jwt(jwtOptions)],
+    plugins: [
+      jwt(jwtOptions),
+      // No token (the image run by hand): no control endpoints at all.
+      ...(control
+        ? [conformance({ token: control.token, allowInProduction: true, allowJwksFaults: true, managesServerKeys: true, onUse: control.onUse, ...(isSharedSecret(config) ? { sharedSecret: config.secret } : {}) })]
+        : []),
+    ],
   });
   return { auth, jwtOptions };
 }

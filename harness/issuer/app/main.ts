@@ -4,50 +4,26 @@
 // and only then prints the `ready` event.
 import http from 'node:http';
 import type { AddressInfo } from 'node:net';
+import type { AuthContext } from 'better-auth';
 import { toNodeHandler } from 'better-auth/node';
-import { toExpJWT } from 'better-auth/plugins';
-import { ENV, JWKS_PATH, REDIRECT_TARGET_PATH } from '../protocol.js';
+import { KeyStore } from '../../plugin/key-store.js';
+import { ENV } from '../protocol.js';
 import type { AppEvent, IssuerAppConfig } from '../protocol.js';
-import { createAdminRouter, sendJson } from './admin.js';
 import { createIssuerAuth, isSharedSecret } from './auth.js';
 import { readConfig } from './config.js';
-import { JwksFront } from './jwks.js';
-import { KeyStore } from './keys.js';
-
-type RequestHandler = (req: http.IncomingMessage, res: http.ServerResponse) => Promise<void>;
 
 function emit(event: AppEvent): void {
   process.stdout.write(`${JSON.stringify(event)}\n`);
 }
 
 async function buildApp(config: IssuerAppConfig, baseUrl: string, adminToken: string | undefined, onActivity: () => void) {
-  const { auth, jwtOptions } = await createIssuerAuth(config, baseUrl);
+  const { auth, jwtOptions } = await createIssuerAuth(config, baseUrl, adminToken ? { token: adminToken, onUse: onActivity } : undefined);
   const sharedSecret = isSharedSecret(config);
-  const keys = new KeyStore(auth, jwtOptions, sharedSecret ? config.secret : undefined);
-  const kids = await keys.ensureKeys(config.algorithms);
-  const jwks = new JwksFront(() => auth.api.getJwks() as Promise<{ keys: unknown[] }>);
+  // Every configured algorithm gets its key before anyone fetches the JWKS (avoids Better Auth's first-key race).
+  const kids = await new KeyStore(async () => (await auth.$context) as unknown as AuthContext, jwtOptions, true, sharedSecret ? config.secret : undefined).ensureKeys(config.algorithms);
   const issuer = config.issuer ?? baseUrl;
   const audience = config.audience ?? baseUrl;
-  const tokenDefaults = () => {
-    const iat = Math.floor(Date.now() / 1000);
-    return { iat, exp: toExpJWT(config.expirationTime as Parameters<typeof toExpJWT>[0], iat), iss: issuer, aud: audience };
-  };
-  const admin = adminToken ? createAdminRouter({ token: adminToken, auth, keys, jwks, tokenDefaults, onActivity }) : null;
-  const authHandler = toNodeHandler(auth);
-
-  const handle: RequestHandler = async (req, res) => {
-    const url = new URL(req.url ?? '/', 'http://issuer.invalid');
-    if (admin && (await admin(req, res, url))) return;
-    const isRead = req.method === 'GET' || req.method === 'HEAD';
-    // A shared secret publishes nothing: /jwks is Better Auth's own 404 (jwks.remoteUrl is set).
-    if (!sharedSecret && isRead && url.pathname === JWKS_PATH && (await jwks.handle(req, res, true))) return;
-    if (!sharedSecret && isRead && url.pathname === REDIRECT_TARGET_PATH) {
-      await jwks.handle(req, res, false);
-      return;
-    }
-    await authHandler(req, res);
-  };
-  return { handle, jwks, ready: { event: 'ready', port: 0, baseUrl, issuer, audience, kids } satisfies AppEvent };
+  return { handle: toNodeHandler(auth), ready: { event: 'ready', port: 0, baseUrl, issuer, audience, kids } satisfies AppEvent };
 }
 
 async function main(): Promise<void> {
@@ -58,10 +34,16 @@ async function main(): Promise<void> {
   let lastActivity = Date.now();
   let app: Awaited<ReturnType<typeof buildApp>> | null = null;
   const server = http.createServer((req, res) => {
-    if (!app) return sendJson(res, 503, { error: 'starting', message: 'the issuer is still starting' });
+    if (!app) {
+      const body = JSON.stringify({ error: 'starting', message: 'the issuer is still starting' });
+      res.writeHead(503, { 'content-type': 'application/json', 'content-length': Buffer.byteLength(body) }).end(body);
+      return;
+    }
+    // The plugin sees Web Requests, which carry no peer address: the fetch log takes it from here.
+    req.headers['x-forwarded-for'] = req.socket.remoteAddress ?? '';
     app.handle(req, res).catch((err: unknown) => {
       process.stderr.write(`request ${req.method} ${req.url} failed: ${err instanceof Error ? err.stack : String(err)}\n`);
-      if (!res.headersSent) sendJson(res, 500, { error: 'internal', message: 'issuer error' });
+      if (!res.headersSent) res.writeHead(500).end();
       else res.destroy();
     });
   });
@@ -71,7 +53,6 @@ async function main(): Promise<void> {
     if (stopping) return;
     stopping = true;
     emit({ event: 'stopping', reason });
-    for (const res of app?.jwks.hanging ?? []) res.destroy();
     server.close(() => process.exit(0));
     server.closeAllConnections();
     setTimeout(() => process.exit(0), 2000).unref();
@@ -87,7 +68,7 @@ async function main(): Promise<void> {
   const leaseMs = Number(process.env[ENV.leaseMs] ?? 0);
   if (leaseMs > 0) {
     setInterval(() => {
-      if (Date.now() - lastActivity > leaseMs) shutdown(`lease expired: no admin request for ${leaseMs} ms`);
+      if (Date.now() - lastActivity > leaseMs) shutdown(`lease expired: no control request for ${leaseMs} ms`);
     }, Math.min(1000, leaseMs / 4)).unref();
   }
 
