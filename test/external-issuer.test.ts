@@ -9,7 +9,7 @@
 // and its errors name the URL and account without quoting what the issuer echoed.
 import { spawn } from 'node:child_process';
 import type { ChildProcess } from 'node:child_process';
-import { randomUUID, webcrypto } from 'node:crypto';
+import { randomBytes, randomUUID, webcrypto } from 'node:crypto';
 import { mkdtemp, readFile, readdir, writeFile } from 'node:fs/promises';
 import http from 'node:http';
 import https from 'node:https';
@@ -34,34 +34,44 @@ import { loadCatalogue } from '../harness/run/catalogue.js';
 import type { Report } from '../harness/report-model.js';
 import { runCli, startCli } from './support/cli.js';
 import { startLitterBackend } from './support/litter.js';
-import { describeMismatches, runSuite } from './support/known-answers.js';
+import { describeMismatches, expectedVerdicts, runSuite } from './support/known-answers.js';
 
 let staging: ChildProcess;
 let stagingUrl: string;
+/** The same staging server, but its team has added the conformance plugin with this token. */
+let withPlugin: ChildProcess;
+let pluginUrl: string;
+const PLUGIN_TOKEN = randomBytes(32).toString('base64url');
 
-beforeAll(async () => {
-  staging = spawn(process.execPath, ['--import', 'tsx', 'test/support/staging-better-auth.ts'], { cwd: REPO_ROOT, env: { ...process.env, PORT: '0' }, stdio: ['ignore', 'pipe', 'inherit'] });
+async function startStaging(env: NodeJS.ProcessEnv): Promise<{ child: ChildProcess; url: string }> {
+  const child = spawn(process.execPath, ['--import', 'tsx', 'test/support/staging-better-auth.ts'], { cwd: REPO_ROOT, env: { ...process.env, PORT: '0', ...env }, stdio: ['ignore', 'pipe', 'inherit'] });
   const port = await new Promise<number>((resolve, reject) => {
-    createInterface({ input: staging.stdout! }).on('line', (line) => {
+    createInterface({ input: child.stdout! }).on('line', (line) => {
       if (line.includes('"listening"')) resolve((JSON.parse(line) as { port: number }).port);
     });
-    staging.once('exit', (code) => reject(new Error(`the staging Better Auth exited (${code})`)));
+    child.once('exit', (code) => reject(new Error(`the staging Better Auth exited (${code})`)));
   });
-  stagingUrl = `http://127.0.0.1:${port}`;
+  return { child, url: `http://127.0.0.1:${port}` };
+}
+
+beforeAll(async () => {
+  [{ child: staging, url: stagingUrl }, { child: withPlugin, url: pluginUrl }] = await Promise.all([startStaging({}), startStaging({ CONFORMANCE_TOKEN: PLUGIN_TOKEN })]);
 }, 30_000);
 
 afterAll(() => {
   staging?.kill('SIGTERM');
+  withPlugin?.kill('SIGTERM');
 });
 
 interface StagingState {
   users: { id: string; email: string }[];
   sessions: { userId: string; expiresAt: string }[];
+  keys: string[];
 }
 
-/** The staging issuer's users and live sessions (its test-only read route). */
-async function stagingState(): Promise<StagingState> {
-  return (await (await fetch(`${stagingUrl}/__staging/state`)).json()) as StagingState;
+/** The staging issuer's users, live sessions and keys (its test-only read route). */
+async function stagingState(url = stagingUrl): Promise<StagingState> {
+  return (await (await fetch(`${url}/__staging/state`)).json()) as StagingState;
 }
 
 /** What a run added to the staging issuer: users and live sessions that were not there before. */
@@ -78,16 +88,16 @@ async function standIn(handler: http.RequestListener): Promise<{ url: string; cl
   return { url: `http://127.0.0.1:${(server.address() as AddressInfo).port}`, close: () => server.closeAllConnections() ?? server.close() };
 }
 
-async function externalRun(flaw?: string) {
+async function externalRun(flaw?: string, plugin = false) {
   const port = await freePort();
   return runSuite([
     '--config', 'fixtures/backends/node/kat.config.ts',
     '--issuer-mode', 'external',
-    '--issuer-url', stagingUrl,
+    '--issuer-url', plugin ? pluginUrl : stagingUrl,
     '--target', `http://127.0.0.1:${port}`,
     '--identity', '/api/me',
     '--start', `${flaw ? `FLAW=${flaw} ` : ''}PORT=${port} exec node fixtures/backends/node/start.mjs`,
-  ]);
+  ], plugin ? { ...process.env, BA_CONFORMANCE_ISSUER_TOKEN: PLUGIN_TOKEN } : undefined);
 }
 
 describe('external mode: the suite against a Better Auth it does not own', { timeout: 180_000 }, () => {
@@ -168,6 +178,73 @@ describe('external mode: the suite against a Better Auth it does not own', { tim
     const estimates = await runCli(['run', '--plan', '--target', 'http://127.0.0.1:9', '--protected', '/api/me', '--only', 'ERR-FAILOPEN', 'JWKS-KIDMISS-STORM']);
     expect(estimates.stdout).toMatch(/^run {2}ERR-FAILOPEN +~ {3}8 requests/m);
     expect(estimates.stdout).toMatch(/^run {2}JWKS-KIDMISS-STORM +~1000 requests/m);
+  });
+});
+
+describe('external mode with the conformance plugin on the team\'s Better Auth', { timeout: 180_000 }, () => {
+  // Staging with the plugin (mint, fetch-log, sessions; no key control, no JWKS faults: their defaults).
+  const provided = [...externalCapabilities(true), 'mint', 'fetch-log', 'sessions', 'restart-backend'] as const;
+
+  it.for(['reference', 'no-iss-aud-check', 'idor'])('%s: every check the plugin makes possible runs, with the verdict the harness issuer gives; the server keeps its keys and no user of the run', async (name) => {
+    await fetch(`${pluginUrl}/api/auth/jwks`); // Better Auth creates its first key on the first fetch
+    const before = await stagingState(pluginUrl);
+    const { report, stderr } = await externalRun(name === 'reference' ? undefined : name, true);
+    const processMode = await expectedVerdicts(name);
+    const catalogue = await loadCatalogue();
+    const mismatches: string[] = [];
+    for (const entry of catalogue) {
+      const check = report.checks.find((c) => c.id === entry.id);
+      if (!check) continue;
+      const runnable = missingNeeds(entry.needs, [...provided]).length === 0;
+      if (!runnable) {
+        if (check.verdict !== 'SKIP') mismatches.push(`${entry.id}: ${check.verdict} without ${missingNeeds(entry.needs, [...provided]).join(', ')}`);
+        continue;
+      }
+      // Its needs are met: it ran, and decided what the harness's own issuer decides.
+      if (check.verdict !== processMode[entry.id]) mismatches.push(`${entry.id}: ${check.verdict} here, ${processMode[entry.id]} with the harness issuer: ${check.observed}`);
+    }
+    expect(mismatches, stderr).toEqual([]);
+    expect(report.issuer?.capabilities).toEqual(expect.arrayContaining(['mint', 'fetch-log', 'sessions']));
+    const after = await stagingState(pluginUrl);
+    expect(added(before, after), stderr).toEqual({ users: [], sessions: 0 });
+    expect(after.keys).toEqual(before.keys);
+  });
+
+  it('the plugin refuses a wrong or missing token, a short token and production; it never lists, rotates or removes the team\'s keys, nor ends or deletes a user the suite did not sign up', async () => {
+    const control = (method: string, route: string, token: string | null = PLUGIN_TOKEN) =>
+      fetch(`${pluginUrl}/api/auth/conformance${route}`, { method, headers: { 'content-type': 'application/json', ...(token !== null ? { 'x-ba-conformance-token': token } : {}) }, ...(method === 'GET' ? {} : { body: '{}' }) });
+    for (const token of [null, '', 'x'.repeat(43), PLUGIN_TOKEN.slice(0, -1)]) expect((await control('POST', '/sign', token)).status).toBe(401);
+    await fetch(`${pluginUrl}/api/auth/jwks`);
+    const { keys } = await stagingState(pluginUrl);
+    expect(keys.length).toBeGreaterThan(0);
+    for (const [method, route] of [['GET', '/keys'], ['POST', '/keys'], ['POST', `/keys/${keys[0]}/retire`], ['DELETE', `/keys/${keys[0]}`], ['PUT', '/jwks/fault']] as const) {
+      expect((await control(method, route)).status, `${method} ${route}`).toBe(403);
+    }
+    expect((await stagingState(pluginUrl)).keys).toEqual(keys);
+    // A user of the team (not @example.test) is none of the plugin's business.
+    const team = await fetch(`${pluginUrl}/api/auth/sign-up/email`, { method: 'POST', headers: { 'content-type': 'application/json', origin: pluginUrl }, body: JSON.stringify({ name: 'Team member', email: `dev-${randomUUID().slice(0, 8)}@team.example.com`, password: `Pw-${randomUUID()}` }) });
+    const teamId = ((await team.json()) as { user: { id: string } }).user.id;
+    expect((await control('DELETE', `/users/${teamId}`)).status).toBe(403);
+    expect((await control('POST', `/users/${teamId}/revoke-sessions`)).status).toBe(403);
+    expect((await stagingState(pluginUrl)).users.map((u) => u.id)).toContain(teamId);
+
+    const { conformance } = await import('../harness/plugin/index.js');
+    expect(() => conformance({ token: 'short' })).toThrow(/at least 32 characters/);
+    const env = process.env.NODE_ENV;
+    process.env.NODE_ENV = 'production';
+    try {
+      expect(() => conformance({ token: PLUGIN_TOKEN })).toThrow(/refusing to load with NODE_ENV=production/);
+      expect(() => conformance({ token: PLUGIN_TOKEN, allowInProduction: true })).not.toThrow();
+    } finally {
+      process.env.NODE_ENV = env;
+    }
+
+    const port = await freePort();
+    const wrong = await runCli(['run', '--issuer-mode', 'external', '--issuer-url', pluginUrl, '--target', `http://127.0.0.1:${port}`, '--protected', '/api/me', '--only', 'CLM-AUD-WRONG', '--out', await mkdtemp(path.join(tmpdir(), 'ba-token-'))], { env: { ...process.env, BA_CONFORMANCE_ISSUER_TOKEN: 'y'.repeat(40) } });
+    expect(wrong.stderr).toContain('refused the token (401)');
+    expect(wrong.code).not.toBe(0);
+    const absent = await runCli(['run', '--issuer-mode', 'external', '--issuer-url', stagingUrl, '--target', `http://127.0.0.1:${port}`, '--protected', '/api/me', '--only', 'CLM-AUD-WRONG', '--out', await mkdtemp(path.join(tmpdir(), 'ba-token-'))], { env: { ...process.env, BA_CONFORMANCE_ISSUER_TOKEN: PLUGIN_TOKEN } });
+    expect(absent.stderr).toMatch(/no conformance plugin answers at .*\/api\/auth\/conformance \(404\)/);
   });
 });
 

@@ -106,9 +106,11 @@ function notOverLoopback(fetch: Pick<JwksFetch, 'remoteAddress' | 'headers'>, is
  * `reach`, judged again from the JWKS fetches the check's issuer logged (the lab's or the run's):
  * all over this machine's loopback, the backend shares our loopback and reaches the listener; any
  * from elsewhere, it may not (the address is named). No fetch at all (a shared HS256 secret, a
- * backend that never fetched): the configuration's answer stands.
+ * backend that never fetched), or none with a known address: the configuration's answer stands.
  */
-export function reachFromFetches(reach: AttackerReach, fetches: Pick<JwksFetch, 'remoteAddress' | 'headers'>[], issuerInContainer = false): AttackerReach {
+export function reachFromFetches(reach: AttackerReach, logged: Pick<JwksFetch, 'remoteAddress' | 'headers'>[], issuerInContainer = false): AttackerReach {
+  // A fetch whose client address the issuer could not see (a team's server behind no proxy header) is no evidence either way.
+  const fetches = logged.filter((f) => f.remoteAddress !== '');
   if (!reach.fetchesDecide || fetches.length === 0) return reach;
   for (const fetch of fetches) {
     const elsewhere = notOverLoopback(fetch, issuerInContainer);

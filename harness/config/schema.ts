@@ -124,6 +124,12 @@ const issuer = z
     basePath: setting(pathOn('issuer').optional(), { help: "external mode: Better Auth's mount path (default /api/auth)", example: '/api/auth' }),
     jwksUrl: setting(httpUrl().superRefine(urlPathProblem).optional(), { help: 'external mode: the JWKS URL (default <url><basePath>/jwks)', flag: '--issuer-jwks-url <url>', env: 'ISSUER_JWKS_URL', example: 'https://auth.staging.example.test/api/auth/jwks' }),
     ca: setting(z.string().min(1).optional(), { help: "external mode: a PEM file of the CA that signed the issuer's TLS certificate (a private CA), trusted instead of the bundled ones", flag: '--issuer-ca <pem file>', env: 'ISSUER_CA', example: 'staging-ca.pem' }),
+    token: setting(z.string().min(32, 'the conformance plugin takes a token of at least 32 characters').optional(), {
+      help: "external mode: the token of the conformance plugin on the team's Better Auth (better-auth-conformance/plugin). With it the run signs its own tokens with the server's key, reads its JWKS fetch log and ends its own test users: the claim, signature and lifecycle checks run against staging. Never written to a report; give it from a secret",
+      env: 'ISSUER_TOKEN',
+      example: new Code("process.env.BA_CONFORMANCE_ISSUER_TOKEN"),
+      init: false,
+    }),
     users: setting(z.array(z.strictObject({ email: z.string().min(1), password: z.string().min(1) })).min(2).optional(), {
       help: 'external mode with sign-up closed: two existing test accounts (also BA_CONFORMANCE_USER_A and _USER_B, each email:password). Their passwords never appear in a report',
       example: [{ email: 'qa-a@example.test', password: new Code("process.env.QA_A_PASSWORD ?? ''") }, { email: 'qa-b@example.test', password: new Code("process.env.QA_B_PASSWORD ?? ''") }],
@@ -132,7 +138,7 @@ const issuer = z
   .superRefine((issuer, ctx) => {
     const external = issuer.mode === 'external';
     if (external && !issuer.url) ctx.addIssue({ code: 'custom', path: ['url'], message: "the external mode needs Better Auth's base URL (issuer.url, --issuer-url)" });
-    for (const key of ['url', 'basePath', 'jwksUrl', 'ca', 'users'] as const) {
+    for (const key of ['url', 'basePath', 'jwksUrl', 'ca', 'token', 'users'] as const) {
       if (!external && issuer[key] !== undefined) ctx.addIssue({ code: 'custom', path: [key], message: `issuer.${key} is for the external mode (issuer.mode: 'external', --issuer-mode external)` });
     }
     for (const key of ['algorithms', 'issuer', 'audience', 'expirationTime', 'port', 'host', 'publicUrl', 'secret'] as const) {

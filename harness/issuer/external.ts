@@ -2,8 +2,10 @@
 // under test. The harness holds no private key here: its tokens are real ones from /token (or the
 // set-auth-jwt header of /get-session), its users are signed up through /sign-up/email (or are the
 // test accounts the team names), and what the backend should expect (iss, aud, alg) is read from a
-// real token verified against the real JWKS, never assumed. Minting, key control, JWKS faults and
-// the fetch log are not available: the checks that need them are SKIP (capabilities.ts).
+// real token verified against the real JWKS, never assumed. Minting, the fetch log and user deletion
+// come from the conformance plugin when the team runs it there (harness/plugin) and the run has its
+// token; without it, the checks that need them are SKIP (capabilities.ts). The server's own keys are
+// never changed either way.
 // The sessions and users the run creates there are written to a ledger as they happen, in whichever
 // process, and removed at the end (cleanUp); the resources the run creates on the backend are the
 // run's ledger's (harness/run/leftovers.ts).
@@ -17,11 +19,11 @@ import { HarnessError } from '../errors.js';
 import { HttpClient, ResponseTooLarge, cookieHeaderFrom } from '../http.js';
 import type { HttpRequestOptions, HttpResponse } from '../http.js';
 import { inertLine } from '../text.js';
-import { CapabilityMissing, IssuerFeatureDisabled, externalCapabilities } from './capabilities.js';
+import { CAPABILITIES, CapabilityMissing, IssuerFeatureDisabled, externalCapabilities } from './capabilities.js';
 import type { Capability, IssuerProfile } from './capabilities.js';
 import type { IssuerHandle, IssuerUser } from './handle.js';
-import { ISSUER_ALGORITHMS } from './protocol.js';
-import type { IssuerAlgorithm, JwksFetch, KeyInfo, SignResponse } from './protocol.js';
+import { CONTROL_PATH, CONTROL_TOKEN_HEADER, ISSUER_ALGORITHMS, PLUGIN_ID } from './protocol.js';
+import type { IssuerAlgorithm, JwksFetch, KeyInfo, PluginInfo, SignRequest, SignResponse } from './protocol.js';
 import { closeLedger, createLedger, isClosed, note, readLedger, removeLedger } from '../ledger.js';
 import type { LedgerEntry } from '../ledger.js';
 import { UserFactory } from './users.js';
@@ -48,6 +50,8 @@ export interface ExternalIssuerOptions {
   timeoutMs?: number;
   /** A PEM file: the CA trusted for the issuer's TLS certificate (issuer.ca). */
   ca?: string;
+  /** The token of the conformance plugin on that server (issuer.token). */
+  pluginToken?: string;
   log?: (line: string) => void;
 }
 
@@ -76,6 +80,8 @@ export interface ExternalIssuerConnection {
   ca?: string;
   /** Where every process notes the sessions and users it created on the issuer (harness/ledger.ts). */
   ledger: string;
+  /** The conformance plugin on the server: its token (kept in memory like the passwords) and what it offers. */
+  plugin?: { token: string; capabilities: Capability[] };
 }
 
 /** What the end of a run removed, and what it could not. */
@@ -117,6 +123,7 @@ export class ExternalIssuer implements IssuerHandle {
     let started = false;
     try {
       const jwks = await first.fetchJwks();
+      if (options.pluginToken !== undefined) probe.plugin = await first.discoverPlugin(options.pluginToken);
       const user = await first.createUser();
       const token = await first.tokenFor(user);
       const header = decodeProtectedHeader(token);
@@ -139,7 +146,7 @@ export class ExternalIssuer implements IssuerHandle {
         throw new HarnessError('ISSUER_START_FAILED', `the JWKS at ${jwksUrl} holds a key that is not a JWK: ${inertLine((err as Error).message)}`);
       });
       // The issuer's words reach the console: escape sequences in iss or aud must not reach the terminal.
-      options.log?.(`external issuer ${url}: ${alg}, iss ${shown(claims.iss)}, aud ${shown(claims.aud)}, ${keys.length} published key(s) (${keys.map((k) => k.thumbprint).join(', ')}); users: ${options.users ? `${options.users.length} configured accounts` : 'signed up fresh'}`);
+      options.log?.(`external issuer ${url}: ${alg}, iss ${shown(claims.iss)}, aud ${shown(claims.aud)}, ${keys.length} published key(s) (${keys.map((k) => k.thumbprint).join(', ')}); users: ${options.users ? `${options.users.length} configured accounts` : 'signed up fresh'}; ${probe.plugin ? `conformance plugin: ${probe.plugin.capabilities.join(', ')}` : 'no conformance plugin'}`);
       const issuer = new ExternalIssuer({ ...probe, issuer: claims.iss, audience: claims.aud, algorithms: [alg as IssuerAlgorithm], keys }, probe.seed, header.kid, true);
       started = true;
       return issuer;
@@ -180,10 +187,11 @@ export class ExternalIssuer implements IssuerHandle {
 
   readonly mode = 'external' as const;
   get capabilities(): Capability[] {
-    return externalCapabilities(!this.c.users);
+    const own = externalCapabilities(!this.c.users);
+    return [...own, ...(this.c.plugin?.capabilities ?? []).filter((c) => !own.includes(c))];
   }
   get profile(): IssuerProfile {
-    return { mode: 'external', description: `the external issuer at ${this.c.url}`, capabilities: this.capabilities };
+    return { mode: 'external', description: `the external issuer at ${this.c.url}${this.c.plugin ? ' with the conformance plugin' : ''}`, capabilities: this.capabilities };
   }
   get baseUrl(): string {
     return this.c.url;
@@ -293,6 +301,10 @@ export class ExternalIssuer implements IssuerHandle {
    */
   async deleteUser(user: IssuerUser): Promise<void> {
     if (this.c.users) throw new CapabilityMissing('users', 'external'); // never a configured account
+    if (this.c.plugin) {
+      await this.control('DELETE', `/users/${encodeURIComponent(user.id)}`, 'delete-user');
+      return;
+    }
     const res = await this.send('POST', '/delete-user', 'delete-user', user.email, { password: user.password }, { cookie: user.cookie });
     if (res.status === 404) throw new IssuerFeatureDisabled(`${this.c.url} does not offer ${this.c.authBase}/delete-user (Better Auth's user.deleteUser.enabled is off)`);
     if (res.status < 200 || res.status > 299) throw this.requestFailed('delete-user', '/delete-user', res, user.email);
@@ -443,8 +455,9 @@ export class ExternalIssuer implements IssuerHandle {
 
   // What only an issuer the harness owns can do
 
-  sign(): Promise<SignResponse> {
-    return Promise.reject(new CapabilityMissing('mint', 'external'));
+  /** Signed by the server's own key, through the conformance plugin. */
+  sign(request: SignRequest): Promise<SignResponse> {
+    return this.requirePlugin('mint').control('POST', '/sign', 'sign', request);
   }
   rotate(): Promise<KeyInfo> {
     return Promise.reject(new CapabilityMissing('keys', 'external'));
@@ -462,11 +475,12 @@ export class ExternalIssuer implements IssuerHandle {
   clearJwksFault(): Promise<void> {
     return Promise.resolve();
   }
-  jwksFetches(): Promise<JwksFetch[]> {
-    return Promise.reject(new CapabilityMissing('fetch-log', 'external'));
+  /** The server's JWKS fetches, through the conformance plugin (every consumer of that JWKS is in it, not only the backend). */
+  jwksFetches(sinceSeq = 0): Promise<JwksFetch[]> {
+    return this.requirePlugin('fetch-log').control('GET', `/jwks/fetches?since=${sinceSeq}`, 'fetch log');
   }
-  resetJwksFetches(): Promise<void> {
-    return Promise.reject(new CapabilityMissing('fetch-log', 'external'));
+  async resetJwksFetches(): Promise<void> {
+    await this.requirePlugin('fetch-log').control('DELETE', '/jwks/fetches', 'fetch log');
   }
   get redirectTarget(): string {
     throw new CapabilityMissing('jwks-faults', 'external');
@@ -486,6 +500,36 @@ export class ExternalIssuer implements IssuerHandle {
 
   async [Symbol.asyncDispose](): Promise<void> {
     await this.stop();
+  }
+
+  /** What the conformance plugin offers, read with its token; a wrong token or no plugin stops the run with what to do. */
+  private async discoverPlugin(token: string): Promise<{ token: string; capabilities: Capability[] }> {
+    const at = `${this.c.url}${this.c.authBase}${CONTROL_PATH}`;
+    const res = await this.request('GET', `${this.c.authBase}${CONTROL_PATH}`, 'conformance plugin', undefined, { headers: { [CONTROL_TOKEN_HEADER]: token } });
+    const info = parseJson(res.text) as Partial<PluginInfo> | undefined;
+    if (res.status === 401) throw new HarnessError('ISSUER_START_FAILED', `the conformance plugin at ${at} refused the token (401)`, { hint: 'give the token the plugin was configured with (issuer.token, BA_CONFORMANCE_ISSUER_TOKEN)' });
+    if (res.status !== 200 || info?.plugin !== PLUGIN_ID || !Array.isArray(info.capabilities)) {
+      throw new HarnessError('ISSUER_START_FAILED', `no conformance plugin answers at ${at} (${res.status})`, { hint: "add conformance({ token }) from better-auth-conformance/plugin to the server's betterAuth({ plugins }), or leave issuer.token out to run without it" });
+    }
+    const known = new Set<string>(CAPABILITIES);
+    return { token, capabilities: info.capabilities.filter((c): c is Capability => known.has(c)) };
+  }
+
+  private requirePlugin(capability: Capability): this {
+    if (!this.c.plugin?.capabilities.includes(capability)) throw new CapabilityMissing(capability, 'external');
+    return this;
+  }
+
+  /** One request to the conformance plugin; its refusals are quoted (they are the plugin's own words, never a secret). */
+  private async control<T>(method: string, path: string, what: string, body?: unknown): Promise<T> {
+    const at = `${this.c.authBase}${CONTROL_PATH}${path}`;
+    const res = await this.request(method, at, `conformance plugin ${what}`, undefined, { headers: { [CONTROL_TOKEN_HEADER]: this.c.plugin!.token }, ...(body !== undefined ? { body } : {}) });
+    const answer = parseJson(res.text) as { message?: unknown } | null | undefined;
+    if (res.status < 200 || res.status > 299) {
+      const message = typeof answer?.message === 'string' ? `: ${inertLine(answer.message).slice(0, 300)}` : '';
+      throw new HarnessError('ISSUER_REQUEST_FAILED', `conformance plugin ${what} at ${this.c.url}${at} answered ${res.status}${message}`);
+    }
+    return (answer ?? undefined) as T;
   }
 
   private async fetchJwks(): Promise<{ keys: (JWK & { kid?: string })[] }> {

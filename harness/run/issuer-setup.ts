@@ -33,7 +33,7 @@ function alternateAlgorithm(algorithms: readonly IssuerAlgorithm[]): IssuerAlgor
 export async function startRunIssuer(config: ResolvedConfig, log: (line: string) => void, options: { alternateKey: boolean } = { alternateKey: true }): Promise<RunIssuer> {
   const c = config.issuer;
   if (c.mode === 'external') {
-    log(`issuer: external mode (requested): the Better Auth at ${c.url}; checks that need the issuer's keys are SKIP`);
+    log(`issuer: external mode (requested): the Better Auth at ${c.url}${c.token ? ', through its conformance plugin' : "; checks that need the issuer's keys are SKIP (add the conformance plugin and give its token to run them)"}`);
     for (const [what, url] of [['issuer.url', c.url!], ['issuer.jwksUrl', c.jwksUrl]] as const) {
       if (url && new URL(url).protocol === 'http:' && !isLoopback(new URL(url).hostname.replace(/^\[|\]$/g, ''))) {
         log(`issuer: WARNING: ${what} ${url} is plain http beyond loopback: passwords, session cookies and tokens cross the network unencrypted, and anyone on the path can answer for the issuer (use https; issuer.ca trusts a private CA)`);
@@ -45,6 +45,7 @@ export async function startRunIssuer(config: ResolvedConfig, log: (line: string)
       ...(c.jwksUrl ? { jwksUrl: c.jwksUrl } : {}),
       ...(c.users ? { users: c.users } : {}),
       ...(c.ca ? { ca: c.ca } : {}),
+      ...(c.token ? { pluginToken: c.token } : {}),
       ...(config.seed !== undefined ? { seed: config.seed } : {}),
       log,
     });

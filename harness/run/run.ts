@@ -127,6 +127,7 @@ function configuredSecrets(config: ResolvedConfig): (KnownSecret & { always: tru
   return [
     ...(config.issuer.users ?? []).map((u) => ({ value: u.password, kind: 'password' as const, always: true as const })),
     ...(config.issuer.secret ? [{ value: config.issuer.secret, kind: 'password' as const, always: true as const }] : []),
+    ...(config.issuer.token ? [{ value: config.issuer.token, kind: 'credential' as const, always: true as const }] : []),
   ];
 }
 

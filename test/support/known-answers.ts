@@ -108,10 +108,10 @@ export function scopeOf({ family, only }: Expectation): { args: string[]; select
   return { args: ['--skip', ...JWKS_SUITE_CHECKS], selected: (id) => !inJwksFamily(id) };
 }
 
-export async function runSuite(args: string[]): Promise<{ code: number | null; report: Report; reportFile: string; stdout: string; stderr: string }> {
+export async function runSuite(args: string[], env?: NodeJS.ProcessEnv): Promise<{ code: number | null; report: Report; reportFile: string; stdout: string; stderr: string }> {
   const out = await mkdtemp(path.join(tmpdir(), 'ba-kat-'));
   // A generous request timeout: on a loaded CI machine a slow answer must not turn into an ERROR.
-  const { code, stdout, stderr } = await runCli(['run', ...args, '--out', out, '--timeout', '15000']);
+  const { code, stdout, stderr } = await runCli(['run', ...args, '--out', out, '--timeout', '15000'], env ? { env } : {});
   const reportFile = path.join(out, 'report.json');
   const report = JSON.parse(await readFile(reportFile, 'utf8')) as Report;
   return { code, report, reportFile, stdout, stderr };

@@ -1,15 +1,17 @@
 // A stand-in for a team's staging Better Auth, for the external-mode tests: a plain Better Auth app
 // written the way its documentation shows (the jwt() plugin with its defaults, email and password,
-// user deletion enabled), with nothing of the harness's issuer code: no admin routes, no fault
-// injection, no access to its keys. Started by the test as its own process:
+// user deletion enabled), with nothing of the harness's issuer code: no control routes, no fault
+// injection, no access to its keys. With CONFORMANCE_TOKEN set, the team has added the conformance
+// plugin as its README shows (and nothing else of the harness). Started by the test as its own process:
 //   PORT=0 node --import tsx test/support/staging-better-auth.ts   → prints {"event":"listening","port":N}
 // One read-only route outside Better Auth, for the tests to see what a run left behind:
-//   GET /__staging/state → { users: [{ id, email }], sessions: [{ userId, expiresAt }] } (live sessions only)
+//   GET /__staging/state → { users: [{ id, email }], sessions: [{ userId, expiresAt }], keys: [kid] } (live sessions only)
 import http from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { betterAuth } from 'better-auth';
 import { toNodeHandler } from 'better-auth/node';
 import { jwt } from 'better-auth/plugins';
+import { conformance } from '../../harness/plugin/index.js';
 
 const { memoryAdapter } = await import('better-auth/adapters/memory');
 
@@ -28,7 +30,7 @@ const auth = betterAuth({
   rateLimit: { enabled: false },
   telemetry: { enabled: false },
   logger: { level: 'error' },
-  plugins: [jwt()],
+  plugins: [jwt(), ...(process.env.CONFORMANCE_TOKEN ? [conformance({ token: process.env.CONFORMANCE_TOKEN })] : [])],
 });
 
 const handler = toNodeHandler(auth);
@@ -36,7 +38,7 @@ server.on('request', (req, res) => {
   if (req.method === 'GET' && req.url === '/__staging/state') {
     const live = db.session!.filter((s) => new Date(s.expiresAt as string | Date).getTime() > Date.now());
     res.setHeader('content-type', 'application/json');
-    res.end(JSON.stringify({ users: db.user!.map((u) => ({ id: u.id, email: u.email })), sessions: live.map((s) => ({ userId: s.userId, expiresAt: s.expiresAt })) }));
+    res.end(JSON.stringify({ users: db.user!.map((u) => ({ id: u.id, email: u.email })), sessions: live.map((s) => ({ userId: s.userId, expiresAt: s.expiresAt })), keys: db.jwks!.map((k) => k.id) }));
     return;
   }
   void handler(req, res);
