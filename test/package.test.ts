@@ -2,8 +2,12 @@
 // (`npm i -D <tarball>`) and run with no package.json at all (`npx --package <tarball>`, the config
 // in .conformance/). In both: init writes a config that loads, list reads the compiled suites, and a
 // short run against the example backend (started from this checkout through a path relative to the
-// config file) writes reports whose SARIF results point at files of the team's repository.
+// config file) writes reports whose SARIF results point at files of the team's repository. And the
+// plugin as a team adds it: better-auth-conformance/plugin in the team's own Better Auth, which the
+// suite then uses in external mode with the plugin's token.
 // Runs in CI and wherever npm reaches its registry; it takes a couple of minutes.
+import { spawn } from 'node:child_process';
+import { randomBytes } from 'node:crypto';
 import { mkdir, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
@@ -12,7 +16,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { REPO_ROOT } from '../harness/issuer/bundle.js';
 import { freePort } from '../harness/net.js';
 import type { Report } from '../harness/report-model.js';
-import { packTarball, registryReachable, sh } from './support/pack.js';
+import { packTarball, registryReachable, sh, teamEnv } from './support/pack.js';
 
 const testable = Boolean(process.env.CI) || (await registryReachable());
 
@@ -111,6 +115,61 @@ console.log(JSON.stringify({ exitCode: outcome.exitCode, ids: outcome.report.che
     expect(result.exitCode).toBe(0);
     expect(result.ids).toContain('CTL-VALID-EDDSA');
     expect(result.ids.every((id) => id.startsWith('CTL-') || id.startsWith('ERR-'))).toBe(true);
+  });
+
+  it("mounts in a team's Better Auth as better-auth-conformance/plugin, and external mode with its token runs the claim checks against that server's own key", async () => {
+    const project = await scratchDir('ba-staging-');
+    await writeFile(path.join(project, 'package.json'), JSON.stringify({ name: 'team-auth', version: '1.0.0', private: true, type: 'module' }));
+    // The Better Auth the suite is built against, as the team's own dependency (the plugin's peer).
+    const betterAuth = JSON.parse(await readFile(path.join(REPO_ROOT, 'node_modules/better-auth/package.json'), 'utf8')) as { version: string };
+    const installed = await sh('npm', ['install', '--no-audit', '--no-fund', '--prefer-offline', tarball, `better-auth@${betterAuth.version}`], project);
+    expect(installed.code, installed.stderr).toBe(0);
+    await writeFile(path.join(project, 'auth.mjs'), `import http from 'node:http';
+import { betterAuth } from 'better-auth';
+import { memoryAdapter } from 'better-auth/adapters/memory';
+import { toNodeHandler } from 'better-auth/node';
+import { jwt } from 'better-auth/plugins';
+import { conformance } from 'better-auth-conformance/plugin';
+
+const server = http.createServer();
+await new Promise((resolve) => server.listen(0, '127.0.0.1', resolve));
+const baseURL = \`http://127.0.0.1:\${server.address().port}\`;
+const auth = betterAuth({
+  baseURL,
+  secret: 'team-staging-secret-0123456789abcdefghijklmnop',
+  database: memoryAdapter({ user: [], session: [], account: [], verification: [], jwks: [] }),
+  emailAndPassword: { enabled: true },
+  rateLimit: { enabled: false },
+  telemetry: { enabled: false },
+  plugins: [jwt(), conformance({ token: process.env.BA_CONFORMANCE_TOKEN })],
+});
+server.on('request', toNodeHandler(auth));
+console.log(JSON.stringify({ baseURL }));
+`);
+    const token = randomBytes(32).toString('base64url');
+    const auth = spawn(process.execPath, ['auth.mjs'], { cwd: project, env: teamEnv({ BA_CONFORMANCE_TOKEN: token }), stdio: ['ignore', 'pipe', 'pipe'] });
+    try {
+      let said = '';
+      auth.stderr.on('data', (d: Buffer) => (said += d.toString()));
+      const baseURL = await new Promise<string>((resolve, reject) => {
+        auth.stdout.on('data', (d: Buffer) => {
+          const line = d.toString().split('\n').find((l) => l.startsWith('{'));
+          if (line) resolve((JSON.parse(line) as { baseURL: string }).baseURL);
+        });
+        auth.once('exit', (code) => reject(new Error(`the team's Better Auth exited (${code}): ${said}`)));
+      });
+      const port = await freePort();
+      // The example backend, trusting only the team's server, never checks the audience.
+      const run = await sh('npx', ['--no-install', 'ba-conformance', 'run', '--issuer-mode', 'external', '--issuer-url', baseURL, '--target', `http://127.0.0.1:${port}`, '--protected', '/api/todos', '--identity', '/api/me', '--only', 'CTL-VALID', 'CLM-AUD-WRONG', '--out', 'reports', '--start', `PORT=${port} FLAW=no-iss-aud-check exec node ${path.join(REPO_ROOT, 'fixtures/backends/node/start.mjs')}`], project, teamEnv({ BA_CONFORMANCE_ISSUER_TOKEN: token }));
+      expect(run.stderr + run.stdout).toContain('conformance plugin: mint, fetch-log, sessions');
+      const report = JSON.parse(await readFile(path.join(project, 'reports/report.json'), 'utf8')) as Report;
+      expect(report.checks.find((c) => c.id === 'CLM-AUD-WRONG')?.verdict, run.stderr).toBe('FAIL');
+      expect(run.code).toBe(1);
+      // The token is in no report file.
+      for (const file of ['report.json', 'summary.md', 'report.sarif']) expect(await readFile(path.join(project, 'reports', file), 'utf8')).not.toContain(token);
+    } finally {
+      auth.kill('SIGTERM');
+    }
   });
 
   it('runs with npx where there is no package.json, the config and its baseline in .conformance/', async () => {
