@@ -250,6 +250,20 @@ describe('ba-conformance run errors', () => {
     expect(stderr).toMatch(/--target <base URL> and --protected <path>/);
   });
 
+  it('exits 2 before anything starts when --only or --skip matches no check, offering the nearest IDs (list too)', async () => {
+    // An external issuer nobody listens on: had the run started, it would have failed on it instead.
+    const { code, stderr } = await run(['--issuer-mode', 'external', '--issuer-url', 'http://127.0.0.1:9', '--target', 'http://127.0.0.1:9', '--protected', '/x', '--only', 'CLAIM-', '--skip', 'sig-alg-nonee']);
+    expect(code).toBe(2);
+    expect(stderr).toContain('"CLAIM-" matches no check: did you mean CLM-?');
+    expect(stderr).toContain('"sig-alg-nonee" matches no check: did you mean SIG-ALG-NONE,');
+    expect(stderr).not.toMatch(/issuer|127\.0\.0\.1:9/);
+    const list = spawn(process.execPath, ['bin/ba-conformance.js', 'list', '--only', 'CLM-', 'JKWS-'], { cwd: REPO_ROOT, stdio: ['ignore', 'ignore', 'pipe'] });
+    let said = '';
+    list.stderr.on('data', (d: Buffer) => (said += d.toString()));
+    expect(((await once(list, 'exit')) as [number])[0]).toBe(2);
+    expect(said).toContain('--only "JKWS-" matches no check: did you mean JWKS-,');
+  });
+
   it('exits 3 with what to do when a backend that was not started does not answer, and still writes a report', async () => {
     const out = await mkdtemp(path.join(tmpdir(), 'ba-unreachable-'));
     const { code, stderr } = await run(['--target', 'http://127.0.0.1:9', '--protected', '/x', '--issuer-mode', 'process', '--out', out]);

@@ -1,6 +1,8 @@
 // `ba-conformance list`: the check catalogue, filtered like a run (--only/--skip by ID prefix,
 // --severity, --family), as a table or JSON. With --issuer-mode (or --alg HS256) it says exactly what
 // that mode runs and what it reports SKIP, with the reason. Nothing is started and nothing is sent.
+import { prefixProblem } from '../config/check-prefix.js';
+import { HarnessError } from '../errors.js';
 import { Command, Option } from 'commander';
 import { FAMILIES, SEVERITIES } from '../checks/model.js';
 import type { Family, Severity } from '../checks/model.js';
@@ -40,6 +42,11 @@ export function listCommand(): Command {
     .option('--references', 'also print each check\'s requirement and references')
     .option('--json', 'print JSON (id, title, family, severity, needs, requirement, references, expected; skip with a mode)')
     .action(async (flags: ListFlags) => {
+      const problems = [...(flags.only ?? []).map((p) => ['--only', p]), ...(flags.skip ?? []).map((p) => ['--skip', p])].flatMap(([flag, p]) => {
+        const problem = prefixProblem(p!);
+        return problem ? [`${flag} ${problem}`] : [];
+      });
+      if (problems.length) throw new HarnessError('USAGE', problems.join('\n'));
       const catalogue = (await loadCatalogue({ ...(flags.only ? { only: flags.only } : {}), ...(flags.skip ? { skip: flags.skip } : {}) })).filter(
         (e) => (!flags.severity || flags.severity.includes(e.severity)) && (!flags.family || flags.family.includes(e.family)),
       );

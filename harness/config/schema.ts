@@ -2,6 +2,7 @@
 // help, and, where it has them, its `ba-conformance run` flag, its BA_CONFORMANCE_* variable and what
 // `init` writes for it. The run command's options, the environment mapping, `init`'s config and
 // docs/settings.md are generated from here (settings.ts, template.ts).
+import { checkPrefixProblem } from './check-prefix.js';
 import { z } from 'zod';
 import { RUN_ISSUER_MODES } from '../issuer/capabilities.js';
 import { jwtSettingsShape } from '../issuer/jwt-settings.js';
@@ -228,8 +229,8 @@ export const configSchema = z.strictObject({
     example: [{ path: '/api/todos', body: { title: '{{lorem.sentence}}' }, owner: 'ownerId', search: 'GET /api/todos?q={q}' }],
   }),
   run: setting(run.prefault({}), { help: 'How the run is carried out.' }),
-  only: setting(z.array(z.string().min(1)).optional(), { help: 'check ID prefixes to run (all when absent), e.g. SIG- CLM-EXP', flag: '--only <prefixes...>', env: 'ONLY', value: 'list', example: ['SIG-', 'CLM-'] }),
-  skip: setting(z.array(z.string().min(1)).optional(), { help: 'check ID prefixes to leave out, after only (e.g. JWKS- for a quicker run)', flag: '--skip <prefixes...>', env: 'SKIP', value: 'list', example: ['JWKS-'] }),
+  only: setting(z.array(z.string().min(1).superRefine(checkPrefixProblem)).optional(), { help: 'check ID prefixes to run (all when absent), e.g. SIG- CLM-EXP', flag: '--only <prefixes...>', env: 'ONLY', value: 'list', example: ['SIG-', 'CLM-'] }),
+  skip: setting(z.array(z.string().min(1).superRefine(checkPrefixProblem)).optional(), { help: 'check ID prefixes to leave out, after only (e.g. JWKS- for a quicker run)', flag: '--skip <prefixes...>', env: 'SKIP', value: 'list', example: ['JWKS-'] }),
   seed: setting(z.number().int().min(0).max(2 ** 32 - 1).optional(), { help: 'seed for the generated users and data', flag: '--seed <n>', env: 'SEED', value: 'whole', example: 1234 }),
   report: setting(report.prefault({}), { help: 'What the run writes, and what fails it.' }),
 });
