@@ -28,6 +28,18 @@ export interface ReportIssuer {
   sharedSecret?: { bytes: number; inWordlist: boolean; source: 'configured' | 'generated' };
 }
 
+/** What the run could test (harness/report/coverage.ts): every report format leads with it. */
+export interface Coverage {
+  /** The issuer and how it was used, e.g. "the external issuer at https://auth.example.test". */
+  issuer: string;
+  capabilities: string[];
+  /** Checks that ran (any verdict but SKIP), of those selected. */
+  ran: number;
+  selected: number;
+  /** Each capability the run lacked that a check needed: how many checks SKIP for it, and what provides it. */
+  missing: { capability: string; checks: number; how: string }[];
+}
+
 /** A waiver of the baseline (--baseline), as read (harness/run/waivers.ts validates the file). */
 export interface Waiver {
   /** The exact check ID. */
@@ -110,6 +122,8 @@ export interface Report {
     sarifLocation?: string;
   };
   issuer: ReportIssuer | null;
+  /** What the run could test; absent in older reports. */
+  coverage?: Coverage;
   summary: Summary;
   /** What fails the run: FAILs from this severity up, and NON-STRICT too under strict. */
   gate: Gate;

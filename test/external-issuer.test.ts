@@ -103,7 +103,7 @@ async function externalRun(flaw?: string, plugin = false) {
 describe('external mode: the suite against a Better Auth it does not own', { timeout: 180_000 }, () => {
   it.for(['reference', 'alg-none', 'idor'])('%s gives its committed verdicts, with a reason for every SKIP, and leaves no user or session behind', async (name) => {
     const before = await stagingState();
-    const { code, report, reportFile, stderr } = await externalRun(name === 'reference' ? undefined : name);
+    const { code, report, reportFile, stdout, stderr } = await externalRun(name === 'reference' ? undefined : name);
     // It signed users up and in (the run's own positive controls prove it), and none of them is left.
     expect(report.checks.some((c) => c.verdict === 'PASS'), stderr).toBe(true);
     expect(added(before, await stagingState()), stderr).toEqual({ users: [], sessions: 0 });
@@ -129,6 +129,22 @@ describe('external mode: the suite against a Better Auth it does not own', { tim
     // The signed-up users' passwords are nowhere in the report (Faker passwords are 24 characters).
     const text = await readFile(reportFile, 'utf8');
     expect(text).not.toMatch(/"password"\s*:/);
+
+    // Every format leads with the coverage: how many checks ran, and what the missing mint cost and how to get it.
+    const skipped = report.checks.filter((c) => c.verdict === 'SKIP').length;
+    const ran = `${report.checks.length - skipped} of ${report.checks.length} checks ran, with the external issuer at ${stagingUrl}`;
+    expect(report.coverage).toMatchObject({ ran: report.checks.length - skipped, selected: report.checks.length });
+    expect(report.coverage?.missing.find((m) => m.capability === 'mint')?.how).toContain('conformance plugin');
+    const dir = path.dirname(reportFile);
+    expect(stdout.slice(stdout.indexOf('COVERAGE'))).toMatch(new RegExp(`^COVERAGE +${ran.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')}.*\n +without mint \\(.*\\): \\d+ checks SKIP; provided by .*conformance plugin`));
+    const markdown = (await readFile(path.join(dir, 'summary.md'), 'utf8')).split('\n');
+    expect(markdown[2]).toMatch(/^\*\*Coverage:\*\* \d+ of \d+ checks ran, with the external issuer/);
+    expect(markdown[3]).toMatch(/^- without mint/);
+    const page = await readFile(path.join(dir, 'report.html'), 'utf8');
+    expect(page.indexOf('<section id="coverage">')).toBeLessThan(page.indexOf('passed,'));
+    const sarif = JSON.parse(await readFile(path.join(dir, 'report.sarif'), 'utf8')) as { runs: { properties: { coverage: { ran: number }; coverageSummary: string } }[] };
+    expect(sarif.runs[0]!.properties.coverage.ran).toBe(report.checks.length - skipped);
+    expect(sarif.runs[0]!.properties.coverageSummary).toContain(ran);
   });
 
   it('configured accounts (BA_CONFORMANCE_USER_A/B, where sign-up is closed): the run acts as them, and their passwords are in no report file', async () => {

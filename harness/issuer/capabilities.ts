@@ -10,11 +10,11 @@ export const ISSUER_MODE_NAMES = ['process', 'container', 'external'] as const;
 export type IssuerModeName = (typeof ISSUER_MODE_NAMES)[number];
 
 export const CAPABILITY_INFO: Record<Capability, { what: string; providedBy: string }> = {
-  mint: { what: "signing arbitrary claims and headers with the issuer's own key", providedBy: 'the process or container issuer mode, also with --alg HS256' },
+  mint: { what: "signing arbitrary claims and headers with the issuer's own key", providedBy: "the process or container issuer mode (also with --alg HS256), or on a team's Better Auth the conformance plugin (better-auth-conformance/plugin) with its token in issuer.token" },
   jwks: { what: "a published JWKS with the issuer's public keys", providedBy: 'the process, container or external issuer mode with a key-pair algorithm, not --alg HS256' },
-  keys: { what: "rotating, retiring and removing the issuer's keys", providedBy: 'the process or container issuer mode with a key-pair algorithm' },
-  'jwks-faults': { what: 'serving JWKS faults on purpose (outages, bad bodies, redirects)', providedBy: 'the process or container issuer mode with a key-pair algorithm' },
-  'fetch-log': { what: "a log of the backend's JWKS fetches", providedBy: 'the process or container issuer mode with a key-pair algorithm' },
+  keys: { what: "rotating, retiring and removing the issuer's keys", providedBy: "the process or container issuer mode with a key-pair algorithm (the conformance plugin never changes a team's own keys)" },
+  'jwks-faults': { what: 'serving JWKS faults on purpose (outages, bad bodies, redirects)', providedBy: "the process or container issuer mode with a key-pair algorithm, or the conformance plugin with allowJwksFaults (every consumer of that JWKS sees the faults)" },
+  'fetch-log': { what: "a log of the backend's JWKS fetches", providedBy: "the process or container issuer mode with a key-pair algorithm, or on a team's Better Auth the conformance plugin with its token in issuer.token" },
   users: { what: 'signing up fresh users on demand', providedBy: 'the process or container issuer mode, or an external issuer whose sign-up is open, without issuer.users' },
   sessions: { what: 'signing users out and deleting them', providedBy: 'the process, container or external issuer mode' },
   'restart-backend': { what: 'restarting the backend for a cold start', providedBy: 'any issuer mode when the harness starts the backend (target.start / --start)' },

@@ -3,6 +3,7 @@
 // verdict and severity, then every check, findings first: its requirement and linked references,
 // what was expected and observed, measured values, how to fix it per stack, and the exchanges with
 // the decoded token.
+import { coverageLines, reportCoverage } from './coverage.js';
 import type { CheckRecord, Exchange, Verdict } from '../checks/model.js';
 import { SEVERITIES, VERDICTS } from '../checks/model.js';
 import type { Report } from '../report-model.js';
@@ -175,12 +176,19 @@ function filtersView(report: Report): Markup {
 <fieldset><legend>Text</legend><input id="search" type="search" placeholder="check ID, title or observation" size="40"> <span id="shown" class="muted"></span></fieldset>`;
 }
 
+/** What the run could test, before any verdict: how many checks ran, and what each missing capability cost. */
+function coverageView(report: Report): Markup {
+  const [ran, ...missing] = coverageLines(reportCoverage(report));
+  return html`<section id="coverage"><p><b>Coverage:</b> ${ran}</p>${missing.length ? html`<ul>${missing.map((m) => html`<li>${m}</li>`)}</ul>` : ''}</section>`;
+}
+
 export function htmlReport(report: Report, options: { reportSha256?: string } = {}): string {
   const ordered = [...report.checks].sort(byReportOrder);
   const stale = report.waivers?.stale ?? [];
   const expired = report.waivers?.expired ?? [];
   const body = html`<main>
 <h1>ba-conformance: ${report.target.baseUrl}</h1>
+${coverageView(report)}
 <p><b>${summaryLine(report.summary)}</b> · ${report.checks.length} checks</p>
 ${gateView(report)}
 ${report.problems.length ? html`<h2>Problems</h2><ul>${report.problems.map((p) => html`<li>${p}</li>`)}</ul>` : ''}

@@ -1,6 +1,7 @@
 // A Markdown summary for a pull-request comment or a CI job summary: the verdict counts, then the
 // findings, most severe first (FAIL, then ERROR, then NON-STRICT, each by severity), then the
 // measured values folded away.
+import { coverageLines, reportCoverage } from './coverage.js';
 import type { Report } from '../report-model.js';
 import { FINDING_VERDICTS, byReportOrder, summaryLine } from '../report-model.js';
 import { inertLine } from '../text.js';
@@ -42,6 +43,8 @@ export function markdownSummary(report: Report, options: { reportSha256?: string
   const s = report.summary;
   const lines = [
     `## ba-conformance: ${markdownText(report.target.baseUrl)}`,
+    '',
+    ...coverageLines(reportCoverage(report)).map((line, i) => `${i === 0 ? '**Coverage:** ' : '- '}${markdownText(line)}`),
     '',
     `**${summaryLine(s)}** · ${report.checks.length} checks in ${(report.run.durationMs / 1000).toFixed(1)} s · run \`${report.run.id}\` · ${report.tool.name} ${report.tool.version}${report.issuer ? ` · issuer ${report.issuer.mode}, ${report.issuer.alg.join(', ')}` : ''}`,
     '',

@@ -4,6 +4,7 @@
 // anchored to one (report.sarifLocation, else the config file) and names the backend's URL as a
 // logical location. Fingerprints leave out what changes between runs (port, run id, timings), so
 // the same finding on the next run is the same alert.
+import { coverageLines, reportCoverage } from './coverage.js';
 import { createHash } from 'node:crypto';
 import type { Log, ReportingDescriptor, Result } from 'sarif';
 import type { CheckRecord, Severity } from '../checks/model.js';
@@ -100,6 +101,8 @@ export function sarifLog(report: Report): Log {
         automationDetails: { id: `ba-conformance/${report.run.id}` },
         invocations: [{ executionSuccessful: report.problems.length === 0, startTimeUtc: report.run.startedAt, endTimeUtc: report.run.finishedAt }],
         results,
+        // What the run could test: a reviewer of few results must see how many checks did not run, and why.
+        properties: { coverage: reportCoverage(report), coverageSummary: coverageLines(reportCoverage(report)).join('; ') },
       },
     ],
   };

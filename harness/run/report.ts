@@ -9,6 +9,7 @@ import { colors, paint } from '../terminal.js';
 import { inert, inertLine } from '../text.js';
 import type { Report } from '../report-model.js';
 import { REPORT_ORDER, gatingFindings, summaryLine } from '../report-model.js';
+import { capabilitySkips, coverageLines, reportCoverage } from '../report/coverage.js';
 
 /** Writes report.json and returns its path and SHA-256 (the HTML and Markdown reports quote it as evidence). */
 export async function writeReport(report: Report, outDir: string): Promise<{ file: string; sha256: string }> {
@@ -38,12 +39,17 @@ export async function keepUnredacted(report: Report, outDir: string, keep: boole
 
 /** The console's summary: the backend's words (in observations and problems) are made inert first. */
 export function consoleSummary(report: Report, reportFile: string): string {
-  const lines: string[] = [];
+  // What the run could test comes first: a reader of "1 failed" must see that 60 checks did not run.
+  const [ran, ...missing] = coverageLines(reportCoverage(report));
+  const lines: string[] = [`${'COVERAGE'.padEnd(18)} ${ran}`, ...missing.map((m) => `${''.padEnd(18)} ${m}`), ''];
   // Root causes first, each followed by one line for the outcomes that follow from it.
   // A waived outcome keeps its own line: the waiver is what a reader looks for.
   const followers = (id: string) => report.checks.filter((c) => c.sameCauseAs === id && !c.waiver);
   const roots = report.checks.filter((c) => followers(c.id).length > 0);
-  const notable = [...roots, ...report.checks.filter((c) => c.verdict !== 'PASS' && (!c.sameCauseAs || c.waiver) && !roots.includes(c))];
+  // SKIPs for a capability the run lacked: one line per capability, after the single SKIPs.
+  const skipGroups = capabilitySkips(report.checks.filter((c) => !c.waiver && !roots.includes(c)));
+  const grouped = new Set(skipGroups.flatMap((g) => g.checks));
+  const notable = [...roots, ...report.checks.filter((c) => c.verdict !== 'PASS' && (!c.sameCauseAs || c.waiver) && !roots.includes(c) && !grouped.has(c))];
   const line = (c: CheckRecord) => {
     const shown = c.waiver ? `${c.verdict} (waived)` : c.verdict;
     lines.push(`${paint(c.verdict, shown.padEnd(18))} ${c.id.padEnd(28)} ${c.severity.padEnd(8)} ${inertLine(c.observed).slice(0, 160)}`);
@@ -56,6 +62,10 @@ export function consoleSummary(report: Report, reportFile: string): string {
   };
   for (const c of roots) line(c);
   for (const verdict of REPORT_ORDER) for (const c of notable.filter((x) => x.verdict === verdict && !roots.includes(x))) line(c);
+  for (const g of skipGroups) {
+    const ids = g.checks.map((c) => c.id);
+    lines.push(`${paint('SKIP', 'SKIP'.padEnd(18))} ${`${ids.length} check${ids.length === 1 ? '' : 's'}`.padEnd(28)} need ${g.missing}: ${ids.slice(0, 6).join(', ')}${ids.length > 6 ? `, and ${ids.length - 6} more (listed in the report)` : ''}`);
+  }
   for (const p of report.problems) lines.push(`${colors.red('PROBLEM')}            ${inert(p)}`);
   for (const w of report.waivers?.stale ?? []) lines.push(`${colors.yellow('STALE WAIVER')}       ${w.check.padEnd(28)} ${w.reason}: remove it from ${report.waivers!.file} ("${w.comment}")`);
   for (const w of report.waivers?.expired ?? []) lines.push(`${colors.yellow('EXPIRED WAIVER')}     ${w.check.padEnd(28)} ${w.reason}: renew or remove it in ${report.waivers!.file} ("${w.comment}")`);

@@ -4,6 +4,7 @@
 // when the run fails midway (whatever was decided by then is kept). A signal, or the exit of the
 // backend the harness started, halts the run (halt.ts): nothing is decided after that moment, the
 // checks not finished are ERROR, and the report is written before the process leaves.
+import { coverageOf } from '../report/coverage.js';
 import { randomUUID } from 'node:crypto';
 import { existsSync } from 'node:fs';
 import path from 'node:path';
@@ -479,6 +480,7 @@ async function writeRun(ctx: RunContext, { records, requests }: Judged, { outDir
     },
     target: { baseUrl: config.target.baseUrl, protectedPath: config.target.protectedPath, identityPath: config.target.identityPath ?? null, started: Boolean(config.target.start), sarifLocation: config.report.sarifLocation },
     issuer: issuer?.report ?? null,
+    coverage: coverageOf(checks, issuer?.profile ?? null),
     summary: summarize(checks),
     gate: { failOn: config.report.failOn, strict: config.report.strict },
     waivers: waived?.outcome ?? null,
