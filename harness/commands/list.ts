@@ -25,6 +25,7 @@ interface ListFlags {
   issuerMode?: RunIssuerMode;
   alg?: string[];
   accounts?: boolean;
+  plugin?: boolean;
   start: boolean;
 }
 
@@ -38,6 +39,7 @@ export function listCommand(): Command {
     .addOption(issuerModeOption())
     .addOption(algOption(`the harness issuer's algorithms (${SHARED_SECRET_ALG}: the shared-secret mode)`))
     .option('--accounts', 'external mode with configured test accounts (sign-up closed): no fresh users')
+    .option('--plugin', "external mode with the conformance plugin on the team's Better Auth (issuer.token): the server's key signs the suite's tokens")
     .option('--no-start', 'the harness does not start the backend (no cold start: restart-backend is missing)')
     .option('--references', 'also print each check\'s requirement and references')
     .option('--json', 'print JSON (id, title, family, severity, needs, requirement, references, expected; skip with a mode)')
@@ -51,7 +53,7 @@ export function listCommand(): Command {
         (e) => (!flags.severity || flags.severity.includes(e.severity)) && (!flags.family || flags.family.includes(e.family)),
       );
       const planned = flags.issuerMode !== undefined || flags.alg !== undefined;
-      const profile = plannedProfile(flags.issuerMode ?? 'auto', { sharedSecret: flags.alg?.[0] === SHARED_SECRET_ALG, accounts: Boolean(flags.accounts), startsBackend: flags.start });
+      const profile = plannedProfile(flags.issuerMode ?? 'auto', { sharedSecret: flags.alg?.[0] === SHARED_SECRET_ALG, accounts: Boolean(flags.accounts), startsBackend: flags.start, plugin: Boolean(flags.plugin) });
       // What list cannot know of a run's settings (an OpenAPI document, an identity endpoint, resources) counts as given.
       const facts = { openapi: true, identityPath: true, resources: true, ...(flags.issuerMode === 'external' ? {} : { algorithms: flags.alg ?? DEFAULT_ALGORITHMS }) };
       const entries: PlannedEntry[] = planned ? plan(catalogue, profile, facts) : catalogue;

@@ -38,6 +38,9 @@ export function externalCapabilities(signUp: boolean): Capability[] {
   return signUp ? ['jwks', 'users', 'sessions'] : ['jwks', 'sessions'];
 }
 
+/** What the conformance plugin adds on a team's Better Auth by default (harness/plugin): the server's key signs for the suite, and its JWKS fetches are logged. */
+export const PLUGIN_CAPABILITIES: readonly Capability[] = ['mint', 'fetch-log', 'sessions'];
+
 /** The needs `profile` does not meet, in declaration order. */
 export function missingNeeds(needs: readonly Capability[] | undefined, provided: readonly Capability[]): Capability[] {
   return (needs ?? []).filter((n) => !provided.includes(n));
@@ -72,12 +75,15 @@ export type RunIssuerMode = (typeof RUN_ISSUER_MODES)[number];
 /**
  * What a mode will provide, known before anything starts (for `list --issuer-mode` and `run --plan`):
  * `sharedSecret` is --alg HS256, `accounts` an external issuer with issuer.users (sign-up closed),
- * `startsBackend` a target.start command (a cold start is possible).
+ * `startsBackend` a target.start command (a cold start is possible), `plugin` an external issuer
+ * with the conformance plugin (issuer.token given; what it offers is read when the run starts).
  */
-export function plannedProfile(mode: RunIssuerMode, o: { sharedSecret?: boolean; accounts?: boolean; startsBackend?: boolean; url?: string } = {}): IssuerProfile {
+export function plannedProfile(mode: RunIssuerMode, o: { sharedSecret?: boolean; accounts?: boolean; startsBackend?: boolean; url?: string; plugin?: boolean } = {}): IssuerProfile {
   const restart: Capability[] = o.startsBackend ? ['restart-backend'] : [];
   if (mode === 'external') {
-    return { mode, description: `the external issuer${o.url ? ` at ${o.url}` : ''}`, capabilities: [...externalCapabilities(!o.accounts), ...restart] };
+    const own = externalCapabilities(!o.accounts);
+    const plugin = o.plugin ? PLUGIN_CAPABILITIES.filter((c) => !own.includes(c)) : [];
+    return { mode, description: `the external issuer${o.url ? ` at ${o.url}` : ''}${o.plugin ? ' with the conformance plugin' : ''}`, capabilities: [...own, ...plugin, ...restart] };
   }
   const runtime = mode === 'auto' ? 'process' : mode; // both runtimes provide the same
   const how = o.sharedSecret ? 'signing HS256 with a shared secret' : 'with key pairs';

@@ -188,6 +188,7 @@ export class ExternalIssuer implements IssuerHandle {
   readonly mode = 'external' as const;
   get capabilities(): Capability[] {
     const own = externalCapabilities(!this.c.users);
+    // What the plugin on this server says it offers (jwks-faults only where the team allowed them).
     return [...own, ...(this.c.plugin?.capabilities ?? []).filter((c) => !own.includes(c))];
   }
   get profile(): IssuerProfile {

@@ -124,6 +124,7 @@ export async function planText(config: ResolvedConfig): Promise<string> {
     sharedSecret: issuer.algorithms?.[0] === SHARED_SECRET_ALG,
     accounts: Boolean(issuer.users),
     startsBackend: Boolean(config.target.start),
+    plugin: Boolean(issuer.token),
     ...(issuer.url ? { url: issuer.url } : {}),
   });
   const entries = plan(selectedAsRun(await loadCatalogue(), config), profile, plannedFacts(config));
