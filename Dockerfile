@@ -9,8 +9,9 @@ FROM ${NODE_IMAGE}
 # Empty, except on the host-built base: the shared libraries the native addons in app/ link.
 COPY rootfs/ /
 COPY app/ /opt/ba-conformance/
-# No Docker engine inside: the harness issuer runs as a child process (a flag still chooses another mode).
-ENV BA_CONFORMANCE_ISSUER_MODE=process NO_UPDATE_NOTIFIER=1
+# No Docker engine inside, so the auto mode runs the harness issuer as a child process; no mode is set
+# here, so a config file's issuer.mode (external for staging) is what the run uses.
+ENV NO_UPDATE_NOTIFIER=1
 # The team's repository is mounted here; paths in its config are relative to the config file.
 WORKDIR /work
 ENTRYPOINT ["node", "/opt/ba-conformance/node_modules/better-auth-conformance/bin/ba-conformance.js"]

@@ -52,7 +52,14 @@ export async function buildToolImage(options: { tarball: string; tag?: string; b
     const rootfs = path.join(context, 'rootfs');
     await mkdir(rootfs);
     if (options.base === LOCAL_BASE_IMAGE) await hostLibraries(app, rootfs);
-    await exec('docker', ['build', '--quiet', '--tag', tag, ...(options.base ? ['--build-arg', `NODE_IMAGE=${options.base}`] : []), context], { maxBuffer: 16 * 1024 * 1024 });
+    await exec('docker', ['build', '--quiet', '--tag', tag, ...(options.base ? ['--build-arg', `NODE_IMAGE=${options.base}`] : []), context], { maxBuffer: 16 * 1024 * 1024 }).catch((err: { stderr?: string; message: string }) => {
+      const said = `${err.stderr ?? ''} ${err.message}`;
+      // The public base image could not be pulled: no registry here (an air-gapped CI, a proxy).
+      if (!options.base && /pull|registry|dial tcp|lookup|resolve|TLS handshake|i\/o timeout|not found/i.test(said)) {
+        throw new Error(`docker build could not pull the base image node:20-slim (no image registry reachable?): build on a base made from this machine's node instead: npm run image -- --base local\n${said.trim().split('\n').slice(-3).join('\n')}`);
+      }
+      throw err;
+    });
     return tag;
   } finally {
     await rm(context, { recursive: true, force: true });
@@ -68,6 +75,9 @@ if (process.argv[1] && path.resolve(process.argv[1]) === fileURLToPath(import.me
     const tarball = path.join(dir, stdout.trim().split('\n').at(-1)!);
     const tag = await buildToolImage({ tarball, ...(values.tag ? { tag: values.tag } : {}), ...(values.base ? { base: values.base } : {}) });
     process.stdout.write(`built ${tag}\n`);
+  } catch (err) {
+    process.stderr.write(`npm run image: ${(err as Error).message}\n`);
+    process.exitCode = 1;
   } finally {
     await rm(dir, { recursive: true, force: true });
   }

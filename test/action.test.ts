@@ -35,11 +35,20 @@ describe('action.yml', () => {
   it('is a composite action whose run inputs are the flags of ba-conformance run', async () => {
     expect(action.runs.using).toBe('composite');
     const help = (await runCli(['run', '--help'])).stdout;
-    for (const input of ['config', 'target', 'start', 'only', 'skip', 'fail-on', 'strict', 'baseline', 'issuer-mode', 'out']) {
+    for (const input of ['config', 'target', 'start', 'only', 'skip', 'fail-on', 'strict', 'baseline', 'issuer-mode', 'issuer-url', 'max-rps', 'profile', 'out']) {
       expect(action.inputs[input], input).toBeDefined();
       expect(help, `--${input}`).toContain(`--${input} `);
     }
     expect(action.inputs.jobs).toBeDefined();
+    // Secrets are inputs too, passed to the tool as its variables (never on its command line).
+    const run = action.runs.steps.find((s) => s.id === 'run')!.run!;
+    for (const [input, variable] of [['issuer-token', 'BA_CONFORMANCE_ISSUER_TOKEN'], ['user-a', 'BA_CONFORMANCE_USER_A'], ['user-b', 'BA_CONFORMANCE_USER_B']]) {
+      expect(action.inputs[input!], input).toBeDefined();
+      expect(run).toContain(`export ${variable}=`);
+    }
+    // Without a package the tool runs from the action's checkout: installed once (npm ci), never packed and installed again.
+    const install = action.runs.steps.find((s) => s.id === 'install')!.run!;
+    expect(install).not.toContain('npm pack');
     expect(action.runs.steps.map((s) => s.uses?.split('@')[0]).filter(Boolean)).toEqual(['actions/setup-node', 'actions/upload-artifact', 'github/codeql-action/upload-sarif']);
   });
 
@@ -59,6 +68,7 @@ export default defineConfig({
     cwd: ${JSON.stringify(path.relative(repo, REPO_ROOT))},
     start: 'PORT={port} FLAW=alg-none exec node fixtures/backends/node/start.mjs',
   },
+  profiles: { ci: { report: { failOn: 'critical' } } },
 });
 `);
     const outputs = path.join(repo, 'github-output');
@@ -66,10 +76,14 @@ export default defineConfig({
     await writeFile(outputs, '');
     await writeFile(summary, '');
     const runStep = action.runs.steps.find((s) => s.id === 'run')!;
-    const inputs = { IN_CONFIG: 'conformance.config.ts', IN_TARGET: '', IN_START: '', IN_ONLY: 'CTL- SIG-ALG-NONE', IN_SKIP: 'CTL-PERSIST', IN_FAIL_ON: 'critical', IN_STRICT: 'true', IN_BASELINE: '', IN_ISSUER_MODE: 'process', IN_JOBS: '4', IN_OUT: 'out/conformance' };
-    // The spec npx installs: this checkout (the install step packs it, or takes the `package` input).
-    const ran = bash(runStep, repo, { ...inputs, SPEC: REPO_ROOT, GITHUB_OUTPUT: outputs, GITHUB_STEP_SUMMARY: summary });
+    const token = 'T'.repeat(40);
+    const inputs = { IN_CONFIG: 'conformance.config.ts', IN_PROFILE: 'ci', IN_TARGET: '', IN_START: '', IN_ONLY: 'CTL- SIG-ALG-NONE', IN_SKIP: 'CTL-PERSIST', IN_FAIL_ON: '', IN_STRICT: 'true', IN_BASELINE: '', IN_ISSUER_MODE: 'process', IN_ISSUER_URL: '', IN_MAX_RPS: '500', IN_JOBS: '4', IN_OUT: 'out/conformance', IN_ISSUER_TOKEN: token, IN_USER_A: '', IN_USER_B: '' };
+    // The tool as the install step leaves it without a `package` input: this checkout's bin.
+    const ran = bash(runStep, repo, { ...inputs, BIN: path.join(REPO_ROOT, 'bin/ba-conformance.js'), SPEC: '', GITHUB_OUTPUT: outputs, GITHUB_STEP_SUMMARY: summary });
     expect(ran.status, ran.stderr).toBe(0);
+    // The token input reached the tool as its variable (a process-mode run ignores it, and says so without its value).
+    expect(ran.stderr).toContain('issuer.token (BA_CONFORMANCE_ISSUER_TOKEN) is ignored');
+    expect(`${ran.stdout}${ran.stderr}`).not.toContain(token);
     const out = path.join(repo, 'out/conformance');
     const recorded = Object.fromEntries((await readFile(outputs, 'utf8')).trim().split('\n').map((l) => l.split(/=(.*)/s).slice(0, 2)));
     expect(recorded).toEqual({ 'exit-code': '1', out, report: path.join(out, 'report.json'), sarif: path.join(out, 'report.sarif') });

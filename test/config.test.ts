@@ -38,7 +38,7 @@ describe('resolveConfig', () => {
     [{ target: { baseUrl: 'http://127.0.0.1:1', protectedPath: '/x', typo: 1 } }, /typo/],
     [{ target: { baseUrl: 'http://127.0.0.1:1', protectedPath: '/x' }, issuer: { host: '0.0.0.0' } }, /issuer\.host 0\.0\.0\.0 is not a loopback address/],
     [{ target: { baseUrl: 'http://127.0.0.1:1', protectedPath: '/x' }, issuer: { publicUrl: 'https://issuer.example.test/auth' } }, /issuer\.publicUrl/],
-    [{ target: { baseUrl: 'http://127.0.0.1:1', protectedPath: '/x' }, issuer: { mode: 'external', url: 'https://ba.example.test', publicUrl: 'https://x.example.test' } }, /issuer\.publicUrl configures the harness's own issuer/],
+    [{ target: { baseUrl: 'http://127.0.0.1:1', protectedPath: '/x' }, issuer: { mode: 'external', url: 'https://ba.example.test', publicUrl: 'https://x.example.test' } }, /issuer\.publicUrl \(the config\) configures the harness's own issuer.*but issuer\.mode is external \(the config\)/],
   ])('%j is refused with a message naming the field', (config, message) => {
     const err = configError(() => resolveConfig(config as never));
     expect(err.code).toBe('CONFIG_INVALID');
@@ -180,6 +180,61 @@ describe('loadConfigFile', () => {
     await expect(loadConfigFile('nope.config.ts', dir)).rejects.toMatchObject({ code: 'CONFIG_INVALID', message: expect.stringMatching(/does not exist/) });
     await writeFile(path.join(dir, 'bad.config.ts'), 'export const x = 1;\n');
     await expect(loadConfigFile('bad.config.ts', dir)).rejects.toMatchObject({ code: 'CONFIG_INVALID', message: expect.stringMatching(/no default export/) });
+  });
+});
+
+describe('profiles, and where each setting came from', () => {
+  const env = (settings: Record<string, string>) => ({ kind: 'env' as const, name: 'the environment', settings: overridesFromEnv(Object.fromEntries(Object.entries(settings).map(([k, v]) => [`${ENV_PREFIX}${k}`, v]))) });
+  const flags = (settings: Record<string, unknown>) => ({ kind: 'flags' as const, name: 'the flags', settings: overridesFromFlags(settings) });
+  const local = {
+    target: { baseUrl: 'http://127.0.0.1:5', protectedPath: '/p', start: 'npm start' },
+    issuer: { mode: 'process', algorithms: ['EdDSA'] },
+    profiles: {
+      staging: { target: { baseUrl: 'https://api.staging.example.test', allowRemote: true, start: null }, issuer: { mode: 'external', url: 'https://auth.staging.example.test' } },
+    },
+  };
+
+  it('lays the chosen profile over the file, below the environment and the flags; null removes a setting of the file', async () => {
+    const dir = await mkdtemp(path.join(tmpdir(), 'ba-profile-'));
+    await writeFile(path.join(dir, 'conformance.config.ts'), `export default ${JSON.stringify(local)};\n`);
+    const file = await loadConfigFile(undefined, dir);
+    expect(resolveConfig(file).issuer).toMatchObject({ mode: 'process', algorithms: ['EdDSA'] });
+    for (const chooser of [flags({ profile: 'staging' }), env({ PROFILE: 'staging' })]) {
+      const staging = resolveConfig(file, chooser);
+      expect(staging.target).toMatchObject({ baseUrl: 'https://api.staging.example.test', allowRemote: true });
+      expect(staging.target.start).toBeUndefined();
+      expect(staging.issuer).toMatchObject({ mode: 'external', url: 'https://auth.staging.example.test' });
+      // The file's algorithms are for the local route: ignored, and said so with where each value came from.
+      expect(staging.issuer.algorithms).toBeUndefined();
+      expect(staging.notices).toEqual(["issuer.algorithms (conformance.config.ts) is ignored: it configures the harness's own issuer; an external issuer's settings are read from its tokens and JWKS, and issuer.mode is external (profile \"staging\" of conformance.config.ts)"]);
+    }
+    // The environment and the flags still win over the profile.
+    expect(resolveConfig(file, flags({ profile: 'staging', issuerUrl: 'https://auth2.example.test' })).issuer.url).toBe('https://auth2.example.test');
+    const unknown = configError(() => resolveConfig(file, flags({ profile: 'prod' })));
+    expect(unknown.message).toBe('invalid configuration: profile "prod" (--profile) is not in the profiles of conformance.config.ts');
+    expect(unknown.hint).toBe('the profiles there are staging');
+  });
+
+  it('ignores a setting that does not apply to the mode another layer chose, naming both; refuses one the same layer set', () => {
+    const file = { target: { baseUrl: 'http://127.0.0.1:5', protectedPath: '/p' }, issuer: { algorithms: ['ES256'] } };
+    const byEnv = resolveConfig(file, env({ ISSUER_MODE: 'external', ISSUER_URL: 'https://auth.example.test' }));
+    expect(byEnv.notices).toEqual(["issuer.algorithms (the config) is ignored: it configures the harness's own issuer; an external issuer's settings are read from its tokens and JWKS, and issuer.mode is external (BA_CONFORMANCE_ISSUER_MODE)"]);
+    // A plugin token in the environment of a local run is for the external mode: ignored.
+    expect(resolveConfig(file, env({ ISSUER_TOKEN: 'x'.repeat(40) })).notices).toEqual(['issuer.token (BA_CONFORMANCE_ISSUER_TOKEN) is ignored: it is for the external mode, and issuer.mode is auto (the default)']);
+    const both = configError(() => resolveConfig(file, flags({ issuerMode: 'external', issuerUrl: 'https://auth.example.test', alg: ['ES256'] })));
+    expect(both.message).toBe("invalid configuration: issuer.algorithms (--alg) configures the harness's own issuer; an external issuer's settings are read from its tokens and JWKS, but issuer.mode is external (--issuer-mode)");
+    expect(both.hint).toBe('remove issuer.algorithms from --alg, or choose the mode it is for');
+  });
+
+  it("init's commented staging profile works once uncommented", async () => {
+    const dir = await mkdtemp(path.join(tmpdir(), 'ba-init-profile-'));
+    const template = configTemplate().replace(/^(\s*)\/\/ profiles: /m, '$1profiles: ');
+    expect(template).toMatch(/^\s*profiles: \{ staging: /m);
+    await writeFile(path.join(dir, 'conformance.config.ts'), template);
+    const staging = resolveConfig(await loadConfigFile(undefined, dir), flags({ profile: 'staging' }));
+    expect(staging.issuer.mode).toBe('external');
+    expect(staging.target.start).toBeUndefined();
+    expect(staging.target.allowRemote).toBe(true);
   });
 });
 

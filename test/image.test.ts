@@ -54,6 +54,7 @@ describe.skipIf(!testable)(`the container image${docker.available ? '' : ` (${do
 export default defineConfig({
   target: { baseUrl: 'http://127.0.0.1:${backendPort}', protectedPath: '/api/todos', identityPath: '/api/me' },
   issuer: { port: ${issuerPort}, issuer: 'team-issuer', audience: 'team-api', algorithms: ['EdDSA'] },
+  profiles: { staging: { target: { baseUrl: 'https://api.staging.example.test', allowRemote: true }, issuer: { mode: 'external', url: 'https://auth.staging.example.test' } } },
 });
 `);
     const run = await sh('docker', ['run', '--rm', '--network', 'host', '-v', `${repo}:/work`, TAG, 'run', '--config', 'conformance.config.ts', '--only', 'CTL-', 'SIG-ALG-NONE'], repo);
@@ -66,5 +67,11 @@ export default defineConfig({
     const uris = (sarif.runs[0]!.results ?? []).flatMap((r) => (r.locations ?? []).map((l) => l.physicalLocation?.artifactLocation?.uri));
     expect(uris.length).toBeGreaterThan(0);
     expect(new Set(uris)).toEqual(new Set(['conformance.config.ts']));
+
+    // The image sets no issuer mode of its own: the config's profile chooses the external mode (--plan sends nothing).
+    const plan = await sh('docker', ['run', '--rm', '--network', 'host', '-v', `${repo}:/work`, TAG, 'run', '--config', 'conformance.config.ts', '--profile', 'staging', '--plan'], repo);
+    expect(plan.code, plan.stderr).toBe(0);
+    expect(plan.stdout).toContain('Plan: https://api.staging.example.test, with the external issuer at https://auth.staging.example.test');
+    expect(plan.stdout).toContain('config: issuer.port (conformance.config.ts) is ignored');
   });
 });

@@ -17,7 +17,11 @@ export function runCommand(): Command {
   for (const option of settingOptions()) command.addOption(option);
   return command.action(async (flags: { config?: string; plan?: boolean } & Record<string, unknown>) => {
       const log = (line: string) => process.stderr.write(`${line}\n`);
-      const config = resolveConfig(await loadConfigFile(flags.config, process.cwd()), overridesFromEnv(process.env), overridesFromFlags(flags));
+      const config = resolveConfig(
+        await loadConfigFile(flags.config, process.cwd()),
+        { kind: 'env', name: 'the environment', settings: overridesFromEnv(process.env) },
+        { kind: 'flags', name: 'the flags', settings: overridesFromFlags(flags) },
+      );
       if (flags.plan) {
         process.stdout.write(await planText(config));
         return;

@@ -1,6 +1,7 @@
 // Loading the contract a user writes (conformance.config.ts with `export default defineConfig({...})`,
-// its schema in schema.ts) and resolving it with the settings from the environment (CI) and flags
-// (quick runs): flags win over the environment, which wins over the file.
+// its schema in schema.ts) and resolving it with the profile it names and the settings from the
+// environment (CI) and flags (quick runs): flags win over the environment, which wins over the
+// profile, which wins over the file (layers.ts, which also says where each setting came from).
 import { existsSync } from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
@@ -12,11 +13,13 @@ import { isLoopback } from '../net.js';
 import { DEFAULT_SARIF_LOCATION } from '../report-model.js';
 import { configSchema, unwrapped } from './schema.js';
 import type { ResolvedConfig } from './schema.js';
-import { mergeSettings } from './settings.js';
+import { mergeLayers, overrideLayer, sourceOf } from './layers.js';
+import type { Layer } from './layers.js';
 import type { Overrides } from './settings.js';
 
 export type { ConformanceConfig, JwksSettings, ResolvedConfig } from './schema.js';
 export type { Overrides } from './settings.js';
+export type { Layer } from './layers.js';
 export { defineConfig } from './define.js';
 
 /** Set by loadConfigFile: the loaded file as a SARIF location, the default of report.sarifLocation. */
@@ -96,16 +99,45 @@ function hintFor(error: z.ZodError): string {
   return 'correct the setting named above (in conformance.config.ts, a flag or a BA_CONFORMANCE_* variable); see `ba-conformance run --help`';
 }
 
-export function resolveConfig(fromFile: Record<string, unknown>, ...overrides: Overrides[]): ResolvedConfig {
-  let merged: Record<string, any> = { target: {}, ...fromFile };
-  for (const o of overrides) merged = mergeSettings(merged, o);
-  // The file's start command runs beside the file; one from a flag or the environment, in the working directory.
+const isLayer = (o: Overrides | Layer): o is Layer => typeof (o as Layer).kind === 'string' && typeof (o as Layer).name === 'string' && typeof (o as Layer).settings === 'object';
+
+/** The file, the profile it names (from --profile, BA_CONFORMANCE_PROFILE or the file's own `profile`), then the given layers. */
+function layersOf(fromFile: Record<string, unknown>, given: Layer[]): Layer[] {
+  const fileName = (fromFile as { [LOADED_FROM]?: string })[LOADED_FROM] ?? 'the config';
   const fileDir = (fromFile as { [LOADED_DIR]?: string })[LOADED_DIR];
-  const fileStart = (fromFile.target as { start?: unknown } | undefined)?.start;
-  if (fileDir && merged.target.cwd === undefined && merged.target.start !== undefined && merged.target.start === fileStart) merged = { ...merged, target: { ...merged.target, cwd: fileDir } };
+  const { profiles, ...file } = fromFile;
+  const layers: Layer[] = [{ kind: 'file', name: fileName, settings: { target: {}, ...file } }];
+  const chooser = [...given].reverse().find((l) => typeof l.settings.profile === 'string');
+  const name = (chooser?.settings.profile ?? file.profile) as string | undefined;
+  if (name === undefined) return [...layers, ...given];
+  const chosenBy = chooser ? sourceOf([chooser], ['profile'])! : fileName;
+  const profile = profiles && typeof profiles === 'object' ? (profiles as Record<string, unknown>)[name] : undefined;
+  if (!profile || typeof profile !== 'object') {
+    const names = profiles && typeof profiles === 'object' ? Object.keys(profiles) : [];
+    throw new HarnessError('CONFIG_INVALID', `invalid configuration: profile "${name}" (${chosenBy}) is not in the profiles of ${fileName}`, { hint: names.length ? `the profiles there are ${names.join(', ')}` : `${fileName} has no profiles: add profiles: { ${name}: { ... } }, or leave the profile out` });
+  }
+  // A profile's relative paths, like the file's, are relative to the file.
+  const settings = fileDir ? rebase(profile as Record<string, any>, fileDir) : (profile as Record<string, unknown>);
+  return [...layers, { kind: 'profile', name: `profile "${name}" of ${fileName}`, settings }, ...given];
+}
+
+export function resolveConfig(fromFile: Record<string, unknown>, ...overrides: (Overrides | Layer)[]): ResolvedConfig {
+  const layers = layersOf(fromFile, overrides.map((o) => (isLayer(o) ? o : overrideLayer(o))));
+  const resolved = mergeLayers(layers);
+  let merged = resolved.merged;
+  // The start command of the file (or of its profile) runs beside the file; one from a flag or the environment, in the working directory.
+  const fileDir = (fromFile as { [LOADED_DIR]?: string })[LOADED_DIR];
+  const startFrom = [...layers].reverse().find((l) => (l.settings.target as { start?: unknown } | undefined)?.start !== undefined)?.kind;
+  if (fileDir && merged.target.cwd === undefined && merged.target.start !== undefined && (startFrom === 'file' || startFrom === 'profile')) merged = { ...merged, target: { ...merged.target, cwd: fileDir } };
   const parsed = configSchema.safeParse(merged);
   if (!parsed.success) {
-    throw new HarnessError('CONFIG_INVALID', `invalid configuration:\n${z.prettifyError(parsed.error)}`, { hint: hintFor(parsed.error) });
+    // Where each value named came from, when it was not the file alone: a profile, a variable, a flag.
+    const sources = [...new Set(parsed.error.issues.map((i) => {
+      const at = i.path.slice(0, i.path.findIndex((p) => typeof p !== 'string') + 1 || undefined).filter((p): p is string => typeof p === 'string');
+      const from = at.length ? sourceOf(layers, at) : undefined;
+      return from && layers.length > 1 ? `${at.join('.')} is from ${from}` : '';
+    }).filter(Boolean))];
+    throw new HarnessError('CONFIG_INVALID', `invalid configuration:\n${z.prettifyError(parsed.error)}${sources.length ? `\n(${sources.join('; ')})` : ''}`, { hint: hintFor(parsed.error) });
   }
   const config = parsed.data;
   const protectedPath = config.target.protectedPath ?? config.target.identityPath;
@@ -130,5 +162,10 @@ export function resolveConfig(fromFile: Record<string, unknown>, ...overrides: O
     });
   }
   const loadedFrom = (fromFile as { [LOADED_FROM]?: string })[LOADED_FROM];
-  return { ...config, target: { ...config.target, protectedPath }, report: { ...config.report, sarifLocation: config.report.sarifLocation ?? loadedFrom ?? DEFAULT_SARIF_LOCATION } };
+  return {
+    ...config,
+    target: { ...config.target, protectedPath },
+    report: { ...config.report, sarifLocation: config.report.sarifLocation ?? loadedFrom ?? DEFAULT_SARIF_LOCATION },
+    ...(resolved.notices.length ? { notices: resolved.notices } : {}),
+  };
 }

@@ -232,9 +232,24 @@ export const configSchema = z.strictObject({
   only: setting(z.array(z.string().min(1).superRefine(checkPrefixProblem)).optional(), { help: 'check ID prefixes to run (all when absent), e.g. SIG- CLM-EXP', flag: '--only <prefixes...>', env: 'ONLY', value: 'list', example: ['SIG-', 'CLM-'] }),
   skip: setting(z.array(z.string().min(1).superRefine(checkPrefixProblem)).optional(), { help: 'check ID prefixes to leave out, after only (e.g. JWKS- for a quicker run)', flag: '--skip <prefixes...>', env: 'SKIP', value: 'list', example: ['JWKS-'] }),
   seed: setting(z.number().int().min(0).max(2 ** 32 - 1).optional(), { help: 'seed for the generated users and data', flag: '--seed <n>', env: 'SEED', value: 'whole', example: 1234 }),
+  profile: setting(z.string().min(1).optional(), { help: 'the profile (a key of profiles) laid over this file, below the environment and the flags', flag: '--profile <name>', env: 'PROFILE', example: 'staging', init: false }),
+  profiles: setting(z.record(z.string().min(1), z.record(z.string(), z.unknown())).optional(), {
+    help: "named sets of settings that --profile (BA_CONFORMANCE_PROFILE) lays over this file, so one config serves every route: the local run by default, staging with --profile staging. null removes a setting of the file (a staging backend is not started). A setting that does not apply to the mode a profile chooses (issuer.algorithms with the external mode) is ignored, and the run says so",
+    example: {
+      staging: {
+        target: { baseUrl: 'https://api.staging.example.test', allowRemote: true, maxRps: 20, start: null },
+        issuer: { mode: 'external', url: 'https://auth.staging.example.test', token: new Code('process.env.BA_CONFORMANCE_ISSUER_TOKEN') },
+      },
+    },
+  }),
   report: setting(report.prefault({}), { help: 'What the run writes, and what fails it.' }),
 });
 
 export type ConformanceConfig = z.input<typeof configSchema>;
-export type ResolvedConfig = z.output<typeof configSchema> & { target: { protectedPath: string }; report: { sarifLocation: string } };
+export type ResolvedConfig = z.output<typeof configSchema> & {
+  target: { protectedPath: string };
+  report: { sarifLocation: string };
+  /** What resolving said without failing (a setting ignored for the chosen mode, and where it came from): the run prints it first. */
+  notices?: string[];
+};
 export type JwksSettings = z.output<typeof configSchema>['jwks'];

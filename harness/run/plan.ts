@@ -133,6 +133,7 @@ export async function planText(config: ResolvedConfig): Promise<string> {
   const families = new Set(running.map((e) => e.family));
   const total = running.reduce((n, e) => n + estimate(e, config), 0) + 4 * families.size;
   const lines = [
+    ...(config.notices ?? []).map((n) => `config: ${n}`),
     `Plan: ${config.target.baseUrl}, with ${profile.description}`,
     `Nothing is sent by --plan. A run would contact:`,
     `  backend   ${new URL(config.target.baseUrl).origin}${config.target.start ? ` (started with: ${config.target.start})` : ''}: about ${total} requests${config.target.maxRps ? `, at most ${config.target.maxRps} per second` : ''}, every one to this origin`,

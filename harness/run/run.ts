@@ -167,6 +167,8 @@ export async function runConformance(config: ResolvedConfig, log: (line: string)
   const redactor = new Redactor(configuredSecrets(config));
   const print = log;
   log = (line) => print(inert(redactor.text(line)));
+  // Notices name settings and where they came from, never a value: shown as they are (redacting would mangle "issuer.token (…)").
+  for (const notice of config.notices ?? []) print(inert(`config: ${notice}`));
   const openapi = config.target.openapi ? openApiSource(config.target.openapi, config.target.baseUrl) : undefined;
   // Read before anything starts: a broken baseline must not cost a whole run.
   const waivers: Waiver[] | undefined = config.report.baseline ? await loadBaseline(config.report.baseline) : undefined;
