@@ -260,7 +260,7 @@ check(
     severity: 'critical',
     requirement: "The identity used for authorization comes from the verified token only; X-User-Id and similar headers, query parameters and body fields are attacker-controlled.",
     references: ['OWASP API1:2023', 'CWE-290 (authentication bypass by spoofing)'],
-    expected: "with B's id in X-User-Id, X-Forwarded-User, ?user_id=..., A still cannot reach B's resources; without a token the headers are refused; an owner field in an update does not hand A's resource to B",
+    expected: "with B's id in X-User-Id, X-Forwarded-User, ?user_id=..., A still cannot reach B's resources, and what A creates with them is A's (by the owner path); without a token the headers are refused; an owner field in an update does not hand A's resource to B",
   },
   async (t) => {
     const lab = new IsolationLab(t);
@@ -288,6 +288,23 @@ check(
           judged.push('list');
           if (client.shows(spoofed, r.b.id)) leaks.push(`with the overrides A's list shows B's ${client.name}`);
         }
+      }
+      if (client.contract.owner) {
+        // Decided by the owner path whatever A may read: a create with B's id in the headers and query must be A's.
+        const spoofedCreate = await client.create({ ...spoofing, name: "A (creating, with B's id in identity headers and query)" });
+        if ([400, 403, 409, 422].includes(spoofedCreate.status ?? 0)) judged.push('create (refused)');
+        else if (succeeded(spoofedCreate) && spoofedCreate.id !== undefined) {
+          const byA = await client.read(w.a.caller, spoofedCreate.id, `the ${client.name} A created with the overrides`);
+          const owner = succeeded(byA) ? client.ownerOf(byA.json) : undefined;
+          if (owner === w.b.user.id) leaks.push(`with the overrides A's create is owned by B: its "${client.contract.owner}" is B's id`);
+          else if (owner === w.a.user.id) judged.push(`create (owned by A, by "${client.contract.owner}")`);
+          else if (!succeeded(byA)) {
+            // A cannot read what it created with the overrides: whose it became is for B's read to say.
+            const byB = await client.read(w.b.caller, spoofedCreate.id, `the ${client.name} A created with the overrides`);
+            if (succeeded(byB) && client.ownerOf(byB.json) === w.b.user.id) leaks.push(`with the overrides A's create is owned by B (B reads it; A answered ${byA.status})`);
+            else unattributable.push(`A cannot read the ${client.name} it created with the overrides (${byA.status})`);
+          } else unattributable.push(`the ${client.name} A created with the overrides has "${client.contract.owner}" ${JSON.stringify(owner)}`);
+        } else unattributable.push(`A's create with the overrides answered ${describeAnswer(spoofedCreate)}`);
       }
       const anon = await client.read(anonymous, r.b.id, `B's ${client.name}`);
       judged.push('no-token read');
