@@ -224,6 +224,9 @@ describe('profiles, and where each setting came from', () => {
     const both = configError(() => resolveConfig(file, flags({ issuerMode: 'external', issuerUrl: 'https://auth.example.test', alg: ['ES256'] })));
     expect(both.message).toBe("invalid configuration: issuer.algorithms (--alg) configures the harness's own issuer; an external issuer's settings are read from its tokens and JWKS, but issuer.mode is external (--issuer-mode)");
     expect(both.hint).toBe('remove issuer.algorithms from --alg, or choose the mode it is for');
+    // Nobody chose the mode: an external setting in the file contradicts the default; a flag typed over a chosen mode is no notice either.
+    expect(configError(() => resolveConfig({ ...file, issuer: { url: 'https://auth.example.test' } })).message).toBe('invalid configuration: issuer.url (the config) is for the external mode, but issuer.mode is auto (the default)');
+    expect(configError(() => resolveConfig({ ...file, issuer: { mode: 'process' } }, flags({ issuerUrl: 'https://auth.example.test' }))).message).toBe('invalid configuration: issuer.url (--issuer-url) is for the external mode, but issuer.mode is process (the config)');
   });
 
   it("init's commented staging profile works once uncommented", async () => {

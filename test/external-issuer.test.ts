@@ -38,7 +38,7 @@ import { describeMismatches, expectedVerdicts, runSuite } from './support/known-
 
 let staging: ChildProcess;
 let stagingUrl: string;
-/** The same staging server, but its team has added the conformance plugin with this token. */
+/** The same staging server, but its team has added the conformance plugin with this token, and left /delete-user off (Better Auth's default). */
 let withPlugin: ChildProcess;
 let pluginUrl: string;
 const PLUGIN_TOKEN = randomBytes(32).toString('base64url');
@@ -55,7 +55,7 @@ async function startStaging(env: NodeJS.ProcessEnv): Promise<{ child: ChildProce
 }
 
 beforeAll(async () => {
-  [{ child: staging, url: stagingUrl }, { child: withPlugin, url: pluginUrl }] = await Promise.all([startStaging({}), startStaging({ CONFORMANCE_TOKEN: PLUGIN_TOKEN })]);
+  [{ child: staging, url: stagingUrl }, { child: withPlugin, url: pluginUrl }] = await Promise.all([startStaging({}), startStaging({ CONFORMANCE_TOKEN: PLUGIN_TOKEN, DELETE_USER: 'off' })]);
 }, 30_000);
 
 afterAll(() => {

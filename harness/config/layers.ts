@@ -2,7 +2,7 @@
 // the profile it names (profiles.<name>), the BA_CONFORMANCE_* variables, the flags. A later layer
 // wins; a message about a setting names the layer it came from (the file, the profile, the exact
 // variable or flag). A setting that does not apply to the issuer mode the run ends up with is
-// ignored with a notice when another layer chose the mode, and refused when the same layer set both.
+// ignored with a notice when a later layer chose the mode, and refused otherwise (mergeLayers).
 import { HarnessError } from '../errors.js';
 import { ENV_PREFIX, allSettings } from './settings.js';
 import type { Overrides } from './settings.js';
@@ -73,7 +73,13 @@ export function mergeLayers(layers: readonly Layer[]): { merged: Record<string, 
     const from = sourceOf(layers, ['issuer', key])!;
     const what = external ? "configures the harness's own issuer; an external issuer's settings are read from its tokens and JWKS" : 'is for the external mode';
     const chosen = `issuer.mode is ${mode} (${modeFrom ?? 'the default'})`;
-    if (layerOf(layers, ['issuer', key]) === layerOf(layers, ['issuer', 'mode'])) {
+    // Ignored only when a later layer chose the mode (a profile over the file's settings, a flag over
+    // the environment), or for a variable the whole environment holds (a token in CI) when no one chose
+    // it. Set where the mode was chosen, after it, or with no mode chosen at all, it contradicts the mode.
+    const keyLayer = layerOf(layers, ['issuer', key]);
+    const modeLayer = layerOf(layers, ['issuer', 'mode']);
+    const environmentWide = layers[keyLayer]!.kind === 'env' && modeLayer < 0;
+    if (keyLayer >= modeLayer && !environmentWide) {
       throw new HarnessError('CONFIG_INVALID', `invalid configuration: issuer.${key} (${from}) ${what}, but ${chosen}`, { hint: `remove issuer.${key} from ${from}, or choose the mode it is for` });
     }
     delete issuer[key];

@@ -19,7 +19,7 @@ import { HarnessError } from '../errors.js';
 import { HttpClient, ResponseTooLarge, cookieHeaderFrom } from '../http.js';
 import type { HttpRequestOptions, HttpResponse } from '../http.js';
 import { inertLine } from '../text.js';
-import { CAPABILITIES, CapabilityMissing, IssuerFeatureDisabled, externalCapabilities } from './capabilities.js';
+import { CapabilityMissing, IssuerFeatureDisabled, PLUGIN_CAPABILITIES, externalCapabilities } from './capabilities.js';
 import type { Capability, IssuerProfile } from './capabilities.js';
 import type { IssuerHandle, IssuerUser } from './handle.js';
 import { CONTROL_PATH, CONTROL_TOKEN_HEADER, ISSUER_ALGORITHMS, PLUGIN_ID } from './protocol.js';
@@ -388,8 +388,15 @@ export class ExternalIssuer implements IssuerHandle {
     await Promise.all(Array.from({ length: CLEANUP_CONCURRENCY }, next));
   }
 
-  /** Deleted with a live session of its own, or after signing in again; signed out where deletion is off. */
-  private async removeSignedUp(user: Extract<LedgerEntry, { kind: 'user' }>, sessions: { cookie: string }[]): Promise<'deleted' | 'absent' | string> {
+  /** Deleted through the conformance plugin where it is (Better Auth's /delete-user is off by default), else with a live session of its own, or after signing in again; signed out where deletion is off. */
+  private async removeSignedUp(user: Extract<LedgerEntry, { kind: 'user' }>, sessions: { cookie: string; userId: string }[]): Promise<'deleted' | 'absent' | string> {
+    const id = sessions.find((s) => s.userId !== '')?.userId;
+    if (this.c.plugin && id !== undefined) {
+      const res = await this.request('DELETE', `${this.c.authBase}${CONTROL_PATH}/users/${encodeURIComponent(id)}`, 'conformance plugin delete-user', user.email, { headers: { [CONTROL_TOKEN_HEADER]: this.c.plugin.token } });
+      if (res.status >= 200 && res.status <= 299) return 'deleted';
+      if (res.status === 404) return 'absent';
+      // Anything else: Better Auth's own route below, and what it says.
+    }
     const cookies = sessions.map((s) => s.cookie);
     const tryDelete = async (cookie: string): Promise<'deleted' | 'refused' | string> => {
       const res = await this.send('POST', '/delete-user', 'delete-user', user.email, { password: user.password }, { cookie });
@@ -512,8 +519,8 @@ export class ExternalIssuer implements IssuerHandle {
     if (res.status !== 200 || info?.plugin !== PLUGIN_ID || !Array.isArray(info.capabilities)) {
       throw new HarnessError('ISSUER_START_FAILED', `no conformance plugin answers at ${at} (${res.status})`, { hint: "add conformance({ token }) from better-auth-conformance/plugin to the server's betterAuth({ plugins }), or leave issuer.token out to run without it" });
     }
-    const known = new Set<string>(CAPABILITIES);
-    return { token, capabilities: info.capabilities.filter((c): c is Capability => known.has(c)) };
+    // Only what external mode drives through the plugin (key control and faults on a team's server are not, yet).
+    return { token, capabilities: info.capabilities.filter((c): c is Capability => (PLUGIN_CAPABILITIES as readonly string[]).includes(c)) };
   }
 
   private requirePlugin(capability: Capability): this {

@@ -8,7 +8,7 @@
 //   betterAuth({ plugins: [jwt(), conformance({ token: process.env.BA_CONFORMANCE_TOKEN! })] })
 import { timingSafeEqual } from 'node:crypto';
 import type { AuthContext, BetterAuthPlugin } from 'better-auth';
-import { createAuthEndpoint, dispatchAuthEndpoint } from 'better-auth/api';
+import { createAuthEndpoint, dispatchAuthEndpoint, getIP } from 'better-auth/api';
 import { toExpJWT } from 'better-auth/plugins';
 import type { JwtOptions } from 'better-auth/plugins';
 import { CONTROL_PATH, CONTROL_TOKEN_HEADER, PLUGIN_ID, REDIRECT_TARGET_PATH, TEST_USER_DOMAIN } from '../issuer/protocol.js';
@@ -38,6 +38,10 @@ export interface ConformanceOptions {
 
 const VERSION = '1';
 const MIN_TOKEN_LENGTH = 32;
+/** How long after the suite's last request the JWKS fetches are still logged (a JWKS check waits minutes between requests). */
+const LOGGING_WINDOW_MS = 30 * 60_000;
+/** Failed token attempts an address may make per minute; the suite itself never fails one. */
+const FAILED_ATTEMPTS_PER_MINUTE = 20;
 
 type ControlContext = {
   body: unknown;
@@ -55,6 +59,8 @@ export function conformance(options: ConformanceOptions): BetterAuthPlugin {
   }
   const expected = Buffer.from(options.token);
   const front = new JwksFront();
+  // The harness's own throwaway issuer logs every fetch from its start; a team's server only while a run uses it.
+  if (options.managesServerKeys) front.keepLogging(Number.POSITIVE_INFINITY);
   const capabilities = ['mint', 'fetch-log', 'sessions', ...(options.managesServerKeys ? ['keys'] : []), ...(options.allowJwksFaults ? ['jwks-faults'] : [])];
 
   const jwtOf = (ctx: AuthContext) => {
@@ -76,6 +82,12 @@ export function conformance(options: ConformanceOptions): BetterAuthPlugin {
     return { iat, exp: toExpJWT((jwt?.expirationTime ?? '15m') as Parameters<typeof toExpJWT>[0], iat), iss: jwt?.issuer ?? base, aud: jwt?.audience ?? base };
   };
 
+  /** What this server offers: with a shared secret, no keys to publish; with a custom jwt.sign and no secret given, no key to sign with. */
+  const offered = (ctx: AuthContext): string[] => {
+    if (options.sharedSecret !== undefined) return capabilities.filter((c) => c === 'mint' || c === 'sessions');
+    return jwtOf(ctx).options?.jwt?.sign ? capabilities.filter((c) => c !== 'mint') : capabilities;
+  };
+
   const refuseUnless = (capability: string) => {
     if (!capabilities.includes(capability)) {
       throw new HttpError(403, 'not_allowed', capability === 'jwks-faults' ? 'JWKS faults are off on this server (conformance({ allowJwksFaults: true }) turns them on)' : `${capability} is off on this server`);
@@ -90,11 +102,25 @@ export function conformance(options: ConformanceOptions): BetterAuthPlugin {
     return user;
   };
 
+  // Guessing the token is throttled per client address (Better Auth's own rate limiter exempts these paths, so the suite is never slowed).
+  const failures = new Map<string, number[]>();
+  const refuseGuessing = (address: string) => {
+    const now = Date.now();
+    const recent = (failures.get(address) ?? []).filter((at) => now - at < 60_000);
+    if (failures.size > 10_000) failures.clear();
+    failures.set(address, [...recent, now]);
+    if (recent.length >= FAILED_ATTEMPTS_PER_MINUTE) throw new HttpError(429, 'too_many_attempts', 'too many requests with a wrong token; wait a minute');
+  };
+
   const endpoint = (name: string, path: string, method: 'GET' | 'POST' | 'PUT' | 'DELETE', run: (ctx: ControlContext) => Promise<unknown>) =>
     createAuthEndpoint(`${CONTROL_PATH}${path}`, { method, metadata: { isAction: false } }, async (ctx) => {
       try {
         const given = Buffer.from(ctx.headers?.get(CONTROL_TOKEN_HEADER) ?? '');
-        if (given.length !== expected.length || !timingSafeEqual(given, expected)) throw new HttpError(401, 'unauthorized', `the conformance endpoints need the plugin's token in ${CONTROL_TOKEN_HEADER}`);
+        if (given.length !== expected.length || !timingSafeEqual(given, expected)) {
+          refuseGuessing(ctx.request ? (getIP(ctx.request, ctx.context.options) ?? 'unknown') : 'unknown');
+          throw new HttpError(401, 'unauthorized', `the conformance endpoints need the plugin's token in ${CONTROL_TOKEN_HEADER}`);
+        }
+        front.keepLogging(LOGGING_WINDOW_MS);
         (options.onUse ?? ((op: string) => ctx.context.logger.info(`[${PLUGIN_ID}] ${op}`)))(`${method} ${CONTROL_PATH}${path} (${name})`);
         const result = await run(ctx as unknown as ControlContext);
         return Response.json(result ?? null, { headers: { 'cache-control': 'no-store' } });
@@ -110,7 +136,7 @@ export function conformance(options: ConformanceOptions): BetterAuthPlugin {
       conformanceInfo: endpoint('info', '', 'GET', async ({ context }) => ({
         plugin: PLUGIN_ID,
         version: VERSION,
-        capabilities: options.sharedSecret !== undefined ? capabilities.filter((c) => c === 'mint' || c === 'sessions') : capabilities,
+        capabilities: offered(context),
         managesServerKeys: Boolean(options.managesServerKeys),
         jwksPath: jwksPathOf(context),
         testUserDomain: TEST_USER_DOMAIN,
@@ -141,18 +167,27 @@ export function conformance(options: ConformanceOptions): BetterAuthPlugin {
       conformanceLease: endpoint('lease', '/lease', 'POST', async () => undefined),
     },
     async onRequest(request, ctx) {
+      /**
+       * The client's address as Better Auth tells it (its trusted proxies honoured), only from a
+       * forwarding header actually present: getIP's development fallback (127.0.0.1) is no evidence.
+       */
+      const clientAddress = () => {
+        const forwarded = request.headers.get('x-forwarded-for');
+        const ip = forwarded ? getIP(request, ctx.options) : null;
+        return ip && forwarded!.includes(ip) ? ip : '';
+      };
       const base = new URL(ctx.baseURL).pathname.replace(/\/+$/, '');
       const url = new URL(request.url);
       if (request.method !== 'GET' && request.method !== 'HEAD') return;
       if (options.sharedSecret !== undefined) return; // a shared secret publishes nothing
       const jwksPath = `${base}${jwksPathOf(ctx)}`;
       if (url.pathname === jwksPath) {
-        const response = await front.answer(request, true, realKeySet(ctx));
+        const response = await front.answer(request, true, realKeySet(ctx), clientAddress());
         return response ? { response } : undefined;
       }
       if (options.allowJwksFaults && url.pathname === `${base}${REDIRECT_TARGET_PATH}`) {
         // The real set, elsewhere: the request is Better Auth's JWKS request, logged, never faulted.
-        await front.answer(request, false, realKeySet(ctx));
+        await front.answer(request, false, realKeySet(ctx), clientAddress());
         return { request: new Request(new URL(`${jwksPath}${url.search}`, url), request) };
       }
       return undefined;

@@ -3,7 +3,14 @@
 // speaks Web Requests and Responses only, so it works wherever Better Auth runs (Node, Next.js, Bun).
 import type { JwksFault, JwksFetch } from '../issuer/protocol.js';
 
-const FETCH_LOG_LIMIT = 100_000;
+const FETCH_LOG_LIMIT = 20_000;
+/**
+ * The request headers a fetch is logged with: what the checks read (host, accept, the client's name)
+ * and what shows a client's caching. Never a cookie or an Authorization header of another consumer of
+ * a team's JWKS, and never an unbounded value: the log lives in the server's memory.
+ */
+const LOGGED_HEADERS = ['host', 'user-agent', 'accept', 'accept-encoding', 'cache-control', 'if-none-match', 'if-modified-since', 'x-forwarded-for'];
+const HEADER_VALUE_LIMIT = 256;
 const INVALID_JSON = '{"keys":[{"kty":"OKP","crv":"Ed25519","x":';
 const HTML_PAGE = '<!doctype html><html><head><title>Maintenance</title></head><body><h1>Back soon</h1></body></html>';
 
@@ -35,9 +42,18 @@ export class JwksFront {
     this.log = [];
   }
 
-  /** Records the fetch and picks the fault for it, counting down a limited fault. */
-  private record(request: Request, applyFaults: boolean): JwksFault | null {
+  /** When the suite last used the plugin: fetches are logged only while a run is under way. */
+  private activeUntil = 0;
+
+  /** The suite is using the plugin: log the JWKS fetches for the next `forMs`. */
+  keepLogging(forMs: number): void {
+    this.activeUntil = Math.max(this.activeUntil, Date.now() + forMs);
+  }
+
+  /** Records the fetch (while a run is under way) and picks the fault for it, counting down a limited fault. */
+  private record(request: Request, applyFaults: boolean, clientAddress: string): JwksFault | null {
     const fault = applyFaults ? this.fault : null;
+    if (fault === null && Date.now() > this.activeUntil) return null;
     if (fault?.remaining !== undefined) {
       const remaining = fault.remaining - 1;
       this.fault = remaining > 0 ? { ...fault, remaining } : null;
@@ -45,16 +61,18 @@ export class JwksFront {
     const now = Date.now();
     const url = new URL(request.url);
     const headers: Record<string, string> = {};
-    request.headers.forEach((value, name) => (headers[name] = value));
+    for (const name of LOGGED_HEADERS) {
+      const value = request.headers.get(name);
+      if (value !== null) headers[name] = value.slice(0, HEADER_VALUE_LIMIT);
+    }
     this.log.push({
       seq: ++this.seq,
       at: new Date(now).toISOString(),
       epochMs: now,
       method: request.method,
       path: `${url.pathname}${url.search}`,
-      // A Web Request carries no peer address; a proxy's header is the best there is.
-      remoteAddress: request.headers.get('x-forwarded-for')?.split(',')[0]?.trim() ?? '',
-      userAgent: request.headers.get('user-agent'),
+      remoteAddress: clientAddress,
+      userAgent: request.headers.get('user-agent')?.slice(0, HEADER_VALUE_LIMIT) ?? null,
       headers,
       fault: fault?.kind ?? null,
     });
@@ -65,10 +83,11 @@ export class JwksFront {
   /**
    * Handles a JWKS request: the Response of its fault, or undefined when Better Auth should answer
    * it. `applyFaults` is false for the redirect target, which always serves the real set.
-   * `realKeySet` is Better Auth's own answer, for the faults that alter it.
+   * `realKeySet` is Better Auth's own answer, for the faults that alter it; `clientAddress` the
+   * client's address as the server can tell it ('' when it cannot: no evidence either way).
    */
-  async answer(request: Request, applyFaults: boolean, realKeySet: () => Promise<KeySet>): Promise<Response | undefined> {
-    const fault = this.record(request, applyFaults);
+  async answer(request: Request, applyFaults: boolean, realKeySet: () => Promise<KeySet>, clientAddress: string): Promise<Response | undefined> {
+    const fault = this.record(request, applyFaults, clientAddress);
     if (!fault) return undefined;
     switch (fault.kind) {
       case 'status':

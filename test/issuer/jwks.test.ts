@@ -152,17 +152,20 @@ describeEachMode('JWKS faults and fetch log', (mode) => {
   });
 
   describe('fetch log', () => {
-    it('counts every JWKS fetch exactly, with time, client address, user-agent and headers', async () => {
+    it('counts every JWKS fetch exactly, with time, client address, user-agent and the caching headers (no cookie, no Authorization)', async () => {
       await issuer.resetJwksFetches();
       const before = Date.now();
-      for (let i = 0; i < 7; i++) await get(issuer.jwksUrl, { headers: { 'user-agent': `probe-${i}`, 'x-trace': String(i) } });
+      for (let i = 0; i < 7; i++) await get(issuer.jwksUrl, { headers: { 'user-agent': `probe-${i}`, 'if-none-match': String(i), cookie: `session=${i}`, authorization: `Bearer secret-${i}` } });
       // Neither other Better Auth routes nor admin calls are JWKS fetches.
       await get(`${issuer.url}/api/auth/ok`);
       await issuer.keys();
       const log = await issuer.jwksFetches();
       expect(log).toHaveLength(7);
       expect(log.map((f) => f.userAgent)).toEqual([0, 1, 2, 3, 4, 5, 6].map((i) => `probe-${i}`));
-      expect(log.map((f) => f.headers['x-trace'])).toEqual(['0', '1', '2', '3', '4', '5', '6']);
+      expect(log.map((f) => f.headers['if-none-match'])).toEqual(['0', '1', '2', '3', '4', '5', '6']);
+      // Another consumer's credentials are never kept (a team's JWKS is fetched by every service).
+      for (const f of log) expect(Object.keys(f.headers)).not.toEqual(expect.arrayContaining(['cookie']));
+      for (const f of log) expect(f.headers).not.toHaveProperty('authorization');
       for (const [i, f] of log.entries()) {
         expect(f).toMatchObject({ method: 'GET', path: JWKS_PATH, fault: null });
         expect(f.remoteAddress).toMatch(/\d+\.\d+\.\d+\.\d+|:/);

@@ -2,7 +2,8 @@
 // written the way its documentation shows (the jwt() plugin with its defaults, email and password,
 // user deletion enabled), with nothing of the harness's issuer code: no control routes, no fault
 // injection, no access to its keys. With CONFORMANCE_TOKEN set, the team has added the conformance
-// plugin as its README shows (and nothing else of the harness). Started by the test as its own process:
+// plugin as its README shows (and nothing else of the harness); with DELETE_USER=off, Better Auth's
+// /delete-user keeps its default (off). Started by the test as its own process:
 //   PORT=0 node --import tsx test/support/staging-better-auth.ts   → prints {"event":"listening","port":N}
 // One read-only route outside Better Auth, for the tests to see what a run left behind:
 //   GET /__staging/state → { users: [{ id, email }], sessions: [{ userId, expiresAt }], keys: [kid] } (live sessions only)
@@ -25,7 +26,8 @@ const auth = betterAuth({
   secret: process.env.BETTER_AUTH_SECRET ?? 'staging-secret-0123456789abcdefghijklmnopqrstuvwxyz',
   database: memoryAdapter(db),
   emailAndPassword: { enabled: true },
-  user: { deleteUser: { enabled: true } },
+  // DELETE_USER=off: Better Auth's own default (the run must then delete its users through the plugin).
+  user: { deleteUser: { enabled: process.env.DELETE_USER !== 'off' } },
   // A staging server may throttle; this one does not, so the test stays fast.
   rateLimit: { enabled: false },
   telemetry: { enabled: false },
