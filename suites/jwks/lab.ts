@@ -324,6 +324,25 @@ export class JwksLab {
   }
 
   /**
+   * untilFetched for a JWKS that holds its fetches (a hang): a client that holds the request that
+   * caused the fetch (keyfunc, a bare fetch) would hold the loop too, so each request is left in
+   * flight once a fetch is seen or a moment has passed. Returns every request sent, answered or not.
+   */
+  async untilFetchedInFlight(mark: number, label: string, token: () => Promise<string> | string, options: SendOptions = {}): Promise<{ fetches: JwksFetch[]; sent: Promise<Exchange>[] }> {
+    const { ms } = this.bound(this.settings.maxRotationDelayS * 1000);
+    const started = Date.now();
+    const sent: Promise<Exchange>[] = [];
+    for (;;) {
+      const exchange = this.sendQuiet(label, await token(), options);
+      sent.push(exchange);
+      await Promise.race([exchange, delay(4 * POLL_INTERVAL_MS)]);
+      const fetches = await this.fetchesSince(mark);
+      if (fetches.length || Date.now() - started >= ms) return { fetches, sent };
+      await delay(POLL_INTERVAL_MS);
+    }
+  }
+
+  /**
    * Waits until an unknown kid would make the backend fetch again: a cold start, or else the
    * backend's own cooldown measured (unknown kids sent until one refetches; as long again after it).
    * A cold start waits out the key load a client makes by itself as it starts (keyfunc, jwx's cache),

@@ -22,15 +22,24 @@ interface OutageProbe {
   served: boolean;
   /** Cold: the backend did not become ready while the JWKS was down (a client that loads its keys before it serves); why. */
   notStarted?: string;
+  /** A hang: after how many seconds the held fetches were reset, when the backend still held probes then (RELEASED_HANG_ANSWER_MS). */
+  releasedAfterS?: number;
 }
 
 /**
  * How long a probe of a hanging JWKS may wait for its answer: at least as long as the common clients
  * take to give up (jwks-rsa and PyJWKClient: 30 s), so JWKS-OUTAGE-FAILCLOSED sees what the backend
- * does then; JWKS-OUTAGE-STATUS still judges every answer against jwks.maxOutageResponseS. A client
- * that holds on longer (keyfunc's jwkset: a minute) needs a larger jwks.maxOutageResponseS to decide.
+ * does then; JWKS-OUTAGE-STATUS still judges every answer against jwks.maxOutageResponseS.
  */
 const HUNG_FETCH_GIVE_UP_MS = 35_000;
+/**
+ * A client that holds on longer (PyJWKClient serializes its lookups, 30 s each; get-jwks and a bare
+ * fetch never give up) still answers: at HUNG_FETCH_GIVE_UP_MS the hanging JWKS resets every fetch it
+ * holds, which any client takes as the failed fetch its own timeout would have given it, and the
+ * probes wait this much longer for what the backend then decides. keyfunc's jwkset holds a request
+ * for its rate limiter up to a minute whatever the fetch did: 30 s more covers it.
+ */
+const RELEASED_HANG_ANSWER_MS = 30_000;
 
 const OUTAGE_FAULTS: JwksFault[] = [{ kind: 'status', status: 503 }, { kind: 'reset' }, { kind: 'hang' }];
 let outages: Promise<OutageProbe[]> | undefined;
@@ -68,10 +77,13 @@ async function probeOutage(lab: JwksLab, t: CheckTools, { fault, cold }: { fault
   const mark = await lab.mark();
   const options = { timeoutMs, jwksFault: fault.kind };
   const scenario = scenarioName({ fault, cold });
-  const send = async (label: string, token: string) => lab.sendQuiet(`${scenario}: ${label}`, token, options);
   // Warm: unknown kids until the backend tries the broken JWKS (after its own cooldown), so the
   // probes meet the outage path, not a cooldown; the token that got it there counts as a probe.
   const trigger: Exchange[] = [];
+  const hang = fault.kind === 'hang';
+  // A hang is cut once the common clients would have given up (RELEASED_HANG_ANSWER_MS): every probe waits for the answer that follows.
+  const probe = hang ? { ...options, timeoutMs: timeoutMs + RELEASED_HANG_ANSWER_MS } : options;
+  let held: Promise<Exchange> | undefined;
   if (cold) {
     try {
       await lab.restart({ anyStatus: true });
@@ -80,22 +92,38 @@ async function probeOutage(lab: JwksLab, t: CheckTools, { fault, cold }: { fault
       // probe in this scenario, and a start without keys is JWKS-STARTUP-DOWN's question.
       return { scenario, fault: fault.kind, forged: [], all: [], served: false, notStarted: (err as Error).message.split('\n')[0]! };
     }
+  } else if (hang) {
+    // The request that made the backend fetch may be held with the fetch: it stays in flight beside the probes.
+    const tried = await lab.untilFetchedInFlight(mark, `${scenario}: garbage signature, an unknown kid, until the backend tries the JWKS`, () => lab.garbage(JwksLab.randomKid()), probe);
+    if (tried.fetches.length) held = tried.sent.at(-1);
   } else {
     const tried = await lab.untilFetched(mark, `${scenario}: garbage signature, an unknown kid, until the backend tries the JWKS`, () => lab.garbage(JwksLab.randomKid()), options);
     if (tried.fetches.length && tried.last) trigger.push(tried.last);
   }
+  const [unseenToken, validToken] = [await lab.signedBy(unseen.kid), await lab.signedBy(current.kid)];
+  // The hang becomes a reset of every held fetch (never the real key set: the unseen key stays unfetchable).
+  let released: { atMs: number; done: Promise<unknown> } | undefined;
+  const release = hang ? setTimeout(() => (released = { atMs: Date.now(), done: t.issuer.setJwksFault({ kind: 'reset' }).catch(() => undefined) }), timeoutMs) : undefined;
+  const startedMs = Date.now();
+  // An answer that came only after the reset says so in its label: it is the backend's answer to a failed fetch, not to its own timeout.
+  const marked = (exchange: Exchange): Exchange =>
+    released && Date.now() >= released.atMs ? { ...exchange, label: `${exchange.label} (answered after the held JWKS fetches were reset at ${seconds(released.atMs - startedMs)} s)` } : exchange;
+  const sendProbe = (label: string, token: string) => lab.sendQuiet(`${scenario}: ${label}`, token, probe).then(marked);
   const [forgedKnown, forgedUnknown, garbage, unseenKey, valid] = await Promise.all([
-    send(`attacker signature, the issuer's kid ${current.kid}`, lab.forged(current.kid)),
-    send('attacker signature, an unknown kid', lab.forged(JwksLab.randomKid())),
-    send('garbage signature, an unknown kid', lab.garbage(JwksLab.randomKid())),
-    send(`a key published only during the outage (${unseen.kid}): cannot be verified`, await lab.signedBy(unseen.kid)),
-    send(`a valid token of the cached key ${current.kid}`, await lab.signedBy(current.kid)),
-  ]);
+    sendProbe(`attacker signature, the issuer's kid ${current.kid}`, lab.forged(current.kid)),
+    sendProbe('attacker signature, an unknown kid', lab.forged(JwksLab.randomKid())),
+    sendProbe('garbage signature, an unknown kid', lab.garbage(JwksLab.randomKid())),
+    sendProbe(`a key published only during the outage (${unseen.kid}): cannot be verified`, unseenToken),
+    sendProbe(`a valid token of the cached key ${current.kid}`, validToken),
+  ]).finally(() => clearTimeout(release));
+  if (held) trigger.push(marked(await held));
+  // The reset must be in place before the next scenario sets its own fault, never after.
+  await released?.done;
   const forged = [...trigger, forgedKnown!, forgedUnknown!, garbage!, unseenKey!];
   // Cold, nothing is cached: a valid token cannot be verified either.
   if (cold) forged.push(valid!);
   const served = (await lab.fetchesSince(mark)).some((f) => f.fault === fault.kind);
-  return { scenario, fault: fault.kind, forged, all: [...forged, ...(cold ? [] : [valid!])], served };
+  return { scenario, fault: fault.kind, forged, all: [...forged, ...(cold ? [] : [valid!])], served, ...(released ? { releasedAfterS: seconds(released.atMs - startedMs) } : {}) };
 }
 
 jwksCheck(
@@ -118,7 +146,10 @@ jwksCheck(
     if (!probes.length) return { verdict: 'ERROR', observed: `inconclusive: the backend never tried the broken JWKS in any scenario${notTried}`, measured };
     const unanswered = probes.flatMap((p) => p.forged).filter((e) => e.outcome === 'transport-error');
     if (unanswered.length) return { verdict: 'ERROR', observed: `inconclusive: ${unanswered.length} probes got no answer (${[...new Set(unanswered.map((e) => e.label.split(':')[0]))].join('; ')}; the longest wait: ${seconds(Math.max(...unanswered.map((e) => e.durationMs)))} s; see JWKS-OUTAGE-STATUS), so whether the backend lets them through once its fetch gives up was not observed: a jwks.maxOutageResponseS above its JWKS client's fetch timeout would show it`, measured, evidence: unanswered.slice(0, 3) };
-    return { verdict: 'PASS', observed: `none of ${forged.length} unverifiable tokens accepted in ${probes.map((p) => p.scenario).join('; ')}${notTried}`, measured, evidence: probes.map((p) => p.forged[0]!) };
+    // Probes the backend still held when the hang was reset were answered to a failed fetch: its own fetch timeout, later, was not reached.
+    const cut = probes.filter((p) => p.releasedAfterS !== undefined && p.forged.some((e) => e.label.includes('answered after the held JWKS fetches were reset')));
+    const cutNote = cut.map((p) => `; in ${p.scenario} the backend still held requests after ${p.releasedAfterS} s, when the harness reset the held JWKS fetches, and refused them then (what it does when its own fetch timeout fires, later, was not observed: a jwks.maxOutageResponseS above that timeout would show it)`).join('');
+    return { verdict: 'PASS', observed: `none of ${forged.length} unverifiable tokens accepted in ${probes.map((p) => p.scenario).join('; ')}${notTried}${cutNote}`, measured, evidence: probes.map((p) => p.forged[0]!) };
   },
   { labGroup: 'outages', estimateS: (s) => Math.min(s.maxOutageResponseS, 10) + 4, explains: CAUSES.jwksFailOpen },
 );
