@@ -4,7 +4,7 @@
 import { isDeepStrictEqual } from 'node:util';
 import CachePolicy from 'http-cache-semantics';
 import { IDENTITY_OVERRIDES, IsolationLab, describeAnswer, ownerFields, withField } from '../harness/checks/isolation-lab.js';
-import type { Party } from '../harness/checks/isolation-lab.js';
+import type { Party, SharedResource } from '../harness/checks/isolation-lab.js';
 import type { Exchange } from '../harness/checks/model.js';
 import { CAUSES, combine } from '../harness/checks/oracle.js';
 import type { CheckResult } from '../harness/checks/oracle.js';
@@ -503,7 +503,7 @@ check(
     severity: 'medium',
     requirement: "sub is a case-sensitive string compared exactly (RFC 7519 §4.1.2, StringOrURI); folding case, trimming or NFKC-normalizing it merges distinct users.",
     references: ['RFC 7519 §2 (StringOrURI), §4.1.2', 'RFC 8265 (preparation of identifiers)'],
-    expected: "tokens whose sub is A's id in upper case, lower case, fullwidth letters or with spaces reach none of A's resources and are not named A",
+    expected: "tokens whose sub is A's id in upper case, lower case, fullwidth letters or with spaces reach none of A's resources, are not named A, and own what they create (by the owner path)",
   },
   async (t) => {
     const lab = new IsolationLab(t);
@@ -522,13 +522,15 @@ check(
     if (!t.target.settings.identityPath && !w?.resources.length) return { verdict: 'SKIP', observed: 'needs an identity endpoint or resources' };
     const findings: string[] = [];
     const notJudged: string[] = [];
-    // A resource counts only if an unrelated user (B) cannot reach it anyway.
-    const judgedResources = [];
+    // A resource counts only if an unrelated user (B) cannot reach it anyway; where B can, its owner path alone may judge.
+    const judgedResources: SharedResource[] = [];
+    const byOwnerPath: SharedResource[] = [];
     for (const r of w?.resources ?? []) {
       const client = lab.client(r.contract);
       const byB = await client.read(w!.b.caller, r.a.id, `A's ${client.name} (baseline)`);
-      if (succeeded(byB)) notJudged.push(`${r.contract.name} (B reads A's ${r.contract.name} too: ISO-READ-OTHER)`);
-      else judgedResources.push(r);
+      if (!succeeded(byB)) judgedResources.push(r);
+      else if (r.contract.owner) byOwnerPath.push(r);
+      else notJudged.push(`${r.contract.name} (B reads A's ${r.contract.name} too: ISO-READ-OTHER)`);
     }
     // Another user whose id differs from A's only this way: its own name and email, so only sub can collide.
     const lookalikeToken = (sub: string) => t.signed({ ...freshClaims(t.claims), sub, id: sub, email: lab.faker.internet.email({ provider: 'example.test' }).toLowerCase(), name: lab.faker.person.fullName() });
@@ -548,7 +550,17 @@ check(
         if (succeeded(read)) findings.push(`${what}: reads A's ${client.name}`);
         if (r.contract.list && !r.listProblem && client.shows(await client.list(caller), r.a.id)) findings.push(`${what}: lists A's ${client.name}`);
       }
+      // Where anyone reads anything, what the look-alike creates says whom the backend took it for.
+      for (const r of byOwnerPath) {
+        const client = lab.client(r.contract);
+        const created = await client.create(caller);
+        const back = succeeded(created) && created.id !== undefined ? await client.read(caller, created.id, `the ${client.name} it created`) : undefined;
+        const owner = back && succeeded(back) ? client.ownerOf(back.json) : undefined;
+        if (owner === id) findings.push(`${what}: what it creates is owned by A ("${r.contract.owner}" is A's id)`);
+        else if (owner !== sub) notJudged.push(`${r.contract.name} (what ${what} created has "${r.contract.owner}" ${JSON.stringify(owner)}; B reads A's ${r.contract.name} anyway: ISO-READ-OTHER)`);
+      }
     }
+    judgedResources.push(...byOwnerPath.filter((r) => !notJudged.some((n) => n.startsWith(`${r.contract.name} (`))));
     const notes = notJudged.length ? `; not judged: ${notJudged.join('; ')}` : '';
     if (findings.length) return { verdict: 'FAIL', observed: `${findings.join('; ')}${notes}` };
     // An identity endpoint echoes the verified sub: it cannot show normalization done where data is looked up.
@@ -557,7 +569,9 @@ check(
         ? { verdict: 'ERROR', observed: `inconclusive: the identity endpoint named each look-alike as itself, and no resource could be judged: ${notJudged.join('; ')}` }
         : { verdict: 'SKIP', observed: 'the identity endpoint named each look-alike as itself; judging where data is looked up needs resources (resources in conformance.config.ts)' };
     }
-    return { verdict: 'PASS', observed: `${variants.length} look-alike subjects (${variants.map(([w]) => w).join(', ')}) reached nothing of A's${notes}` };
+    const byOwner = byOwnerPath.filter((r) => judgedResources.includes(r)).map((r) => r.contract.name);
+    const how = byOwner.length ? ` (${byOwner.join(', ')}: judged by the owner path of what each created, B reading A's anyway: ISO-READ-OTHER)` : '';
+    return { verdict: 'PASS', observed: `${variants.length} look-alike subjects (${variants.map(([w]) => w).join(', ')}) reached nothing of A's${how}${notes}` };
   },
 );
 
