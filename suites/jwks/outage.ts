@@ -84,6 +84,12 @@ async function probeOutage(lab: JwksLab, t: CheckTools, { fault, cold }: { fault
   // A hang is cut once the common clients would have given up (RELEASED_HANG_ANSWER_MS): every probe waits for the answer that follows.
   const probe = hang ? { ...options, timeoutMs: timeoutMs + RELEASED_HANG_ANSWER_MS } : options;
   let held: Promise<Exchange> | undefined;
+  // The hang becomes a reset of every held fetch (never the real key set: the unseen key stays unfetchable).
+  let released: { atMs: number; done: Promise<unknown> } | undefined;
+  let startedMs = Date.now();
+  // An answer that came only after the reset says so in its label: it is the backend's answer to a failed fetch, not to its own timeout.
+  const marked = (exchange: Exchange): Exchange =>
+    released && Date.now() >= released.atMs ? { ...exchange, label: `${exchange.label} (answered after the held JWKS fetches were reset at ${seconds(released.atMs - startedMs)} s)` } : exchange;
   if (cold) {
     try {
       await lab.restart({ anyStatus: true });
@@ -95,19 +101,15 @@ async function probeOutage(lab: JwksLab, t: CheckTools, { fault, cold }: { fault
   } else if (hang) {
     // The request that made the backend fetch may be held with the fetch: it stays in flight beside the probes.
     const tried = await lab.untilFetchedInFlight(mark, `${scenario}: garbage signature, an unknown kid, until the backend tries the JWKS`, () => lab.garbage(JwksLab.randomKid()), probe);
-    if (tried.fetches.length) held = tried.sent.at(-1);
+    // Labelled when it is answered (before the reset, or after it), not when the probes are done.
+    if (tried.fetches.length) held = tried.sent.at(-1)!.then((e) => marked(e));
   } else {
     const tried = await lab.untilFetched(mark, `${scenario}: garbage signature, an unknown kid, until the backend tries the JWKS`, () => lab.garbage(JwksLab.randomKid()), options);
     if (tried.fetches.length && tried.last) trigger.push(tried.last);
   }
   const [unseenToken, validToken] = [await lab.signedBy(unseen.kid), await lab.signedBy(current.kid)];
-  // The hang becomes a reset of every held fetch (never the real key set: the unseen key stays unfetchable).
-  let released: { atMs: number; done: Promise<unknown> } | undefined;
   const release = hang ? setTimeout(() => (released = { atMs: Date.now(), done: t.issuer.setJwksFault({ kind: 'reset' }).catch(() => undefined) }), timeoutMs) : undefined;
-  const startedMs = Date.now();
-  // An answer that came only after the reset says so in its label: it is the backend's answer to a failed fetch, not to its own timeout.
-  const marked = (exchange: Exchange): Exchange =>
-    released && Date.now() >= released.atMs ? { ...exchange, label: `${exchange.label} (answered after the held JWKS fetches were reset at ${seconds(released.atMs - startedMs)} s)` } : exchange;
+  startedMs = Date.now();
   const sendProbe = (label: string, token: string) => lab.sendQuiet(`${scenario}: ${label}`, token, probe).then(marked);
   const [forgedKnown, forgedUnknown, garbage, unseenKey, valid] = await Promise.all([
     sendProbe(`attacker signature, the issuer's kid ${current.kid}`, lab.forged(current.kid)),
@@ -116,7 +118,7 @@ async function probeOutage(lab: JwksLab, t: CheckTools, { fault, cold }: { fault
     sendProbe(`a key published only during the outage (${unseen.kid}): cannot be verified`, unseenToken),
     sendProbe(`a valid token of the cached key ${current.kid}`, validToken),
   ]).finally(() => clearTimeout(release));
-  if (held) trigger.push(marked(await held));
+  if (held) trigger.push(await held);
   // The reset must be in place before the next scenario sets its own fault, never after.
   await released?.done;
   const forged = [...trigger, forgedKnown!, forgedUnknown!, garbage!, unseenKey!];
