@@ -246,6 +246,13 @@ describe('external mode with the conformance plugin on the team\'s Better Auth',
 
     const { conformance } = await import('../harness/plugin/index.js');
     expect(() => conformance({ token: 'short' })).toThrow(/at least 32 characters/);
+    // Added without jwt(): the server keeps answering (its JWKS is not watched), and the plugin says what it lacks.
+    const { betterAuth } = await import('better-auth');
+    const { memoryAdapter } = await import('better-auth/adapters/memory');
+    const bare = betterAuth({ baseURL: 'http://127.0.0.1:9', secret: 'x'.repeat(40), database: memoryAdapter({ user: [], session: [], account: [], verification: [] }), logger: { level: 'error' }, telemetry: { enabled: false }, plugins: [conformance({ token: PLUGIN_TOKEN })] });
+    expect((await bare.handler(new Request('http://127.0.0.1:9/api/auth/ok'))).status).toBe(200);
+    const lacking = await bare.handler(new Request('http://127.0.0.1:9/api/auth/conformance', { headers: { 'x-ba-conformance-token': PLUGIN_TOKEN } }));
+    expect([lacking.status, ((await lacking.json()) as { error: string }).error]).toEqual([409, 'no_jwt_plugin']);
     const env = process.env.NODE_ENV;
     process.env.NODE_ENV = 'production';
     try {

@@ -108,7 +108,7 @@ export function conformance(options: ConformanceOptions): BetterAuthPlugin {
     const now = Date.now();
     const recent = (failures.get(address) ?? []).filter((at) => now - at < 60_000);
     if (failures.size > 10_000) failures.clear();
-    failures.set(address, [...recent, now]);
+    failures.set(address, [...recent, now].slice(-FAILED_ATTEMPTS_PER_MINUTE - 1));
     if (recent.length >= FAILED_ATTEMPTS_PER_MINUTE) throw new HttpError(429, 'too_many_attempts', 'too many requests with a wrong token; wait a minute');
   };
 
@@ -167,6 +167,21 @@ export function conformance(options: ConformanceOptions): BetterAuthPlugin {
       conformanceLease: endpoint('lease', '/lease', 'POST', async () => undefined),
     },
     async onRequest(request, ctx) {
+      if (request.method !== 'GET' && request.method !== 'HEAD') return undefined;
+      if (options.sharedSecret !== undefined) return undefined; // a shared secret publishes nothing
+      // This runs for every request of the team's server: whatever goes wrong here must never break one.
+      let jwksPath: string;
+      let url: URL;
+      let base: string;
+      try {
+        const jwtPlugin = ctx.options.plugins?.find((p) => p.id === 'jwt') as { options?: JwtOptions } | undefined;
+        if (!jwtPlugin) return undefined;
+        base = new URL(ctx.baseURL).pathname.replace(/\/+$/, '');
+        url = new URL(request.url);
+        jwksPath = `${base}${jwtPlugin.options?.jwks?.jwksPath ?? '/jwks'}`;
+      } catch {
+        return undefined; // no base URL to place the JWKS under (a dynamic baseURL): nothing is watched
+      }
       /**
        * The client's address as Better Auth tells it (its trusted proxies honoured), only from a
        * forwarding header actually present: getIP's development fallback (127.0.0.1) is no evidence.
@@ -176,11 +191,6 @@ export function conformance(options: ConformanceOptions): BetterAuthPlugin {
         const ip = forwarded ? getIP(request, ctx.options) : null;
         return ip && forwarded!.includes(ip) ? ip : '';
       };
-      const base = new URL(ctx.baseURL).pathname.replace(/\/+$/, '');
-      const url = new URL(request.url);
-      if (request.method !== 'GET' && request.method !== 'HEAD') return;
-      if (options.sharedSecret !== undefined) return; // a shared secret publishes nothing
-      const jwksPath = `${base}${jwksPathOf(ctx)}`;
       if (url.pathname === jwksPath) {
         const response = await front.answer(request, true, realKeySet(ctx), clientAddress());
         return response ? { response } : undefined;
