@@ -4,6 +4,7 @@
 // variable or flag). A setting that does not apply to the issuer mode the run ends up with is
 // ignored with a notice when a later layer chose the mode, and refused otherwise (mergeLayers).
 import { HarnessError } from '../errors.js';
+import { EXTERNAL_ISSUER_SETTINGS, HARNESS_ISSUER_SETTINGS } from './schema.js';
 import { ENV_PREFIX, allSettings } from './settings.js';
 import type { Overrides } from './settings.js';
 
@@ -51,13 +52,10 @@ export function sourceOf(layers: readonly Layer[], path: readonly string[]): str
   return layer.name;
 }
 
-/** The settings that configure only the harness's own issuer, and those only the external mode reads. */
-const HARNESS_ONLY = ['algorithms', 'issuer', 'audience', 'expirationTime', 'port', 'host', 'publicUrl', 'secret'] as const;
-const EXTERNAL_ONLY = ['url', 'basePath', 'jwksUrl', 'ca', 'token', 'users'] as const;
 
 /**
- * The layers merged, with the settings that do not apply to the issuer mode taken out: each one
- * named in a notice with where it came from, or refused when the layer that chose the mode set it too.
+ * The layers merged, with the settings that do not apply to the issuer mode taken out: each one named
+ * in a notice with where it came from when a later layer chose the mode, and refused otherwise.
  */
 export function mergeLayers(layers: readonly Layer[]): { merged: Record<string, any>; notices: string[] } {
   let merged: Record<string, any> = {};
@@ -68,7 +66,7 @@ export function mergeLayers(layers: readonly Layer[]): { merged: Record<string, 
   const mode = typeof issuer.mode === 'string' ? issuer.mode : 'auto';
   const modeFrom = sourceOf(layers, ['issuer', 'mode']);
   const external = mode === 'external';
-  for (const key of external ? HARNESS_ONLY : EXTERNAL_ONLY) {
+  for (const key of external ? HARNESS_ISSUER_SETTINGS : EXTERNAL_ISSUER_SETTINGS) {
     if (issuer[key] === undefined) continue;
     const from = sourceOf(layers, ['issuer', key])!;
     const what = external ? "configures the harness's own issuer; an external issuer's settings are read from its tokens and JWKS" : 'is for the external mode';

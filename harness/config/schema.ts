@@ -88,6 +88,10 @@ const target = z.strictObject({
   maxRps: setting(z.number().positive().max(100_000).optional(), { help: 'the most requests per second sent to the backend (a staging host must not be flooded); the storm checks scale down to it', flag: '--max-rps <n>', env: 'MAX_RPS', value: 'number', example: 50 }),
 });
 
+/** The issuer settings only the harness's own issuer reads, and those only the external mode reads (config/layers.ts sets aside the ones a run's mode does not use). */
+export const HARNESS_ISSUER_SETTINGS = ['algorithms', 'issuer', 'audience', 'expirationTime', 'port', 'host', 'publicUrl', 'secret'] as const;
+export const EXTERNAL_ISSUER_SETTINGS = ['url', 'basePath', 'jwksUrl', 'ca', 'token', 'users'] as const;
+
 const issuer = z
   .strictObject({
     mode: setting(z.enum(RUN_ISSUER_MODES).default('auto'), {
@@ -139,10 +143,10 @@ const issuer = z
   .superRefine((issuer, ctx) => {
     const external = issuer.mode === 'external';
     if (external && !issuer.url) ctx.addIssue({ code: 'custom', path: ['url'], message: "the external mode needs Better Auth's base URL (issuer.url, --issuer-url)" });
-    for (const key of ['url', 'basePath', 'jwksUrl', 'ca', 'token', 'users'] as const) {
+    for (const key of EXTERNAL_ISSUER_SETTINGS) {
       if (!external && issuer[key] !== undefined) ctx.addIssue({ code: 'custom', path: [key], message: `issuer.${key} is for the external mode (issuer.mode: 'external', --issuer-mode external)` });
     }
-    for (const key of ['algorithms', 'issuer', 'audience', 'expirationTime', 'port', 'host', 'publicUrl', 'secret'] as const) {
+    for (const key of HARNESS_ISSUER_SETTINGS) {
       if (external && issuer[key] !== undefined) ctx.addIssue({ code: 'custom', path: [key], message: `issuer.${key} configures the harness's own issuer; an external issuer's settings are read from its tokens and JWKS` });
     }
   });
