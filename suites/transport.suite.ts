@@ -70,7 +70,7 @@ check(
     severity: 'high',
     requirement: 'RFC 6750 §3.1: a request with more than one credential is malformed (invalid_request). Verifying one of them deterministically is safe on its own; it becomes exploitable when a proxy picks the other one, or when the application answers as B or mixes the two.',
     references: ['RFC 6750 §2, §3.1', 'RFC 9110 §5.3'],
-    expected: '400 or 401 (PASS); the first token verified and answered as A at every endpoint is NON-STRICT (low); B, a mix, or endpoints that disagree is FAIL (high)',
+    expected: '400 or 401 (PASS); the first token verified and answered as A at every endpoint is NON-STRICT (low); answered as B, or endpoints that disagree, is FAIL (medium: it takes B\'s own valid token); a caller who is neither A nor B is FAIL (high)',
   },
   async ({ token, user, issuer, target, send }): Promise<CheckResult> => {
     const userB = await issuer.createUser();
@@ -92,6 +92,8 @@ check(
       return { verdict: 'NON-STRICT', severity: 'low', observed: `${refused.observed}; which token it used is unknown without an identity endpoint (target.identityPath)` };
     }
     const findings: string[] = [];
+    // Answering as B, or disagreeing endpoints, needs B's own valid token: medium, by the calibration's cap. A third identity reaches someone else's data.
+    let reachesAnother = false;
     for (const [label] of forms) {
       const ofForm = exchanges.filter((e) => e.label.startsWith(`${label} at `));
       const outcomes = new Set(ofForm.map((e) => e.outcome));
@@ -100,9 +102,12 @@ check(
       if (identity?.outcome !== 'accepted') continue;
       const subject = target.subjectOf(identity);
       if (subject === userB.id) findings.push(`"${label}": answered as B (${subject}), the second token`);
-      else if (subject !== user.id) findings.push(`"${label}": answered as ${subject === undefined ? 'no one it names' : `"${subject}"`}, neither A nor B`);
+      else if (subject !== user.id) {
+        reachesAnother = true;
+        findings.push(`"${label}": answered as ${subject === undefined ? 'no one it names' : `"${subject}"`}, neither A nor B`);
+      }
     }
-    if (findings.length) return { verdict: 'FAIL', observed: `ambiguous credentials confused the caller: ${findings.join('; ')}` };
+    if (findings.length) return { verdict: 'FAIL', severity: reachesAnother ? 'high' : 'medium', observed: `ambiguous credentials confused the caller: ${findings.join('; ')}` };
     return { verdict: 'NON-STRICT', severity: 'low', observed: `${refused.observed}; every endpoint verified the first token and answered as A: deterministic, but a proxy that keeps the other header would disagree (400 invalid_request is the fix)` };
   },
 );
