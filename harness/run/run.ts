@@ -19,7 +19,7 @@ import { SUITES_MODULE_CACHE, SUITES_VITE, projectsFor, suiteProjects } from './
 import type { OpenApiSource } from '../openapi/operations.js';
 import { writeFormats } from '../report/index.js';
 import { signalExitCode } from '../issuer/cleanup.js';
-import type { Capability } from '../issuer/index.js';
+import type { Capability, IssuerProfile } from '../issuer/index.js';
 import { startRunIssuer } from './issuer-setup.js';
 import { removeLeftovers } from './leftovers.js';
 import { createLedger, removeLedger } from '../ledger.js';
@@ -121,6 +121,11 @@ function labsPlan(config: ResolvedConfig, issuer: RunIssuer): { used: boolean; w
   if (!config.target.start) return { used: false, why: 'the harness does not start the backend (no target.start), so it cannot start one per lab: the JWKS checks run one at a time' };
   if (!issuer.profile.capabilities.includes('keys')) return { used: false, why: `the ${issuer.profile.mode} issuer mode has no keys of the harness's own to give each lab` };
   return { used: true };
+}
+
+/** What the run can do: what the issuer mode provides, and a cold start when the harness starts the backend. */
+function runProfile(config: ResolvedConfig, issuer: RunIssuer): IssuerProfile {
+  return { ...issuer.profile, capabilities: [...issuer.profile.capabilities, ...(config.target.start ? (['restart-backend'] as Capability[]) : [])] };
 }
 
 /** The secrets the config holds, whatever their length: the accounts' passwords, and the shared HS256 secret (a human-chosen one is as guessable as a password: a marker, no fingerprint). */
@@ -325,7 +330,7 @@ function providedRun(ctx: RunContext, issuer: RunIssuer, attacker: AttackerReach
     ...(config.skip?.length ? { skip: config.skip } : {}),
     issuer: issuer.connection,
     // What the mode provides, and a cold start when the harness starts the backend.
-    profile: { ...issuer.profile, capabilities: [...issuer.profile.capabilities, ...(config.target.start ? (['restart-backend'] as Capability[]) : [])] },
+    profile: runProfile(config, issuer),
     jwks: config.jwks,
     attacker,
     resources: config.resources,
@@ -482,7 +487,7 @@ async function writeRun(ctx: RunContext, { records, requests }: Judged, { outDir
     },
     target: { baseUrl: config.target.baseUrl, protectedPath: config.target.protectedPath, identityPath: config.target.identityPath ?? null, started: Boolean(config.target.start), sarifLocation: config.report.sarifLocation },
     issuer: issuer?.report ?? null,
-    coverage: coverageOf(checks, issuer?.profile ?? null),
+    coverage: coverageOf(checks, issuer ? runProfile(config, issuer) : null),
     summary: summarize(checks),
     gate: { failOn: config.report.failOn, strict: config.report.strict },
     waivers: waived?.outcome ?? null,
