@@ -14,6 +14,15 @@ async function rejectSigned(tools: CheckTools, variants: [string, Record<string,
   return expectAllRejected(await tools.sendAll(tokens), onAccepted);
 }
 
+/** Far beyond any clock tolerance a library would be configured with (a year, say): refused there, the claim is enforced. */
+const FAR_OUT_S = 400 * 24 * 3600;
+
+/** Whether one token with `changes` is refused (an answer that is no refusal, or none, says nothing). */
+async function refusedFarOut(tools: CheckTools, label: string, changes: Record<string, unknown>): Promise<boolean> {
+  const [exchange] = await tools.sendAll([[label, await tools.signed({ iat: nowSeconds(), exp: nowSeconds() + 600, ...changes })]]);
+  return exchange?.outcome === 'rejected';
+}
+
 /** CLM-EXP-LEEWAY: PASS up to LEEWAY_PASS_S, NON-STRICT up to LEEWAY_NON_STRICT_S, FAIL beyond. */
 const LEEWAY_PASS_S = 60;
 const LEEWAY_NON_STRICT_S = 300;
@@ -36,8 +45,15 @@ check(
   },
   // Past beyond any leeway CLM-EXP-LEEWAY does not fail, so a library's default leeway (Rust's
   // jsonwebtoken: 60 s) is that check's measurement, not an expired token accepted.
-  (t) => rejectSigned(t, [[`exp = now - ${PAST_S} s`, { exp: nowSeconds() - PAST_S, iat: nowSeconds() - PAST_S - 900 }], ['exp = now - 1 h', { exp: nowSeconds() - 3600, iat: nowSeconds() - 4500 }]]),
-  { explains: CAUSES.expNotEnforced },
+  async (t) => {
+    const result = await rejectSigned(t, [[`exp = now - ${PAST_S} s`, { exp: nowSeconds() - PAST_S, iat: nowSeconds() - PAST_S - 900 }], ['exp = now - 1 h', { exp: nowSeconds() - 3600, iat: nowSeconds() - 4500 }]]);
+    if (result.verdict !== 'FAIL') return result;
+    // Enforced with a tolerance, or not at all: a token long expired tells them apart (CLM-NBF-FUTURE's finding may be the same tolerance).
+    const tolerant = await refusedFarOut(t, 'exp = now - 400 days (is exp enforced at all?)', { exp: nowSeconds() - FAR_OUT_S, iat: nowSeconds() - FAR_OUT_S - 900 });
+    return tolerant
+      ? { ...result, observed: `${result.observed}; a token expired 400 days ago is refused: exp is enforced with a clock tolerance far beyond any leeway`, explains: [CAUSES.expNotEnforced, CAUSES.clockTolerance] }
+      : { ...result, explains: CAUSES.expNotEnforced };
+  },
 );
 
 check(
@@ -139,7 +155,13 @@ check(
     references: ['RFC 7519 §4.1.5', 'OIDF nbf-over-60-seconds'],
     expected: '401 for nbf = now + 120 s and now + 600 s',
   },
-  (t) => rejectSigned(t, [['nbf = now + 120 s', { nbf: nowSeconds() + 120 }], ['nbf = now + 600 s', { nbf: nowSeconds() + 600 }]]),
+  async (t) => {
+    const result = await rejectSigned(t, [['nbf = now + 120 s', { nbf: nowSeconds() + 120 }], ['nbf = now + 600 s', { nbf: nowSeconds() + 600 }]]);
+    if (result.verdict !== 'FAIL') return result;
+    // Refused 400 days ahead: nbf is enforced, with a tolerance (reported under CLM-EXP-PAST when exp has the same one).
+    const tolerant = await refusedFarOut(t, 'nbf = now + 400 days (is nbf enforced at all?)', { nbf: nowSeconds() + FAR_OUT_S, exp: nowSeconds() + FAR_OUT_S + 600 });
+    return tolerant ? { ...result, observed: `${result.observed}; nbf 400 days ahead is refused: nbf is enforced with a clock tolerance far beyond any leeway`, causes: [CAUSES.clockTolerance] } : result;
+  },
   { explains: CAUSES.nbfNotEnforced },
 );
 

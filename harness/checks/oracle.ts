@@ -40,6 +40,12 @@ export const CAUSES = {
   expOptional: 'exp-optional',
   /** nbf is not enforced (CLM-NBF-FUTURE). */
   nbfNotEnforced: 'nbf-not-enforced',
+  /**
+   * exp and nbf are enforced, with a clock tolerance far beyond any leeway (CLM-EXP-PAST: a token
+   * expired 400 days ago is refused, one expired minutes ago is not): the expired and the not-yet-valid
+   * tokens it lets in are one finding.
+   */
+  clockTolerance: 'clock-tolerance',
   /** The JWKS client caches nothing (JWKS-CACHE-USED). */
   keysNotCached: 'keys-not-cached',
   /** The JWKS client never refetches (JWKS-ROTATE-NEWKID). */
