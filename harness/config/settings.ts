@@ -174,15 +174,3 @@ function parseBody(text: string): unknown {
     throw new HarnessError('CONFIG_INVALID', `--resource-body is not JSON: ${(err as Error).message}`, { hint: `e.g. --resource-body '{"title":"{{lorem.sentence}}"}'` });
   }
 }
-
-const isPlainObject = (v: unknown): v is Record<string, unknown> => typeof v === 'object' && v !== null && !Array.isArray(v);
-
-/** `over` laid on `base`: objects merge key by key, anything else (a list too) replaces; undefined leaves the base's value. */
-export function mergeSettings<T extends Record<PropertyKey, any>>(base: T, over: Overrides): T {
-  const merged: Record<PropertyKey, any> = { ...base };
-  for (const [key, value] of Object.entries(over as Record<string, unknown>)) {
-    if (value === undefined) continue;
-    merged[key] = isPlainObject(value) && isPlainObject(merged[key]) ? mergeSettings(merged[key], value as Overrides) : value;
-  }
-  return merged as T;
-}

@@ -392,7 +392,7 @@ export class ExternalIssuer implements IssuerHandle {
   private async removeSignedUp(user: Extract<LedgerEntry, { kind: 'user' }>, sessions: { cookie: string; userId: string }[]): Promise<'deleted' | 'absent' | string> {
     const id = sessions.find((s) => s.userId !== '')?.userId;
     if (this.c.plugin && id !== undefined) {
-      const res = await this.request('DELETE', `${this.c.authBase}${CONTROL_PATH}/users/${encodeURIComponent(id)}`, 'conformance plugin delete-user', user.email, { headers: { [CONTROL_TOKEN_HEADER]: this.c.plugin.token } });
+      const res = await this.pluginRequest('DELETE', `/users/${encodeURIComponent(id)}`, 'delete-user', user.email);
       if (res.status >= 200 && res.status <= 299) return 'deleted';
       if (res.status === 404) return 'absent';
       // Anything else: Better Auth's own route below, and what it says.
@@ -528,14 +528,18 @@ export class ExternalIssuer implements IssuerHandle {
     return this;
   }
 
-  /** One request to the conformance plugin; its refusals are quoted (they are the plugin's own words, never a secret). */
+  /** One request to the conformance plugin, with its token, whatever it answers. */
+  private pluginRequest(method: string, path: string, what: string, account?: string, body?: unknown): Promise<HttpResponse> {
+    return this.request(method, `${this.c.authBase}${CONTROL_PATH}${path}`, `conformance plugin ${what}`, account, { headers: { [CONTROL_TOKEN_HEADER]: this.c.plugin!.token }, ...(body !== undefined ? { body } : {}) });
+  }
+
+  /** A request to the conformance plugin that must succeed; its refusals are quoted (they are the plugin's own words, never a secret). */
   private async control<T>(method: string, path: string, what: string, body?: unknown): Promise<T> {
-    const at = `${this.c.authBase}${CONTROL_PATH}${path}`;
-    const res = await this.request(method, at, `conformance plugin ${what}`, undefined, { headers: { [CONTROL_TOKEN_HEADER]: this.c.plugin!.token }, ...(body !== undefined ? { body } : {}) });
+    const res = await this.pluginRequest(method, path, what, undefined, body);
     const answer = parseJson(res.text) as { message?: unknown } | null | undefined;
     if (res.status < 200 || res.status > 299) {
       const message = typeof answer?.message === 'string' ? `: ${inertLine(answer.message).slice(0, 300)}` : '';
-      throw new HarnessError('ISSUER_REQUEST_FAILED', `conformance plugin ${what} at ${this.c.url}${at} answered ${res.status}${message}`);
+      throw new HarnessError('ISSUER_REQUEST_FAILED', `conformance plugin ${what} at ${this.c.url}${this.c.authBase}${CONTROL_PATH}${path} answered ${res.status}${message}`);
     }
     return (answer ?? undefined) as T;
   }

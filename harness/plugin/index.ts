@@ -63,13 +63,15 @@ export function conformance(options: ConformanceOptions): BetterAuthPlugin {
   if (options.managesServerKeys) front.keepLogging(Number.POSITIVE_INFINITY);
   const capabilities = ['mint', 'fetch-log', 'sessions', ...(options.managesServerKeys ? ['keys'] : []), ...(options.allowJwksFaults ? ['jwks-faults'] : [])];
 
-  const jwtOf = (ctx: AuthContext) => {
-    const plugin = ctx.options.plugins?.find((p) => p.id === 'jwt') as { options?: JwtOptions; endpoints?: { getJwks?: unknown } } | undefined;
+  type JwtPlugin = { options?: JwtOptions; endpoints?: { getJwks?: unknown } };
+  const findJwt = (ctx: AuthContext) => ctx.options.plugins?.find((p) => p.id === 'jwt') as JwtPlugin | undefined;
+  const jwtOf = (ctx: AuthContext): JwtPlugin => {
+    const plugin = findJwt(ctx);
     if (!plugin) throw new HttpError(409, 'no_jwt_plugin', 'the conformance plugin needs Better Auth\'s jwt() plugin on the same server');
     return plugin;
   };
   const keysOf = (ctx: AuthContext) => new KeyStore(async () => ctx, jwtOf(ctx).options ?? {}, Boolean(options.managesServerKeys), options.sharedSecret);
-  const jwksPathOf = (ctx: AuthContext) => jwtOf(ctx).options?.jwks?.jwksPath ?? '/jwks';
+  const jwksPathIn = (plugin: JwtPlugin) => plugin.options?.jwks?.jwksPath ?? '/jwks';
   /** Better Auth's own answer to a JWKS request, for the faults that alter it. */
   const realKeySet = (ctx: AuthContext) => async (): Promise<KeySet> =>
     (await dispatchAuthEndpoint(jwtOf(ctx).endpoints!.getJwks as Parameters<typeof dispatchAuthEndpoint>[0], { context: ctx, method: 'GET', headers: new Headers() } as Parameters<typeof dispatchAuthEndpoint>[1])) as KeySet;
@@ -138,7 +140,7 @@ export function conformance(options: ConformanceOptions): BetterAuthPlugin {
         version: VERSION,
         capabilities: offered(context),
         managesServerKeys: Boolean(options.managesServerKeys),
-        jwksPath: jwksPathOf(context),
+        jwksPath: jwksPathIn(jwtOf(context)),
         testUserDomain: TEST_USER_DOMAIN,
       }) satisfies PluginInfo),
       conformanceKeys: endpoint('list keys', '/keys', 'GET', async ({ context }) => keysOf(context).list()),
@@ -174,11 +176,11 @@ export function conformance(options: ConformanceOptions): BetterAuthPlugin {
       let url: URL;
       let base: string;
       try {
-        const jwtPlugin = ctx.options.plugins?.find((p) => p.id === 'jwt') as { options?: JwtOptions } | undefined;
+        const jwtPlugin = findJwt(ctx);
         if (!jwtPlugin) return undefined;
         base = new URL(ctx.baseURL).pathname.replace(/\/+$/, '');
         url = new URL(request.url);
-        jwksPath = `${base}${jwtPlugin.options?.jwks?.jwksPath ?? '/jwks'}`;
+        jwksPath = `${base}${jwksPathIn(jwtPlugin)}`;
       } catch {
         return undefined; // no base URL to place the JWKS under (a dynamic baseURL): nothing is watched
       }

@@ -4,7 +4,7 @@ import { z } from 'zod';
 import { ISSUER_ALGORITHMS } from '../issuer/protocol.js';
 import { HttpError } from './key-store.js';
 
-export const algSchema = z.enum(ISSUER_ALGORITHMS);
+const algSchema = z.enum(ISSUER_ALGORITHMS);
 const jsonObject = z.record(z.string(), z.unknown());
 
 const rawSegment = z.union([z.string(), z.strictObject({ base64url: z.string().regex(/^[A-Za-z0-9_-]*$/, 'base64url without padding') })]);

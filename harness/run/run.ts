@@ -4,7 +4,6 @@
 // when the run fails midway (whatever was decided by then is kept). A signal, or the exit of the
 // backend the harness started, halts the run (halt.ts): nothing is decided after that moment, the
 // checks not finished are ERROR, and the report is written before the process leaves.
-import { coverageOf } from '../report/coverage.js';
 import { randomUUID } from 'node:crypto';
 import { existsSync } from 'node:fs';
 import path from 'node:path';
@@ -17,6 +16,7 @@ import type { ResolvedConfig } from '../config/config.js';
 import { CODE_ROOT, PACKAGE as pkg } from '../paths.js';
 import { SUITES_MODULE_CACHE, SUITES_VITE, projectsFor, suiteProjects } from './projects.js';
 import type { OpenApiSource } from '../openapi/operations.js';
+import { coverageOf } from '../report/coverage.js';
 import { writeFormats } from '../report/index.js';
 import { signalExitCode } from '../issuer/cleanup.js';
 import type { Capability, IssuerProfile } from '../issuer/index.js';

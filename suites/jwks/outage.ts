@@ -40,6 +40,8 @@ const HUNG_FETCH_GIVE_UP_MS = 35_000;
  * for its rate limiter up to a minute whatever the fetch did: 30 s more covers it.
  */
 const RELEASED_HANG_ANSWER_MS = 30_000;
+/** What the label of an answer that came only after that reset says (JWKS-OUTAGE-FAILCLOSED looks for it). */
+const AFTER_RESET = 'answered after the held JWKS fetches were reset';
 
 const OUTAGE_FAULTS: JwksFault[] = [{ kind: 'status', status: 503 }, { kind: 'reset' }, { kind: 'hang' }];
 let outages: Promise<OutageProbe[]> | undefined;
@@ -89,7 +91,7 @@ async function probeOutage(lab: JwksLab, t: CheckTools, { fault, cold }: { fault
   let startedMs = Date.now();
   // An answer that came only after the reset says so in its label: it is the backend's answer to a failed fetch, not to its own timeout.
   const marked = (exchange: Exchange): Exchange =>
-    released && Date.now() >= released.atMs ? { ...exchange, label: `${exchange.label} (answered after the held JWKS fetches were reset at ${seconds(released.atMs - startedMs)} s)` } : exchange;
+    released && Date.now() >= released.atMs ? { ...exchange, label: `${exchange.label} (${AFTER_RESET} at ${seconds(released.atMs - startedMs)} s)` } : exchange;
   if (cold) {
     try {
       await lab.restart({ anyStatus: true });
@@ -149,7 +151,7 @@ jwksCheck(
     const unanswered = probes.flatMap((p) => p.forged).filter((e) => e.outcome === 'transport-error');
     if (unanswered.length) return { verdict: 'ERROR', observed: `inconclusive: ${unanswered.length} probes got no answer (${[...new Set(unanswered.map((e) => e.label.split(':')[0]))].join('; ')}; the longest wait: ${seconds(Math.max(...unanswered.map((e) => e.durationMs)))} s; see JWKS-OUTAGE-STATUS), so whether the backend lets them through once its fetch gives up was not observed: a jwks.maxOutageResponseS above its JWKS client's fetch timeout would show it`, measured, evidence: unanswered.slice(0, 3) };
     // Probes the backend still held when the hang was reset were answered to a failed fetch: its own fetch timeout, later, was not reached.
-    const cut = probes.filter((p) => p.releasedAfterS !== undefined && p.forged.some((e) => e.label.includes('answered after the held JWKS fetches were reset')));
+    const cut = probes.filter((p) => p.releasedAfterS !== undefined && p.forged.some((e) => e.label.includes(AFTER_RESET)));
     const cutNote = cut.map((p) => `; in ${p.scenario} the backend still held requests after ${p.releasedAfterS} s, when the harness reset the held JWKS fetches, and refused them then (what it does when its own fetch timeout fires, later, was not observed: a jwks.maxOutageResponseS above that timeout would show it)`).join('');
     return { verdict: 'PASS', observed: `none of ${forged.length} unverifiable tokens accepted in ${probes.map((p) => p.scenario).join('; ')}${notTried}${cutNote}`, measured, evidence: probes.map((p) => p.forged[0]!) };
   },
