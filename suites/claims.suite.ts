@@ -41,6 +41,7 @@ check(
     severity: 'high',
     requirement: 'RFC 7519 §4.1.4: the current time MUST be before exp (with at most a small leeway).',
     references: ['RFC 7519 §4.1.4', 'RFC 9068 §4', 'ASVS 5.0 9.2.1', 'OIDF invalid-expired-exp'],
+    taxonomy: { cwe: ['CWE-613', 'CWE-294'], capec: ['CAPEC-60'], owaspApi: 'API2:2023' },
     expected: `401 for exp ${PAST_S / 60} minutes (past the most leeway CLM-EXP-LEEWAY tolerates, ${LEEWAY_NON_STRICT_S} s, by a minute) and one hour in the past`,
   },
   // Past beyond any leeway CLM-EXP-LEEWAY does not fail, so a library's default leeway (Rust's
@@ -64,6 +65,7 @@ check(
     severity: 'medium',
     requirement: 'RFC 7519 §4.1.4: leeway "usually no more than a few minutes". PASS at most 60 s, NON-STRICT up to 300 s, FAIL beyond.',
     references: ['RFC 7519 §4.1.4'],
+    taxonomy: { cwe: ['CWE-613'], capec: ['CAPEC-60'], owaspApi: 'API2:2023' },
     expected: `expired tokens rejected from ${LEEWAY_PASS_S} s past exp at the latest`,
   },
   async (t) => {
@@ -92,6 +94,7 @@ check(
     severity: 'medium',
     requirement: 'RFC 7519 §4.1.4 makes exp optional, so accepting a token without it is a hardening gap (a stolen token never expires), not a broken MUST; RFC 9068 §2.2 requires it only in at+jwt access tokens, which Better Auth does not issue. jose accepts it unless exp is required.',
     references: ['RFC 7519 §4.1.4', 'RFC 9068 §2.2', 'OIDF FAPI invalid-missing-exp'],
+    taxonomy: { cwe: ['CWE-613'], capec: ['CAPEC-60'], owaspApi: 'API2:2023' },
     expected: '401 (NON-STRICT if accepted)',
   },
   async (t) => {
@@ -109,6 +112,7 @@ check(
     severity: 'high',
     requirement: 'RFC 7519 §4.1.4, §2: exp MUST be a NumericDate. A verifier that treats a wrong type as absent accepts tokens that never expire; one that coerces a numeric string and still enforces it is lenient but safe.',
     references: ['RFC 7519 §2, §4.1.4', 'CVE-2026-25537', 'legacy jwt-go VerifyExpiresAt'],
+    taxonomy: { cwe: ['CWE-1287', 'CWE-613'], capec: [], owaspApi: 'API2:2023' },
     expected: '401 for every wrong type; a numeric string coerced and enforced (a past one refused) is NON-STRICT (low); treated as absent is FAIL, except null where a token without exp is accepted too (CLM-EXP-MISSING\'s finding, reported under it). (exp = 1e308, a legal NumericDate, is LIFE-LONG-EXP\'s question.)',
   },
   async (t) => {
@@ -153,6 +157,7 @@ check(
     severity: 'medium',
     requirement: 'RFC 7519 §4.1.5: the current time MUST be after or equal to nbf (small leeway allowed).',
     references: ['RFC 7519 §4.1.5', 'OIDF nbf-over-60-seconds'],
+    taxonomy: { cwe: ['CWE-304'], capec: [], owaspApi: 'API2:2023' },
     expected: '401 for nbf = now + 120 s and now + 600 s',
   },
   async (t) => {
@@ -173,6 +178,7 @@ check(
     severity: 'medium',
     requirement: 'RFC 7519 §4.1.5, §2: nbf MUST be a NumericDate.',
     references: ['RFC 7519 §2, §4.1.5', 'CVE-2026-25537'],
+    taxonomy: { cwe: ['CWE-1287', 'CWE-304'], capec: [], owaspApi: 'API2:2023' },
     expected: '401 for every wrong type; true coerced to 1 or null read as absent (nbf is optional) is NON-STRICT, low',
   },
   async (t) => {
@@ -199,6 +205,7 @@ check(
     severity: 'low',
     requirement: 'RFC 7519 §4.1.6: iat is the time of issue; a token from an hour ahead is not plausible (jose checks it only with maxTokenAge).',
     references: ['RFC 7519 §4.1.6', 'OIDF ValidateIdToken'],
+    taxonomy: { cwe: ['CWE-304', 'CWE-613'], capec: [], owaspApi: 'API2:2023' },
     expected: '401 (NON-STRICT if accepted)',
   },
   async (t) => expectAllRejected(await t.sendAll([['iat = now + 1 h', await t.signed({ iat: nowSeconds() + 3600, exp: nowSeconds() + 4500 })]]), 'NON-STRICT'),
@@ -212,6 +219,7 @@ check(
     severity: 'high',
     requirement: 'RFC 7519 §4.1.1 / RFC 9068 §4: iss MUST exactly match the expected issuer (case-sensitive).',
     references: ['RFC 7519 §4.1.1', 'RFC 9068 §4', 'RFC 8725 §3.8', 'OIDF invalid-iss', 'backstage#25829'],
+    taxonomy: { cwe: ['CWE-304', 'CWE-178', 'CWE-346'], capec: [], owaspApi: 'API2:2023' },
     expected: '401 for every near-miss',
   },
   (t) => {
@@ -238,6 +246,7 @@ check(
     severity: 'high',
     requirement: 'RFC 7519 §4.1.1: string comparison, not substring matching.',
     references: ['CVE-2024-53861 (PyJWT)'],
+    taxonomy: { cwe: ['CWE-187', 'CWE-346'], capec: [], owaspApi: 'API2:2023' },
     expected: '401',
   },
   (t) => {
@@ -259,6 +268,7 @@ check(
     severity: 'high',
     requirement: 'RFC 7519 §4.1.1: iss is a single StringOrURI.',
     references: ['CVE-2025-30144 (fast-jwt)', 'fast-jwt#552'],
+    taxonomy: { cwe: ['CWE-1287', 'CWE-346'], capec: [], owaspApi: 'API2:2023' },
     expected: '401',
   },
   (t) => {
@@ -279,6 +289,7 @@ check(
     severity: 'high',
     requirement: 'RFC 9068 §2.2 / RFC 8725 §3.8: the issuer is validated, so it must be present.',
     references: ['RFC 8725 §3.8', 'OIDF FAPI invalid-missing-iss'],
+    taxonomy: { cwe: ['CWE-304', 'CWE-346'], capec: [], owaspApi: 'API2:2023' },
     expected: '401',
   },
   (t) => rejectSigned(t, [['no iss claim', { iss: undefined }]]),
@@ -293,6 +304,7 @@ check(
     severity: 'high',
     requirement: "RFC 7519 §4.1.3: if the recipient does not identify itself with a value in aud, the JWT MUST be rejected.",
     references: ['RFC 7519 §4.1.3', 'RFC 8725 §3.9', 'ASVS 5.0 9.2.3', 'OIDF invalid-aud'],
+    taxonomy: { cwe: ['CWE-304', 'CWE-1390'], capec: [], owaspApi: 'API2:2023' },
     expected: '401',
   },
   (t) => {
@@ -314,6 +326,7 @@ check(
     severity: 'medium',
     requirement: 'RFC 8725 §3.9: a backend that expects an audience must not accept tokens meant for anyone.',
     references: ['RFC 8725 §3.9', 'OIDF missing-aud', 'Better Auth verifyJWT requires aud'],
+    taxonomy: { cwe: ['CWE-304', 'CWE-1390'], capec: [], owaspApi: 'API2:2023' },
     expected: '401',
   },
   (t) => rejectSigned(t, [['no aud claim', { aud: undefined }]]),
@@ -328,6 +341,7 @@ check(
     severity: 'low',
     requirement: 'RFC 7519 §4.1.3: aud may be an array of strings.',
     references: ['RFC 7519 §4.1.3', 'OIDF valid-aud-as-array'],
+    taxonomy: { cwe: ['CWE-436'], capec: [], owaspApi: 'API8:2023' },
     expected: '2xx (NON-STRICT if rejected)',
   },
   async (t) => expectAllAccepted(await t.sendAll([['aud = [expected]', await t.signed({ iat: nowSeconds(), exp: nowSeconds() + 600, aud: [expected(t.claims, 'aud')] })]]), 'NON-STRICT'),
@@ -341,6 +355,7 @@ check(
     severity: 'high',
     requirement: 'RFC 7519 §4.1.3: aud is a StringOrURI or an array of them, compared exactly.',
     references: ['CVE-2020-26160 (jwt-go)'],
+    taxonomy: { cwe: ['CWE-1287', 'CWE-187', 'CWE-304'], capec: [], owaspApi: 'API2:2023' },
     expected: '401',
   },
   (t) => {
@@ -361,6 +376,7 @@ check(
     severity: 'medium',
     requirement: 'The subject identifies the user; a token without one must not reach user data (Better Auth verifyJWT requires sub). RFC 7519 §4.1.2 makes sub optional and RFC 9068 §2.2 requires it only in at+jwt access tokens, and Better Auth signs none without it: accepting one is a hardening gap, not a broken MUST.',
     references: ['OIDF missing-sub', 'RFC 7519 §4.1.2', 'RFC 9068 §2.2'],
+    taxonomy: { cwe: ['CWE-304'], capec: [], owaspApi: 'API2:2023' },
     expected: '401 (NON-STRICT if accepted)',
   },
   (t) => rejectSigned(t, [['no sub claim', { sub: undefined }]], 'NON-STRICT'),
@@ -374,6 +390,7 @@ check(
     severity: 'high',
     requirement: 'RFC 7519 §4.1.2: sub is a case-sensitive string; other types must not resolve to a user.',
     references: ['RFC 7519 §4.1.2', 'fast-jwt#552'],
+    taxonomy: { cwe: ['CWE-1287', 'CWE-1024', 'CWE-289'], capec: [], owaspApi: 'API2:2023' },
     expected: '401 for every wrong type (or an opaque value that names no one else); a padded string is never trimmed into another user',
   },
   async (t) => {

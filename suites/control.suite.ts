@@ -18,6 +18,7 @@ check(
     severity: 'info',
     requirement: 'The backend accepts a valid token of the issuer it trusts; otherwise every negative check is inconclusive.',
     references: ['OIDF oidcc-client-test', 'Better Auth jwt plugin (EdDSA default)'],
+    taxonomy: { cwe: ['CWE-436'], capec: [], owaspApi: 'API8:2023' },
     expected: '2xx, and the identity endpoint names the token subject',
   },
   async ({ issuer, user, stillValid }) => {
@@ -35,6 +36,7 @@ check(
     severity: 'info',
     requirement: 'Better Auth can sign with several algorithms at once (keyPairConfigs); the backend accepts each configured one, or the negative checks for it are inconclusive.',
     references: ['Better Auth jwt plugin keyPairConfig(s)', 'OIDF sig-rs256'],
+    taxonomy: { cwe: ['CWE-436'], capec: [], owaspApi: 'API8:2023' },
     expected: '2xx with the right identity for each configured algorithm',
   },
   async ({ issuer, claims, stillValid }) => {
@@ -57,6 +59,7 @@ check(
     severity: 'low',
     requirement: 'RFC 6750 §3: a protected resource answers a request without credentials with 401 and WWW-Authenticate: Bearer; without credentials it SHOULD NOT include an error code (§3.1).',
     references: ['RFC 6750 §3, §3.1', 'RFC 9110 §15.5.2'],
+    taxonomy: { cwe: ['CWE-684', 'CWE-306'], capec: [], owaspApi: 'API8:2023' },
     expected: '401 + WWW-Authenticate: Bearer, no error= parameter',
   },
   async ({ send, target }) => {
@@ -82,6 +85,7 @@ check(
     requirement:
       'A run whose valid tokens are refused decides nothing. Validly signed variants of the refused token (without aud, without iss, signed with each algorithm the issuer can use, without kid, with a typ) show which setting the backend disagrees with, so the setup is fixed instead of a hundred ERRORs read.',
     references: ['RFC 7519 §4.1.1, §4.1.3', 'RFC 8725 §3.1, §3.8', 'PyJWT jwt.decode(audience=)', 'python-jose jwt.decode(audience=)'],
+    taxonomy: { cwe: ['CWE-436'], capec: [], owaspApi: 'API8:2023' },
     expected: 'a fresh valid token accepted: nothing to diagnose',
   },
   diagnose,

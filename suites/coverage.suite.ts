@@ -54,6 +54,7 @@ check(
     severity: 'critical',
     requirement: 'OWASP API2:2023 / API5:2023: authentication is enforced on every operation that requires it, not only on the ones someone tested.',
     references: ['OWASP API2:2023 (broken authentication)', 'OWASP API5:2023 (broken function level authorization)'],
+    taxonomy: { cwe: ['CWE-306', 'CWE-862'], capec: ['CAPEC-115'], owaspApi: 'API5:2023' },
     expected: 'every operation marked bearer-protected answers 401/403 with no token, alg none, an expired token and a forged signature',
   },
   async (t) => {
@@ -147,6 +148,7 @@ check(
     severity: 'info',
     requirement: 'Every operation the document leaves open should be meant to be public; one that answers differently with a valid token uses authentication the document does not declare.',
     references: ['OWASP API9:2023 (improper inventory management)'],
+    taxonomy: { cwe: ['CWE-306', 'CWE-684'], capec: [], owaspApi: 'API9:2023' },
     expected: 'INFO: the list of undeclared operations (GET and HEAD probed with and without a valid token), for the team to confirm',
   },
   async (t) => {

@@ -14,6 +14,7 @@ check(
     severity: 'high',
     requirement: 'RFC 8725 §3.11, §3.12: JWTs of different kinds, signed by the same key, need mutually exclusive validation (typ, aud); a cookie-cache JWT is not an access token.',
     references: ['RFC 8725 §2.8, §3.11, §3.12', 'ASVS 5.0 9.2.2', 'Better Auth jwt({ sessionCookieCache: true })'],
+    taxonomy: { cwe: ['CWE-304', 'CWE-1023'], capec: [], owaspApi: 'API2:2023' },
     expected: '401',
   },
   async ({ issuer, user, claims, sendAll }) => {
@@ -46,6 +47,7 @@ check(
     severity: 'low',
     requirement: 'A session token is not a JWT; a JWT backend rejects it deterministically (401), never with a 500.',
     references: ['better-auth#932', 'better-auth#1405', 'better-auth#6583'],
+    taxonomy: { cwe: ['CWE-1286', 'CWE-248'], capec: [], owaspApi: 'API2:2023' },
     expected: '401 (or 400), never 5xx',
   },
   async ({ user, sendAll }) => {

@@ -16,6 +16,7 @@ check(
     requirement:
       'An exception while parsing or verifying a token (a segment that is not base64url or not JSON, a kid or alg of an odd type, a long kid) ends in a refusal: the handler never runs, neither as a guest nor with claims decoded before verification (the DataEase pattern).',
     references: ['CVE-2025-49001', 'CVE-2024-47073', 'CWE-636'],
+    taxonomy: { cwe: ['CWE-636', 'CWE-248', 'CWE-347'], capec: ['CAPEC-115'], owaspApi: 'API2:2023' },
     expected: "401 (or 400) for each; a 5xx is ERR-NO-5XX's finding, not this one's",
     requests: 8,
   },

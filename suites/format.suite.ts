@@ -15,6 +15,7 @@ check(
     severity: 'critical',
     requirement: 'RFC 7515 §7.1: a JWS compact serialization has exactly three segments.',
     references: ['RFC 7515 §7.1', 'Wycheproof rejectsMissingSignatureAndSeparator'],
+    taxonomy: { cwe: ['CWE-347', 'CWE-1286'], capec: ['CAPEC-196', 'CAPEC-475'], owaspApi: 'API2:2023' },
     expected: '401',
   },
   async ({ token, sendAll }) => {
@@ -31,6 +32,7 @@ check(
     severity: 'medium',
     requirement: 'RFC 7515 §7.1: exactly three segments; a five-part JWE is not a JWS and must not be decrypted.',
     references: ['RFC 7515 §7.1', 'RFC 7516 §7.1', 'CVE-2024-33664'],
+    taxonomy: { cwe: ['CWE-1286', 'CWE-347'], capec: [], owaspApi: 'API2:2023' },
     expected: '401',
   },
   async ({ token, sendAll }) => {
@@ -53,6 +55,7 @@ check(
     severity: 'low',
     requirement: 'RFC 7515 §5.2: the header and payload must decode; an empty token is no credential.',
     references: ['RFC 7515 §5.2', 'Wycheproof rejectsMissingHeader/Payload, rejectsEmptyString'],
+    taxonomy: { cwe: ['CWE-1286', 'CWE-248'], capec: [], owaspApi: 'API2:2023' },
     expected: '401 (or 400), never 5xx',
   },
   async ({ token, send, sendAll }) => {
@@ -76,6 +79,7 @@ check(
     severity: 'medium',
     requirement: 'RFC 7515 §5.2 / RFC 8725 §3.7: the header and the claims set are UTF-8 JSON objects; anything else makes the token invalid.',
     references: ['RFC 7515 §5.2', 'RFC 7519 §7.2', 'RFC 8725 §3.7'],
+    taxonomy: { cwe: ['CWE-1286', 'CWE-248'], capec: [], owaspApi: 'API2:2023' },
     expected: '401 (or 400), never 5xx',
   },
   async ({ issuer, claims, sendAll, currentKey }) => {
@@ -114,6 +118,7 @@ check(
     severity: 'medium',
     requirement: 'RFC 7519 §4 / RFC 7515 §4: parsers MUST reject duplicate member names or use the lexically last one. First-wins parsing lets a proxy and the application see different users.',
     references: ['RFC 7515 §4', 'RFC 7519 §4'],
+    taxonomy: { cwe: ['CWE-694', 'CWE-436'], capec: [], owaspApi: 'API2:2023' },
     expected: 'rejected, or accepted as the last sub; FAIL if the first sub wins',
   },
   async ({ issuer, claims, user, target, send, currentKey }) => {

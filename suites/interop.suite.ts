@@ -14,6 +14,7 @@ check(
     severity: 'medium',
     requirement: 'RFC 8037 names the algorithm "EdDSA" (Better Auth uses it); RFC 9864 adds the fully specified "Ed25519". An "Ed448" header must never verify with an Ed25519 key.',
     references: ['RFC 8037 §3.1', 'RFC 9864', 'PrefectHQ/fastmcp#4750', 'supabase/realtime#2060'],
+    taxonomy: { cwe: ['CWE-347', 'CWE-436'], capec: [], owaspApi: 'API2:2023' },
     expected: '"Ed448" on the Ed25519 key rejected (FAIL if accepted); "Ed25519" accepted or not is INFO',
   },
   async ({ issuer, claims, send }) => {

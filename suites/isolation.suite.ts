@@ -40,6 +40,7 @@ check(
     severity: 'critical',
     requirement: "OWASP API1:2023 (broken object level authorization): every access to an object by id checks that the caller may access it; a valid token alone is not permission.",
     references: ['OWASP API1:2023 (BOLA)', 'ASVS 5.0 V8 (IDOR/BOLA)'],
+    taxonomy: { cwe: ['CWE-639', 'CWE-862'], capec: [], owaspApi: 'API1:2023' },
     expected: "403 or 404 for A's token on B's resource",
   },
   async (t) => {
@@ -56,6 +57,7 @@ check(
     severity: 'critical',
     requirement: 'OWASP API1:2023: writes by object id are authorized per object; the object stays as its owner left it.',
     references: ['OWASP API1:2023 (BOLA)', 'ASVS 5.0 V8'],
+    taxonomy: { cwe: ['CWE-639', 'CWE-862'], capec: [], owaspApi: 'API1:2023' },
     expected: "403/404 for A's update and delete of B's resource, and B reads it back unchanged",
   },
   async (t) => {
@@ -157,6 +159,7 @@ check(
     severity: 'critical',
     requirement: "OWASP API1/API3:2023 (mass assignment): the owner of a new object comes from the verified token's sub, never from the request body.",
     references: ['OWASP API1:2023', 'OWASP API3:2023 (BOPLA / mass assignment)'],
+    taxonomy: { cwe: ['CWE-915', 'CWE-639'], capec: [], owaspApi: 'API3:2023' },
     expected: "refused, or created as A: its owner is A, and B can neither read it nor see it in B's list",
   },
   async (t) => {
@@ -215,6 +218,7 @@ check(
     severity: 'high',
     requirement: "OWASP API1:2023: collection endpoints filter by the caller's identity on the server; query parameters never widen the scope to other users.",
     references: ['OWASP API1:2023 (BOLA)'],
+    taxonomy: { cwe: ['CWE-639', 'CWE-863'], capec: [], owaspApi: 'API1:2023' },
     expected: "A's list shows A's rows and none of B's, also with ?userId=B, ?owner=*, ?all=true, paging; a search for B's text finds none of B's rows",
   },
   async (t) => {
@@ -260,6 +264,7 @@ check(
     severity: 'critical',
     requirement: "The identity used for authorization comes from the verified token only; X-User-Id and similar headers, query parameters and body fields are attacker-controlled.",
     references: ['OWASP API1:2023', 'CWE-290 (authentication bypass by spoofing)'],
+    taxonomy: { cwe: ['CWE-348', 'CWE-639', 'CWE-290'], capec: ['CAPEC-151'], owaspApi: 'API1:2023' },
     expected: "with B's id in X-User-Id, X-Forwarded-User, ?user_id=..., A still cannot reach B's resources, and what A creates with them is A's (by the owner path); without a token the headers are refused; an owner field in an update does not hand A's resource to B",
   },
   async (t) => {
@@ -344,6 +349,7 @@ check(
     severity: 'high',
     requirement: "RFC 9111 §3.5: a shared cache may store a response to a request with Authorization only if it says public, s-maxage or must-revalidate; responses with a user's data say private or no-store (or Vary: Authorization), so a CDN or proxy never serves A's body to B.",
     references: ['RFC 9111 §3.5, §5.2.2', 'OWASP API8:2023'],
+    taxonomy: { cwe: ['CWE-524', 'CWE-525'], capec: ['CAPEC-204'], owaspApi: 'API8:2023' },
     expected: 'Cache-Control: private or no-store (or Vary: Authorization) on every authenticated 2xx; NON-STRICT when it relies on the RFC default; FAIL when a shared cache would serve it to B',
   },
   async (t) => {
@@ -402,6 +408,7 @@ check(
     severity: 'high',
     requirement: 'Per-request identity lives in the request (async context), never in a global or module variable that a concurrent request can overwrite.',
     references: ['CWE-362 (race condition)', 'CWE-488 (exposure of data to the wrong session)'],
+    taxonomy: { cwe: ['CWE-488', 'CWE-567', 'CWE-362'], capec: ['CAPEC-26'], owaspApi: 'API1:2023' },
     expected: `${CONCURRENT_PAIRS} requests each of A and B, interleaved and in flight together: every answer names its own caller and shows only its own rows`,
     requests: 4 * CONCURRENT_PAIRS, // each of A and B, at the identity endpoint and at one resource's list
   },
@@ -471,6 +478,7 @@ check(
     severity: 'low',
     requirement: "Answering 403 for another user's existing resource and 404 for a missing one lets a caller enumerate ids; 404 for both is preferred.",
     references: ['OWASP API1:2023', 'RFC 9110 §15.5.5 (404 may hide a 403)'],
+    taxonomy: { cwe: ['CWE-204', 'CWE-203'], capec: [], owaspApi: 'API1:2023' },
     expected: "INFO: the statuses for B's existing id and for a missing id of the same shape (the same status preferred)",
   },
   async (t) => {
@@ -503,6 +511,7 @@ check(
     severity: 'medium',
     requirement: "sub is a case-sensitive string compared exactly (RFC 7519 §4.1.2, StringOrURI); folding case, trimming or NFKC-normalizing it merges distinct users.",
     references: ['RFC 7519 §2 (StringOrURI), §4.1.2', 'RFC 8265 (preparation of identifiers)'],
+    taxonomy: { cwe: ['CWE-289', 'CWE-178', 'CWE-176'], capec: [], owaspApi: 'API1:2023' },
     expected: "tokens whose sub is A's id in upper case, lower case, fullwidth letters or with spaces reach none of A's resources, are not named A, and own what they create (by the owner path)",
   },
   async (t) => {

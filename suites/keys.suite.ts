@@ -30,6 +30,7 @@ check(
     severity: 'critical',
     requirement: 'RFC 8725 §3.10 / ASVS 9.1.3: keys come from the trusted JWKS, never from the token.',
     references: ['RFC 7515 §4.1.3', 'RFC 8725 §3.10', 'CVE-2018-0114', 'PortSwigger JWT lab 4', 'jwt_tool -X i'],
+    taxonomy: { cwe: ['CWE-347', 'CWE-807'], capec: ['CAPEC-196', 'CAPEC-475'], owaspApi: 'API2:2023' },
     expected: '401 for every key type and kid',
   },
   async ({ claims, token, sendAll }) => {
@@ -53,6 +54,7 @@ check(
     severity: 'critical',
     requirement: 'RFC 8725 §3.10: blindly following jku enables SSRF and forgery; keys come from the configured JWKS only.',
     references: ['RFC 7515 §4.1.2', 'RFC 8725 §3.10', 'ASVS 9.1.3', 'PortSwigger JWT lab 5', 'jwt_tool -X s'],
+    taxonomy: { cwe: ['CWE-918', 'CWE-347', 'CWE-807'], capec: ['CAPEC-664', 'CAPEC-196'], owaspApi: 'API7:2023' },
     expected: '401 and zero requests to the attacker',
     watchesAttacker: true,
   },
@@ -75,6 +77,7 @@ check(
     severity: 'critical',
     requirement: 'RFC 7515 §4.1.5 / RFC 8725 §3.10: the certificate URL in a token is attacker-controlled.',
     references: ['RFC 7515 §4.1.5', 'RFC 8725 §3.10', 'JWT Editor (x5u)'],
+    taxonomy: { cwe: ['CWE-918', 'CWE-295', 'CWE-807'], capec: ['CAPEC-664', 'CAPEC-196'], owaspApi: 'API7:2023' },
     expected: '401 and zero requests to the attacker',
     watchesAttacker: true,
   },
@@ -99,6 +102,7 @@ check(
     severity: 'critical',
     requirement: 'RFC 7515 §4.1.6 / RFC 8725 §3.10: a chain in the token proves nothing unless it leads to a configured trust anchor.',
     references: ['RFC 7515 §4.1.6', 'RFC 8725 §3.10'],
+    taxonomy: { cwe: ['CWE-296', 'CWE-295', 'CWE-347'], capec: ['CAPEC-196', 'CAPEC-475'], owaspApi: 'API2:2023' },
     expected: '401',
   },
   async ({ claims, token, sendAll }) => {
@@ -120,6 +124,7 @@ check(
     severity: 'critical',
     requirement: 'RFC 8725 §3.10: kid is attacker-controlled and must not select files.',
     references: ['RFC 7515 §4.1.4', 'PortSwigger JWT lab 6', 'jwt_tool playbook'],
+    taxonomy: { cwe: ['CWE-22', 'CWE-347'], capec: ['CAPEC-126', 'CAPEC-196'], owaspApi: 'API2:2023' },
     expected: '401',
   },
   async ({ claims, sendAll }) => {
@@ -144,6 +149,7 @@ check(
     severity: 'critical',
     requirement: 'RFC 8725 §3.10: kid is attacker-controlled; looking it up must not be injectable.',
     references: ['RFC 8725 §3.10', 'jwt_tool playbook'],
+    taxonomy: { cwe: ['CWE-89', 'CWE-347'], capec: ['CAPEC-66'], owaspApi: 'API2:2023' },
     expected: '401 at normal latency, no database error in the body',
   },
   async ({ claims, target, sendAll }): Promise<CheckResult> => {
@@ -197,6 +203,7 @@ check(
     severity: 'high',
     requirement: 'RFC 7517 §4.5: kid selects a key of the trusted set; no match means no key.',
     references: ['RFC 7517 §4.5'],
+    taxonomy: { cwe: ['CWE-347'], capec: ['CAPEC-196', 'CAPEC-475'], owaspApi: 'API2:2023' },
     expected: '401',
   },
   async ({ claims, issuer, sendAll }) => {
@@ -214,6 +221,7 @@ check(
     severity: 'medium',
     requirement: 'RFC 7515 §4.1.4: kid is a string; other values must be rejected cleanly, never skip verification.',
     references: ['RFC 7515 §4.1.4', 'jwt_tool er mode'],
+    taxonomy: { cwe: ['CWE-1287', 'CWE-248', 'CWE-347'], capec: [], owaspApi: 'API2:2023' },
     expected: '401 (header changed, original signature kept), never 5xx',
   },
   async ({ token, sendAll }) => {
@@ -241,6 +249,7 @@ check(
     severity: 'info',
     requirement: 'RFC 7515 §4.1.4: kid is optional; with one key of the algorithm a verifier may use it. Better Auth always sets kid; its own verifier requires it.',
     references: ['RFC 7515 §4.1.4', 'OIDF kid-absent-single-jwks', 'better-auth#7416'],
+    taxonomy: { cwe: ['CWE-1023'], capec: [], owaspApi: 'API2:2023' },
     expected: 'INFO: either behaviour is reported',
   },
   async ({ claims, issuer, send }) => {

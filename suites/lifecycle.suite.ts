@@ -146,6 +146,7 @@ check(
     severity: 'medium',
     requirement: 'A JWT outlives the session it was issued for until its exp; a backend that does not check sessions must keep exp short, and must never accept a token beyond its exp.',
     references: ['better-auth#10267', 'OWASP JWT cheat sheet (token revocation)', 'RFC 7519 §4.1.4'],
+    taxonomy: { cwe: ['CWE-613'], capec: ['CAPEC-60'], owaspApi: 'API2:2023' },
     expected: 'INFO: accepted until exp at most (PASS if refused at once); FAIL if accepted beyond exp',
     requests: 25,
   },
@@ -161,6 +162,7 @@ check(
     severity: 'medium',
     requirement: "A deleted user's unexpired JWT works until exp at most; a new account with the same email is a different user (a new sub) and never gets the deleted user's data.",
     references: ['OWASP API1:2023', 'RFC 7519 §4.1.2 (sub is the identity)'],
+    taxonomy: { cwe: ['CWE-613', 'CWE-672', 'CWE-1025'], capec: ['CAPEC-60'], owaspApi: 'API2:2023' },
     expected: "INFO window until exp at most; FAIL if accepted beyond exp, or if a new account with the deleted user's email sees the old data",
     requests: 30,
   },
@@ -237,6 +239,7 @@ check(
     severity: 'low',
     requirement: 'A verifier may cap token age (maxTokenAge) beyond what the issuer sets; Better Auth issues 15 min tokens by default.',
     references: ['RFC 8725 §3.10', 'jose jwtVerify maxTokenAge'],
+    taxonomy: { cwe: ['CWE-613'], capec: [], owaspApi: 'API2:2023' },
     expected: 'INFO: whether exp = iat + 1 year is accepted',
   },
   async (t) => {

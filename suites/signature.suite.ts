@@ -28,6 +28,7 @@ check(
     severity: 'critical',
     requirement: 'RFC 7515 §5.2 / RFC 8725 §3.3: validate the signature before trusting any content of the JWT.',
     references: ['RFC 7515 §5.2', 'RFC 8725 §3.3', 'ASVS 5.0 9.1.1', 'PortSwigger JWT lab 1'],
+    taxonomy: { cwe: ['CWE-347'], capec: ['CAPEC-39', 'CAPEC-196'], owaspApi: 'API2:2023' },
     expected: '401 for every altered token',
   },
   async ({ token, issuer, sendAll }) => {
@@ -50,6 +51,7 @@ check(
     severity: 'critical',
     requirement: 'RFC 7515 §5.2: the JWS is invalid when the signature does not validate.',
     references: ['RFC 7515 §5.2', 'Wycheproof rejectsModifiedSignature', 'OIDF invalid-sig'],
+    taxonomy: { cwe: ['CWE-347'], capec: ['CAPEC-196', 'CAPEC-475'], owaspApi: 'API2:2023' },
     expected: '401',
   },
   async ({ token, sendAll }) => expectAllRejected(await sendAll([['every signature byte XOR 0x5A', flipSignature(token)]])),
@@ -63,6 +65,7 @@ check(
     severity: 'critical',
     requirement: 'RFC 7515 §5.2; a malformed signature is an invalid token, not a server error.',
     references: ['RFC 7515 §5.2', 'jwt_tool "broken signature"'],
+    taxonomy: { cwe: ['CWE-347', 'CWE-248'], capec: ['CAPEC-196', 'CAPEC-475'], owaspApi: 'API2:2023' },
     expected: '401, never 5xx',
   },
   async ({ token, sendAll }) =>
@@ -83,6 +86,7 @@ check(
     severity: 'critical',
     requirement: 'RFC 7515 §5.2: a JWS whose signature does not validate is rejected; an empty signature validates nothing.',
     references: ['RFC 7515 §5.2', 'CVE-2020-28042', 'jwt_tool -X n'],
+    taxonomy: { cwe: ['CWE-347'], capec: ['CAPEC-196', 'CAPEC-475'], owaspApi: 'API2:2023' },
     expected: '401',
   },
   async ({ token, sendAll }) => expectAllRejected(await sendAll([['h.p. (signature removed, header unchanged)', stripSignature(token)]])),
@@ -96,6 +100,7 @@ check(
     severity: 'critical',
     requirement: "RFC 8725 §3.2 / RFC 7518 §3.6: a verifier MUST NOT accept unsecured JWTs ('none') unless explicitly configured to.",
     references: ['RFC 7518 §3.6', 'RFC 8725 §3.2', 'RFC 9068 §4', 'ASVS 5.0 9.1.2', 'CVE-2015-2951', 'CVE-2022-23540', 'PortSwigger JWT lab 2'],
+    taxonomy: { cwe: ['CWE-347', 'CWE-757', 'CWE-327'], capec: ['CAPEC-196', 'CAPEC-475'], owaspApi: 'API2:2023' },
     expected: '401 for every spelling, with and without kid',
   },
   async ({ token, sendAll }) => {
@@ -116,6 +121,7 @@ check(
     severity: 'critical',
     requirement: 'RFC 8725 §3.2: the algorithm is never taken from the header; a header claiming none must not skip verification.',
     references: ['RFC 8725 §3.1, §3.2'],
+    taxonomy: { cwe: ['CWE-347', 'CWE-757', 'CWE-327'], capec: ['CAPEC-196', 'CAPEC-475'], owaspApi: 'API2:2023' },
     expected: '401',
   },
   async ({ token, sendAll }) => {
@@ -138,6 +144,7 @@ check(
     severity: 'high',
     requirement: 'RFC 7515 §4.1.1: alg MUST be present; a verifier must not fill it in from the key.',
     references: ['RFC 7515 §4.1.1'],
+    taxonomy: { cwe: ['CWE-347', 'CWE-1286'], capec: [], owaspApi: 'API2:2023' },
     expected: '401',
   },
   async ({ claims, issuer, sendAll, currentKey }) => {
@@ -156,6 +163,7 @@ check(
     severity: 'medium',
     requirement: 'RFC 7515 §4.1.1: alg values are case-sensitive; an unknown alg makes the JWS invalid.',
     references: ['RFC 7515 §4.1.1'],
+    taxonomy: { cwe: ['CWE-347', 'CWE-178'], capec: [], owaspApi: 'API2:2023' },
     expected: '401',
   },
   async ({ claims, issuer, sendAll, currentKey }) => {
@@ -178,14 +186,16 @@ check(
     title: 'HMAC tokens keyed with the issuer public key are rejected (key confusion)',
     severity: 'critical',
     requirement: 'RFC 8725 §3.1: each key is used with exactly one algorithm, chosen by the verifier, never by the token.',
-    references: ['RFC 8725 §3.1', 'CVE-2015-9235', 'CVE-2016-10555', 'CVE-2022-29217', 'CVE-2023-48223', 'CVE-2024-33663', 'CVE-2026-22817', 'CVE-2026-48526', 'PortSwigger JWT labs 7-8'],
-    expected: '401 for every public-key form and HMAC size',
+    references: ['RFC 8725 §3.1', 'CVE-2015-9235', 'CVE-2016-10555', 'CVE-2022-29217', 'CVE-2023-48223', 'CVE-2024-33663', 'CVE-2026-22817', 'CVE-2026-48526 / GHSA-xgmm-8j9v-c9wx (PyJWT: a JWK, JWKS or JWK array as the HMAC secret)', 'PortSwigger JWT labs 7-8'],
+    taxonomy: { cwe: ['CWE-347', 'CWE-757', 'CWE-327'], capec: ['CAPEC-196', 'CAPEC-475'], owaspApi: 'API2:2023' },
+    expected: '401 for every spelling of each published key as an HS256/384/512 secret: the JWK (as served, canonical, in an array), the whole JWKS as served, SPKI PEM (plain, without its newline, after a BOM, a zero-width space or a comment line), DER and its base64, the raw OKP key, OpenSSH and PKCS#1 (an empty or all-zero key is SIG-BLANK-HMAC)',
   },
   async ({ claims, issuer, sendAll }) => {
     const keys = (await issuer.keys()).filter((k) => k.published);
+    const served = { text: await issuer.servedJwks() };
     const variants: [string, string][] = [];
     for (const key of keys) {
-      for (const { label, secret } of publicKeySecrets(key.publicJwk)) {
+      for (const { label, secret } of publicKeySecrets(key.publicJwk, served)) {
         for (const alg of HS) variants.push([`${alg} keyed with the ${key.alg} key as ${label}`, hmacCompact(alg, secret, { alg, kid: key.kid, typ: 'JWT' }, freshClaims(claims))]);
       }
     }
@@ -202,6 +212,7 @@ check(
     severity: 'medium',
     requirement: 'RFC 8725 §3.1: the verifier pins the algorithms it accepts.',
     references: ['RFC 8725 §3.1', 'OIDF invalid-alternate-alg'],
+    taxonomy: { cwe: ['CWE-757', 'CWE-347'], capec: [], owaspApi: 'API2:2023' },
     expected: '401 when target.algorithms declares the allowlist and the algorithm is outside it (FAIL if accepted); without a declared allowlist, acceptance of a key the issuer publishes, with its own algorithm, is NON-STRICT, low (a broad allowlist, not a forgery; a backend with no allowlist at all fails SIG-ALG-HS-PUBKEY or SIG-ALG-NONE)',
   },
   async ({ claims, issuer, run, target, sendAll, skip }) => {
@@ -232,6 +243,7 @@ check(
     severity: 'high',
     requirement: 'RFC 8725 §3.1: key selection binds the kid to the key type and algorithm; the header alg must not pick how a key is used.',
     references: ['RFC 8725 §3.1', 'CVE-2026-22818 (Hono)', 'pyjwt#1129'],
+    taxonomy: { cwe: ['CWE-347', 'CWE-757'], capec: ['CAPEC-196', 'CAPEC-475'], owaspApi: 'API2:2023' },
     expected: '401',
   },
   async ({ claims, token, sendAll }) => {
@@ -257,6 +269,7 @@ check(
     severity: 'critical',
     requirement: 'RFC 7518 §3.2: an HMAC key must be at least as long as the hash output; an empty key authenticates nothing.',
     references: ['RFC 7518 §3.2', 'CVE-2019-20933', 'CVE-2020-28637', 'CVE-2026-45363', 'jwt_tool -X b'],
+    taxonomy: { cwe: ['CWE-347', 'CWE-1391'], capec: ['CAPEC-196'], owaspApi: 'API2:2023' },
     expected: '401',
   },
   async ({ claims, token, sendAll }) => {
@@ -279,6 +292,7 @@ check(
     severity: 'critical',
     requirement: 'RFC 8725 §3.5 / RFC 7518 §3.2: HMAC secrets must have enough entropy; default secrets are public.',
     references: ['RFC 7518 §3.2', 'RFC 8725 §3.5', 'jwt_tool jwt-common.txt', 'Better Auth DEFAULT_SECRET'],
+    taxonomy: { cwe: ['CWE-1392', 'CWE-1391', 'CWE-321'], capec: ['CAPEC-70', 'CAPEC-196'], owaspApi: 'API2:2023' },
     expected: '401 for every secret',
     requests: 2 * WEAK_HMAC_SECRETS.length,
   },
@@ -303,6 +317,7 @@ check(
     severity: 'critical',
     requirement: 'ECDSA verification rejects r or s outside [1, n-1] (CVE-2022-21449).',
     references: ['CVE-2022-21449', 'RFC 7518 §3.4', 'nuclei CVE-2022-21449'],
+    taxonomy: { cwe: ['CWE-347'], capec: ['CAPEC-196', 'CAPEC-475'], owaspApi: 'API2:2023' },
     expected: '401 in JOSE and DER form, with and without the issuer kid',
   },
   async ({ claims, token, sendAll }) => {
@@ -326,6 +341,7 @@ check(
     severity: 'medium',
     requirement: 'RFC 7515 §4.1.11: if any extension listed in crit is not understood, the JWS MUST be rejected.',
     references: ['RFC 7515 §4.1.11', 'CVE-2026-32597 (PyJWT)', 'fast-jwt GHSA-hm7r-c7qw-ghp6'],
+    taxonomy: { cwe: ['CWE-347', 'CWE-436'], capec: [], owaspApi: 'API2:2023' },
     expected: '401',
   },
   async ({ claims, issuer, sendAll, currentKey }) => {
@@ -345,6 +361,7 @@ check(
     severity: 'low',
     requirement: 'RFC 7515 §4.1.11: crit is a non-empty array of extension names, never names defined by the JWS spec itself.',
     references: ['RFC 7515 §4.1.11'],
+    taxonomy: { cwe: ['CWE-1286', 'CWE-1287'], capec: [], owaspApi: 'API2:2023' },
     expected: '401',
   },
   async ({ claims, issuer, sendAll, currentKey }) => {
@@ -373,6 +390,7 @@ check(
     severity: 'medium',
     requirement: 'RFC 8032 §5.1.7: verification rejects S >= L. Otherwise one token has two valid spellings, which defeats deny-lists keyed on the token string.',
     references: ['RFC 8032 §5.1.7', 'Wycheproof ed25519_test'],
+    taxonomy: { cwe: ['CWE-347', 'CWE-184'], capec: [], owaspApi: 'API2:2023' },
     expected: '401',
   },
   async ({ token, sendAll }) => {
@@ -392,6 +410,7 @@ check(
     severity: 'low',
     requirement: 'RFC 8032 §5.1.7: an Ed25519 signature is exactly 64 bytes.',
     references: ['RFC 8032 §5.1.7'],
+    taxonomy: { cwe: ['CWE-347', 'CWE-1286', 'CWE-248'], capec: [], owaspApi: 'API2:2023' },
     expected: '401, never 5xx',
   },
   async ({ token, sendAll }) => {

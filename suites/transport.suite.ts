@@ -18,6 +18,7 @@ check(
     severity: 'low',
     requirement: 'RFC 9110 §11.1: the authentication scheme is case-insensitive.',
     references: ['RFC 9110 §11.1', 'RFC 6750 §2.1'],
+    taxonomy: { cwe: ['CWE-178'], capec: [], owaspApi: 'API8:2023' },
     expected: '2xx for "bearer" and "BEARER" (NON-STRICT if rejected)',
   },
   async ({ token, send }) =>
@@ -34,6 +35,7 @@ check(
     severity: 'medium',
     requirement: 'RFC 6750 §2.1: the token is sent with the Bearer scheme; other schemes carry other credentials. Only a complete, valid token gets in under another scheme, so accepting it is lax parsing (like TRN-QUERY), not a way in.',
     references: ['RFC 6750 §2.1'],
+    taxonomy: { cwe: ['CWE-1286', 'CWE-436'], capec: [], owaspApi: 'API2:2023' },
     expected: '401 (NON-STRICT if accepted)',
   },
   async ({ token, send }) =>
@@ -58,6 +60,7 @@ check(
     severity: 'low',
     requirement: 'RFC 6750 §3.1: a request without a usable token is rejected (401, or 400 invalid_request).',
     references: ['RFC 6750 §3.1'],
+    taxonomy: { cwe: ['CWE-1286', 'CWE-306'], capec: [], owaspApi: 'API2:2023' },
     expected: '401 or 400',
   },
   async ({ send }) => expectAllRejected([await send('"Bearer"', { authorization: 'Bearer' }), await send('"Bearer " (trailing space)', { authorization: 'Bearer ' })]),
@@ -70,6 +73,7 @@ check(
     severity: 'high',
     requirement: 'RFC 6750 §3.1: a request with more than one credential is malformed (invalid_request). Verifying one of them deterministically is safe on its own; it becomes exploitable when a proxy picks the other one, or when the application answers as B or mixes the two.',
     references: ['RFC 6750 §2, §3.1', 'RFC 9110 §5.3'],
+    taxonomy: { cwe: ['CWE-444', 'CWE-436'], capec: [], owaspApi: 'API2:2023' },
     expected: '400 or 401 (PASS); the first token verified and answered as A at every endpoint is NON-STRICT (low); answered as B, or endpoints that disagree, is FAIL (medium: it takes B\'s own valid token); a caller who is neither A nor B is FAIL (high)',
   },
   async ({ token, user, issuer, target, send }): Promise<CheckResult> => {
@@ -119,6 +123,7 @@ check(
     severity: 'medium',
     requirement: 'RFC 6750 §2.3, §5.3: the URI query parameter SHOULD NOT be used; tokens in URLs leak into logs and Referer headers.',
     references: ['RFC 6750 §2.3, §5.3'],
+    taxonomy: { cwe: ['CWE-598', 'CWE-532'], capec: [], owaspApi: 'API2:2023' },
     expected: '401 (NON-STRICT if accepted)',
   },
   async ({ token, target, send }) => {
@@ -135,6 +140,7 @@ check(
     severity: 'critical',
     requirement: 'The identity is the verified token\'s sub; X-User-Id, X-Forwarded-User, X-Auth-Token and ?user_id= come from the client and are ignored (a gateway that sets them must strip them from clients).',
     references: ['CWE-290 (authentication bypass by spoofing)', 'OWASP API2:2023'],
+    taxonomy: { cwe: ['CWE-348', 'CWE-290', 'CWE-807'], capec: ['CAPEC-151'], owaspApi: 'API2:2023' },
     expected: "the identity endpoint names A with each header or parameter naming B; with no token they are refused",
   },
   async ({ token, user, issuer, target, send }): Promise<CheckResult> => {
@@ -181,6 +187,7 @@ check(
     severity: 'medium',
     requirement: 'Unbounded decoding of attacker-sized tokens exhausts memory or CPU (CVE-2025-30204, CVE-2026-48525); refuse them early.',
     references: ['CVE-2025-30204 (golang-jwt)', 'CVE-2026-48525 (PyJWT)', 'RFC 9110 §15.5.14 (413)', 'RFC 6585 §5 (431)'],
+    taxonomy: { cwe: ['CWE-770', 'CWE-405'], capec: ['CAPEC-231', 'CAPEC-130'], owaspApi: 'API4:2023' },
     expected: 'not accepted (401/400/413/431 or the connection closed), no timeout, and a valid token still accepted afterwards',
   },
   async ({ token, user, target, send, stillValid }): Promise<CheckResult> => {
@@ -211,6 +218,7 @@ check(
     severity: 'medium',
     requirement: 'Splitting attacker-sized input without bounds costs memory and time (CVE-2025-27144).',
     references: ['CVE-2025-27144 (go-jose)'],
+    taxonomy: { cwe: ['CWE-770', 'CWE-405'], capec: ['CAPEC-130'], owaspApi: 'API4:2023' },
     expected: 'not accepted, answered within the timeout, backend still serving',
   },
   async ({ send }) => expectAllRejected([await send('100 000 dots', '.'.repeat(100_000))]),
@@ -223,6 +231,7 @@ check(
     severity: 'medium',
     requirement: 'Parsing attacker-controlled JSON must be bounded; a stack overflow is a 500 or a crash.',
     references: ['RFC 8725 §3.7'],
+    taxonomy: { cwe: ['CWE-674', 'CWE-770'], capec: ['CAPEC-230'], owaspApi: 'API4:2023' },
     expected: '401 (or 400/431), never 5xx or a timeout',
   },
   async ({ token, sendAll }) => {

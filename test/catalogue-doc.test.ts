@@ -58,6 +58,11 @@ describe('docs/checks.md', { timeout: 60_000 }, () => {
       expect(entry).toContain(`### ${e.id}`);
       expect(entry).toContain(`- Severity: ${e.severity}`);
       expect(entry).toContain(`- Family: [${e.family}](#family-${e.family})`);
+      // Every check names its weakness: a CWE at least, and the OWASP API Top 10 entry, linked.
+      expect(e.taxonomy.cwe.length, e.id).toBeGreaterThan(0);
+      expect(e.taxonomy.cwe.every((c) => /^CWE-\d+$/.test(c)) && e.taxonomy.capec.every((c) => /^CAPEC-\d+$/.test(c)), e.id).toBe(true);
+      expect(entry).toContain(`[${e.taxonomy.cwe[0]}](https://cwe.mitre.org/data/definitions/${e.taxonomy.cwe[0]!.slice(4)}.html)`);
+      expect(entry).toMatch(new RegExp(`\\[OWASP ${e.taxonomy.owaspApi} [^\\]]+\\]\\(https://owasp\\.org/API-Security/editions/2023/en/0xa[1-9a]-[a-z-]+/\\)`));
     }
     // A request estimate that names a setting names one that exists and is a number (run --plan).
     const config = resolveConfig({ target: { baseUrl: 'http://127.0.0.1:9', protectedPath: '/api/me' } });
@@ -76,6 +81,7 @@ describe('docs/checks.md', { timeout: 60_000 }, () => {
       severity: 'high',
       requirement: 'HS* keys and `alg_name` stay <b>text</b>',
       references: ['RFC 7515 §4', 'some_tool [x]'],
+      taxonomy: { cwe: ['CWE-347'], capec: [], owaspApi: 'API2:2023' },
       expected: '401',
     };
     const doc = catalogueMarkdown([entry]);

@@ -100,8 +100,14 @@ describe('keys and certificates', () => {
   it('publicKeySecrets spells the Ed25519 key every way, each usable as an HMAC secret', () => {
     const jwk = attackerKey('EdDSA').publicJwk;
     const forms = publicKeySecrets(jwk);
-    expect(forms.map((f) => f.label)).toEqual(['JWK JSON', 'SPKI PEM', 'SPKI PEM without trailing newline', 'SPKI DER', 'raw Ed25519 x (32 bytes)', 'base64url x', 'OpenSSH ssh-ed25519']);
+    expect(forms.map((f) => f.label)).toEqual([
+      'JWK JSON', 'SPKI PEM', 'SPKI PEM without trailing newline', 'SPKI DER', 'canonical JWK (RFC 7638 members, sorted)', 'base64 of the SPKI DER',
+      'SPKI PEM after a UTF-8 BOM', 'SPKI PEM after a zero-width space', 'SPKI PEM after a comment line', 'raw Ed25519 x (32 bytes)', 'base64url x', 'OpenSSH ssh-ed25519',
+    ]);
     const byLabel = Object.fromEntries(forms.map((f) => [f.label, f.secret.toString()]));
+    expect(byLabel['canonical JWK (RFC 7638 members, sorted)']).toBe(`{"crv":"Ed25519","kty":"OKP","x":"${String(jwk.x)}"}`);
+    expect(byLabel['base64 of the SPKI DER']).toBe(byLabel['SPKI PEM']!.split('\n').slice(1, -2).join(''));
+    expect(forms.find((f) => f.label === 'SPKI PEM after a UTF-8 BOM')!.secret.subarray(0, 3)).toEqual(Buffer.from([0xef, 0xbb, 0xbf]));
     expect(byLabel['SPKI PEM']).toMatch(/^-----BEGIN PUBLIC KEY-----\n[\s\S]+-----END PUBLIC KEY-----\n$/);
     expect(byLabel['SPKI PEM without trailing newline']).toBe(byLabel['SPKI PEM']!.trimEnd());
     expect(byLabel['base64url x']).toBe(jwk.x);
@@ -109,6 +115,20 @@ describe('keys and certificates', () => {
     const token = hmacCompact('HS256', forms[1]!.secret, { alg: 'HS256' }, {});
     expect(split(token).signature).toBe(createHmac('sha256', forms[1]!.secret).update(`${split(token).header}.${split(token).payload}`).digest('base64url'));
     expect(publicKeySecrets(attackerKey('RS256').publicJwk).map((f) => f.label)).toContain('PKCS#1 PEM');
+  });
+
+  it('publicKeySecrets takes the JWKS as served, its member and that member in an array, byte for byte', () => {
+    const jwk: Record<string, unknown> = { ...attackerKey('EdDSA').publicJwk, kid: 'k1' };
+    const text = `{"keys":[{"alg":"EdDSA","crv":"Ed25519","x":"${String(jwk.x)}","kty":"OKP","kid":"k1"},{"kty":"OKP","crv":"Ed25519","x":"AAAA","kid":"k2"}]}`;
+    const byLabel = Object.fromEntries(publicKeySecrets(jwk, { text }).map((f) => [f.label, f.secret.toString()]));
+    const member = `{"alg":"EdDSA","crv":"Ed25519","x":"${String(jwk.x)}","kty":"OKP","kid":"k1"}`;
+    expect(byLabel['the JWKS exactly as served']).toBe(text);
+    expect(byLabel['the JWK as served']).toBe(member);
+    expect(byLabel['a JWK array of the key as served']).toBe(`[${member}]`);
+    // Not a key set: only the whole text is tried.
+    const labels = publicKeySecrets(jwk, { text: '<html>' }).map((f) => f.label);
+    expect(labels).toContain('the JWKS exactly as served');
+    expect(labels).not.toContain('the JWK as served');
   });
 
   it('selfSignedCertificate is a valid self-signed certificate whose key signs ES256 tokens', async () => {

@@ -77,7 +77,7 @@ describe('the target client counts every exchange, kept as evidence or not', () 
 /** A record as a finished check carries it: a sample as evidence, its whole traffic counted. */
 function recordOf(id: string, verdict: CheckRecord['verdict'], traffic: Partial<NonNullable<CheckRecord['traffic']>>, extra: Partial<CheckRecord> = {}): CheckRecord {
   return {
-    id, family: 'JWKS', suite: 'JWKS', title: id, severity: 'medium', requirement: '', references: [], expected: '', verdict, observed: verdict, evidence: [], durationMs: 0,
+    id, family: 'JWKS', suite: 'JWKS', title: id, severity: 'medium', requirement: '', references: [], taxonomy: { cwe: ['CWE-770'], capec: [], owaspApi: 'API4:2023' }, expected: '', verdict, observed: verdict, evidence: [], durationMs: 0,
     traffic: { requests: 0, serverErrors: 0, serverErrorsDuringFault: 0, errorBodies: 0, leaks: 0, leakKinds: [], kept: [], ...traffic },
     ...extra,
   };

@@ -37,6 +37,10 @@ describe('report formats from a real run', { timeout: 120_000 }, () => {
     expect(run.tool.driver.rules!.map((r) => r.id).sort()).toEqual(report.checks.map((c) => c.id).sort());
     expect(run.results!.map((r) => [r.ruleId, r.level]).sort()).toEqual([['SIG-ALG-NONE', 'error'], ['SIG-ALG-NONE-KEEP-SIG', 'error']]);
     for (const result of run.results!) expect(run.tool.driver.rules![result.ruleIndex!]!.id).toBe(result.ruleId);
+    // The CWE as GitHub code scanning reads it, and the severity it ranks alerts by.
+    const algNone = run.tool.driver.rules!.find((r) => r.id === 'SIG-ALG-NONE')!;
+    expect(algNone.properties!.tags).toContain('external/cwe/cwe-347');
+    expect(algNone.properties!['security-severity']).toBe('9.5');
 
     const md = await readFile(path.join(out, 'summary.md'), 'utf8');
     expect(md).toContain(`**${report.summary.pass} passed, 2 failed`);

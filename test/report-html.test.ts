@@ -15,6 +15,7 @@ const check: CheckRecord = {
   severity: 'critical',
   requirement: 'RFC 8725 §3.2',
   references: ['RFC 8725 §3.2', 'CVE-2015-9235', 'better-auth#932'],
+  taxonomy: { cwe: ['CWE-347'], capec: [], owaspApi: 'API2:2023' },
   expected: '401',
   verdict: 'FAIL',
   observed: `accepted: ${HOSTILE}`,

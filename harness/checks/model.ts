@@ -22,6 +22,8 @@ export interface CheckMeta {
   requirement: string;
   /** RFC sections, CVEs, ASVS items. */
   references: string[];
+  /** Where the weakness it tests sits in the public taxonomies, for scanners and reviewers (SARIF tags, the catalogue). */
+  taxonomy: Taxonomy;
   /** What a secure backend does. */
   expected: string;
   /** Settings of the run it cannot do without (RUN_SETTINGS): unset, it is SKIP before anything is sent, and `run --plan` says so. */
@@ -37,6 +39,28 @@ export interface CheckMeta {
    * SKIP with the reason. Its FAILs stand.
    */
   watchesAttacker?: boolean;
+}
+
+export const OWASP_API_TOP10 = {
+  'API1:2023': 'Broken Object Level Authorization',
+  'API2:2023': 'Broken Authentication',
+  'API3:2023': 'Broken Object Property Level Authorization',
+  'API4:2023': 'Unrestricted Resource Consumption',
+  'API5:2023': 'Broken Function Level Authorization',
+  'API6:2023': 'Unrestricted Access to Sensitive Business Flows',
+  'API7:2023': 'Server Side Request Forgery',
+  'API8:2023': 'Security Misconfiguration',
+  'API9:2023': 'Improper Inventory Management',
+  'API10:2023': 'Unsafe Consumption of APIs',
+} as const;
+
+export interface Taxonomy {
+  /** CWE weaknesses (Base or Variant where one fits), the most specific first. */
+  cwe: `CWE-${number}`[];
+  /** CAPEC attack patterns, where one fits (none is better than a forced one). */
+  capec: `CAPEC-${number}`[];
+  /** The OWASP API Security Top 10 (2023) entry. */
+  owaspApi: keyof typeof OWASP_API_TOP10;
 }
 
 /** What the run's settings give, as `requires` reads it. `algorithms`: the issuer's, first the signing one; undefined when only the run will know (an external issuer). */
@@ -82,12 +106,12 @@ export interface Traffic {
   kept: { check: string; exchange: Exchange; leak?: string }[];
 }
 
-/** One HTTP exchange with the backend under test, kept as evidence. */
 /** A check as the catalogue lists it (docs/checks.md, `list`): its metadata and family. */
 export interface CatalogueEntry extends CheckMeta {
   family: Family;
 }
 
+/** One HTTP exchange with the backend under test, kept as evidence. */
 export interface Exchange {
   /** What this request tried (e.g. "alg: nOnE"). */
   label: string;

@@ -511,5 +511,6 @@ export const CTL_PERSIST: CheckMeta = {
   severity: 'medium',
   requirement: 'Rejected attacks must not lock out legitimate users or poison caches.',
   references: ['jwt_tool persistence checks'],
+  taxonomy: { cwe: ['CWE-645'], capec: ['CAPEC-2'], owaspApi: 'API4:2023' },
   expected: '2xx with the right identity after every family',
 };

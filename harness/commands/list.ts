@@ -10,6 +10,7 @@ import { plannedProfile } from '../issuer/capabilities.js';
 import type { RunIssuerMode } from '../issuer/capabilities.js';
 import { SHARED_SECRET_ALG } from '../issuer/protocol.js';
 import { loadCatalogue } from '../run/catalogue.js';
+import { taxonomyReferences } from '../report/references.js';
 import { plan } from '../run/plan.js';
 import type { PlannedEntry } from '../run/plan.js';
 import { DEFAULT_ALGORITHMS } from '../issuer/options.js';
@@ -41,8 +42,8 @@ export function listCommand(): Command {
     .option('--accounts', 'external mode with configured test accounts (sign-up closed): no fresh users')
     .option('--plugin', "external mode with the conformance plugin on the team's Better Auth (issuer.token): the server's key signs the suite's tokens")
     .option('--no-start', 'the harness does not start the backend (no cold start: restart-backend is missing)')
-    .option('--references', 'also print each check\'s requirement and references')
-    .option('--json', 'print JSON (id, title, family, severity, needs, requirement, references, expected; skip with a mode)')
+    .option('--references', 'also print each check\'s requirement, references and weakness (CWE, CAPEC, OWASP API Top 10)')
+    .option('--json', 'print JSON (id, title, family, severity, needs, requirement, references, taxonomy, expected; skip with a mode)')
     .action(async (flags: ListFlags) => {
       const problems = [...(flags.only ?? []).map((p) => ['--only', p]), ...(flags.skip ?? []).map((p) => ['--skip', p])].flatMap(([flag, p]) => {
         const problem = prefixProblem(p!);
@@ -65,7 +66,7 @@ export function listCommand(): Command {
         const row = `${planned ? (e.skip ? 'SKIP ' : 'run  ') : ''}${e.id.padEnd(32)} ${e.severity.padEnd(8)} ${e.title}`;
         const indent = ''.padEnd(planned ? 46 : 41);
         const why = e.skip ? `\n${indent}${e.skip}` : '';
-        return flags.references ? `${row}${why}\n${indent}${e.requirement}\n${indent}${e.references.join('; ')}` : `${row}${why}`;
+        return flags.references ? `${row}${why}\n${indent}${e.requirement}\n${indent}${e.references.join('; ')}\n${indent}${taxonomyReferences(e.taxonomy).join('; ')}` : `${row}${why}`;
       });
       const families = new Set(entries.map((e) => e.family)).size;
       const skipped = entries.filter((e) => e.skip).length;

@@ -1,5 +1,6 @@
 // Attacker-side key material: keys the backend must never trust, and every spelling of the issuer's
-// public key that HMAC key-confusion attacks (CVE-2015-9235, CVE-2022-29217, CVE-2024-33663) use as a secret.
+// public key that HMAC key-confusion attacks (CVE-2015-9235, CVE-2022-29217, CVE-2024-33663, and
+// 2026's PyJWT and fast-jwt advisories: JWKs, key sets, prefixed PEM) use as a secret.
 import { createPublicKey, generateKeyPairSync } from 'node:crypto';
 import type { KeyObject } from 'node:crypto';
 
@@ -19,22 +20,59 @@ export function attackerKey(alg: AttackerKey['alg']): AttackerKey {
   return { alg, privateKey: pair.privateKey, publicJwk: { ...pair.publicKey.export({ format: 'jwk' }), alg } };
 }
 
-/** The forms in which a verifier might load the issuer's public key, each usable as an HMAC secret. */
-export function publicKeySecrets(jwk: Record<string, unknown>): { label: string; secret: Buffer }[] {
+/** What the JWKS endpoint served, for the forms a verifier may take whole from it (PyJWT < 2.13 keyed HMAC with a JWKS or a JWK array). */
+export interface ServedKeySet {
+  /** The JWKS body exactly as served. */
+  text: string;
+}
+
+/** The members RFC 7638 hashes, per key type: a JWK written canonically has these alone, sorted. */
+const THUMBPRINT_MEMBERS: Record<string, string[]> = { OKP: ['crv', 'kty', 'x'], EC: ['crv', 'kty', 'x', 'y'], RSA: ['e', 'kty', 'n'] };
+
+/**
+ * The forms in which a verifier might load the issuer's public key, each usable as an HMAC secret:
+ * the JWK (as served, canonical, in an array), the whole JWKS as served, PEM (with the prefixes that
+ * made fast-jwt's and PyJWT's public-key detection miss it: a BOM, a zero-width space, a comment
+ * line), DER and its base64, and the raw key for OKP. Identical spellings are tried once.
+ */
+export function publicKeySecrets(jwk: Record<string, unknown>, served?: ServedKeySet): { label: string; secret: Buffer }[] {
   const key = createPublicKey({ key: jwk as never, format: 'jwk' });
   const spki = key.export({ type: 'spki', format: 'pem' }).toString();
+  const der = key.export({ type: 'spki', format: 'der' });
+  const canonical = Object.fromEntries((THUMBPRINT_MEMBERS[String(jwk.kty)] ?? []).map((m) => [m, jwk[m]]));
   const forms = [
     { label: 'JWK JSON', secret: Buffer.from(JSON.stringify(jwk)) },
     { label: 'SPKI PEM', secret: Buffer.from(spki) },
     { label: 'SPKI PEM without trailing newline', secret: Buffer.from(spki.trimEnd()) },
-    { label: 'SPKI DER', secret: key.export({ type: 'spki', format: 'der' }) },
+    { label: 'SPKI DER', secret: der },
+    { label: 'canonical JWK (RFC 7638 members, sorted)', secret: Buffer.from(JSON.stringify(canonical)) },
+    { label: 'base64 of the SPKI DER', secret: Buffer.from(der.toString('base64')) },
+    { label: 'SPKI PEM after a UTF-8 BOM', secret: Buffer.from(`\ufeff${spki}`) },
+    { label: 'SPKI PEM after a zero-width space', secret: Buffer.from(`\u200b${spki}`) },
+    { label: 'SPKI PEM after a comment line', secret: Buffer.from(`# issuer public key\n${spki}`) },
   ];
+  if (served) {
+    const member = servedMember(served.text, jwk.kid);
+    forms.push({ label: 'the JWKS exactly as served', secret: Buffer.from(served.text) });
+    if (member !== undefined) forms.push({ label: 'the JWK as served', secret: Buffer.from(JSON.stringify(member)) }, { label: 'a JWK array of the key as served', secret: Buffer.from(JSON.stringify([member])) });
+  }
   if (jwk.kty === 'OKP' && typeof jwk.x === 'string') {
     const raw = Buffer.from(jwk.x, 'base64url');
     forms.push({ label: 'raw Ed25519 x (32 bytes)', secret: raw }, { label: 'base64url x', secret: Buffer.from(jwk.x) }, { label: 'OpenSSH ssh-ed25519', secret: Buffer.from(openSshEd25519(raw)) });
   }
   if (jwk.kty === 'RSA') forms.push({ label: 'PKCS#1 PEM', secret: Buffer.from(key.export({ type: 'pkcs1', format: 'pem' }).toString()) });
-  return forms;
+  const seen = new Set<string>();
+  return forms.filter((f) => !seen.has(f.secret.toString('base64')) && seen.add(f.secret.toString('base64')));
+}
+
+/** The member of a served JWKS with this kid, as served (undefined when the text is not a key set or has no such member). */
+function servedMember(text: string, kid: unknown): unknown {
+  try {
+    const keys = (JSON.parse(text) as { keys?: unknown }).keys;
+    return Array.isArray(keys) ? keys.find((k) => typeof k === 'object' && k !== null && (k as { kid?: unknown }).kid === kid) : undefined;
+  } catch {
+    return undefined;
+  }
 }
 
 function openSshEd25519(raw: Buffer): string {

@@ -544,8 +544,17 @@ export class ExternalIssuer implements IssuerHandle {
     return (answer ?? undefined) as T;
   }
 
+  /** The JWKS as the server answers it now (the backend fetches the same URL). */
+  async servedJwks(): Promise<string> {
+    return (await this.jwksResponse()).text;
+  }
+
+  private jwksResponse(): Promise<HttpResponse> {
+    return this.request('GET', this.c.jwksUrl, 'JWKS', undefined, { maxBodyBytes: JWKS_MAX_BYTES });
+  }
+
   private async fetchJwks(): Promise<{ keys: (JWK & { kid?: string })[] }> {
-    const res = await this.request('GET', this.c.jwksUrl, 'JWKS', undefined, { maxBodyBytes: JWKS_MAX_BYTES });
+    const res = await this.jwksResponse();
     const body = parseJson(res.text) as { keys?: unknown } | undefined;
     if (res.status !== 200 || !Array.isArray(body?.keys) || body.keys.length === 0) {
       // The issuer's words are not quoted: a status and a shape are enough to act on.

@@ -40,6 +40,8 @@ export interface IssuerHandle {
 
   // Keys: the published ones (jwks), and control of them (mint, keys)
   keys(): Promise<KeyInfo[]>;
+  /** The JWKS exactly as served: the bytes a backend fetches (what a key-confusion bug may take as an HMAC secret). */
+  servedJwks(): Promise<string>;
   signingKey(): Promise<KeyInfo>;
   sign(request: SignRequest): Promise<SignResponse>;
   rotate(alg?: IssuerAlgorithm): Promise<KeyInfo>;

@@ -105,6 +105,9 @@ export class Issuer implements IssuerHandle {
   keys(): Promise<KeyInfo[]> {
     return this.call('GET', '/keys');
   }
+  async servedJwks(): Promise<string> {
+    return (await this.call<{ text: string }>('GET', '/jwks/served')).text;
+  }
   /** The key /api/auth/token signs with right now. */
   async signingKey(): Promise<KeyInfo> {
     const key = (await this.keys()).find((k) => k.signing);

@@ -156,6 +156,8 @@ export function conformance(options: ConformanceOptions): BetterAuthPlugin {
         return { fault };
       }),
       conformanceClearFault: endpoint('clear fault', '/jwks/fault', 'DELETE', async () => front.setFault(null)),
+      // The key set exactly as Better Auth serves it, without a fetch the log would count as a consumer's.
+      conformanceServedJwks: endpoint('served key set', '/jwks/served', 'GET', async ({ context }) => ({ text: JSON.stringify(await realKeySet(context)()) })),
       conformanceFetches: endpoint('fetch log', '/jwks/fetches', 'GET', async ({ query }) => front.fetches(Number(query?.since ?? 0))),
       conformanceResetFetches: endpoint('reset fetch log', '/jwks/fetches', 'DELETE', async () => front.resetFetches()),
       conformanceRevokeSessions: endpoint('revoke sessions', '/users/:id/revoke-sessions', 'POST', async ({ context, params }) => {

@@ -6,7 +6,7 @@ import type { Family } from '../checks/model.js';
 import { FAMILIES, SEVERITIES } from '../checks/model.js';
 import type { CatalogueEntry } from '../checks/model.js';
 import { RUN_SETTINGS } from '../checks/model.js';
-import { referenceUrl } from './references.js';
+import { referenceUrl, taxonomyReferences } from './references.js';
 
 export const FAMILY_TITLES: Record<Family, string> = {
   CTL: 'Controls: the backend accepts valid Better Auth tokens',
@@ -85,6 +85,7 @@ export function catalogueMarkdown(entries: readonly CatalogueEntry[]): string {
         `- Requirement: ${text(c.requirement)}`,
         `- Expected: ${text(c.expected)}`,
         `- References: ${c.references.length ? c.references.map(reference).join(' · ') : 'none'}`,
+        `- Weakness: ${taxonomyReferences(c.taxonomy).map(reference).join(' · ')}`,
       );
     }
   }

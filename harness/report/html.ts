@@ -10,7 +10,7 @@ import type { Report } from '../report-model.js';
 import { FINDING_VERDICTS, byReportOrder, exitCodeOf, gatingFindings, summaryLine } from '../report-model.js';
 import { Markup, VERDICT_STYLE, html, page, verdictBadge } from './html-kit.js';
 import { catalogueLink } from './catalogue-link.js';
-import { referenceUrl } from './references.js';
+import { referenceUrl, taxonomyReferences } from './references.js';
 import { STACKS, remediationFor } from './remediation.js';
 
 /** Exchanges shown per check; the rest are in report.json. */
@@ -108,11 +108,15 @@ function remediationView(c: CheckRecord): Markup {
   return html`<h4>How to fix: ${advice.topic}</h4><p>${advice.fix}</p>${rows.length ? html`<table>${rows}</table>` : ''}`;
 }
 
-function checkView(c: CheckRecord): Markup {
-  const references = c.references.map((r, i) => {
+/** References as links where they have an address, separated by a dot. */
+const linked = (refs: readonly string[]) =>
+  refs.map((r, i) => {
     const url = referenceUrl(r);
     return html`${i > 0 ? ' · ' : ''}${url ? html`<a href="${url}" rel="noreferrer">${r}</a>` : r}`;
   });
+
+function checkView(c: CheckRecord): Markup {
+  const references = linked(c.references);
   const measured = c.measured ? Object.entries(c.measured).map(([k, v]) => html`<tr><th>${k}</th><td>${v}</td></tr>`) : [];
   const shown = c.evidence.slice(0, EXCHANGES_SHOWN);
   const text = `${c.id} ${c.title} ${c.observed}`.toLowerCase();
@@ -122,6 +126,7 @@ function checkView(c: CheckRecord): Markup {
 ${c.waiver ? html`<p class="waived">Waived by the baseline (expected ${c.waiver.expected})${c.waiver.expires ? ` until ${c.waiver.expires}` : ''}: ${c.waiver.comment}</p>` : ''}
 <h4>Requirement</h4><p>${c.requirement}</p>
 <p class="muted">${references}</p>
+${/* absent from reports written before checks carried one */ c.taxonomy ? html`<p class="muted">Weakness: ${linked(taxonomyReferences(c.taxonomy))}</p>` : ''}
 <p class="muted">Catalogue: <a href="${catalogueLink(c.id)}" rel="noreferrer">${catalogueLink(c.id)}</a> in the ba-conformance repository</p>
 <table><tr><th>Expected</th><td>${c.expected}</td></tr><tr><th>Observed</th><td>${c.observed}</td></tr>${measured}<tr><th>Duration</th><td>${c.durationMs} ms</td></tr></table>
 ${c.verdict === 'PASS' ? '' : remediationView(c)}

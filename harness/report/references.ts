@@ -1,5 +1,7 @@
-// Where a check's reference can be read: RFC sections, CVEs, CWEs, GitHub advisories and issues,
-// OWASP and PortSwigger pages. A reference with no stable address stays plain text.
+// Where a check's reference can be read: RFC sections, CVEs, CWEs, CAPEC, GitHub advisories and
+// issues, OWASP and PortSwigger pages. A reference with no stable address stays plain text.
+import { OWASP_API_TOP10 } from '../checks/model.js';
+import type { Taxonomy } from '../checks/model.js';
 
 /** GitHub repositories the catalogue cites as `name#issue` without an owner. */
 const REPOSITORIES: Record<string, string> = {
@@ -14,15 +16,11 @@ const REPOSITORIES: Record<string, string> = {
   AutoGPT: 'Significant-Gravitas/AutoGPT',
 };
 
-const OWASP_API_2023: Record<string, string> = {
-  '1': '0xa1-broken-object-level-authorization',
-  '2': '0xa2-broken-authentication',
-  '3': '0xa3-broken-object-property-level-authorization',
-  '4': '0xa4-unrestricted-resource-consumption',
-  '5': '0xa5-broken-function-level-authorization',
-  '8': '0xa8-security-misconfiguration',
-  '9': '0xa9-improper-inventory-management',
-};
+/** The OWASP API Security Top 10 (2023) page of an entry: 0xa1-broken-object-level-authorization … 0xaa-unsafe-consumption-of-apis. */
+function owaspApiUrl(n: number): string | undefined {
+  const title = OWASP_API_TOP10[`API${n}:2023` as keyof typeof OWASP_API_TOP10];
+  return title ? `https://owasp.org/API-Security/editions/2023/en/0xa${n.toString(16)}-${title.toLowerCase().replace(/ /g, '-')}/` : undefined;
+}
 
 const LINKERS: [RegExp, (m: RegExpMatchArray) => string | undefined][] = [
   [/^RFC (\d{4})(?: §(\d+(?:\.\d+)*))?/, (m) => `https://www.rfc-editor.org/rfc/rfc${m[1]}${m[2] ? `#section-${m[2]}` : ''}`],
@@ -31,7 +29,8 @@ const LINKERS: [RegExp, (m: RegExpMatchArray) => string | undefined][] = [
   [/GHSA(-[0-9a-z]{4}){3}/, (m) => `https://github.com/advisories/${m[0]}`],
   [/^([\w.-]+\/[\w.-]+)#(\d+)/, (m) => `https://github.com/${m[1]}/issues/${m[2]}`],
   [/^([\w.-]+)#(\d+)/, (m) => (REPOSITORIES[m[1]!] ? `https://github.com/${REPOSITORIES[m[1]!]}/issues/${m[2]}` : undefined)],
-  [/^OWASP API(\d+):2023/, (m) => (OWASP_API_2023[m[1]!] ? `https://owasp.org/API-Security/editions/2023/en/${OWASP_API_2023[m[1]!]}/` : undefined)],
+  [/^CAPEC-(\d+)/, (m) => `https://capec.mitre.org/data/definitions/${m[1]}.html`],
+  [/^(?:OWASP )?API(\d+):2023/, (m) => owaspApiUrl(Number(m[1]))],
   [/^(OWASP )?ASVS/, () => 'https://github.com/OWASP/ASVS'],
   [/^OWASP JWT cheat sheet/, () => 'https://cheatsheetseries.owasp.org/cheatsheets/JSON_Web_Token_for_Java_Cheat_Sheet.html'],
   [/^PortSwigger JWT lab/, () => 'https://portswigger.net/web-security/jwt'],
@@ -48,4 +47,9 @@ export function referenceUrl(reference: string): string | undefined {
     if (match) return link(match);
   }
   return undefined;
+}
+
+/** A check's taxonomy entries as references: each CWE, each CAPEC, and the OWASP API Top 10 entry with its title. */
+export function taxonomyReferences(t: Taxonomy): string[] {
+  return [...t.cwe, ...t.capec, `OWASP ${t.owaspApi} ${OWASP_API_TOP10[t.owaspApi]}`];
 }

@@ -67,7 +67,8 @@ export function sarifLog(report: Report): Log {
     fullDescription: { text: c.requirement },
     help: help(c),
     ...(helpUri(c) ? { helpUri: helpUri(c) } : {}),
-    properties: { tags: ['security', c.family], 'security-severity': SECURITY_SEVERITY[c.severity], severity: c.severity, catalogue: catalogueLink(c.id) },
+    // external/cwe/cwe-NNN is the tag GitHub code scanning reads a CWE from (CodeQL's convention).
+    properties: { tags: ['security', c.family, ...(c.taxonomy?.cwe ?? []).map((cwe) => `external/cwe/${cwe.toLowerCase()}`)], 'security-severity': SECURITY_SEVERITY[c.severity], severity: c.severity, catalogue: catalogueLink(c.id), ...(c.taxonomy ? { taxonomy: c.taxonomy } : {}) },
   }));
   const results: Result[] = report.checks.flatMap((c, ruleIndex) => {
     const level = LEVEL[c.verdict];

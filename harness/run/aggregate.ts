@@ -12,6 +12,7 @@ export const ERR_NO_5XX: CheckMeta = {
   severity: 'medium',
   requirement: 'Invalid credentials are a client error (RFC 6750 §3.1: 401 invalid_token, 400 invalid_request); a 5xx means an unhandled exception in the authentication path.',
   references: ['RFC 6750 §3.1', 'CVE-2025-49001 (fail-open on verifier exceptions)'],
+  taxonomy: { cwe: ['CWE-248'], capec: [], owaspApi: 'API8:2023' },
   expected: 'no 5xx on any request of the run (a 503 while the suite keeps the JWKS down on purpose is a fair answer)',
 };
 
@@ -144,6 +145,7 @@ export const ERR_401_CHALLENGE: CheckMeta = {
   severity: 'low',
   requirement: 'RFC 6750 §3, §3.1: an invalid token is answered with 401 and a Bearer challenge carrying error="invalid_token".',
   references: ['RFC 6750 §3, §3.1', 'RFC 9068 §4'],
+  taxonomy: { cwe: ['CWE-684'], capec: [], owaspApi: 'API8:2023' },
   expected: '401 + WWW-Authenticate: Bearer error="invalid_token" for every rejected token (NON-STRICT otherwise)',
 };
 
@@ -153,6 +155,7 @@ export const ERR_NO_LEAK: CheckMeta = {
   severity: 'low',
   requirement: 'Error bodies must not disclose internals: stack traces, file paths, private key material, or the rejected token itself.',
   references: ['OWASP ASVS 5.0 V16 (error handling)', 'jwt_tool reflected claims'],
+  taxonomy: { cwe: ['CWE-209', 'CWE-497'], capec: ['CAPEC-54'], owaspApi: 'API8:2023' },
   expected: 'no stack trace, key material or token echo in any error body',
 };
 

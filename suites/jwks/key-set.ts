@@ -48,6 +48,7 @@ jwksCheck(
     severity: 'low',
     requirement: 'RFC 7517 §5: members the client does not understand are ignored; one unusable key must not make the whole set unusable.',
     references: ['RFC 7517 §5', 'RFC 7517 §4.1'],
+    taxonomy: { cwe: ['CWE-248', 'CWE-754'], capec: [], owaspApi: 'API10:2023' },
     expected: 'a token of the real key is accepted (NON-STRICT otherwise: RFC 7517 §5 says SHOULD, and only the issuer can publish such a key)',
   },
   async (lab) => {
@@ -79,6 +80,7 @@ jwksCheck(
     severity: 'high',
     requirement: 'A JWKS holds public keys only; a key published with its private part is compromised, and an oct key must never enable HS* (jose refuses both).',
     references: ['RFC 7517 §5', 'jose JWKSInvalid', 'OIDF EnsureServerJwksDoesNotContainPrivateOrSymmetricKeys', 'Burp 0x00600800'],
+    taxonomy: { cwe: ['CWE-347', 'CWE-757'], capec: ['CAPEC-196'], owaspApi: 'API2:2023' },
     expected: 'tokens signed with the published private or symmetric keys are refused',
   },
   async (lab, t) => {
@@ -119,6 +121,7 @@ jwksCheck(
     severity: 'low',
     requirement: 'RFC 7517 §4.2/§4.3: use "enc" or key_ops without "verify" says the key is not for verifying signatures.',
     references: ['RFC 7517 §4.2', 'RFC 7517 §4.3'],
+    taxonomy: { cwe: ['CWE-347', 'CWE-1023'], capec: [], owaspApi: 'API2:2023' },
     expected: 'tokens signed by those keys are refused',
   },
   async (lab, t) => {
@@ -152,6 +155,7 @@ jwksCheck(
     severity: 'low',
     requirement: 'RFC 7518 §3.3: RSA keys for RS*/PS* are 2048 bits or larger.',
     references: ['RFC 7518 §3.3', 'NIST SP 800-131A'],
+    taxonomy: { cwe: ['CWE-326', 'CWE-347'], capec: [], owaspApi: 'API2:2023' },
     expected: 'a token signed by the 1024-bit key is refused',
   },
   async (lab, t) => {
@@ -172,6 +176,7 @@ jwksCheck(
     severity: 'low',
     requirement: 'Better Auth publishes keys with no "use"; RFC 7517 §4.2 makes it optional, so a client must not require it.',
     references: ['RFC 7517 §4.2', 'Better Auth /api/auth/jwks output'],
+    taxonomy: { cwe: ['CWE-436'], capec: [], owaspApi: 'API8:2023' },
     expected: 'a valid token is accepted while the published keys have no use',
   },
   async (lab, t) => {
@@ -197,6 +202,7 @@ jwksCheck(
     severity: 'low',
     requirement: 'With several keys published, a token without kid is ambiguous; rejecting it is preferred to trying every key (OIDF kid-absent-multiple-jwks).',
     references: ['OIDF kid-absent-multiple-jwks', 'auth0/node-jwks-rsa (no kid + several keys)'],
+    taxonomy: { cwe: ['CWE-347', 'CWE-1023'], capec: [], owaspApi: 'API2:2023' },
     expected: '401 (trying every key is NON-STRICT)',
   },
   async (lab, t) => {
@@ -221,6 +227,7 @@ jwksCheck(
     severity: 'medium',
     requirement: 'Key selection matches kid and the algorithm (kty, alg); keys of another type under the same kid neither break the real key nor let their algorithm in.',
     references: ['OIDF AugmentRealJwksWithDecoys (FAPI2 client)', 'pyjwt#1129'],
+    taxonomy: { cwe: ['CWE-694', 'CWE-1023', 'CWE-248'], capec: [], owaspApi: 'API2:2023' },
     expected: 'the real token accepted and no 5xx (PASS); the real token refused when its kid repeats across key types is NON-STRICT (low: RFC 7517 §4.5 allows repeated kids); a 5xx is FAIL. Decoys are keys the issuer published: whether their tokens are accepted is SIG-ALG-NOT-ALLOWED\'s question, noted here, not judged',
   },
   async (lab, t) => {

@@ -18,6 +18,7 @@ jwksCheck(
     severity: 'medium',
     requirement: 'Refetching on an unknown kid is rate-limited (a cooldown); otherwise anyone can make the API hammer its issuer with forged kids.',
     references: ['auth0/node-jwks-rsa#319', 'lua-resty-openidc#468', 'go-oidc#482', 'libjwt#313'],
+    taxonomy: { cwe: ['CWE-770', 'CWE-406'], capec: ['CAPEC-125'], owaspApi: 'API4:2023' },
     expected: 'all refused; a bounded handful of fetches (a cooldown or rate limit: at most 10, or one per second of storm), never a number that grows with the kids',
     requests: 'jwks.stormRequests',
   },
@@ -55,6 +56,7 @@ jwksCheck(
     severity: 'medium',
     requirement: 'The algorithm allowlist is checked before the key lookup, so tokens that cannot be valid never reach the network.',
     references: ['evoila/meho#3484', 'AutoGPT#14519', 'RFC 8725 §3.1'],
+    taxonomy: { cwe: ['CWE-408', 'CWE-406'], capec: [], owaspApi: 'API4:2023' },
     expected: 'zero fetches for them, while an unknown kid with an allowed alg does fetch (fetches bounded by a cache, cooldown or rate limit: NON-STRICT; one per token of a kind, with nothing bounding them: FAIL)',
   },
   async (lab, t) => {
@@ -136,6 +138,7 @@ jwksCheck(
     severity: 'medium',
     requirement: "An attacker's bogus kids must not exhaust the refetch limiter so that a legitimate rotation is refused.",
     references: ['auth0/jwks-rsa-java#173', 'backstage#35233'],
+    taxonomy: { cwe: ['CWE-410', 'CWE-770'], capec: ['CAPEC-125'], owaspApi: 'API4:2023' },
     expected: 'the new key is accepted within jwks.maxRotationDelayS after the storm, while the attacker keeps sending ten random kids before each of its probes (a limiter they keep closed is FAIL)',
     requests: 250, // up to 200 random kids, then the new key's polls (each after ten more): a few where the key gets in
   },

@@ -137,6 +137,7 @@ jwksCheck(
     severity: 'critical',
     requirement: 'A verifier that cannot get keys must refuse the token; accepting it when the key fetch fails (fail-open) lets anyone in during an outage they may cause.',
     references: ['CVE-2024-47073', 'CVE-2025-49001', 'RFC 8725 §3.1'],
+    taxonomy: { cwe: ['CWE-636', 'CWE-347'], capec: ['CAPEC-115'], owaspApi: 'API2:2023' },
     expected: 'forged tokens, unknown kids and keys the backend could not fetch: never accepted, for 503, reset and hang, warm and cold',
   },
   async (lab, t) => {
@@ -165,6 +166,7 @@ jwksCheck(
     severity: 'medium',
     requirement: 'A JWKS outage must not turn into 500s, hung requests or a crash: the client has a fetch timeout, and the API answers 401 (or 503) within it.',
     references: ['RFC 6750 §3.1', 'RFC 9110 §15.6.4', 'jose timeoutDuration (5 s)', 'PyJWKClient timeout'],
+    taxonomy: { cwe: ['CWE-1088', 'CWE-248'], capec: [], owaspApi: 'API10:2023' },
     expected: `every refusal is 401/403 or 503, within jwks.maxOutageResponseS`,
   },
   async (lab, t) => {
@@ -251,6 +253,7 @@ jwksCheck(
     severity: 'info',
     requirement: 'Measured only: failing closed once the cache expires and serving bounded stale keys are both acceptable; the report says which the backend does.',
     references: ['auth0/node-jwks-rsa#385, #502', 'pyjwt#1162', 'smallrye-jwt#826'],
+    taxonomy: { cwe: ['CWE-324', 'CWE-672'], capec: [], owaspApi: 'API4:2023' },
     expected: 'reported: seconds valid tokens of a cached key stay accepted into an outage',
   },
   async (lab, t): Promise<CheckResult> => {
@@ -271,6 +274,7 @@ jwksCheck(
     severity: 'medium',
     requirement: "A failing JWKS is retried with a bound (backoff or a cooldown), not once per incoming request: that multiplies load on an issuer that is already failing.",
     references: ['valbuild/val#590', 'jose createRemoteJWKSet (a failed reload keeps the cache stale)'],
+    taxonomy: { cwe: ['CWE-770', 'CWE-406'], capec: [], owaspApi: 'API4:2023' },
     expected: 'well under one fetch per request once the first fetch has failed (NON-STRICT otherwise)',
   },
   async (lab, t) => {
@@ -377,6 +381,7 @@ jwksCheck(
     severity: 'medium',
     requirement: 'A refresh that returns HTML, invalid JSON or a 500 is a failed refresh: the keys already cached stay in use.',
     references: ['pyjwt#1162/#1159', 'smallstep/certificates#2769', 'valbuild/val#590'],
+    taxonomy: { cwe: ['CWE-754', 'CWE-636'], capec: [], owaspApi: 'API10:2023' },
     expected: 'valid tokens of the cached key still accepted after each broken refresh, and a garbage signature refused (accepted: FAIL, failing open)',
   },
   async (lab, t) => {
@@ -402,6 +407,7 @@ jwksCheck(
     severity: 'low',
     requirement: 'The JWKS comes from the configured URL; following a redirect to another origin hands key selection to whoever controls the redirect (jose fetches with redirect: "manual").',
     references: ['jose createRemoteJWKSet (redirect: manual)', 'RFC 8725 §3.10'],
+    taxonomy: { cwe: ['CWE-918', 'CWE-346'], capec: [], owaspApi: 'API10:2023' },
     expected: 'no request to the redirect target',
     watchesAttacker: true,
   },
@@ -544,6 +550,7 @@ jwksCheck(
     severity: 'medium',
     requirement: 'The JWKS client bounds the response time (and size); while it waits, the backend keeps serving other requests.',
     references: ['CWE-400', 'jose timeoutDuration'],
+    taxonomy: { cwe: ['CWE-1088', 'CWE-770'], capec: [], owaspApi: 'API10:2023' },
     expected: `the request is answered within jwks.maxOutageResponseS (for the huge set, plus ten times this machine's time to parse as much JSON); an unauthenticated request meanwhile is answered within 2 s (plus eight times that parse time); a parse time over 1 s makes a broken bound ERROR (too loaded to judge); a backend that fetches nothing for a new kid is judged on its own refresh, if one comes within jwks.maxRotationDelayS (none: SKIP)`,
   },
   async (lab, t) => {
@@ -613,6 +620,7 @@ jwksCheck(
     severity: 'medium',
     requirement: 'Starting without keys leaves the API degraded (401/503), not dead or open; once the JWKS answers again, valid tokens are accepted without a restart.',
     references: ['garden-co/jazz#340'],
+    taxonomy: { cwe: ['CWE-248', 'CWE-636'], capec: [], owaspApi: 'API4:2023' },
     expected: 'starts, refuses during the outage, accepts within jwks.maxRotationDelayS of recovery',
   },
   async (lab, t) => {

@@ -27,6 +27,7 @@ jwksCheck(
     severity: 'high',
     requirement: 'A key removed from the JWKS (a compromise) must stop verifying within a bounded time; Better Auth\'s docs say keys "can be cached indefinitely", which defeats removal.',
     references: ['RFC 7517 §5', 'Better Auth docs (jwt.mdx: cache indefinitely)', 'OIDC Core §10.1.1'],
+    taxonomy: { cwe: ['CWE-324', 'CWE-672'], capec: [], owaspApi: 'API2:2023' },
     expected: 'tokens of the removed key refused within jwks.maxCacheAgeS',
   },
   async (lab, t) => {
@@ -59,6 +60,7 @@ jwksCheck(
     severity: 'high',
     requirement: 'A refetched key set replaces the cached one: a key the issuer no longer publishes must not keep verifying after the backend has loaded the set without it (jwks-rsa and get-jwks cache keys by kid and keep them).',
     references: ['RFC 7517 §5', 'auth0/node-jwks-rsa (per-kid cache)', 'nearform/get-jwks (per-kid cache)'],
+    taxonomy: { cwe: ['CWE-324', 'CWE-672'], capec: [], owaspApi: 'API2:2023' },
     expected: 'after a refetch the fetch log confirms, the removed key\'s token is refused (FAIL if accepted); decided in seconds, whatever the cache age',
   },
   async (lab, t) => {

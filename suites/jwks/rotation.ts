@@ -52,6 +52,7 @@ jwksCheck(
     severity: 'high',
     requirement: 'When a token names a kid the cached set lacks, the client refetches the JWKS (OIDC Core §10.1.1; Better Auth docs: "if a different kid is received, fetch the JWKS again").',
     references: ['OIDC Core §10.1.1', 'OIDF signing-key-rotation (≤ 60 s)', 'garden-co/jazz#340'],
+    taxonomy: { cwe: ['CWE-672'], capec: [], owaspApi: 'API4:2023' },
     expected: 'accepted within jwks.maxRotationDelayS, without a restart',
   },
   async (lab, t) => {
@@ -69,6 +70,7 @@ jwksCheck(
     severity: 'info',
     requirement: 'Measured only: clients that rate-limit refetches (jose: a 30 s cooldown) refuse a new kid for a window after their last fetch.',
     references: ['OIDF rotation-just-before-signing', 'backstage#35233', 'jose cooldownDuration'],
+    taxonomy: { cwe: ['CWE-672'], capec: [], owaspApi: 'API4:2023' },
     expected: 'reported: the window of refusals',
   },
   async (lab, t) => {
@@ -92,6 +94,7 @@ jwksCheck(
     severity: 'medium',
     requirement: "Better Auth keeps a rotated-out key in the JWKS for its grace period (30 days by default); tokens it signed stay valid until they expire.",
     references: ['OIDF oidcc-server-rotate-keys', 'Better Auth jwks.gracePeriod'],
+    taxonomy: { cwe: ['CWE-684'], capec: [], owaspApi: 'API4:2023' },
     expected: 'old-kid tokens accepted after the new key is in use',
   },
   async (lab, t) => {
