@@ -2,6 +2,7 @@
 // `checks[].verdict`), its summary and its gate. The names the configuration, the runner and the
 // report writers share live here, below all three: it imports the check model and nothing else.
 import type { CheckRecord, Severity, Verdict } from './checks/model.js';
+import type { BackendClock } from './target/clock.js';
 import { SEVERITIES } from './checks/model.js';
 import type { PublishedKey } from './issuer/external.js';
 
@@ -120,6 +121,8 @@ export interface Report {
     started: boolean;
     /** The repository file SARIF results are anchored to (report.sarifLocation, else the config file); absent in older reports. */
     sarifLocation?: string;
+    /** The backend's clock as its Date header showed it, and the offset the token times were given; absent in older reports. */
+    clock?: BackendClock;
   };
   issuer: ReportIssuer | null;
   /** What the run could test; absent in older reports. */

@@ -4,13 +4,12 @@ import { family } from '../harness/checks/suite.js';
 import type { CheckTools } from '../harness/checks/suite.js';
 import { CAUSES, expectAllAccepted, expectAllRejected, explainsWhenFailing, statusOf } from '../harness/checks/oracle.js';
 import type { CheckResult } from '../harness/checks/oracle.js';
-import { nowSeconds } from '../harness/forge/token.js';
 
 const { check, persistenceProbe } = family('CLM');
 
 /** Sends A's claims with each change, validly signed, and expects every one rejected. */
 async function rejectSigned(tools: CheckTools, variants: [string, Record<string, unknown>][], onAccepted: 'FAIL' | 'NON-STRICT' = 'FAIL'): Promise<CheckResult> {
-  const tokens = await Promise.all(variants.map(async ([label, changes]) => [label, await tools.signed({ iat: nowSeconds(), exp: nowSeconds() + 600, ...changes })] as [string, string]));
+  const tokens = await Promise.all(variants.map(async ([label, changes]) => [label, await tools.signed({ iat: tools.now(), exp: tools.now() + 600, ...changes })] as [string, string]));
   return expectAllRejected(await tools.sendAll(tokens), onAccepted);
 }
 
@@ -19,7 +18,7 @@ const FAR_OUT_S = 400 * 24 * 3600;
 
 /** Whether one token with `changes` is refused (an answer that is no refusal, or none, says nothing). */
 async function refusedFarOut(tools: CheckTools, label: string, changes: Record<string, unknown>): Promise<boolean> {
-  const [exchange] = await tools.sendAll([[label, await tools.signed({ iat: nowSeconds(), exp: nowSeconds() + 600, ...changes })]]);
+  const [exchange] = await tools.sendAll([[label, await tools.signed({ iat: tools.now(), exp: tools.now() + 600, ...changes })]]);
   return exchange?.outcome === 'rejected';
 }
 
@@ -47,10 +46,10 @@ check(
   // Past beyond any leeway CLM-EXP-LEEWAY does not fail, so a library's default leeway (Rust's
   // jsonwebtoken: 60 s) is that check's measurement, not an expired token accepted.
   async (t) => {
-    const result = await rejectSigned(t, [[`exp = now - ${PAST_S} s`, { exp: nowSeconds() - PAST_S, iat: nowSeconds() - PAST_S - 900 }], ['exp = now - 1 h', { exp: nowSeconds() - 3600, iat: nowSeconds() - 4500 }]]);
+    const result = await rejectSigned(t, [[`exp = now - ${PAST_S} s`, { exp: t.now() - PAST_S, iat: t.now() - PAST_S - 900 }], ['exp = now - 1 h', { exp: t.now() - 3600, iat: t.now() - 4500 }]]);
     if (result.verdict !== 'FAIL') return result;
     // Enforced with a tolerance, or not at all: a token long expired tells them apart (CLM-NBF-FUTURE's finding may be the same tolerance).
-    const tolerant = await refusedFarOut(t, 'exp = now - 400 days (is exp enforced at all?)', { exp: nowSeconds() - FAR_OUT_S, iat: nowSeconds() - FAR_OUT_S - 900 });
+    const tolerant = await refusedFarOut(t, 'exp = now - 400 days (is exp enforced at all?)', { exp: t.now() - FAR_OUT_S, iat: t.now() - FAR_OUT_S - 900 });
     return tolerant
       ? { ...result, observed: `${result.observed}; a token expired 400 days ago is refused: exp is enforced with a clock tolerance far beyond any leeway`, explains: [CAUSES.expNotEnforced, CAUSES.clockTolerance] }
       : { ...result, explains: CAUSES.expNotEnforced };
@@ -71,7 +70,7 @@ check(
   async (t) => {
     const results = await Promise.all(
       LEEWAY_STEPS.map(async (ago) => {
-        const exchange = await t.send(`exp = now - ${ago} s`, await t.signed({ exp: nowSeconds() - ago, iat: nowSeconds() - ago - 900 }));
+        const exchange = await t.send(`exp = now - ${ago} s`, await t.signed({ exp: t.now() - ago, iat: t.now() - ago - 900 }));
         return { ago, exchange };
       }),
     );
@@ -98,7 +97,7 @@ check(
     expected: '401 (NON-STRICT if accepted)',
   },
   async (t) => {
-    const tokens: [string, string][] = [['no exp claim', await t.signed({ iat: nowSeconds(), exp: undefined })]];
+    const tokens: [string, string][] = [['no exp claim', await t.signed({ iat: t.now(), exp: undefined })]];
     return explainsWhenFailing(CAUSES.expOptional, expectAllRejected(await t.sendAll(tokens), 'NON-STRICT'));
   },
   { causes: [CAUSES.expNotEnforced] },
@@ -117,7 +116,7 @@ check(
   },
   async (t) => {
     const wrong: unknown[] = ['9999999999', '1e10', -1, null, true, [], {}];
-    const iat = nowSeconds();
+    const iat = t.now();
     const tokens = await Promise.all(wrong.map(async (exp) => [`exp = ${JSON.stringify(exp)}`, await t.signed({ iat, exp })] as [string, string]));
     // The control: a numeric string an hour in the past. Refused, the strings are parsed and enforced;
     // accepted, a string exp is not enforced at all.
@@ -161,10 +160,10 @@ check(
     expected: '401 for nbf = now + 120 s and now + 600 s',
   },
   async (t) => {
-    const result = await rejectSigned(t, [['nbf = now + 120 s', { nbf: nowSeconds() + 120 }], ['nbf = now + 600 s', { nbf: nowSeconds() + 600 }]]);
+    const result = await rejectSigned(t, [['nbf = now + 120 s', { nbf: t.now() + 120 }], ['nbf = now + 600 s', { nbf: t.now() + 600 }]]);
     if (result.verdict !== 'FAIL') return result;
     // Refused 400 days ahead: nbf is enforced, with a tolerance (reported under CLM-EXP-PAST when exp has the same one).
-    const tolerant = await refusedFarOut(t, 'nbf = now + 400 days (is nbf enforced at all?)', { nbf: nowSeconds() + FAR_OUT_S, exp: nowSeconds() + FAR_OUT_S + 600 });
+    const tolerant = await refusedFarOut(t, 'nbf = now + 400 days (is nbf enforced at all?)', { nbf: t.now() + FAR_OUT_S, exp: t.now() + FAR_OUT_S + 600 });
     return tolerant ? { ...result, observed: `${result.observed}; nbf 400 days ahead is refused: nbf is enforced with a clock tolerance far beyond any leeway`, causes: [CAUSES.clockTolerance] } : result;
   },
   { explains: CAUSES.nbfNotEnforced },
@@ -183,7 +182,7 @@ check(
   },
   async (t) => {
     const variants = (['9999999999', null, true, [], {}] as unknown[]).map((nbf) => [`nbf = ${JSON.stringify(nbf)}`, { nbf }] as [string, Record<string, unknown>]);
-    const tokens = await Promise.all(variants.map(async ([label, changes]) => [label, await t.signed({ iat: nowSeconds(), exp: nowSeconds() + 600, ...changes })] as [string, string]));
+    const tokens = await Promise.all(variants.map(async ([label, changes]) => [label, await t.signed({ iat: t.now(), exp: t.now() + 600, ...changes })] as [string, string]));
     const exchanges = await t.sendAll(tokens);
     const result = expectAllRejected(exchanges);
     // Only nbf = true (coerced to 1, int(True), a time long past, and still compared) or nbf = null (read
@@ -208,7 +207,7 @@ check(
     taxonomy: { cwe: ['CWE-304', 'CWE-613'], capec: [], owaspApi: 'API2:2023' },
     expected: '401 (NON-STRICT if accepted)',
   },
-  async (t) => expectAllRejected(await t.sendAll([['iat = now + 1 h', await t.signed({ iat: nowSeconds() + 3600, exp: nowSeconds() + 4500 })]]), 'NON-STRICT'),
+  async (t) => expectAllRejected(await t.sendAll([['iat = now + 1 h', await t.signed({ iat: t.now() + 3600, exp: t.now() + 4500 })]]), 'NON-STRICT'),
 );
 
 check(
@@ -344,7 +343,7 @@ check(
     taxonomy: { cwe: ['CWE-436'], capec: [], owaspApi: 'API8:2023' },
     expected: '2xx (NON-STRICT if rejected)',
   },
-  async (t) => expectAllAccepted(await t.sendAll([['aud = [expected]', await t.signed({ iat: nowSeconds(), exp: nowSeconds() + 600, aud: [expected(t.claims, 'aud')] })]]), 'NON-STRICT'),
+  async (t) => expectAllAccepted(await t.sendAll([['aud = [expected]', await t.signed({ iat: t.now(), exp: t.now() + 600, aud: [expected(t.claims, 'aud')] })]]), 'NON-STRICT'),
 );
 
 check(
@@ -398,7 +397,7 @@ check(
     const b = await t.issuer.createUser();
     const wrongTypes = ([['1 (number)', 1], ['{"$ne":""}', { $ne: '' }], ['[sub]', [t.user.id]], ['[B\'s id]', [b.id]], ['""', ''], ['null', null]] as [string, unknown][]).map(([label, sub]) => ({ label: `sub = ${label}`, sub, lookalike: false }));
     const lookalikes = [{ label: 'sub = " " + B\'s id', sub: ` ${b.id}` as unknown, lookalike: true }];
-    const tokens = await Promise.all([...wrongTypes, ...lookalikes].map(async (v) => ({ ...v, token: await t.signed({ iat: nowSeconds(), exp: nowSeconds() + 600, sub: v.sub }) })));
+    const tokens = await Promise.all([...wrongTypes, ...lookalikes].map(async (v) => ({ ...v, token: await t.signed({ iat: t.now(), exp: t.now() + 600, sub: v.sub }) })));
     const exchanges = await t.sendAll(tokens.map((v) => [v.label, v.token]));
     const result = expectAllRejected(exchanges.filter((_, i) => !tokens[i]!.lookalike));
     const accepted = tokens.filter((_, i) => exchanges[i]!.outcome === 'accepted');

@@ -7,7 +7,7 @@ import { CAUSES, statusOf } from '../harness/checks/oracle.js';
 import type { CheckResult } from '../harness/checks/oracle.js';
 import { family } from '../harness/checks/suite.js';
 import type { CheckTools } from '../harness/checks/suite.js';
-import { flipSignature, headerOf, nowSeconds, unsecured } from '../harness/forge/token.js';
+import { flipSignature, headerOf, unsecured } from '../harness/forge/token.js';
 import { inFlight } from '../harness/in-flight.js';
 import { loadDocument } from '../harness/openapi/operations.js';
 import type { ApiDocument, ApiOperation, SkippedOperation } from '../harness/openapi/operations.js';
@@ -70,7 +70,7 @@ check(
     if (guarded.length === 0) {
       return { verdict: 'ERROR', observed: `inconclusive: none of the document's ${skipped.length} bearer-protected operations could be requested: ${skippedLines(skipped)}`, measured: { operations: 0, skipped: skipped.length } };
     }
-    const iat = nowSeconds() - 1_500;
+    const iat = t.now() - 1_500;
     const bad: [string, string | undefined][] = [
       [NO_TOKEN, undefined],
       [ALG_NONE, unsecured(t.token, { alg: 'none', kid: headerOf(t.token).kid })],

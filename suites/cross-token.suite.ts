@@ -2,7 +2,6 @@
 // pass as API bearer tokens.
 import { family } from '../harness/checks/suite.js';
 import { CAUSES, expectAllRejected } from '../harness/checks/oracle.js';
-import { nowSeconds } from '../harness/forge/token.js';
 
 const { check, persistenceProbe } = family('XJWT');
 
@@ -17,10 +16,10 @@ check(
     taxonomy: { cwe: ['CWE-304', 'CWE-1023'], capec: [], owaspApi: 'API2:2023' },
     expected: '401',
   },
-  async ({ issuer, user, claims, sendAll }) => {
+  async ({ issuer, user, claims, sendAll, now }) => {
     // Exactly what Better Auth's cookie-cache signer produces (plugins/jwt/cookie-cache), with the issuer's real key.
     const current = await issuer.signingKey();
-    const iat = nowSeconds();
+    const iat = now();
     const sessionToken = decodeURIComponent(user.cookie.split('=')[1] ?? '').split('.')[0] ?? 'session';
     const { token } = await issuer.sign({
       header: { alg: current.alg, kid: current.kid, typ: 'better-auth.session-cache+jwt' },

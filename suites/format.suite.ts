@@ -3,7 +3,7 @@
 import { family } from '../harness/checks/suite.js';
 import { CAUSES, expectAllRejected } from '../harness/checks/oracle.js';
 import { b64u } from '../harness/forge/jws.js';
-import { nowSeconds, split } from '../harness/forge/token.js';
+import { split } from '../harness/forge/token.js';
 import type { SignRequest } from '../harness/issuer/protocol.js';
 
 const { check, persistenceProbe } = family('FMT');
@@ -82,10 +82,10 @@ check(
     taxonomy: { cwe: ['CWE-1286', 'CWE-248'], capec: [], owaspApi: 'API2:2023' },
     expected: '401 (or 400), never 5xx',
   },
-  async ({ issuer, claims, sendAll, currentKey }) => {
+  async ({ issuer, claims, sendAll, currentKey, now }) => {
     const current = await currentKey();
     const header = JSON.stringify({ alg: current.alg, kid: current.kid });
-    const body = JSON.stringify({ ...claims, iat: nowSeconds(), exp: nowSeconds() + 600 });
+    const body = JSON.stringify({ ...claims, iat: now(), exp: now() + 600 });
     const invalidUtf8 = Buffer.concat([Buffer.from(body.slice(0, -1)), Buffer.from(',"x":"'), Buffer.from([0xc3, 0x28, 0xff]), Buffer.from('"}')]);
     const variants: [string, SignRequest][] = [
       ['header is a JSON array', { rawHeader: JSON.stringify([header]), rawPayload: body }],
@@ -121,10 +121,10 @@ check(
     taxonomy: { cwe: ['CWE-694', 'CWE-436'], capec: [], owaspApi: 'API2:2023' },
     expected: 'rejected, or accepted as the last sub; FAIL if the first sub wins',
   },
-  async ({ issuer, claims, user, target, send, currentKey }) => {
+  async ({ issuer, claims, user, target, send, currentKey, now }) => {
     const other = await issuer.createUser();
     const current = await currentKey();
-    const body = JSON.stringify({ ...claims, iat: nowSeconds(), exp: nowSeconds() + 600, sub: user.id });
+    const body = JSON.stringify({ ...claims, iat: now(), exp: now() + 600, sub: user.id });
     // {..., "sub": A, "sub": B}: JSON.parse (last wins) reads B.
     const rawPayload = `${body.slice(0, -1)},"sub":${JSON.stringify(other.id)}}`;
     const { token } = await issuer.sign({ rawHeader: JSON.stringify({ alg: current.alg, kid: current.kid }), rawPayload });

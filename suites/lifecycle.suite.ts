@@ -8,7 +8,7 @@ import { CAUSES, combine } from '../harness/checks/oracle.js';
 import type { CheckResult } from '../harness/checks/oracle.js';
 import { family, provesValid } from '../harness/checks/suite.js';
 import type { CheckTools } from '../harness/checks/suite.js';
-import { decodeSegment, nowSeconds, split } from '../harness/forge/token.js';
+import { decodeSegment, split } from '../harness/forge/token.js';
 import type { IssuerUser } from '../harness/issuer/issuer.js';
 import { succeeded } from '../harness/resources/client.js';
 import type { ResourceClient } from '../harness/resources/client.js';
@@ -40,8 +40,8 @@ async function reuseAfter(t: CheckTools, event: string, end: (user: IssuerUser) 
   const user = await t.issuer.createUser();
   const session = await t.issuer.tokenFor(user);
   const claims = decodeSegment(split(session).payload);
-  const exp = nowSeconds() + SHORT_LIFETIME_S;
-  const short = (await t.issuer.sign({ claims: { ...claims, iat: nowSeconds(), exp } })).token;
+  const exp = t.now() + SHORT_LIFETIME_S;
+  const short = (await t.issuer.sign({ claims: { ...claims, iat: t.now(), exp } })).token;
   const send = (label: string, token: string) => t.send(label, { token, path });
   const inconclusive = (observed: string): Window => ({ result: { verdict: 'ERROR', observed: `inconclusive: ${observed}` }, user });
   for (const [label, token] of [['its session token (from /api/auth/token)', session], [`a ${SHORT_LIFETIME_S} s copy of its claims`, short]] as const) {
@@ -53,7 +53,7 @@ async function reuseAfter(t: CheckTools, event: string, end: (user: IssuerUser) 
   // A backend that accepts tokens well past exp (CLM-EXP-LEEWAY, CLM-EXP-PAST) gives no end to wait
   // for: the window is not applicable there, and is reported under that finding. The event still
   // happens, for what the check judges after it (a new account with a deleted user's email).
-  const late = (await t.issuer.sign({ claims: { ...claims, iat: nowSeconds() - LATE_S - 900, exp: nowSeconds() - LATE_S } })).token;
+  const late = (await t.issuer.sign({ claims: { ...claims, iat: t.now() - LATE_S - 900, exp: t.now() - LATE_S } })).token;
   const lateAnswer = await send(`its claims, expired ${LATE_S} s ago (past the leeway bound, ${LEEWAY_BOUND_S} s)`, late);
   if (lateAnswer.outcome === 'accepted') {
     await end(user);
@@ -74,8 +74,8 @@ async function reuseAfter(t: CheckTools, event: string, end: (user: IssuerUser) 
   }
 
   // Accepted: how long for, and does it end at exp?
-  // The copy ends by exp + the leeway bound; the margin is for a slow answer at that boundary.
-  const deadline = (exp + LEEWAY_BOUND_S + 15) * 1000;
+  // The copy ends by exp + the leeway bound (on the backend's clock); the margin is for a slow answer at that boundary.
+  const deadline = exp + LEEWAY_BOUND_S + 15;
   let remembered = 0;
   for (let n = 1; ; n++) {
     await delay(POLL_INTERVAL_MS);
@@ -83,24 +83,24 @@ async function reuseAfter(t: CheckTools, event: string, end: (user: IssuerUser) 
     // judges this exp right now. Sent before the short copy, so a leeway boundary between the two
     // can only make the copy look refused, never remembered.
     let twinRefused = false;
-    if (Date.now() / 1000 > exp + 1) {
-      const twin = (await t.issuer.sign({ claims: { ...claims, iat: nowSeconds() - n, exp } })).token;
+    if (t.now() > exp + 1) {
+      const twin = (await t.issuer.sign({ claims: { ...claims, iat: t.now() - n, exp } })).token;
       twinRefused = (await send('a never-seen twin with the same exp', twin)).outcome === 'rejected';
     }
     const again = await send(`short copy, ${((Date.now() - endedAt) / 1000).toFixed(1)} s after the ${event}`, short);
     if (again.outcome === 'rejected') {
       const windowS = Math.round((Date.now() - endedAt) / 100) / 10;
-      const measured = { acceptedAfterS: windowS, pastExpS: Math.max(0, Math.round(Date.now() / 1000 - exp)), sessionTokenLifetimeS: lifetimeS };
+      const measured = { acceptedAfterS: windowS, pastExpS: Math.max(0, Math.round(t.now() - exp)), sessionTokenLifetimeS: lifetimeS };
       const sessionNote = first.outcome === 'accepted' ? `its session token (valid for ${lifetimeS} s) was still accepted after the ${event}` : `its session token was refused after the ${event}, its short copy was not`;
       return { result: { verdict: 'INFO', observed: `${sessionNote}; the short copy was refused ${windowS} s after the ${event}, at its exp: a token outlives its session until exp (Better Auth's default 15 min)`, measured }, user };
     }
     if (again.outcome !== 'accepted') return inconclusive(`${again.label}: ${again.response?.status ?? again.error}`);
     // Twice, so one slow request at the leeway boundary cannot make the finding.
     if (twinRefused && ++remembered >= 2) {
-      const pastS = Math.round(Date.now() / 1000 - exp);
+      const pastS = Math.round(t.now() - exp);
       return { result: { verdict: 'FAIL', observed: `the short copy was still accepted ${pastS} s past its exp and ${((Date.now() - endedAt) / 1000).toFixed(1)} s after the ${event}, each time right after a never-seen token with the same exp was refused: accepted tokens are remembered beyond exp`, measured: { acceptedPastExpS: pastS } }, user };
     }
-    if (Date.now() > deadline) return inconclusive(`the short copy and never-seen tokens with its exp are still accepted ${LEEWAY_BOUND_S} s past exp (see CLM-EXP-LEEWAY)`);
+    if (t.now() > deadline) return inconclusive(`the short copy and never-seen tokens with its exp are still accepted ${LEEWAY_BOUND_S} s past exp (see CLM-EXP-LEEWAY)`);
   }
 }
 
@@ -121,7 +121,7 @@ async function reuseRealToken(t: CheckTools, event: string, end: (user: IssuerUs
   if (unprepared) return inconclusive(unprepared);
   await end(user);
   const after = await t.send(`session token right after the ${event}`, { token: session, path });
-  const leftS = Math.max(0, Number(claims.exp) - nowSeconds());
+  const leftS = Math.max(0, Number(claims.exp) - t.now());
   if (after.outcome === 'rejected') {
     const alive = await t.stillValid("another user's valid token, to show the refusal is the session's", t.token);
     if (!alive.ok) return inconclusive(`refused after the ${event}, but so is a valid token of another user: ${alive.observed}`);
@@ -243,7 +243,7 @@ check(
     expected: 'INFO: whether exp = iat + 1 year is accepted',
   },
   async (t) => {
-    const iat = nowSeconds();
+    const iat = t.now();
     const token = await t.signed({ iat, exp: iat + 365 * 24 * 3600 });
     const exchange = await t.send('exp = iat + 365 days', token);
     if (exchange.outcome === 'accepted') return { verdict: 'INFO', observed: 'accepted: no maximum token age beyond exp', measured: { acceptedLifetimeS: 365 * 24 * 3600 } };

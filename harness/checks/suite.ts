@@ -15,6 +15,7 @@ import { reachFromFetches } from '../attacker/reach.js';
 import type { JwksSettings } from '../config/config.js';
 import type { ResourceContract } from '../config/resources.js';
 import type { OpenApiSource } from '../openapi/operations.js';
+import { nowSeconds } from '../forge/token.js';
 import { pathOf } from '../json-path.js';
 import { TargetClient } from '../target/client.js';
 import { ControlClient } from '../target/control.js';
@@ -92,6 +93,8 @@ export interface CheckTools {
   sendAll(variants: [string, string][]): Promise<Exchange[]>;
   /** The alg and kid Better Auth's own tokens carry now (no kid with a shared HS256 secret), for validly signed variants. */
   currentKey(): Promise<{ alg: string; kid?: string }>;
+  /** Now, in seconds since the epoch, on the backend's clock (harness/target/clock.ts): the base of every token time a check sets. */
+  now(): number;
   /** A token validly signed by the issuer's current key: A's claims with `changes` applied (undefined deletes). */
   signed(changes: Record<string, unknown>, request?: Omit<SignRequest, 'claims'>): Promise<string>;
   skip(observed: string): CheckResult;
@@ -258,6 +261,7 @@ function toolsFor(meta: CheckMeta, s: FamilyState, evidence: Exchange[]): CheckT
       const header = JSON.parse(Buffer.from(s.token.split('.')[0]!, 'base64url').toString('utf8')) as { alg: string };
       return { alg: header.alg };
     },
+    now: () => nowSeconds() + (s.target.settings.clockOffsetS ?? 0),
     async signed(changes, request = {}) {
       const next = { ...claims, ...changes };
       for (const [k, v] of Object.entries(changes)) if (v === undefined) delete next[k];

@@ -4,6 +4,7 @@
 // what was expected and observed, measured values, how to fix it per stack, and the exchanges with
 // the decoded token.
 import { coverageLines, reportCoverage } from './coverage.js';
+import { describeClock } from '../target/clock.js';
 import type { CheckRecord, Exchange, Verdict } from '../checks/model.js';
 import { SEVERITIES, VERDICTS } from '../checks/model.js';
 import type { Report } from '../report-model.js';
@@ -184,7 +185,8 @@ function filtersView(report: Report): Markup {
 /** What the run could test, before any verdict: how many checks ran, and what each missing capability cost. */
 function coverageView(report: Report): Markup {
   const [ran, ...missing] = coverageLines(reportCoverage(report));
-  return html`<section id="coverage"><p><b>Coverage:</b> ${ran}</p>${missing.length ? html`<ul>${missing.map((m) => html`<li>${m}</li>`)}</ul>` : ''}</section>`;
+  const clock = describeClock(report.target.clock);
+  return html`<section id="coverage"><p><b>Coverage:</b> ${ran}</p>${missing.length ? html`<ul>${missing.map((m) => html`<li>${m}</li>`)}</ul>` : ''}${clock ? html`<p><b>Clock:</b> ${clock}</p>` : ''}</section>`;
 }
 
 export function htmlReport(report: Report, options: { reportSha256?: string } = {}): string {

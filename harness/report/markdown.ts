@@ -6,6 +6,7 @@ import type { Report } from '../report-model.js';
 import { FINDING_VERDICTS, byReportOrder, summaryLine } from '../report-model.js';
 import { inertLine } from '../text.js';
 import { catalogueLink } from './catalogue-link.js';
+import { describeClock } from '../target/clock.js';
 
 // GitHub renders a job summary or a comment: text the backend wrote there (observations quote its
 // bodies, WWW-Authenticate values, OpenAPI path names) must stay text. Markdown's punctuation is
@@ -41,10 +42,12 @@ const cell = markdownText;
 
 export function markdownSummary(report: Report, options: { reportSha256?: string } = {}): string {
   const s = report.summary;
+  const clockNote = describeClock(report.target.clock);
   const lines = [
     `## ba-conformance: ${markdownText(report.target.baseUrl)}`,
     '',
     ...coverageLines(reportCoverage(report)).map((line, i) => `${i === 0 ? '**Coverage:** ' : '- '}${markdownText(line)}`),
+    ...(clockNote ? ['', `**Clock:** ${markdownText(clockNote)}`] : []),
     '',
     `**${summaryLine(s)}** · ${report.checks.length} checks in ${(report.run.durationMs / 1000).toFixed(1)} s · run \`${report.run.id}\` · ${report.tool.name} ${report.tool.version}${report.issuer ? ` · issuer ${report.issuer.mode}, ${report.issuer.alg.join(', ')}` : ''}`,
     '',

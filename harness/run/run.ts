@@ -31,6 +31,8 @@ import type { ControlRoutes } from '../target/control.js';
 import { waitUntilAnswering } from '../target/launcher.js';
 import type { LaunchOptions, LaunchedTarget } from '../target/launcher.js';
 import { targetUrl } from '../target/origin.js';
+import { describeClock, measureClock } from '../target/clock.js';
+import type { BackendClock } from '../target/clock.js';
 import { RUN_WIDE_CHECKS, challengeOnRejection, distrustUnproven, linkCauses, mergeById, noFindingWithoutAnswer, noLeaks, noServerErrors, runTraffic, sayWhenUnanswered } from './aggregate.js';
 import { loadCatalogue } from './catalogue.js';
 import { lockOutDir } from './lock.js';
@@ -152,6 +154,8 @@ interface RunContext {
   jobs: number;
   /** Whether the checks that ask for labs get them, and why not. */
   labs: { used: boolean; why?: string };
+  /** The backend's clock as its Date header showed it, once it answered. */
+  clock?: BackendClock;
   /** What the run started and must stop: the issuer, the backend (replaced on a restart), the control server, the labs. */
   started: { issuer?: RunIssuer; target?: LaunchedTarget; control?: ControlServer; pool?: LabPool };
 }
@@ -206,6 +210,9 @@ export async function runConformance(config: ResolvedConfig, log: (line: string)
     ctx.labs = labsPlan(config, issuer);
     if (config.target.start) await startBackendAndLabs(ctx, issuer);
     else await backendAnswering(ctx);
+    ctx.clock = await measureClock(config.target.baseUrl, config.target.readinessPath, config.target.timeoutMs);
+    const clockNote = describeClock(ctx.clock);
+    if (clockNote) log(`clock: ${clockNote}`);
     const attacker = await attackerFor(ctx, issuer);
     await runFamilies(ctx, providedRun(ctx, issuer, attacker, openapi));
     await judge(ctx, judged);
@@ -346,6 +353,7 @@ function providedRun(ctx: RunContext, issuer: RunIssuer, attacker: AttackerReach
       timeoutMs: config.target.timeoutMs,
       concurrency: config.target.concurrency,
       rejectStatuses: config.target.rejectStatuses,
+      clockOffsetS: ctx.clock?.appliedOffsetS ?? 0,
       ...(config.target.algorithms ? { algorithms: config.target.algorithms } : {}),
       // Each worker paces itself: together they stay under target.maxRps.
       ...(config.target.maxRps !== undefined ? { maxRps: config.target.maxRps / workers } : {}),
@@ -485,7 +493,7 @@ async function writeRun(ctx: RunContext, { records, requests }: Judged, { outDir
       interrupted: Boolean(halted),
       ...(halted?.signal ? { signal: halted.signal } : {}),
     },
-    target: { baseUrl: config.target.baseUrl, protectedPath: config.target.protectedPath, identityPath: config.target.identityPath ?? null, started: Boolean(config.target.start), sarifLocation: config.report.sarifLocation },
+    target: { baseUrl: config.target.baseUrl, protectedPath: config.target.protectedPath, identityPath: config.target.identityPath ?? null, started: Boolean(config.target.start), sarifLocation: config.report.sarifLocation, ...(ctx.clock ? { clock: ctx.clock } : {}) },
     issuer: issuer?.report ?? null,
     coverage: coverageOf(checks, issuer ? runProfile(config, issuer) : null),
     summary: summarize(checks),

@@ -32,6 +32,8 @@ export interface TargetSettings {
   toolVersion: string;
   /** This process's share of target.maxRps: sends are spaced to stay under it. */
   maxRps?: number;
+  /** Whole seconds the backend's clock is ahead of this machine's (negative: behind), as the run measured it; 0 within the Date header's resolution. */
+  clockOffsetS?: number;
 }
 
 export interface SendOptions {

@@ -1,0 +1,78 @@
+// The backend's clock, as its HTTP Date header shows it. Time-bound claims (exp, nbf, iat) are judged
+// by the backend's clock, not this machine's: a backend 40 s behind accepts a token "expired 61 s
+// ago" that its clock calls 21 s, and CLM-EXP-LEEWAY would report a policy it does not have. The Date
+// header has a resolution of one second; several answers that straddle second boundaries narrow the
+// offset to a fraction of it.
+import { setTimeout as delay } from 'node:timers/promises';
+import { request } from 'undici';
+import { targetUrl } from './origin.js';
+
+/** An offset below this is within what a Date header can tell (one second) and a second of margin: token times stay on this machine's clock. */
+export const CLOCK_OFFSET_APPLIED_FROM_MS = 2_000;
+
+const SAMPLES = 6;
+/** Between samples: not a divisor of 1000 ms, so the answers fall at different points of the server's second. */
+const SPACING_MS = 170;
+
+export interface BackendClock {
+  /** The backend's clock minus this machine's, in milliseconds (positive: the backend is ahead); absent when its answers carry no Date header. */
+  offsetMs?: number;
+  /** Half the width of the interval the answers leave for it. */
+  uncertaintyMs?: number;
+  /** Whole seconds added to "now" for every token time the checks set (0 below CLOCK_OFFSET_APPLIED_FROM_MS). */
+  appliedOffsetS: number;
+  /** How many answers carried a Date header. */
+  samples: number;
+}
+
+/** Interval arithmetic over each answer: its Date (floored to the second) was stamped between sending and receiving. */
+export function offsetFrom(samples: { sentAt: number; receivedAt: number; date: number }[]): Pick<BackendClock, 'offsetMs' | 'uncertaintyMs'> {
+  if (!samples.length) return {};
+  let low = -Infinity;
+  let high = Infinity;
+  for (const { sentAt, receivedAt, date } of samples) {
+    low = Math.max(low, date - receivedAt);
+    high = Math.min(high, date + 1_000 - sentAt);
+  }
+  if (low <= high) return { offsetMs: Math.round((low + high) / 2), uncertaintyMs: Math.round((high - low) / 2) };
+  // Inconsistent answers (a clock stepped meanwhile, or several servers behind one address): the median, with its spread.
+  const mids = samples.map((s) => s.date + 500 - (s.sentAt + s.receivedAt) / 2).sort((a, b) => a - b);
+  const median = mids[Math.floor(mids.length / 2)]!;
+  return { offsetMs: Math.round(median), uncertaintyMs: Math.round((mids.at(-1)! - mids[0]!) / 2 + 500) };
+}
+
+/** The offset to apply to token times: whole seconds, none when the measured offset is within the Date header's resolution. */
+export function appliedOffsetS(offsetMs: number | undefined): number {
+  return offsetMs !== undefined && Math.abs(offsetMs) >= CLOCK_OFFSET_APPLIED_FROM_MS ? Math.round(offsetMs / 1_000) : 0;
+}
+
+/** Reads the backend's clock from the Date header of a few unauthenticated GETs of `path`. */
+export async function measureClock(baseUrl: string, path: string, timeoutMs: number): Promise<BackendClock> {
+  const url = targetUrl(baseUrl, path).toString();
+  const samples: { sentAt: number; receivedAt: number; date: number }[] = [];
+  for (let i = 0; i < SAMPLES; i++) {
+    if (i) await delay(SPACING_MS);
+    const sentAt = Date.now();
+    try {
+      const res = await request(url, { headersTimeout: timeoutMs, bodyTimeout: timeoutMs, signal: AbortSignal.timeout(timeoutMs) });
+      const receivedAt = Date.now();
+      await res.body.dump();
+      const header = res.headers.date;
+      const date = Date.parse(Array.isArray(header) ? header[0]! : (header ?? ''));
+      if (Number.isFinite(date)) samples.push({ sentAt, receivedAt, date });
+    } catch {
+      // A lost answer tells nothing of the clock; the others still do.
+    }
+  }
+  const measured = offsetFrom(samples);
+  return { ...measured, appliedOffsetS: appliedOffsetS(measured.offsetMs), samples: samples.length };
+}
+
+/** One line for the console and the reports, or undefined when the clocks agree within what can be told. */
+export function describeClock(clock: BackendClock | undefined): string | undefined {
+  if (!clock) return undefined;
+  if (clock.offsetMs === undefined) return "the backend's answers carry no Date header: its clock was not measured, token times are on this machine's clock";
+  if (!clock.appliedOffsetS) return undefined;
+  const seconds = (Math.abs(clock.offsetMs) / 1_000).toFixed(1);
+  return `the backend's clock is ${seconds} s ${clock.offsetMs > 0 ? 'ahead of' : 'behind'} this machine's (±${((clock.uncertaintyMs ?? 0) / 1_000).toFixed(1)} s, from its Date header): token times (exp, nbf, iat) were set on its clock, so the time checks judge its policy, not the skew`;
+}
