@@ -2,7 +2,7 @@
 // key, so a rejection can only come from the claim under test: what token-mutation tools cannot test.
 import { family } from '../harness/checks/suite.js';
 import type { CheckTools } from '../harness/checks/suite.js';
-import { CAUSES, expectAllAccepted, expectAllRejected, explainsWhenFailing, statusOf } from '../harness/checks/oracle.js';
+import { CAUSES, expectAllAccepted, expectAllRejected, explainsWhenFailing, measuredAcceptance, statusOf } from '../harness/checks/oracle.js';
 import type { CheckResult } from '../harness/checks/oracle.js';
 
 const { check, persistenceProbe } = family('CLM');
@@ -212,6 +212,52 @@ check(
 
 check(
   {
+    id: 'CLM-IAT-MISSING',
+    needs: ['mint'],
+    title: 'Whether a token without iat is accepted (measured)',
+    severity: 'info',
+    requirement: 'RFC 7519 §4.1.6 makes iat optional (Better Auth always sets it); a backend that caps token age needs it.',
+    references: ['RFC 7519 §4.1.6', 'OIDF missing-iat'],
+    taxonomy: { cwe: ['CWE-613'], capec: [], owaspApi: 'API2:2023' },
+    expected: 'INFO: accepted, or refused by a backend that requires iat',
+  },
+  async (t) => measuredAcceptance(await t.send('no iat claim', await t.signed({ iat: undefined, exp: t.now() + 600 })), { accepted: 'iat is optional here', refused: 'the backend requires iat' }),
+);
+
+check(
+  {
+    id: 'CLM-IAT-TYPE',
+    needs: ['mint'],
+    title: 'An iat of the wrong type is rejected',
+    severity: 'low',
+    requirement: 'RFC 7519 §4.1.6, §2: iat MUST be a NumericDate. Unlike exp and nbf, a wrong iat decides no validity window on its own (only a maximum token age reads it), so accepting one is lax parsing.',
+    references: ['RFC 7519 §2, §4.1.6', 'OIDF missing-iat'],
+    taxonomy: { cwe: ['CWE-1287'], capec: [], owaspApi: 'API2:2023' },
+    expected: '401 for every wrong type (NON-STRICT if accepted); null read as absent is CLM-IAT-MISSING\'s measurement',
+  },
+  async (t) => {
+    const variants = ([String(t.now()), 'yesterday', true, [], {}] as unknown[]).map((iat) => [`iat = ${JSON.stringify(iat)}`, { iat }] as [string, Record<string, unknown>]);
+    const tokens = await Promise.all(variants.map(async ([label, changes]) => [label, await t.signed({ exp: t.now() + 600, ...changes })] as [string, string]));
+    return expectAllRejected(await t.sendAll(tokens), 'NON-STRICT');
+  },
+);
+
+check(
+  {
+    id: 'CLM-IAT-ANCIENT',
+    needs: ['mint'],
+    title: 'Whether a token issued a week ago, and still unexpired, is accepted (measured)',
+    severity: 'info',
+    requirement: 'A maximum token age is a policy of the backend (jose maxTokenAge); Better Auth issues 15-minute tokens, so a week-old iat with a valid exp is a token no Better Auth issuer made.',
+    references: ['RFC 7519 §4.1.6', 'OIDF iat-is-week-in-past', 'jose jwtVerify maxTokenAge'],
+    taxonomy: { cwe: ['CWE-613'], capec: [], owaspApi: 'API2:2023' },
+    expected: 'INFO: accepted (no maximum age), or refused (the backend caps token age)',
+  },
+  async (t) => measuredAcceptance(await t.send('iat = now - 7 days, exp = now + 10 min', await t.signed({ iat: t.now() - 7 * 24 * 3600, exp: t.now() + 600 })), { accepted: 'no maximum token age', refused: 'the backend caps token age' }),
+);
+
+check(
+  {
     id: 'CLM-ISS-WRONG',
     needs: ['mint'],
     title: 'A token from another issuer is rejected (exact match)',
@@ -344,6 +390,24 @@ check(
     expected: '2xx (NON-STRICT if rejected)',
   },
   async (t) => expectAllAccepted(await t.sendAll([['aud = [expected]', await t.signed({ iat: t.now(), exp: t.now() + 600, aud: [expected(t.claims, 'aud')] })]]), 'NON-STRICT'),
+);
+
+check(
+  {
+    id: 'CLM-AUD-ARRAY-EXTRA',
+    needs: ['mint'],
+    title: 'Whether an audience array with another audience beside the expected one is accepted (measured)',
+    severity: 'info',
+    requirement: 'RFC 7519 §4.1.3 accepts a token whose aud contains the verifier (jose\'s check is a membership test); OIDC and FAPI profiles refuse a second audience the verifier does not trust.',
+    references: ['RFC 7519 §4.1.3', 'OIDF invalid-secondary-aud', 'OIDC Core §3.1.3.7'],
+    taxonomy: { cwe: ['CWE-1390'], capec: [], owaspApi: 'API2:2023' },
+    expected: 'INFO: accepted (RFC 7519), or refused (a stricter profile)',
+  },
+  async (t) =>
+    measuredAcceptance(await t.send('aud = [expected, another API]', await t.signed({ iat: t.now(), exp: t.now() + 600, aud: [expected(t.claims, 'aud'), 'https://another-api.example.test'] })), {
+      accepted: 'a token for this API and another is taken (the RFC 7519 membership test)',
+      refused: 'a second audience is refused (as OIDC and FAPI profiles ask)',
+    }),
 );
 
 check(

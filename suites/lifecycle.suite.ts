@@ -4,7 +4,7 @@
 // to a new account with the same email, is a FAIL.
 import { setTimeout as delay } from 'node:timers/promises';
 import { IsolationLab, describeAnswer } from '../harness/checks/isolation-lab.js';
-import { CAUSES, combine } from '../harness/checks/oracle.js';
+import { CAUSES, combine, measuredAcceptance } from '../harness/checks/oracle.js';
 import type { CheckResult } from '../harness/checks/oracle.js';
 import { family, provesValid } from '../harness/checks/suite.js';
 import type { CheckTools } from '../harness/checks/suite.js';
@@ -245,10 +245,7 @@ check(
   async (t) => {
     const iat = t.now();
     const token = await t.signed({ iat, exp: iat + 365 * 24 * 3600 });
-    const exchange = await t.send('exp = iat + 365 days', token);
-    if (exchange.outcome === 'accepted') return { verdict: 'INFO', observed: 'accepted: no maximum token age beyond exp', measured: { acceptedLifetimeS: 365 * 24 * 3600 } };
-    if (exchange.outcome === 'rejected') return { verdict: 'INFO', observed: `refused (${exchange.response!.status}): the backend caps token age`, measured: { acceptedLifetimeS: 0 } };
-    return { verdict: 'ERROR', observed: `inconclusive: ${exchange.response?.status ?? exchange.error}` };
+    return measuredAcceptance(await t.send('exp = iat + 365 days', token), { accepted: 'no maximum token age beyond exp', refused: 'the backend caps token age' });
   },
 );
 

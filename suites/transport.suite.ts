@@ -1,7 +1,7 @@
 // Bearer transport checks (docs/checks.md#family-TRN) and resource exhaustion by token size (#family-DOS): how the
 // token reaches the backend, ambiguous credentials, and oversized headers.
 import { family } from '../harness/checks/suite.js';
-import { CAUSES, expectAllAccepted, expectAllRejected } from '../harness/checks/oracle.js';
+import { CAUSES, expectAllAccepted, expectAllRejected, explainsWhenFailing } from '../harness/checks/oracle.js';
 import type { CheckResult } from '../harness/checks/oracle.js';
 import { b64u } from '../harness/forge/jws.js';
 import { split } from '../harness/forge/token.js';
@@ -128,7 +128,36 @@ check(
   },
   async ({ token, target, send }) => {
     const path = withQuery(target.settings.protectedPath, { access_token: token });
-    return expectAllRejected([await send('?access_token=<jwt>, no Authorization header', { authorization: null, path })], 'NON-STRICT');
+    return explainsWhenFailing(CAUSES.tokenFromQuery, expectAllRejected([await send('?access_token=<jwt>, no Authorization header', { authorization: null, path })], 'NON-STRICT'));
+  },
+);
+
+check(
+  {
+    id: 'TRN-MULTI-METHOD',
+    title: "A token in the header and another in the query string never make the query token's user the caller",
+    severity: 'medium',
+    requirement: "RFC 6750 §2, §3.1: a request that sends a token by more than one method is invalid_request (400). Reading the header and ignoring the query is safe; answering as the query token's user lets a query parameter override the credential a proxy, a gateway or a log saw.",
+    references: ['RFC 6750 §2, §3.1'],
+    taxonomy: { cwe: ['CWE-436', 'CWE-444'], capec: [], owaspApi: 'API2:2023' },
+    expected: "400 or 401, or answered as the header's user (PASS; RFC 6750 suggests 400); answered as the query token's user is FAIL (medium: it takes that user's own valid token), as someone else FAIL (high)",
+  },
+  async ({ token, user, issuer, target, send }): Promise<CheckResult> => {
+    const userB = await issuer.createUser();
+    const other = await issuer.tokenFor(userB);
+    const path = target.settings.identityPath ?? target.settings.protectedPath;
+    const both = await send("Authorization: Bearer <A's token> and ?access_token=<B's token>", { token, path: withQuery(path, { access_token: other }) });
+    if (both.outcome !== 'accepted') return expectAllRejected([both]);
+    if (target.isIdentityExchange(both)) {
+      const subject = target.subjectOf(both);
+      if (subject === user.id) return { verdict: 'PASS', observed: `answered as A (${subject}), the header's token: the query's token was ignored` };
+      if (subject === userB.id) return { verdict: 'FAIL', severity: 'medium', observed: `answered as B (${subject}), the query's token, over the header's`, causes: [CAUSES.tokenFromQuery] };
+      return { verdict: 'FAIL', severity: 'high', observed: `answered as ${subject === undefined ? 'no one it names' : `"${subject}"`}, neither the header's user nor the query's` };
+    }
+    // No identity endpoint to say whom it answered as: whether the query is read at all tells.
+    const queryOnly = await send("?access_token=<B's token> alone", { authorization: null, path: withQuery(path, { access_token: other }) });
+    if (queryOnly.outcome === 'rejected') return { verdict: 'PASS', observed: `accepted with both, and the query's token alone is refused (${queryOnly.response!.status}): the header's token was the one used` };
+    return { verdict: 'NON-STRICT', severity: 'low', observed: `accepted with both, and the query's token alone is ${queryOnly.outcome === 'accepted' ? 'accepted too' : `answered ${queryOnly.response?.status ?? queryOnly.error}`}: which token was used is unknown without an identity endpoint (target.identityPath)`, causes: [CAUSES.tokenFromQuery] };
   },
 );
 

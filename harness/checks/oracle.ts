@@ -68,6 +68,8 @@ export const CAUSES = {
   jwksFailOpen: 'jwks-fail-open',
   /** The caller is taken from the request, not the token (ISO-SUB-SOURCE). */
   identityFromRequest: 'identity-from-request',
+  /** A token is read from the query string (TRN-QUERY). */
+  tokenFromQuery: 'token-from-query',
   /** A verified token is honoured past its exp or session (LIFE-REVOKED-SESSION). */
   tokenOutlivesSession: 'token-outlives-session',
 } as const;
@@ -163,6 +165,13 @@ export function expectAllAccepted(exchanges: Exchange[], onRejected: Verdict): C
   const refused = exchanges.filter((e) => e.outcome !== 'accepted');
   if (refused.length > 0) return { verdict: onRejected, observed: `not accepted: ${labels(refused)}` };
   return { verdict: 'PASS', observed: `all ${exchanges.length} accepted` };
+}
+
+/** A measurement (INFO) of whether one token was accepted, with what each answer means; no answer, or one that is neither, is ERROR. */
+export function measuredAcceptance(exchange: Exchange, meaning: { accepted: string; refused: string }): CheckResult {
+  if (exchange.outcome === 'accepted') return { verdict: 'INFO', observed: `accepted: ${meaning.accepted}`, measured: { accepted: 1 } };
+  if (exchange.outcome === 'rejected') return { verdict: 'INFO', observed: `refused (${exchange.response!.status}): ${meaning.refused}`, measured: { accepted: 0 } };
+  return { verdict: 'ERROR', observed: `inconclusive: ${exchange.response?.status ?? exchange.error}` };
 }
 
 /** Verdict precedence when one check ID is reported from several places. */
