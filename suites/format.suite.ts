@@ -3,7 +3,10 @@
 import { family } from '../harness/checks/suite.js';
 import { CAUSES, expectAllRejected } from '../harness/checks/oracle.js';
 import { b64u } from '../harness/forge/jws.js';
-import { split } from '../harness/forge/token.js';
+import { flipSignature, split } from '../harness/forge/token.js';
+import type { CheckResult } from '../harness/checks/oracle.js';
+import type { CheckTools } from '../harness/checks/suite.js';
+import type { Exchange } from '../harness/checks/model.js';
 import type { SignRequest } from '../harness/issuer/protocol.js';
 
 const { check, persistenceProbe } = family('FMT');
@@ -137,6 +140,85 @@ check(
     if (subject === user.id) return { verdict: 'FAIL', observed: 'accepted as the FIRST sub: a last-wins proxy or logger sees another user' };
     return { verdict: 'ERROR', observed: `accepted, but the identity endpoint named ${JSON.stringify(subject)}` };
   },
+);
+
+/** The answer to an accepted re-spelling or re-serialization: whose identity the backend took it for. */
+function identityOf(target: CheckTools['target'], exchange: Exchange, user: CheckTools['user']): 'A' | 'someone else' | 'unknown' {
+  if (!target.isIdentityExchange(exchange)) return 'unknown';
+  return target.subjectOf(exchange) === user.id ? 'A' : 'someone else';
+}
+
+/** Fresh tokens FMT-B64-CANON asks for, at most, to get one with a "-" or "_". */
+const SPELLING_ATTEMPTS = 10;
+
+check(
+  {
+    id: 'FMT-B64-CANON',
+    title: 'A valid token re-spelled in base64 (padded, standard alphabet) is not a second accepted token',
+    severity: 'low',
+    requirement: 'RFC 7515 §2, §7.1: the segments are base64url without padding. A verifier that also takes other spellings gives one token several strings, and a deny-list keyed by the token (revoked or logged-out tokens) misses the others.',
+    references: ['RFC 7515 §2, §7.1', 'RFC 4648 §5'],
+    taxonomy: { cwe: ['CWE-1286', 'CWE-436'], capec: [], owaspApi: 'API2:2023' },
+    expected: '401 (or 400); accepted as the same user is NON-STRICT, low; as anyone else FAIL',
+  },
+  async ({ token: first, user, issuer, target, send }): Promise<CheckResult> => {
+    // A token with a "-" or "_" somewhere (one in a dozen has neither: its standard-alphabet spelling
+    // would be itself); each /token call signs anew.
+    let token = first;
+    for (let i = 0; i < SPELLING_ATTEMPTS && !/[-_]/.test(token); i++) token = await issuer.tokenFor(user);
+    const { header, payload, signature } = split(token);
+    const pad = (segment: string) => segment + '='.repeat((4 - (segment.length % 4)) % 4);
+    const standard = (segment: string) => segment.replace(/-/g, '+').replace(/_/g, '/');
+    const path = target.settings.identityPath ?? target.settings.protectedPath;
+    const variants: [string, string][] = [];
+    const padded = [header, payload, signature].map(pad).join('.');
+    if (padded !== token) variants.push(['each segment padded with "="', padded]);
+    const alphabet = [header, payload, signature].map(standard).join('.');
+    if (alphabet !== token) variants.push(['the standard base64 alphabet ("+" and "/" for "-" and "_")', alphabet]);
+    if (variants.length < 2) return { verdict: 'ERROR', observed: `inconclusive: ${SPELLING_ATTEMPTS + 1} tokens of the issuer all lacked ${padded === token ? 'a segment that needs padding' : 'a "-" or "_"'}, so not every other spelling could be made` };
+    const exchanges = await Promise.all(variants.map(([label, spelled]) => send(label, { token: spelled, path })));
+    const result = expectAllRejected(exchanges, 'NON-STRICT');
+    if (result.verdict !== 'NON-STRICT') return result;
+    const accepted = exchanges.filter((e) => e.outcome === 'accepted');
+    const others = accepted.filter((e) => identityOf(target, e, user) === 'someone else');
+    if (others.length) return { verdict: 'FAIL', severity: 'high', observed: `a re-spelled token was taken for someone other than its user: ${others.map((e) => `"${e.label}" answered as ${String(target.subjectOf(e))}`).join(', ')}` };
+    return { ...result, severity: 'low', observed: `${result.observed}: one token, several accepted strings (a deny-list keyed by the token string misses the re-spelled ones)` };
+  },
+  { causes: [CAUSES.verifierFailOpen, CAUSES.signaturesUnverified] },
+);
+
+check(
+  {
+    id: 'FMT-JSON-SERIALIZATION',
+    title: 'A JWS in JSON serialization is not taken as a bearer token',
+    severity: 'medium',
+    requirement: 'RFC 7519 §7.2 and RFC 8725 §3.10: a JWT is the compact serialization. A verifier that also parses the JSON serializations (flattened or general) disagrees with every gateway, WAF and log that reads the token as a JWT, and its second parser is attack surface of its own (CVE-2024-21664).',
+    references: ['RFC 7519 §7.2', 'RFC 7515 §7.2', 'RFC 8725 §3.10', 'CVE-2024-21664', 'Wycheproof rejectsValidJsonSerialization'],
+    taxonomy: { cwe: ['CWE-436', 'CWE-1286'], capec: [], owaspApi: 'API2:2023' },
+    expected: '401 (or 400); the valid token accepted in JSON form is NON-STRICT; a JSON form with a broken signature accepted, or taken for another user, is FAIL (critical)',
+  },
+  async ({ token, user, target, send }): Promise<CheckResult> => {
+    const { header, payload, signature } = split(token);
+    const broken = split(flipSignature(token)).signature;
+    const flattened = (sig: string) => JSON.stringify({ payload, protected: header, signature: sig });
+    const general = (sig: string) => JSON.stringify({ payload, signatures: [{ protected: header, signature: sig }] });
+    const path = target.settings.identityPath ?? target.settings.protectedPath;
+    const [validFlat, validGeneral, forgedFlat, forgedGeneral] = await Promise.all([
+      send('the valid token, flattened JSON serialization', { token: flattened(signature), path }),
+      send('the valid token, general JSON serialization', { token: general(signature), path }),
+      send('flattened JSON serialization, signature broken', { token: flattened(broken), path }),
+      send('general JSON serialization, signature broken', { token: general(broken), path }),
+    ]);
+    const forged = expectAllRejected([forgedFlat!, forgedGeneral!]);
+    if (forged.verdict === 'FAIL') return { ...forged, observed: `a JSON-serialized token with a broken signature was accepted (${forged.observed}): what parses it does not verify` };
+    const valid = expectAllRejected([validFlat!, validGeneral!], 'NON-STRICT');
+    if (valid.verdict !== 'NON-STRICT') return forged.verdict === 'PASS' ? valid : forged;
+    const others = [validFlat!, validGeneral!].filter((e) => e.outcome === 'accepted' && identityOf(target, e, user) === 'someone else');
+    if (others.length) return { verdict: 'FAIL', observed: `a JSON-serialized token was taken for someone other than its user: ${others.map((e) => `"${e.label}" answered as ${String(target.subjectOf(e))}`).join(', ')}` };
+    return { ...valid, observed: `${valid.observed}: the backend also parses JSON-serialized JWS (its broken-signature copies were refused), so what a gateway or WAF sees as no JWT is a token here` };
+  },
+  // A backend that lets unparseable tokens through, or verifies nothing, accepts these for that reason.
+  { causes: [CAUSES.verifierFailOpen, CAUSES.signaturesUnverified] },
 );
 
 persistenceProbe();
