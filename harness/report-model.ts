@@ -94,7 +94,8 @@ export interface Gate {
 
 export interface Report {
   schemaVersion: number;
-  tool: { name: string; version: string };
+  /** catalogueUrl: where the catalogue is published (report.catalogueUrl), when the run was told. */
+  tool: { name: string; version: string; catalogueUrl?: string };
   run: {
     id: string;
     startedAt: string;

@@ -79,7 +79,7 @@ export default defineConfig({
     const token = 'T'.repeat(40);
     const inputs = { IN_CONFIG: 'conformance.config.ts', IN_PROFILE: 'ci', IN_TARGET: '', IN_START: '', IN_ONLY: 'CTL- SIG-ALG-NONE', IN_SKIP: 'CTL-PERSIST', IN_FAIL_ON: '', IN_STRICT: 'true', IN_BASELINE: '', IN_ISSUER_MODE: 'process', IN_ISSUER_URL: '', IN_MAX_RPS: '500', IN_JOBS: '4', IN_OUT: 'out/conformance', IN_ISSUER_TOKEN: token, IN_USER_A: '', IN_USER_B: '' };
     // The tool as the install step leaves it without a `package` input: this checkout's bin.
-    const ran = bash(runStep, repo, { ...inputs, BIN: path.join(REPO_ROOT, 'bin/ba-conformance.js'), SPEC: '', GITHUB_OUTPUT: outputs, GITHUB_STEP_SUMMARY: summary });
+    const ran = bash(runStep, repo, { ...inputs, BIN: path.join(REPO_ROOT, 'bin/ba-conformance.js'), SPEC: '', GITHUB_OUTPUT: outputs, GITHUB_STEP_SUMMARY: summary, ACTION_REPOSITORY: 'acme/ba-conformance', ACTION_REF: 'v1' });
     expect(ran.status, ran.stderr).toBe(0);
     // The token input reached the tool as its variable (a process-mode run ignores it, and says so without its value).
     expect(ran.stderr).toContain('issuer.token (BA_CONFORMANCE_ISSUER_TOKEN) is ignored');
@@ -93,6 +93,8 @@ export default defineConfig({
     expect(report.checks.find((c) => c.id === 'SIG-ALG-NONE')?.verdict).toBe('FAIL');
     expect(report.checks.map((c) => c.id)).not.toContain('CTL-PERSIST');
     expect(await readFile(summary, 'utf8')).toBe(await readFile(path.join(out, 'summary.md'), 'utf8'));
+    // The job summary's links go to the action's own catalogue, where a job summary can follow them.
+    expect(await readFile(summary, 'utf8')).toContain('](https://github.com/acme/ba-conformance/blob/v1/docs/checks.md#SIG-ALG-NONE)');
 
     const gate = action.runs.steps.at(-1)!;
     for (const [code, status, message] of [['0', 0, /passed the gate/], ['1', 1, /::error .*findings at or above the gate/], ['2', 2, /configuration/], ['3', 3, /could not decide/], ['130', 130, /interrupted/], ['', 1, /did not start/]] as const) {

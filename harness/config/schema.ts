@@ -212,6 +212,12 @@ const report = z.strictObject({
     env: 'SARIF_LOCATION',
     example: 'src/auth/middleware.ts',
   }),
+  catalogueUrl: setting(z.string().url().optional(), {
+    help: "where the check catalogue (docs/checks.md) is published: report.html, summary.md and report.sarif link each check to <url>#<ID>, which resolves in a job summary too. Unset, they link to checks.md, written beside them",
+    flag: '--catalogue-url <url>',
+    env: 'CATALOGUE_URL',
+    example: 'https://github.com/acme/ba-conformance/blob/v0.1.0/docs/checks.md',
+  }),
   keepSecrets: setting(z.boolean().default(false), {
     help: 'also write report.unredacted.json (owner-only): the evidence with live tokens, session cookies and passwords, which every other report replaces with fingerprints. Keep it out of uploaded artifacts',
     flag: '--keep-secrets',

@@ -44,21 +44,32 @@ function reference(ref: string): string {
 
 const familyAnchor = (family: Family) => `family-${family}`;
 
-export function catalogueMarkdown(entries: readonly CatalogueEntry[]): string {
+/**
+ * The catalogue as Markdown. `repository`: docs/checks.md, which links the project's other documents;
+ * `report`: the copy written beside a report (checks.md), of that report's checks, linking nothing
+ * outside its directory but the references' own addresses.
+ */
+export function catalogueMarkdown(entries: readonly CatalogueEntry[], audience: 'repository' | 'report' = 'repository'): string {
   const families = FAMILIES.filter((f) => entries.some((e) => e.family === f));
   const bySeverity = SEVERITIES.map((s) => `${entries.filter((e) => e.severity === s).length} ${s}`).join(', ');
+  const doc = (title: string, file: string) => (audience === 'repository' ? `[${title}](${file})` : `${title} (docs/${file.split('#')[0]} in the ba-conformance repository)`);
   const lines = [
     '# Check catalogue',
     '',
-    '<!-- Generated from the suites\' metadata by `npm run docs:checks`; do not edit by hand (test/catalogue-doc.test.ts fails when it is out of date). -->',
-    '',
-    `${entries.length} checks in ${families.length} families (${bySeverity}). Every check's metadata is declared`,
-    'beside its code in `suites/`; this file and `npx ba-conformance list` are both read from there. Each check',
-    'has an anchor that is its ID (`docs/checks.md#SIG-ALG-NONE`): report.html, summary.md and report.sarif link to it.',
+    ...(audience === 'repository'
+      ? [
+          '<!-- Generated from the suites\' metadata by `npm run docs:checks`; do not edit by hand (test/catalogue-doc.test.ts fails when it is out of date). -->',
+          '',
+          `${entries.length} checks in ${families.length} families (${bySeverity}). Every check's metadata is declared`,
+          'beside its code in `suites/`; this file and `npx ba-conformance list` are both read from there. Each check',
+          'has an anchor that is its ID (`docs/checks.md#SIG-ALG-NONE`); every report directory holds a copy of the',
+          'entries of its checks (checks.md), which report.html, summary.md and report.sarif link to.',
+        ]
+      : [`The ${entries.length} checks of this report (${bySeverity}), as the version of ba-conformance that wrote it describes them. Each has an anchor that is its ID (\`checks.md#SIG-ALG-NONE\`).`]),
     '',
     'Severity: critical is forgery or impersonation, high a trust-boundary break or data exposure, medium',
     'availability, rotation or parsing, low hardening, info measured only. Verdicts are PASS, NON-STRICT, FAIL,',
-    'INFO, SKIP and ERROR (see [how the suite judges](judging.md#verdicts-and-the-oracle)).',
+    `INFO, SKIP and ERROR (see ${doc('how the suite judges', 'judging.md#verdicts-and-the-oracle')}).`,
     '',
     '| Family | | Checks |',
     '|---|---|---|',
@@ -79,7 +90,7 @@ export function catalogueMarkdown(entries: readonly CatalogueEntry[]): string {
         '',
         `- Severity: ${c.severity}`,
         `- Family: [${c.family}](#${familyAnchor(c.family)}) (${FAMILY_TITLES[c.family]})`,
-        ...(c.needs?.length ? [`- Needs from the issuer: ${c.needs.join(', ')} (SKIP in a mode without them; see [issuer modes and capabilities](staging.md#issuer-modes-and-capabilities))`] : []),
+        ...(c.needs?.length ? [`- Needs from the issuer: ${c.needs.join(', ')} (SKIP in a mode without them; see ${doc('issuer modes and capabilities', 'staging.md#issuer-modes-and-capabilities')})`] : []),
         ...(c.requires?.length ? [`- SKIP (and so in \`run --plan\`) when the run lacks what it needs: ${c.requires.map((r) => `"${RUN_SETTINGS[r].missing}"`).join(", ")}`] : []),
         ...(c.watchesAttacker ? ['- Observed at the attacker listener: a PASS needs a backend that can reach it (its JWKS fetches come over this machine\'s loopback; without fetches, the harness started it on loopback; or `attacker.publicUrl`); otherwise SKIP unless it fails'] : []),
         `- Requirement: ${text(c.requirement)}`,

@@ -10,7 +10,7 @@ import { SEVERITIES, VERDICTS } from '../checks/model.js';
 import type { Report } from '../report-model.js';
 import { FINDING_VERDICTS, byReportOrder, exitCodeOf, gatingFindings, summaryLine } from '../report-model.js';
 import { Markup, VERDICT_STYLE, html, page, verdictBadge } from './html-kit.js';
-import { catalogueLink } from './catalogue-link.js';
+import { catalogueLink, catalogueWhere } from './catalogue-link.js';
 import { referenceUrl, taxonomyReferences } from './references.js';
 import { STACKS, remediationFor } from './remediation.js';
 
@@ -116,7 +116,7 @@ const linked = (refs: readonly string[]) =>
     return html`${i > 0 ? ' · ' : ''}${url ? html`<a href="${url}" rel="noreferrer">${r}</a>` : r}`;
   });
 
-function checkView(c: CheckRecord): Markup {
+function checkView(c: CheckRecord, report: Report): Markup {
   const references = linked(c.references);
   const measured = c.measured ? Object.entries(c.measured).map(([k, v]) => html`<tr><th>${k}</th><td>${v}</td></tr>`) : [];
   const shown = c.evidence.slice(0, EXCHANGES_SHOWN);
@@ -128,7 +128,7 @@ ${c.waiver ? html`<p class="waived">Waived by the baseline (expected ${c.waiver.
 <h4>Requirement</h4><p>${c.requirement}</p>
 <p class="muted">${references}</p>
 ${/* absent from reports written before checks carried one */ c.taxonomy ? html`<p class="muted">Weakness: ${linked(taxonomyReferences(c.taxonomy))}</p>` : ''}
-<p class="muted">Catalogue: <a href="${catalogueLink(c.id)}" rel="noreferrer">${catalogueLink(c.id)}</a> in the ba-conformance repository</p>
+<p class="muted">Catalogue: <a href="${catalogueLink(report, c.id)}" rel="noreferrer">${catalogueLink(report, c.id)}</a> (${catalogueWhere(report)})</p>
 <table><tr><th>Expected</th><td>${c.expected}</td></tr><tr><th>Observed</th><td>${c.observed}</td></tr>${measured}<tr><th>Duration</th><td>${c.durationMs} ms</td></tr></table>
 ${c.verdict === 'PASS' ? '' : remediationView(c)}
 <h4>Exchanges (${c.evidence.length})</h4>
@@ -206,7 +206,7 @@ ${summaryView(report)}
 <h2>Checks</h2>
 <p class="muted">Verdicts: PASS conforms; FAIL violates the requirement; NON-STRICT conforms but ignores a SHOULD (fails only under --strict); INFO is measured, not judged; SKIP does not apply; ERROR means the harness could not decide.</p>
 ${filtersView(report)}
-${ordered.map(checkView)}
+${ordered.map((c) => checkView(c, report))}
 </main>`;
   return page(`ba-conformance report: ${report.target.baseUrl}`, STYLE, body, SCRIPT);
 }

@@ -1,6 +1,8 @@
 // The report files a run leaves besides report.json, by format name; each is rendered from report.json alone.
 import path from 'node:path';
 import type { Report, ReportFormat } from '../report-model.js';
+import { catalogueMarkdown } from './catalogue-doc.js';
+import { REPORT_CATALOGUE_FILE } from './catalogue-link.js';
 import { htmlReport } from './html.js';
 import { junitXml } from './junit.js';
 import { markdownSummary } from './markdown.js';
@@ -20,9 +22,15 @@ const FILES: Record<Exclude<ReportFormat, 'json'>, { file: string; render: (repo
   html: { file: 'report.html', render: htmlReport },
 };
 
-/** Writes the formats other than json (report.json is always written) next to it; returns their paths. */
+/** Writes the formats other than json (report.json is always written) next to it, and the catalogue entries they link to; returns their paths. */
 export async function writeFormats(report: Report, outDir: string, formats: readonly ReportFormat[], options: RenderOptions): Promise<string[]> {
   const written: string[] = [];
+  if (formats.some((f) => f !== 'json' && f !== 'junit')) {
+    const catalogue = path.join(outDir, REPORT_CATALOGUE_FILE);
+    const entries = [...new Map(report.checks.map((c) => [c.id, c])).values()];
+    await writePrivateFile(catalogue, catalogueMarkdown(entries, 'report'));
+    written.push(catalogue);
+  }
   for (const format of formats) {
     if (format === 'json') continue;
     const { file, render } = FILES[format];

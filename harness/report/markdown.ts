@@ -55,7 +55,7 @@ export function markdownSummary(report: Report, options: { reportSha256?: string
   const findings = report.checks.filter((c) => FINDING_VERDICTS.includes(c.verdict)).sort(byReportOrder);
   if (findings.length) {
     lines.push('| Verdict | Severity | Check | Observed |', '|---|---|---|---|');
-    for (const c of findings) lines.push(`| ${c.verdict}${c.waiver ? ' (waived)' : ''} | ${c.severity} | [\`${c.id}\`](${catalogueLink(c.id)}) ${cell(c.title, 120)} | ${cell(c.observed)}${c.waiver ? ` — waived: ${cell(c.waiver.comment, 200)}` : ''} |`);
+    for (const c of findings) lines.push(`| ${c.verdict}${c.waiver ? ' (waived)' : ''} | ${c.severity} | [\`${c.id}\`](${catalogueLink(report, c.id)}) ${cell(c.title, 120)} | ${cell(c.observed)}${c.waiver ? ` — waived: ${cell(c.waiver.comment, 200)}` : ''} |`);
   } else {
     lines.push('No findings: every check passed, was measured (INFO) or did not apply (SKIP).');
   }
@@ -63,12 +63,12 @@ export function markdownSummary(report: Report, options: { reportSha256?: string
   for (const w of report.waivers?.stale ?? []) lines.push('', `> **Stale waiver** \`${w.check}\`: ${cell(w.reason)}; remove it from ${cell(report.waivers!.file)}.`);
   for (const w of report.waivers?.expired ?? []) lines.push('', `> **Expired waiver** \`${w.check}\`: ${cell(w.reason)}; renew or remove it in ${cell(report.waivers!.file)}.`);
   for (const c of report.checks.filter((k) => k.undecided)) {
-    lines.push('', `> **Undecided within the wait budget** [\`${c.id}\`](${catalogueLink(c.id)}): waited ${c.undecided!.waitedS} s; \`--wait-budget ${c.undecided!.decidingBudgetS}\` would decide it${report.gate.strict ? ' (counted under --strict)' : ''}.`);
+    lines.push('', `> **Undecided within the wait budget** [\`${c.id}\`](${catalogueLink(report, c.id)}): waited ${c.undecided!.waitedS} s; \`--wait-budget ${c.undecided!.decidingBudgetS}\` would decide it${report.gate.strict ? ' (counted under --strict)' : ''}.`);
   }
   const measured = report.checks.filter((c) => c.verdict === 'INFO');
   if (measured.length) {
     lines.push('', `<details><summary>${measured.length} measured (INFO)</summary>`, '', '| Check | Observed |', '|---|---|');
-    for (const c of measured) lines.push(`| [\`${c.id}\`](${catalogueLink(c.id)}) | ${cell(c.observed)} |`);
+    for (const c of measured) lines.push(`| [\`${c.id}\`](${catalogueLink(report, c.id)}) | ${cell(c.observed)} |`);
     lines.push('', '</details>');
   }
   if (options.reportSha256) lines.push('', `<sub>report.json SHA-256 \`${options.reportSha256}\`</sub>`);

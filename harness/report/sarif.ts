@@ -10,7 +10,7 @@ import type { Log, ReportingDescriptor, Result } from 'sarif';
 import type { CheckRecord, Severity } from '../checks/model.js';
 import type { Report } from '../report-model.js';
 import { DEFAULT_SARIF_LOCATION } from '../report-model.js';
-import { catalogueLink } from './catalogue-link.js';
+import { catalogueLink, catalogueWhere } from './catalogue-link.js';
 import { referenceUrl } from './references.js';
 import { remediationFor } from './remediation.js';
 
@@ -36,14 +36,14 @@ export function findingFingerprint(c: Pick<CheckRecord, 'id' | 'verdict'>, targe
   return createHash('sha256').update([c.id, targetName(target), c.verdict].join('\n')).digest('hex');
 }
 
-function help(c: CheckRecord): ReportingDescriptor['help'] {
+function help(c: CheckRecord, report: Report): ReportingDescriptor['help'] {
   const fix = remediationFor(c.id)?.fix;
   const references = c.references.map((r) => {
     const url = referenceUrl(r);
     return url ? `[${r}](${url})` : r;
   });
   return {
-    text: `Expected: ${c.expected}. ${fix ?? ''} References: ${c.references.join('; ')}. Catalogue: ${catalogueLink(c.id)} in the ba-conformance repository.`,
+    text: `Expected: ${c.expected}. ${fix ?? ''} References: ${c.references.join('; ')}. Catalogue: ${catalogueLink(report, c.id)} (${catalogueWhere(report)}).`,
     markdown: [
       c.requirement,
       '',
@@ -52,7 +52,7 @@ function help(c: CheckRecord): ReportingDescriptor['help'] {
       '',
       `**References:** ${references.join(' · ') || 'none'}`,
       '',
-      `Catalogue entry: \`${catalogueLink(c.id)}\` in the ba-conformance repository.`,
+      `Catalogue entry: \`${catalogueLink(report, c.id)}\` (${catalogueWhere(report)}).`,
     ].join('\n'),
   };
 }
@@ -65,10 +65,10 @@ export function sarifLog(report: Report): Log {
     name: c.id.replace(/-/g, ''),
     shortDescription: { text: c.title },
     fullDescription: { text: c.requirement },
-    help: help(c),
+    help: help(c, report),
     ...(helpUri(c) ? { helpUri: helpUri(c) } : {}),
     // external/cwe/cwe-NNN is the tag GitHub code scanning reads a CWE from (CodeQL's convention).
-    properties: { tags: ['security', c.family, ...(c.taxonomy?.cwe ?? []).map((cwe) => `external/cwe/${cwe.toLowerCase()}`)], 'security-severity': SECURITY_SEVERITY[c.severity], severity: c.severity, catalogue: catalogueLink(c.id), ...(c.taxonomy ? { taxonomy: c.taxonomy } : {}) },
+    properties: { tags: ['security', c.family, ...(c.taxonomy?.cwe ?? []).map((cwe) => `external/cwe/${cwe.toLowerCase()}`)], 'security-severity': SECURITY_SEVERITY[c.severity], severity: c.severity, catalogue: catalogueLink(report, c.id), ...(c.taxonomy ? { taxonomy: c.taxonomy } : {}) },
   }));
   const results: Result[] = report.checks.flatMap((c, ruleIndex) => {
     const level = LEVEL[c.verdict];

@@ -132,6 +132,7 @@ export async function planText(config: ResolvedConfig): Promise<string> {
   // Each family signs up (or signs in) its own user and proves a valid token first.
   const families = new Set(running.map((e) => e.family));
   const total = running.reduce((n, e) => n + estimate(e, config), 0) + 4 * families.size;
+  const idWidth = Math.max(0, ...entries.map((e) => e.id.length)) + 1;
   const lines = [
     ...(config.notices ?? []).map((n) => `config: ${n}`),
     `Plan: ${config.target.baseUrl}, with ${profile.description}`,
@@ -142,7 +143,7 @@ export async function planText(config: ResolvedConfig): Promise<string> {
     ...openApiLines(config),
     ...attackerLines(config, running),
     '',
-    ...entries.map((e) => (e.skip ? `SKIP ${e.id.padEnd(30)} ${e.skip}` : `run  ${e.id.padEnd(30)} ~${String(estimate(e, config)).padStart(4)} requests  ${e.title}`)),
+    ...entries.map((e) => (e.skip ? `SKIP ${e.id.padEnd(idWidth)}${e.skip}` : `run  ${e.id.padEnd(idWidth)}~${String(estimate(e, config)).padStart(4)} requests  ${e.title}`)),
     '',
     `${running.length} checks run, ${entries.length - running.length} SKIP; about ${total} requests to the backend`,
     '',

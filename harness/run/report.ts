@@ -8,7 +8,7 @@ import { writePrivateFile } from '../report/private-file.js';
 import { colors, paint } from '../terminal.js';
 import { inert, inertLine } from '../text.js';
 import type { Report } from '../report-model.js';
-import { REPORT_ORDER, gatingFindings, summaryLine } from '../report-model.js';
+import { FINDING_VERDICTS, REPORT_ORDER, gatingFindings, summaryLine } from '../report-model.js';
 import { capabilitySkips, coverageLines, reportCoverage } from '../report/coverage.js';
 
 /** Writes report.json and returns its path and SHA-256 (the HTML and Markdown reports quote it as evidence). */
@@ -37,11 +37,22 @@ export async function keepUnredacted(report: Report, outDir: string, keep: boole
   return file;
 }
 
+/** The verdict column's width: the longest label ("EXPIRED WAIVER", "NON-STRICT (waived)") and a space. */
+const VERDICT_WIDTH = 20;
+
+export interface ConsoleOptions {
+  /** Findings (FAIL, NON-STRICT, ERROR), problems, gate lines and the closing lines only: no INFO or SKIP lines, and the coverage in one line. */
+  quiet?: boolean;
+}
+
 /** The console's summary: the backend's words (in observations and problems) are made inert first. */
-export function consoleSummary(report: Report, reportFile: string): string {
+export function consoleSummary(report: Report, reportFile: string, options: ConsoleOptions = {}): string {
+  // The ID column fits the longest ID the report holds (JWKS-KIDMISS-LIMITER-STARVATION), so columns line up whatever is listed.
+  const idWidth = Math.max(0, ...report.checks.map((c) => c.id.length)) + 1;
+  const column = (text: string) => text.padEnd(VERDICT_WIDTH);
   // What the run could test comes first: a reader of "1 failed" must see that 60 checks did not run.
   const [ran, ...missing] = coverageLines(reportCoverage(report));
-  const lines: string[] = [`${'COVERAGE'.padEnd(18)} ${ran}`, ...missing.map((m) => `${''.padEnd(18)} ${m}`), ''];
+  const lines: string[] = [`${column('COVERAGE')}${ran}`, ...(options.quiet ? [] : missing.map((m) => `${column('')}${m}`)), ''];
   // Root causes first, each followed by one line for the outcomes that follow from it.
   // A waived outcome keeps its own line: the waiver is what a reader looks for.
   const followers = (id: string) => report.checks.filter((c) => c.sameCauseAs === id && !c.waiver);
@@ -49,35 +60,36 @@ export function consoleSummary(report: Report, reportFile: string): string {
   // SKIPs for a capability the run lacked: one line per capability, after the single SKIPs.
   const skipGroups = capabilitySkips(report.checks.filter((c) => !c.waiver && !roots.includes(c)));
   const grouped = new Set(skipGroups.flatMap((g) => g.checks));
-  const notable = [...roots, ...report.checks.filter((c) => c.verdict !== 'PASS' && (!c.sameCauseAs || c.waiver) && !roots.includes(c) && !grouped.has(c))];
+  const shownVerdicts = options.quiet ? FINDING_VERDICTS : REPORT_ORDER;
+  const notable = [...roots, ...report.checks.filter((c) => c.verdict !== 'PASS' && (!c.sameCauseAs || c.waiver) && !roots.includes(c) && !grouped.has(c))].filter((c) => shownVerdicts.includes(c.verdict));
   const line = (c: CheckRecord) => {
     const shown = c.waiver ? `${c.verdict} (waived)` : c.verdict;
-    lines.push(`${paint(c.verdict, shown.padEnd(18))} ${c.id.padEnd(28)} ${c.severity.padEnd(8)} ${inertLine(c.observed).slice(0, 160)}`);
-    if (c.waiver) lines.push(`${''.padEnd(18)} waived: ${inertLine(c.waiver.comment)}`);
+    lines.push(`${paint(c.verdict, column(shown))}${c.id.padEnd(idWidth)}${c.severity.padEnd(9)}${inertLine(c.observed).slice(0, 160)}`);
+    if (c.waiver) lines.push(`${column('')}waived: ${inertLine(c.waiver.comment)}`);
     const same = followers(c.id);
     if (same.length) {
       const byFamily = [...new Set(same.map((f) => f.family))].map((f) => `${f} ${same.filter((x) => x.family === f).length}`).join(', ');
-      lines.push(`${''.padEnd(18)} ${same.length} more with the same cause (${[...new Set(same.map((f) => f.verdict))].join('/')}; ${byFamily}): listed in the report`);
+      lines.push(`${column('')}${same.length} more with the same cause (${[...new Set(same.map((f) => f.verdict))].join('/')}; ${byFamily}): listed in the report`);
     }
   };
-  for (const c of roots) line(c);
-  for (const verdict of REPORT_ORDER) for (const c of notable.filter((x) => x.verdict === verdict && !roots.includes(x))) line(c);
-  for (const g of skipGroups) {
+  for (const c of roots.filter((r) => shownVerdicts.includes(r.verdict))) line(c);
+  for (const verdict of shownVerdicts) for (const c of notable.filter((x) => x.verdict === verdict && !roots.includes(x))) line(c);
+  for (const g of options.quiet ? [] : skipGroups) {
     const ids = g.checks.map((c) => c.id);
-    lines.push(`${paint('SKIP', 'SKIP'.padEnd(18))} ${`${ids.length} check${ids.length === 1 ? '' : 's'}`.padEnd(28)} need ${g.missing}: ${ids.slice(0, 6).join(', ')}${ids.length > 6 ? `, and ${ids.length - 6} more (listed in the report)` : ''}`);
+    lines.push(`${paint('SKIP', column('SKIP'))}${`${ids.length} check${ids.length === 1 ? '' : 's'}`.padEnd(idWidth)}need ${g.missing}: ${ids.slice(0, 6).join(', ')}${ids.length > 6 ? `, and ${ids.length - 6} more (listed in the report)` : ''}`);
   }
-  for (const p of report.problems) lines.push(`${colors.red('PROBLEM')}            ${inert(p)}`);
-  for (const w of report.waivers?.stale ?? []) lines.push(`${colors.yellow('STALE WAIVER')}       ${w.check.padEnd(28)} ${w.reason}: remove it from ${report.waivers!.file} ("${w.comment}")`);
-  for (const w of report.waivers?.expired ?? []) lines.push(`${colors.yellow('EXPIRED WAIVER')}     ${w.check.padEnd(28)} ${w.reason}: renew or remove it in ${report.waivers!.file} ("${w.comment}")`);
+  for (const p of report.problems) lines.push(`${colors.red(column('PROBLEM'))}${inert(p)}`);
+  for (const w of report.waivers?.stale ?? []) lines.push(`${colors.yellow(column('STALE WAIVER'))}${w.check.padEnd(idWidth)}${w.reason}: remove it from ${report.waivers!.file} ("${w.comment}")`);
+  for (const w of report.waivers?.expired ?? []) lines.push(`${colors.yellow(column('EXPIRED WAIVER'))}${w.check.padEnd(idWidth)}${w.reason}: renew or remove it in ${report.waivers!.file} ("${w.comment}")`);
   const below = report.checks.filter((c) => c.verdict === 'FAIL' && !c.waiver).length - gatingFindings(report).filter((c) => c.verdict === 'FAIL').length;
-  if (below > 0) lines.push(`GATE               ${below} FAIL below --fail-on ${report.gate.failOn} do not fail the run`);
+  if (below > 0) lines.push(`${column('GATE')}${below} FAIL below --fail-on ${report.gate.failOn} do not fail the run`);
   const undecided = report.checks.filter((c) => c.undecided);
   if (undecided.length > 0) {
     const budget = Math.max(...undecided.map((c) => c.undecided!.decidingBudgetS));
-    lines.push(`GATE               ${undecided.map((c) => c.id).join(', ')} undecided within the wait budget: --wait-budget ${budget} would decide; ${report.gate.strict ? 'counted under --strict' : 'they fail the run only under --strict'}`);
+    lines.push(`${column('GATE')}${undecided.map((c) => c.id).join(', ')} undecided within the wait budget: --wait-budget ${budget} would decide; ${report.gate.strict ? 'counted under --strict' : 'they fail the run only under --strict'}`);
   }
   const waived = report.checks.filter((c) => c.waiver).length;
-  if (waived > 0) lines.push(`GATE               ${waived} waived by ${report.waivers!.file} do not fail the run`);
+  if (waived > 0) lines.push(`${column('GATE')}${waived} waived by ${report.waivers!.file} do not fail the run`);
   lines.push('', `report: ${reportFile}`, `${report.checks.length} checks against ${report.target.baseUrl} in ${(report.run.durationMs / 1000).toFixed(1)} s`, summaryLine(report.summary));
   return `${lines.join('\n')}\n`;
 }
