@@ -4,13 +4,22 @@ import { family } from '../harness/checks/suite.js';
 import type { CheckTools } from '../harness/checks/suite.js';
 import { CAUSES, expectAllAccepted, expectAllRejected, explainsWhenFailing, measuredAcceptance, statusOf } from '../harness/checks/oracle.js';
 import type { CheckResult } from '../harness/checks/oracle.js';
+import { IAT_MARGIN_S } from '../harness/forge/token.js';
 
 const { check, persistenceProbe } = family('CLM');
 
 /** Sends A's claims with each change, validly signed, and expects every one rejected. */
 async function rejectSigned(tools: CheckTools, variants: [string, Record<string, unknown>][], onAccepted: 'FAIL' | 'NON-STRICT' = 'FAIL'): Promise<CheckResult> {
-  const tokens = await Promise.all(variants.map(async ([label, changes]) => [label, await tools.signed({ iat: tools.now(), exp: tools.now() + 600, ...changes })] as [string, string]));
-  return expectAllRejected(await tools.sendAll(tokens), onAccepted);
+  // The control: the same times, nothing changed. Refused, the refusals say nothing of the changes (a
+  // backend whose clock the harness misread, a minted token it refuses for another reason).
+  const base = { iat: tools.now() - IAT_MARGIN_S, exp: tools.now() + 600 };
+  const [control, ...exchanges] = await tools.sendAll([
+    ['control: the same claims and times, nothing changed', await tools.signed(base)],
+    ...(await Promise.all(variants.map(async ([label, changes]) => [label, await tools.signed({ ...base, ...changes })] as [string, string]))),
+  ]);
+  const result = expectAllRejected(exchanges, onAccepted);
+  if (result.verdict === 'PASS' && control!.outcome !== 'accepted') return { verdict: 'ERROR', observed: `not attributable: ${result.observed}, but the control with nothing changed was refused too (${statusOf(control!)})`, evidence: [control!] };
+  return result;
 }
 
 /** Far beyond any clock tolerance a library would be configured with (a year, say): refused there, the claim is enforced. */
@@ -18,7 +27,7 @@ const FAR_OUT_S = 400 * 24 * 3600;
 
 /** Whether one token with `changes` is refused (an answer that is no refusal, or none, says nothing). */
 async function refusedFarOut(tools: CheckTools, label: string, changes: Record<string, unknown>): Promise<boolean> {
-  const [exchange] = await tools.sendAll([[label, await tools.signed({ iat: tools.now(), exp: tools.now() + 600, ...changes })]]);
+  const [exchange] = await tools.sendAll([[label, await tools.signed({ iat: tools.now() - IAT_MARGIN_S, exp: tools.now() + 600, ...changes })]]);
   return exchange?.outcome === 'rejected';
 }
 

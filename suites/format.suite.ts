@@ -144,8 +144,9 @@ check(
 
 /** The answer to an accepted re-spelling or re-serialization: whose identity the backend took it for. */
 function identityOf(target: CheckTools['target'], exchange: Exchange, user: CheckTools['user']): 'A' | 'someone else' | 'unknown' {
-  if (!target.isIdentityExchange(exchange)) return 'unknown';
-  return target.subjectOf(exchange) === user.id ? 'A' : 'someone else';
+  const subject = target.isIdentityExchange(exchange) ? target.subjectOf(exchange) : undefined;
+  if (subject === undefined) return 'unknown';
+  return subject === user.id ? 'A' : 'someone else';
 }
 
 /** Fresh tokens FMT-B64-CANON asks for, at most, to get one with a "-" or "_". */
@@ -162,20 +163,24 @@ check(
     expected: '401 (or 400); accepted as the same user is NON-STRICT, low; as anyone else FAIL',
   },
   async ({ token: first, user, issuer, target, send }): Promise<CheckResult> => {
-    // A token with a "-" or "_" somewhere (one in a dozen has neither: its standard-alphabet spelling
-    // would be itself); each /token call signs anew.
+    // The signature is re-spelled alone (its bytes are what is verified, the signing input is unchanged),
+    // and the signed segments apart from it. A signature with a "-" or "_" (one in fifteen has neither),
+    // and one whose length needs padding (every signature of Better Auth's algorithms): each /token call
+    // signs anew.
     let token = first;
-    for (let i = 0; i < SPELLING_ATTEMPTS && !/[-_]/.test(token); i++) token = await issuer.tokenFor(user);
+    for (let i = 0; i < SPELLING_ATTEMPTS && !/[-_]/.test(split(token).signature); i++) token = await issuer.tokenFor(user);
     const { header, payload, signature } = split(token);
     const pad = (segment: string) => segment + '='.repeat((4 - (segment.length % 4)) % 4);
     const standard = (segment: string) => segment.replace(/-/g, '+').replace(/_/g, '/');
     const path = target.settings.identityPath ?? target.settings.protectedPath;
-    const variants: [string, string][] = [];
-    const padded = [header, payload, signature].map(pad).join('.');
-    if (padded !== token) variants.push(['each segment padded with "="', padded]);
-    const alphabet = [header, payload, signature].map(standard).join('.');
-    if (alphabet !== token) variants.push(['the standard base64 alphabet ("+" and "/" for "-" and "_")', alphabet]);
-    if (variants.length < 2) return { verdict: 'ERROR', observed: `inconclusive: ${SPELLING_ATTEMPTS + 1} tokens of the issuer all lacked ${padded === token ? 'a segment that needs padding' : 'a "-" or "_"'}, so not every other spelling could be made` };
+    const variants: [string, string][] = [
+      ['the signature padded with "="', `${header}.${payload}.${pad(signature)}`],
+      ['the signature in the standard base64 alphabet ("+" and "/" for "-" and "_")', `${header}.${payload}.${standard(signature)}`],
+    ];
+    // The header and payload too, where they need padding (the signing input changes: a verifier that
+    // accepts it decodes before it verifies, and verifies what it re-encoded).
+    if (pad(header) !== header || pad(payload) !== payload) variants.push(['the header and payload padded with "="', `${pad(header)}.${pad(payload)}.${signature}`]);
+    if (variants.some(([, spelled]) => spelled === token)) return { verdict: 'ERROR', observed: `inconclusive: ${SPELLING_ATTEMPTS + 1} tokens of the issuer all had a signature ${pad(signature) === signature ? 'that needs no padding' : 'without "-" or "_"'}, so not every other spelling could be made` };
     const exchanges = await Promise.all(variants.map(([label, spelled]) => send(label, { token: spelled, path })));
     const result = expectAllRejected(exchanges, 'NON-STRICT');
     if (result.verdict !== 'NON-STRICT') return result;
@@ -184,7 +189,7 @@ check(
     if (others.length) return { verdict: 'FAIL', severity: 'high', observed: `a re-spelled token was taken for someone other than its user: ${others.map((e) => `"${e.label}" answered as ${String(target.subjectOf(e))}`).join(', ')}` };
     return { ...result, severity: 'low', observed: `${result.observed}: one token, several accepted strings (a deny-list keyed by the token string misses the re-spelled ones)` };
   },
-  { causes: [CAUSES.verifierFailOpen, CAUSES.signaturesUnverified] },
+  { causes: [CAUSES.signaturesUnverified, CAUSES.verifierFailOpen] },
 );
 
 check(
@@ -210,15 +215,15 @@ check(
       send('general JSON serialization, signature broken', { token: general(broken), path }),
     ]);
     const forged = expectAllRejected([forgedFlat!, forgedGeneral!]);
-    if (forged.verdict === 'FAIL') return { ...forged, observed: `a JSON-serialized token with a broken signature was accepted (${forged.observed}): what parses it does not verify` };
+    if (forged.verdict === 'FAIL') return { ...forged, severity: 'critical', observed: `a JSON-serialized token with a broken signature was accepted (${forged.observed}): what parses it does not verify` };
     const valid = expectAllRejected([validFlat!, validGeneral!], 'NON-STRICT');
     if (valid.verdict !== 'NON-STRICT') return forged.verdict === 'PASS' ? valid : forged;
     const others = [validFlat!, validGeneral!].filter((e) => e.outcome === 'accepted' && identityOf(target, e, user) === 'someone else');
-    if (others.length) return { verdict: 'FAIL', observed: `a JSON-serialized token was taken for someone other than its user: ${others.map((e) => `"${e.label}" answered as ${String(target.subjectOf(e))}`).join(', ')}` };
+    if (others.length) return { verdict: 'FAIL', severity: 'critical', observed: `a JSON-serialized token was taken for someone other than its user: ${others.map((e) => `"${e.label}" answered as ${String(target.subjectOf(e))}`).join(', ')}` };
     return { ...valid, observed: `${valid.observed}: the backend also parses JSON-serialized JWS (its broken-signature copies were refused), so what a gateway or WAF sees as no JWT is a token here` };
   },
   // A backend that lets unparseable tokens through, or verifies nothing, accepts these for that reason.
-  { causes: [CAUSES.verifierFailOpen, CAUSES.signaturesUnverified] },
+  { causes: [CAUSES.signaturesUnverified, CAUSES.verifierFailOpen] },
 );
 
 persistenceProbe();

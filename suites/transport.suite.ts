@@ -3,6 +3,7 @@
 import { family } from '../harness/checks/suite.js';
 import { CAUSES, expectAllAccepted, expectAllRejected, explainsWhenFailing } from '../harness/checks/oracle.js';
 import type { CheckResult } from '../harness/checks/oracle.js';
+import type { CheckTools } from '../harness/checks/suite.js';
 import { b64u } from '../harness/forge/jws.js';
 import { split } from '../harness/forge/token.js';
 import { IDENTITY_OVERRIDES } from '../harness/checks/isolation-lab.js';
@@ -10,6 +11,18 @@ import { withQuery } from '../harness/target/client.js';
 import type { SendOptions } from '../harness/target/client.js';
 
 const { check, persistenceProbe } = family('TRN');
+
+/**
+ * A user other than A. Configured accounts (an external issuer's issuer.users) are handed out in turn
+ * to the family's concurrent checks, so the next one may be A again: asked for a few times.
+ */
+async function anotherUser(issuer: CheckTools['issuer'], a: CheckTools['user']): Promise<CheckTools['user'] | undefined> {
+  for (let i = 0; i < 3; i++) {
+    const user = await issuer.createUser();
+    if (user.id !== a.id) return user;
+  }
+  return undefined;
+}
 
 check(
   {
@@ -77,7 +90,8 @@ check(
     expected: '400 or 401 (PASS); the first token verified and answered as A at every endpoint is NON-STRICT (low); answered as B, or endpoints that disagree, is FAIL (medium: it takes B\'s own valid token); a caller who is neither A nor B is FAIL (high)',
   },
   async ({ token, user, issuer, target, send }): Promise<CheckResult> => {
-    const userB = await issuer.createUser();
+    const userB = await anotherUser(issuer, user);
+    if (!userB) return { verdict: 'ERROR', observed: `inconclusive: the issuer gives no user other than A (${user.id}); configure two accounts (issuer.users)` };
     const other = await issuer.tokenFor(userB);
     const forms: [string, SendOptions][] = [
       ['two Authorization headers (user A, then user B)', { authorization: null, rawHeaders: [['authorization', `Bearer ${token}`], ['authorization', `Bearer ${other}`]] }],
@@ -143,21 +157,21 @@ check(
     expected: "400 or 401, or answered as the header's user (PASS; RFC 6750 suggests 400); answered as the query token's user is FAIL (medium: it takes that user's own valid token), as someone else FAIL (high)",
   },
   async ({ token, user, issuer, target, send }): Promise<CheckResult> => {
-    const userB = await issuer.createUser();
+    const userB = await anotherUser(issuer, user);
+    if (!userB) return { verdict: 'ERROR', observed: `inconclusive: the issuer gives no user other than A (${user.id}); configure two accounts (issuer.users)` };
     const other = await issuer.tokenFor(userB);
     const path = target.settings.identityPath ?? target.settings.protectedPath;
     const both = await send("Authorization: Bearer <A's token> and ?access_token=<B's token>", { token, path: withQuery(path, { access_token: other }) });
     if (both.outcome !== 'accepted') return expectAllRejected([both]);
-    if (target.isIdentityExchange(both)) {
-      const subject = target.subjectOf(both);
-      if (subject === user.id) return { verdict: 'PASS', observed: `answered as A (${subject}), the header's token: the query's token was ignored` };
-      if (subject === userB.id) return { verdict: 'FAIL', severity: 'medium', observed: `answered as B (${subject}), the query's token, over the header's`, causes: [CAUSES.tokenFromQuery] };
-      return { verdict: 'FAIL', severity: 'high', observed: `answered as ${subject === undefined ? 'no one it names' : `"${subject}"`}, neither the header's user nor the query's` };
-    }
-    // No identity endpoint to say whom it answered as: whether the query is read at all tells.
+    const subject = target.isIdentityExchange(both) ? target.subjectOf(both) : undefined;
+    if (subject === user.id) return { verdict: 'PASS', observed: `answered as A (${subject}), the header's token: the query's token was ignored` };
+    if (subject === userB.id) return { verdict: 'FAIL', severity: 'medium', observed: `answered as B (${subject}), the query's token, over the header's`, causes: [CAUSES.tokenFromQuery] };
+    if (subject !== undefined) return { verdict: 'FAIL', severity: 'high', observed: `answered as "${subject}", neither the header's user nor the query's` };
+    // No identity endpoint (or an answer that names no one) to say whom it answered as: whether the query is read at all tells.
     const queryOnly = await send("?access_token=<B's token> alone", { authorization: null, path: withQuery(path, { access_token: other }) });
     if (queryOnly.outcome === 'rejected') return { verdict: 'PASS', observed: `accepted with both, and the query's token alone is refused (${queryOnly.response!.status}): the header's token was the one used` };
-    return { verdict: 'NON-STRICT', severity: 'low', observed: `accepted with both, and the query's token alone is ${queryOnly.outcome === 'accepted' ? 'accepted too' : `answered ${queryOnly.response?.status ?? queryOnly.error}`}: which token was used is unknown without an identity endpoint (target.identityPath)`, causes: [CAUSES.tokenFromQuery] };
+    if (queryOnly.outcome === 'accepted') return { verdict: 'NON-STRICT', severity: 'low', observed: "accepted with both, and the query's token alone is accepted too: which token was used is unknown without an identity endpoint that names the caller (target.identityPath)", causes: [CAUSES.tokenFromQuery] };
+    return { verdict: 'ERROR', observed: `inconclusive: accepted with both; the query's token alone answered ${queryOnly.response?.status ?? queryOnly.error}` };
   },
 );
 
@@ -174,7 +188,8 @@ check(
   },
   async ({ token, user, issuer, target, send }): Promise<CheckResult> => {
     const path = target.settings.identityPath!; // required (CheckMeta.requires)
-    const b = await issuer.createUser();
+    const b = await anotherUser(issuer, user);
+    if (!b) return { verdict: 'ERROR', observed: `inconclusive: the issuer gives no user other than A (${user.id}); configure two accounts (issuer.users)` };
     const tokenB = await issuer.tokenFor(b);
     // B must be a user the backend knows: one that looks users up would otherwise answer 404 for B and hide the override.
     const known = await send("B's own token (so the backend knows B)", { token: tokenB, path });

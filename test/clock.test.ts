@@ -11,11 +11,13 @@ afterEach(async () => {
   await Promise.all(servers.splice(0).map((s) => new Promise((resolve) => s.close(resolve))));
 });
 
-/** A server whose Date header is `offsetMs` off this machine's clock, or carries none. */
-async function serverWithClock(offsetMs: number | 'none'): Promise<string> {
+/** A server whose Date header is `offsetMs` off this machine's clock, or carries none, or is one frozen stamp; `age` adds a cache's Age header. */
+async function serverWithClock(offsetMs: number | 'none' | 'frozen', age = false): Promise<string> {
+  const frozen = new Date(Date.now() - 120_000).toUTCString();
   const server = createServer((_req, res) => {
     if (offsetMs === 'none') res.sendDate = false;
-    else res.setHeader('date', new Date(Date.now() + offsetMs).toUTCString());
+    else res.setHeader('date', offsetMs === 'frozen' ? frozen : new Date(Date.now() + offsetMs).toUTCString());
+    if (age) res.setHeader('age', '30');
     res.end('ok');
   });
   servers.push(server);
@@ -26,7 +28,8 @@ async function serverWithClock(offsetMs: number | 'none'): Promise<string> {
 describe('the backend clock', () => {
   it.each([90_000, -90_000, 3_500, -40_250])('measures a server %i ms off to within a second, and offsets token times by it', async (offsetMs) => {
     const clock = await measureClock(await serverWithClock(offsetMs), '/health', 2_000);
-    expect(clock.samples).toBe(6);
+    expect(clock.samples).toBe(7);
+    expect(clock.notApplied).toBeUndefined();
     expect(Math.abs(clock.offsetMs! - offsetMs)).toBeLessThan(1_000);
     expect(clock.uncertaintyMs!).toBeLessThan(1_000);
     expect(clock.appliedOffsetS).toBe(Math.round(clock.offsetMs! / 1_000));
@@ -44,6 +47,17 @@ describe('the backend clock', () => {
     const clock = await measureClock(await serverWithClock('none'), '/health', 2_000);
     expect(clock).toEqual({ appliedOffsetS: 0, samples: 0 });
     expect(describeClock(clock)).toContain('no Date header');
+  });
+
+  it('does not apply an offset it cannot trust: a Date a proxy keeps frozen, or a cache\'s answer', async () => {
+    const frozen = await measureClock(await serverWithClock('frozen'), '/health', 2_000);
+    expect(Math.abs(frozen.offsetMs!)).toBeGreaterThan(100_000);
+    expect(frozen.appliedOffsetS).toBe(0);
+    expect(frozen.notApplied).toContain('did not advance');
+    expect(describeClock(frozen)).toContain('token times stay on this machine');
+    const cached = await measureClock(await serverWithClock(-90_000, true), '/health', 2_000);
+    expect(cached.appliedOffsetS).toBe(0);
+    expect(cached.notApplied).toContain('cache');
   });
 
   it('takes the median of answers that contradict each other (a clock stepped meanwhile, servers behind one address)', () => {

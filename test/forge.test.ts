@@ -6,8 +6,8 @@ import { describe, expect, it } from 'vitest';
 import { selfSignedCertificate } from '../harness/forge/certificates.js';
 import { hmacCompact, signCompact } from '../harness/forge/jws.js';
 import type { AsymmetricAlg } from '../harness/forge/jws.js';
-import { attackerKey, publicKeySecrets } from '../harness/forge/keys.js';
-import { flipSignature, freshClaims, headerOf, resizeSignature, split, stripSignature, unsecured, withClaims, withHeader } from '../harness/forge/token.js';
+import { attackerKey, publicKeySecrets, pythonJsonDumps } from '../harness/forge/keys.js';
+import { IAT_MARGIN_S, flipSignature, freshClaims, headerOf, resizeSignature, setBackendClockOffset, split, stripSignature, unsecured, withClaims, withHeader } from '../harness/forge/token.js';
 
 const KEYS: [AsymmetricAlg, () => ReturnType<typeof generateKeyPairSync>][] = [
   ['EdDSA', () => generateKeyPairSync('ed25519')],
@@ -79,12 +79,18 @@ describe('token variants', () => {
     expect([split(h).payload, split(h).signature]).toEqual([split(token).payload, split(token).signature]);
   });
 
-  it('freshClaims sets iat now and exp ten minutes ahead', () => {
+  it('freshClaims sets iat just past and exp ten minutes ahead, on the backend\'s clock', () => {
     const now = Math.floor(Date.now() / 1000);
     const c = freshClaims({ sub: 'a', exp: 1 });
     expect(c.sub).toBe('a');
-    expect(Number(c.iat)).toBeGreaterThanOrEqual(now);
-    expect(Number(c.exp) - Number(c.iat)).toBe(600);
+    expect(Number(c.iat)).toBeGreaterThanOrEqual(now - IAT_MARGIN_S);
+    expect(Number(c.exp)).toBeGreaterThanOrEqual(now + 600);
+    try {
+      setBackendClockOffset(-90);
+      expect(Number(freshClaims({}).exp)).toBeLessThanOrEqual(Math.floor(Date.now() / 1000) - 90 + 600);
+    } finally {
+      setBackendClockOffset(0);
+    }
   });
 });
 
@@ -125,6 +131,12 @@ describe('keys and certificates', () => {
     expect(byLabel['the JWKS exactly as served']).toBe(text);
     expect(byLabel['the JWK as served']).toBe(member);
     expect(byLabel['a JWK array of the key as served']).toBe(`[${member}]`);
+    expect(byLabel["the JWK as Python's json.dumps writes it"]).toBe(`{"alg": "EdDSA", "crv": "Ed25519", "x": "${String(jwk.x)}", "kty": "OKP", "kid": "k1"}`);
+    expect(byLabel["the JWKS as Python's json.dumps(..., sort_keys=True) writes it"]).toMatch(/^\{"keys": \[\{"alg": "EdDSA", "crv": "Ed25519", "kid": "k1", "kty": "OKP", "x": /);
+    // Byte for byte what CPython writes (printed by python3 -c 'import json; print(json.dumps(v)); print(json.dumps(v, sort_keys=True))').
+    const sample = { kty: 'OKP', crv: 'Ed25519', x: 'abc', kid: 'k1', keys: [1, { b: 2, a: 3 }] };
+    expect(pythonJsonDumps(sample)).toBe('{"kty": "OKP", "crv": "Ed25519", "x": "abc", "kid": "k1", "keys": [1, {"b": 2, "a": 3}]}');
+    expect(pythonJsonDumps(sample, true)).toBe('{"crv": "Ed25519", "keys": [1, {"a": 3, "b": 2}], "kid": "k1", "kty": "OKP", "x": "abc"}');
     // Not a key set: only the whole text is tried.
     const labels = publicKeySecrets(jwk, { text: '<html>' }).map((f) => f.label);
     expect(labels).toContain('the JWKS exactly as served');

@@ -11,6 +11,8 @@ import { describe, expect, it } from 'vitest';
 import { RUN_WIDE, nodeFixtureRun } from './support/known-answers.js';
 import { runCli } from './support/cli.js';
 import { junitSchemaErrors, sarifSchemaErrors } from './support/schemas.js';
+import { htmlReport } from '../harness/report/html.js';
+import { markdownSummary } from '../harness/report/markdown.js';
 
 const outDirOf = (reportFile: string) => path.dirname(reportFile);
 
@@ -50,6 +52,20 @@ describe('report formats from a real run', { timeout: 120_000 }, () => {
 
     // Self-contained: nothing to fetch when it is opened (links to references are only followed on a click).
     const html = await readFile(path.join(out, 'report.html'), 'utf8');
+    // Every relative link resolves inside the report directory: the catalogue copy is there, with an anchor per check.
+    const catalogue = await readFile(path.join(out, 'checks.md'), 'utf8');
+    const relative = [...html.matchAll(/href="([^"]+)"/g), ...md.matchAll(/\]\(([^)\s]+)\)/g)].map((m) => m[1]!).filter((href) => !/^[a-z][a-z0-9+.-]*:/i.test(href) && !href.startsWith('#'));
+    expect(relative.length).toBeGreaterThan(0);
+    for (const href of relative) {
+      const [file, anchor] = href.split('#');
+      expect(file, href).toBe('checks.md');
+      expect(catalogue, href).toContain(`<a id="${anchor}"></a>`);
+    }
+    expect(catalogue).not.toMatch(/\]\((?![a-z]+:)[^)#]+\)/);
+    // Where the catalogue is published (report.catalogueUrl; the Action passes its own), the links are absolute: they resolve in a job summary.
+    const published = { ...report, tool: { ...report.tool, catalogueUrl: 'https://example.test/docs/checks.md' } };
+    expect(markdownSummary(published)).toContain('](https://example.test/docs/checks.md#SIG-ALG-NONE)');
+    expect(htmlReport(published)).toContain('href="https://example.test/docs/checks.md#SIG-ALG-NONE"');
     expect(html).not.toMatch(/<(script|img|iframe)\b[^>]*\bsrc=|<link\b/i);
     expect(html.match(/<style>([\s\S]*?)<\/style>/)![1]).not.toMatch(/@import|url\(/);
     expect(html).toContain(sha256);
@@ -64,10 +80,10 @@ describe('report formats from a real run', { timeout: 120_000 }, () => {
 
   it('progress has one line per ID prefix, whatever files hold its checks, and the lines add up to the checks', async () => {
     // KEY-KID-ABSENT-SINGLE is in the JWKS family's file: without the other JWKS checks it ends before
-    // keys.suite.ts is even collected, and KEY got a line of its own for it, then another for all ten.
+    // keys.suite.ts is even collected, and KEY got a line of its own for it, then another for all eleven.
     const { report, stderr } = await runWithOut(undefined, ['--skip', 'JWKS-', 'KEY-KID-DECOY', 'LIFE-', 'ISO-', 'COV-']);
     const lines = [...stderr.matchAll(/^([A-Z]+) +(\d+) checks in /gm)].map((m) => [m[1]!, Number(m[2])] as const);
-    expect(lines.filter(([family]) => family === 'KEY')).toEqual([['KEY', 10]]);
+    expect(lines.filter(([family]) => family === 'KEY')).toEqual([['KEY', 11]]);
     expect(new Set(lines.map(([family]) => family)).size).toBe(lines.length);
     expect(lines.reduce((n, [, count]) => n + count, 0)).toBe(report.checks.filter((c) => !RUN_WIDE.includes(c.id)).length);
   });
@@ -119,6 +135,28 @@ describe('report formats from a real run', { timeout: 120_000 }, () => {
     expect(gated.stdout).toMatch(/GATE +\d+ FAIL below --fail-on high do not fail the run/);
     const ungated = await runWithOut('stack-500', ['--only', 'FMT-PARTS', '--fail-on', 'medium', '--format', 'json']);
     expect(ungated.code).toBe(1);
+  });
+
+  it('the console lines up its columns for any ID length, and --quiet prints the findings and the closing lines only', async () => {
+    // A long ID (31 characters) among short ones, and INFO and SKIP lines beside the FAIL.
+    const full = await nodeFixtureRun('alg-none', 'process', ['--only', 'SIG-ALG-NONE', 'KEY-KID-ABSENT-SINGLE', 'JWKS-KIDMISS-LIMITER-STARVATION', '--max-rotation-delay', '1', '--wait-budget', '2']);
+    const verdictLines = full.stdout.split('\n').filter((l) => /^(FAIL|NON-STRICT|ERROR|INFO|SKIP) /.test(l));
+    expect(verdictLines.some((l) => l.startsWith('INFO'))).toBe(true);
+    const idWidth = Math.max(...full.report.checks.map((c) => c.id.length)) + 1;
+    for (const l of verdictLines.filter((x) => !/^SKIP +\d+ checks?/.test(x))) {
+      // Verdict column, ID column, then the severity, wherever the ID ends.
+      expect(l.slice(20, 20 + idWidth).trimEnd(), l).toMatch(/^[A-Z0-9-]+$/);
+      expect(l.slice(20 + idWidth), l).toMatch(/^(critical|high|medium|low|info) /);
+    }
+    const quiet = await nodeFixtureRun('alg-none', 'process', ['--only', 'SIG-ALG-NONE', 'KEY-KID-ABSENT-SINGLE', '--quiet']);
+    expect(quiet.code).toBe(1);
+    expect(quiet.stdout).toMatch(/^FAIL +SIG-ALG-NONE /m);
+    expect(quiet.stdout).not.toMatch(/^(INFO|SKIP|PASS) /m);
+    expect(quiet.stdout).toMatch(/^COVERAGE /);
+    expect(quiet.stdout.trimEnd().split('\n').at(-1)).toMatch(/^\d+ passed, \d+ failed, /);
+    // No progress and no start-up lines on stderr: nothing there asked for action.
+    expect(quiet.stderr).not.toMatch(/^(SIG|KEY) +\d+ checks in/m);
+    expect(quiet.stderr).not.toMatch(/^issuer: /m);
   });
 
   it('--strict makes NON-STRICT fail the run and the JUnit case', async () => {

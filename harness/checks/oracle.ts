@@ -20,6 +20,8 @@ export interface CheckResult {
   causes?: string[];
   /** Causes under which this outcome means nothing, whatever its verdict: where one is named, a finding is reported under it and any other verdict is not judged (SKIP). */
   restsOn?: string[];
+  /** The finding stands on a signal of its own (an injected delay, a callback), not on a token accepted: no unverified signature explains it. */
+  ownSignal?: boolean;
 }
 
 /** Causes the checks name (the check that names one fails with it; others that fail only because of it are reported under it). */

@@ -15,7 +15,7 @@ import { reachFromFetches } from '../attacker/reach.js';
 import type { JwksSettings } from '../config/config.js';
 import type { ResourceContract } from '../config/resources.js';
 import type { OpenApiSource } from '../openapi/operations.js';
-import { nowSeconds } from '../forge/token.js';
+import { nowSeconds, setBackendClockOffset } from '../forge/token.js';
 import { pathOf } from '../json-path.js';
 import { TargetClient } from '../target/client.js';
 import { ControlClient } from '../target/control.js';
@@ -140,7 +140,7 @@ export interface CheckOptions {
 
 /** A result with the causes its check declares: its own (explains), those it may follow from, and what it rests on. */
 function withCauses(result: CheckResult, options: CheckOptions & FamilyOptions): CheckResult {
-  const ownSignal = Number(result.measured?.attackerFetches ?? 0) > 0;
+  const ownSignal = result.ownSignal === true || Number(result.measured?.attackerFetches ?? 0) > 0;
   const causes = [...(options.forgesSignature && !ownSignal ? [CAUSES.signaturesUnverified] : []), ...(options.causes ?? [])];
   const named = options.explains ? explainsWhenFailing(options.explains, result) : result;
   const followed = followsFrom(causes, named);
@@ -221,6 +221,7 @@ const setupId = (family: string) => `${family}-setup`;
 
 /** A user of its own and a fresh valid token, on `issuer`, and the positive control against `target`. */
 async function prepare(name: string, run: ProvidedRun, issuer: IssuerHandle, target: TargetClient): Promise<FamilyState> {
+  setBackendClockOffset(run.target.clockOffsetS ?? 0);
   const user = await issuer.createUser();
   const token = await issuer.tokenFor(user);
   const state: FamilyState = { run, issuer, target, user, token };
@@ -261,7 +262,7 @@ function toolsFor(meta: CheckMeta, s: FamilyState, evidence: Exchange[]): CheckT
       const header = JSON.parse(Buffer.from(s.token.split('.')[0]!, 'base64url').toString('utf8')) as { alg: string };
       return { alg: header.alg };
     },
-    now: () => nowSeconds() + (s.target.settings.clockOffsetS ?? 0),
+    now: nowSeconds,
     async signed(changes, request = {}) {
       const next = { ...claims, ...changes };
       for (const [k, v] of Object.entries(changes)) if (v === undefined) delete next[k];

@@ -55,6 +55,13 @@ export function publicKeySecrets(jwk: Record<string, unknown>, served?: ServedKe
     const member = servedMember(served.text, jwk.kid);
     forms.push({ label: 'the JWKS exactly as served', secret: Buffer.from(served.text) });
     if (member !== undefined) forms.push({ label: 'the JWK as served', secret: Buffer.from(JSON.stringify(member)) }, { label: 'a JWK array of the key as served', secret: Buffer.from(JSON.stringify([member])) });
+    // What a Python app hands PyJWT after json.dumps (its default separators, ", " and ": "), as served and with sort_keys.
+    const keySet = parsedJson(served.text);
+    for (const sortKeys of [false, true]) {
+      const how = sortKeys ? "Python's json.dumps(..., sort_keys=True)" : "Python's json.dumps";
+      if (member !== undefined) forms.push({ label: `the JWK as ${how} writes it`, secret: Buffer.from(pythonJsonDumps(member, sortKeys)) }, { label: `a JWK array as ${how} writes it`, secret: Buffer.from(pythonJsonDumps([member], sortKeys)) });
+      if (keySet !== undefined) forms.push({ label: `the JWKS as ${how} writes it`, secret: Buffer.from(pythonJsonDumps(keySet, sortKeys)) });
+    }
   }
   if (jwk.kty === 'OKP' && typeof jwk.x === 'string') {
     const raw = Buffer.from(jwk.x, 'base64url');
@@ -65,14 +72,29 @@ export function publicKeySecrets(jwk: Record<string, unknown>, served?: ServedKe
   return forms.filter((f) => !seen.has(f.secret.toString('base64')) && seen.add(f.secret.toString('base64')));
 }
 
-/** The member of a served JWKS with this kid, as served (undefined when the text is not a key set or has no such member). */
-function servedMember(text: string, kid: unknown): unknown {
+function parsedJson(text: string): unknown {
   try {
-    const keys = (JSON.parse(text) as { keys?: unknown }).keys;
-    return Array.isArray(keys) ? keys.find((k) => typeof k === 'object' && k !== null && (k as { kid?: unknown }).kid === kid) : undefined;
+    return JSON.parse(text) as unknown;
   } catch {
     return undefined;
   }
+}
+
+/** The member of a served JWKS with this kid, as served (undefined when the text is not a key set or has no such member). */
+function servedMember(text: string, kid: unknown): unknown {
+  const keys = (parsedJson(text) as { keys?: unknown } | undefined)?.keys;
+  return Array.isArray(keys) ? keys.find((k) => typeof k === 'object' && k !== null && (k as { kid?: unknown }).kid === kid) : undefined;
+}
+
+/** JSON as Python's json.dumps writes it by default: ", " and ": " between members (JWKs are ASCII, so ensure_ascii changes nothing). */
+export function pythonJsonDumps(value: unknown, sortKeys = false): string {
+  if (Array.isArray(value)) return `[${value.map((v) => pythonJsonDumps(v, sortKeys)).join(', ')}]`;
+  if (value !== null && typeof value === 'object') {
+    const entries = Object.entries(value);
+    if (sortKeys) entries.sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0));
+    return `{${entries.map(([k, v]) => `${JSON.stringify(k)}: ${pythonJsonDumps(v, sortKeys)}`).join(', ')}}`;
+  }
+  return JSON.stringify(value);
 }
 
 function openSshEd25519(raw: Buffer): string {

@@ -54,11 +54,25 @@ export function unsecured(token: string, header: Record<string, unknown>, keepSi
   return join({ header: b64u(JSON.stringify(header)), payload: s.payload, signature: keepSignature ? s.signature : '' });
 }
 
-export const nowSeconds = (): number => Math.floor(Date.now() / 1000);
+/**
+ * Whole seconds the backend's clock is ahead of this machine's (harness/target/clock.ts), so that every
+ * token time the forge and the checks set is on the backend's clock. Set once per worker, from the run,
+ * before any check (harness/checks/suite.ts); 0 where the clocks agree or it could not be measured.
+ */
+let backendOffsetS = 0;
+export function setBackendClockOffset(seconds: number): void {
+  backendOffsetS = seconds;
+}
+
+/** Now, in whole seconds, on the backend's clock. */
+export const nowSeconds = (): number => Math.floor(Date.now() / 1000) + backendOffsetS;
+
+/** How far in the past a token's iat is set: a backend that refuses an iat in its future (PyJWT, leeway 0) must not refuse it for a second of clock estimate. */
+export const IAT_MARGIN_S = 5;
 
 /** The claims with a fresh iat and an exp ten minutes ahead, so only the variant under test is wrong. */
 export function freshClaims(claims: Record<string, unknown>): Record<string, unknown> {
-  return { ...claims, iat: nowSeconds(), exp: nowSeconds() + 600 };
+  return { ...claims, iat: nowSeconds() - IAT_MARGIN_S, exp: nowSeconds() + 600 };
 }
 
 export const headerOf = (token: string): { alg?: unknown; kid?: string } & Record<string, unknown> => decodeSegment(split(token).header);

@@ -210,7 +210,7 @@ export async function runConformance(config: ResolvedConfig, log: (line: string)
     ctx.labs = labsPlan(config, issuer);
     if (config.target.start) await startBackendAndLabs(ctx, issuer);
     else await backendAnswering(ctx);
-    ctx.clock = await measureClock(config.target.baseUrl, config.target.readinessPath, config.target.timeoutMs);
+    ctx.clock = await measureClock(config.target.baseUrl, config.target.readinessPath, config.target.timeoutMs, config.target.maxRps);
     const clockNote = describeClock(ctx.clock);
     if (clockNote) log(`clock: ${clockNote}`);
     const attacker = await attackerFor(ctx, issuer);
@@ -479,7 +479,7 @@ async function writeRun(ctx: RunContext, { records, requests }: Judged, { outDir
   const checks = waived?.checks ?? sorted;
   const unredacted: Report = {
     schemaVersion: REPORT_SCHEMA_VERSION,
-    tool: { name: pkg.name, version: pkg.version },
+    tool: { name: pkg.name, version: pkg.version, ...(config.report.catalogueUrl ? { catalogueUrl: config.report.catalogueUrl } : {}) },
     run: {
       id: ctx.runId,
       startedAt: ctx.startedAt.toISOString(),

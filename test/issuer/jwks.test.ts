@@ -175,6 +175,13 @@ describeEachMode('JWKS faults and fetch log', (mode) => {
       }
     });
 
+    it('the served key set (SIG-ALG-HS-PUBKEY keys HMAC with it) is the JWKS byte for byte, and reading it is no fetch', async () => {
+      await issuer.resetJwksFetches();
+      const served = await issuer.servedJwks();
+      expect(await issuer.jwksFetches()).toHaveLength(0);
+      expect(served).toBe((await get(issuer.jwksUrl)).text);
+    });
+
     it('concurrent fetches are each counted; `since` returns only newer ones; reset empties it', async () => {
       await issuer.resetJwksFetches();
       await Promise.all(Array.from({ length: 25 }, () => get(issuer.jwksUrl)));
