@@ -69,7 +69,7 @@ check(
     if (exchange.outcome === 'accepted') return { verdict: 'FAIL', observed: `the protected endpoint answered ${status} without any token` };
     const challenge = String(exchange.response!.headers['www-authenticate'] ?? '');
     if (status !== 401) return { verdict: 'NON-STRICT', observed: `answered ${status}, not 401` };
-    if (!/^bearer\b/i.test(challenge)) return { verdict: 'NON-STRICT', observed: `401 without a Bearer challenge (WWW-Authenticate: ${challenge || 'absent'})` };
+    if (!/^bearer\b/i.test(challenge)) return { verdict: 'NON-STRICT', observed: `401 without a Bearer challenge (WWW-Authenticate: ${challenge || 'absent'})`, explains: CAUSES.noBearerChallenge };
     if (/\berror=/i.test(challenge)) return { verdict: 'NON-STRICT', observed: `401 with an error code although no credentials were sent: ${challenge}` };
     return { verdict: 'PASS', observed: `401, WWW-Authenticate: ${challenge}` };
   },

@@ -38,6 +38,16 @@ const isJose = (s: string) => s.includes('.') && Buffer.from(s.split('.')[0]!, '
  */
 function secretsIn(credential: string): string[] {
   const found: string[] = [];
+  // A JWS in JSON serialization (FMT-JSON-SERIALIZATION): its signatures are the secret, its header and claims the evidence.
+  const json = /^\s*(?:Bearer\s+)?(\{[\s\S]*\})\s*$/i.exec(credential)?.[1];
+  if (json) {
+    try {
+      const jws = JSON.parse(json) as { signature?: string; signatures?: { signature?: string }[] };
+      return [json, ...[jws.signature, ...(jws.signatures ?? []).map((s) => s.signature)].filter((s): s is string => typeof s === 'string' && s.length >= 16)];
+    } catch {
+      // not JSON: read as any other credential
+    }
+  }
   let rest = credential;
   for (const [compact, signature] of credential.matchAll(/[A-Za-z0-9_-]{2,}\.[A-Za-z0-9_-]*\.([A-Za-z0-9_-]{16,})/g)) {
     found.push(compact, signature!);
@@ -56,7 +66,7 @@ describe('no live credential in any artifact', { timeout: 240_000 }, () => {
   it('every token signature, session token and cookie the backend saw or set is in no report file and not on the console; --keep-secrets keeps them apart, owner-only', async () => {
     const out = await mkdtemp(path.join(tmpdir(), 'ba-redaction-'));
     const receivedFile = path.join(await mkdtemp(path.join(tmpdir(), 'ba-received-')), 'received.jsonl');
-    const { code, stdout, stderr } = await run('echo', out, ['--only', 'CTL-VALID', 'XJWT-', 'TRN-', 'SIG-ALG-NONE', '--keep-secrets'], { RECEIVED_FILE: receivedFile });
+    const { code, stdout, stderr } = await run('echo', out, ['--only', 'CTL-VALID', 'XJWT-', 'TRN-', 'SIG-ALG-NONE', 'FMT-B64-CANON', 'FMT-JSON-SERIALIZATION', '--keep-secrets'], { RECEIVED_FILE: receivedFile });
     // ERR-NO-LEAK fails: the backend echoes the rejected tokens (that is the point of it).
     expect(code, stderr).toBe(1);
 
@@ -77,7 +87,7 @@ describe('no live credential in any artifact', { timeout: 240_000 }, () => {
     expect(secrets.size).toBeGreaterThan(40);
 
     const files = (await filesOf(out)).filter((f) => path.basename(f) !== UNREDACTED_FILE);
-    expect(files.map((f) => path.basename(f)).sort()).toEqual(['junit.xml', 'report.html', 'report.json', 'report.sarif', 'summary.md']);
+    expect(files.map((f) => path.basename(f)).sort()).toEqual(['checks.md', 'junit.xml', 'report.html', 'report.json', 'report.sarif', 'summary.md']);
     const texts = [...(await Promise.all(files.map(async (f) => [path.basename(f), await readFile(f, 'utf8')] as const))), ['stdout', stdout] as const, ['stderr', stderr] as const];
     const hits = texts.flatMap(([where, text]) => [...secrets].filter((s) => text.includes(s)).map((s) => `${where}: ${s.slice(0, 24)}…`));
     expect(hits).toEqual([]);
@@ -125,7 +135,7 @@ describe('no live credential in any artifact', { timeout: 240_000 }, () => {
     expect(rendered).not.toMatch(/<img\b/i);
     const links = [...rendered.matchAll(/<a\b[^>]*href="([^"]*)"/g)].map((m) => m[1]);
     expect(links.length).toBeGreaterThan(0);
-    expect(links.filter((href) => !href!.startsWith('docs/checks.md#'))).toEqual([]);
+    expect(links.filter((href) => !href!.startsWith('checks.md#'))).toEqual([]);
     // The hostile text is there, as text: twice (the body, the challenge), literally.
     const text = rendered.replace(/<[^>]+>/g, '').replace(/&lt;/g, '<').replace(/&gt;/g, '>').replace(/&amp;/g, '&').replace(/&quot;/g, '"');
     expect(text.split(HOSTILE_MARKDOWN).length - 1).toBeGreaterThanOrEqual(2);

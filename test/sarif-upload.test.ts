@@ -48,8 +48,8 @@ describe('SARIF for GitHub code scanning', { timeout: 120_000 }, () => {
       // helpUri stays an absolute URL (the first linked reference); the catalogue entry is in the help text.
       const rule = sarif.runs[0]!.tool.driver.rules!.find((x) => x.id === 'SIG-ALG-NONE')!;
       expect(rule.helpUri).toMatch(/^https:\/\//);
-      expect(rule.help!.markdown).toContain('docs/checks.md#SIG-ALG-NONE');
-      expect(rule.properties).toMatchObject({ catalogue: 'docs/checks.md#SIG-ALG-NONE' });
+      expect(rule.help!.markdown).toContain('checks.md#SIG-ALG-NONE');
+      expect(rule.properties).toMatchObject({ catalogue: 'checks.md#SIG-ALG-NONE' });
     }
     expect(fingerprints(second.results)).toEqual(fingerprints(first.results));
     expect(new Set(Object.values(fingerprints(first.results))).size).toBe(2);

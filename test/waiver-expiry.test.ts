@@ -42,7 +42,7 @@ describe('waivers that expire', { timeout: 120_000 }, () => {
     expect(stdout).toMatch(/EXPIRED WAIVER +SIG-ALG-NONE +expired on 2000-01-31: the check is FAIL and counts for the gate again: renew or remove it in /);
     const md = await readFile(path.join(out, 'summary.md'), 'utf8');
     expect(md).toContain('> **Expired waiver** `SIG-ALG-NONE`: expired on 2000-01-31: the check is FAIL and counts for the gate again; renew or remove it in');
-    expect(md).toMatch(/\| FAIL \| critical \| \[`SIG-ALG-NONE`\]\(docs\/checks\.md#SIG-ALG-NONE\)/);
+    expect(md).toMatch(/\| FAIL \| critical \| \[`SIG-ALG-NONE`\]\(checks\.md#SIG-ALG-NONE\)/);
     const html = await readFile(path.join(out, 'report.html'), 'utf8');
     expect(html).toContain('<h2>Expired waivers</h2>');
     expect(html).toContain('1 applied, 0 stale, 1 expired');

@@ -70,6 +70,8 @@ export const CAUSES = {
   jwksFailOpen: 'jwks-fail-open',
   /** The caller is taken from the request, not the token (ISO-SUB-SOURCE). */
   identityFromRequest: 'identity-from-request',
+  /** 401 answers carry no Bearer challenge at all (CTL-NO-TOKEN). */
+  noBearerChallenge: 'no-bearer-challenge',
   /** A token is read from the query string (TRN-QUERY). */
   tokenFromQuery: 'token-from-query',
   /** A verified token is honoured past its exp or session (LIFE-REVOKED-SESSION). */

@@ -38,7 +38,8 @@ const SIGNATURE_MIN = 16;
  */
 const DOTTED = /eyJ[A-Za-z0-9_-]*(?:\.[A-Za-z0-9_\-+/=]*){2,}/g;
 const AUTH_SCHEME = /\b(Bearer|Basic|Token|DPoP)([ \t]+)([^\s"'<>,;)\]]+)/gi;
-const CREDENTIAL_NAME = /token|jwt|secret|passw(?:or)?d|pwd|api[_-]?key|session|cookie|credential|(?:^|[-_.])(?:auth|sid)(?:$|[-_.])|authorization/i;
+// "signature": a JWS in JSON serialization (FMT-JSON-SERIALIZATION) carries its signature as a field.
+const CREDENTIAL_NAME = /token|jwt|secret|passw(?:or)?d|pwd|api[_-]?key|session|cookie|credential|(?:^|[-_.])(?:auth|sid)(?:$|[-_.])|authorization|^signature$/i;
 const PASSWORD_NAME = /passw(?:or)?d|pwd/i;
 const PARAM = /(^|[?&;,\s])([\w.-]+)(=)([^&#;,\s"'<>]+)/g;
 const JSON_FIELD = /("([\w.-]+)"\s*:\s*")((?:[^"\\]|\\.)*)"/g;

@@ -179,8 +179,11 @@ export function challengeOnRejection(records: CheckRecord[], scope: RunScope): C
   });
   if (wrong.length === 0) return cleanUnlessInconclusive(base, records, `all ${rejected.length} rejected tokens got 401 with a Bearer invalid_token challenge`);
   const sample = wrong[0]!.e;
+  // 401s with no Bearer challenge at all are one finding with CTL-NO-TOKEN's (the same missing header), not a second.
+  const noChallenge = wrong.every(({ e }) => e.response!.status === 401 && !/^bearer\b/i.test(String(e.response!.headers['www-authenticate'] ?? '')));
   return {
     ...base,
+    ...(noChallenge ? { causes: [CAUSES.noBearerChallenge] } : {}),
     verdict: 'NON-STRICT',
     observed: `${wrong.length} of ${rejected.length} rejections lacked 401 + Bearer error="invalid_token" (e.g. ${sample.response!.status}, WWW-Authenticate: ${String(sample.response!.headers['www-authenticate'] ?? 'absent')})`,
     evidence: quote(wrong, 10),
