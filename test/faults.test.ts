@@ -235,11 +235,12 @@ describe('signals', () => {
     return { run, out, report: readReport(out), exitMs: performance.now() - signalledAt };
   }
 
-  it.each([
+  // The three signals run side by side: each run spends its ~30 s waiting on a slow backend, not working.
+  it.concurrent.for([
     ['SIGTERM', 143],
     ['SIGINT', 130],
     ['SIGHUP', 129],
-  ] as const)('%s in process mode: stops sending, writes the report with the unfinished checks ERROR "interrupted", exits %i, leaves nothing', async (signal, code) => {
+  ] as const)('%s in process mode: stops sending, writes the report with the unfinished checks ERROR "interrupted", exits %i, leaves nothing', async ([signal, code], { expect }) => {
     const { run, out, report, exitMs } = await interrupt(signal, 'process');
     expect(run.code, run.stderr).toBe(code);
     expect(report.run.interrupted).toBe(true);
