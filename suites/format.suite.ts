@@ -163,7 +163,7 @@ check(
     taxonomy: { cwe: ['CWE-1286', 'CWE-436'], capec: [], owaspApi: 'API2:2023' },
     expected: '401 (or 400); accepted as the same user is NON-STRICT, low; as anyone else FAIL',
   },
-  async ({ token: first, user, issuer, run, target, send, signed, now }): Promise<CheckResult> => {
+  async ({ token: first, user, issuer, run, target, send, signed, now, stillValid }): Promise<CheckResult> => {
     // The signature is re-spelled alone (its bytes are what is verified, the signing input is unchanged),
     // and the signed segments apart from it. Its standard-alphabet spelling needs a "-" or "_" in it (one
     // signature in fifteen has neither): another token is asked for. Ed25519 and HMAC signatures are
@@ -176,6 +176,11 @@ check(
         await delay(1_100);
         token = await issuer.tokenFor(user);
       }
+    }
+    // A replacement token is shown accepted as it is first: a refusal of its re-spellings says nothing otherwise.
+    if (token !== first) {
+      const control = await stillValid('the token re-spelled below, as issued', token);
+      if (!control.ok) return { verdict: 'ERROR', observed: `not attributable: the token whose signature could be re-spelled was itself refused (${control.observed})` };
     }
     const { header, payload, signature } = split(token);
     const pad = (segment: string) => segment + '='.repeat((4 - (segment.length % 4)) % 4);

@@ -236,11 +236,11 @@ describe('signals', () => {
   }
 
   // The three signals run side by side: each run spends its ~30 s waiting on a slow backend, not working.
-  it.concurrent.for([
+  it.concurrent.for<[NodeJS.Signals, number]>([
     ['SIGTERM', 143],
     ['SIGINT', 130],
     ['SIGHUP', 129],
-  ] as const)('%s in process mode: stops sending, writes the report with the unfinished checks ERROR "interrupted", exits %i, leaves nothing', async ([signal, code], { expect }) => {
+  ])('%s in process mode: stops sending, writes the report with the unfinished checks ERROR "interrupted", exits %i, leaves nothing', { timeout: 120_000 }, async ([signal, code], { expect }) => {
     const { run, out, report, exitMs } = await interrupt(signal, 'process');
     expect(run.code, run.stderr).toBe(code);
     expect(report.run.interrupted).toBe(true);
@@ -251,7 +251,7 @@ describe('signals', () => {
     expect(existsSync(path.join(out, LOCK_FILE))).toBe(false);
     expect(exitMs).toBeLessThan(10_000);
     expect(run.leftovers).toEqual([]);
-  }, 120_000);
+  });
 
   it.skipIf(!CONTAINERS_TESTABLE)('SIGTERM in container mode: the issuer container is removed before the exit', async () => {
     const { run, report } = await interrupt('SIGTERM', 'container');
