@@ -12,7 +12,10 @@ export interface HttpResponse {
 }
 
 export interface HttpRequestOptions {
+  /** Sent as JSON. */
   body?: unknown;
+  /** Sent as it is (with its own content-type header), instead of `body`. */
+  rawBody?: string;
   headers?: Record<string, string>;
   timeoutMs?: number;
   /** The largest body read; a longer one throws ResponseTooLarge. Default: the client's, else unbounded. */
@@ -51,6 +54,7 @@ export class HttpClient {
     const timeoutMs = options.timeoutMs ?? this.defaults.timeoutMs ?? 10_000;
     const cap = options.maxBodyBytes ?? this.defaults.maxBodyBytes;
     const hasBody = options.body !== undefined;
+    const raw = options.rawBody;
     // A full URL is the caller's choice (a JWKS URL of its own); a path stays on baseUrl's origin, which
     // "//other-host/x" would replace: refused here, before anything (a password in a sign-in body) is sent.
     const url = hasScheme(path) ? new URL(path) : targetUrl(this.baseUrl, path);
@@ -62,7 +66,7 @@ export class HttpClient {
         ...(hasBody ? { 'content-type': 'application/json' } : {}),
         ...options.headers,
       },
-      ...(hasBody ? { body: JSON.stringify(options.body) } : {}),
+      ...(hasBody ? { body: JSON.stringify(options.body) } : raw !== undefined ? { body: raw } : {}),
       headersTimeout: timeoutMs,
       bodyTimeout: timeoutMs,
       signal: AbortSignal.timeout(timeoutMs),

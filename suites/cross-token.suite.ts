@@ -2,6 +2,7 @@
 // pass as API bearer tokens.
 import { family } from '../harness/checks/suite.js';
 import { CAUSES, expectAllRejected } from '../harness/checks/oracle.js';
+import { OTHER_RESOURCE } from '../harness/issuer/protocol.js';
 
 const { check, persistenceProbe } = family('XJWT');
 
@@ -60,6 +61,64 @@ check(
     );
   },
   { causes: [CAUSES.verifierFailOpen] },
+);
+
+// Better Auth 1.7's OAuth provider signs its access and ID tokens with the jwt() plugin's key, and with
+// jwt.issuer set, under the same `iss`: only the audience (and `typ`) tells them from the plugin's tokens.
+
+check(
+  {
+    id: 'XJWT-IDTOKEN-AS-BEARER',
+    needs: ['oauth'],
+    title: "An OpenID Connect ID token from Better Auth's OAuth provider is rejected as a bearer token",
+    severity: 'high',
+    requirement: 'RFC 8725 §2.8, §3.11 and RFC 9068 §4: an ID token tells a client who signed in (its aud is the client_id); it is not an access token for an API. Same key, same issuer, same sub: only the audience check refuses it.',
+    references: ['RFC 8725 §2.8, §3.11', 'RFC 9068 §4', 'OpenID Connect Core 1.0 §2', '@better-auth/oauth-provider'],
+    taxonomy: { cwe: ['CWE-287', 'CWE-1023'], capec: [], owaspApi: 'API2:2023' },
+    expected: '401',
+  },
+  async ({ issuer, user, sendAll }) => {
+    const { idToken } = await issuer.oauthTokens(user, { resource: OTHER_RESOURCE, scope: 'openid profile email' });
+    if (!idToken) return { verdict: 'ERROR', observed: "the OAuth provider's token endpoint returned no id_token for the openid scope" };
+    return expectAllRejected(await sendAll([["the user's ID token (aud = the OAuth client's id), from the authorization-code flow", idToken]]));
+  },
+  { causes: [CAUSES.audNotChecked] },
+);
+
+check(
+  {
+    id: 'XJWT-OTHER-SERVICE',
+    needs: ['oauth'],
+    title: "An access token Better Auth's OAuth provider minted for another API is rejected",
+    severity: 'high',
+    requirement: 'RFC 8725 §3.9 and RFC 9068 §4: a token minted for another resource (its aud, RFC 8707) must not open this one; one compromised or malicious service would otherwise replay its callers\' tokens here.',
+    references: ['RFC 8725 §3.9', 'RFC 9068 §4', 'RFC 8707', 'GHSA-p2fr-6hmx-4528', '@better-auth/oauth-provider'],
+    taxonomy: { cwe: ['CWE-287', 'CWE-1023'], capec: [], owaspApi: 'API2:2023' },
+    expected: '401',
+  },
+  async ({ issuer, user, sendAll }) => {
+    const { accessToken } = await issuer.oauthTokens(user, { resource: OTHER_RESOURCE, scope: 'read:items' });
+    return expectAllRejected(await sendAll([[`the user's access token for ${OTHER_RESOURCE} (typ at+jwt), from the authorization-code flow`, accessToken]]));
+  },
+  { causes: [CAUSES.audNotChecked] },
+);
+
+check(
+  {
+    id: 'XJWT-LOGOUT-AS-BEARER',
+    needs: ['oauth'],
+    title: "A back-channel logout token from Better Auth's OAuth provider is rejected as a bearer token",
+    severity: 'high',
+    requirement: 'RFC 8725 §2.8, §3.11 and OpenID Connect Back-Channel Logout 1.0 §2.4: a logout token (typ logout+jwt, aud = the client_id) tells a client to end a session; it carries the user\'s sub and no exp check can be relied on to keep it out.',
+    references: ['RFC 8725 §2.8, §3.11', 'OpenID Connect Back-Channel Logout 1.0 §2.4', '@better-auth/oauth-provider'],
+    taxonomy: { cwe: ['CWE-287', 'CWE-1023'], capec: [], owaspApi: 'API2:2023' },
+    expected: '401',
+  },
+  async ({ issuer, user, sendAll }) => {
+    const token = await issuer.logoutToken(user);
+    return expectAllRejected(await sendAll([["the user's logout token (typ logout+jwt), posted by the provider to the client on sign-out", token]]));
+  },
+  { causes: [CAUSES.audNotChecked] },
 );
 
 persistenceProbe();

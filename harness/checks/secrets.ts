@@ -4,6 +4,7 @@
 // up: in a body that echoes them, a URL, a claim (report/redact.ts). The checks themselves use the
 // real values: only the report's copy is redacted.
 import type { IssuerHandle, IssuerUser } from '../issuer/handle.js';
+import type { OAuthTokens } from '../issuer/oauth-client.js';
 import type { SignResponse } from '../issuer/protocol.js';
 import type { KnownSecret } from '../report/redact.js';
 import { looksLikeJose } from '../report/redact.js';
@@ -50,6 +51,12 @@ export function rememberingSecrets(handle: IssuerHandle): IssuerHandle {
     signIn: (user) => rememberUser(user as IssuerUser),
     tokenFor: (token) => rememberToken(token as string),
     sign: (response) => rememberToken((response as SignResponse).token),
+    logoutToken: (token) => rememberToken(token as string),
+    oauthTokens: (tokens) => {
+      const { accessToken, idToken } = tokens as OAuthTokens;
+      rememberToken(accessToken);
+      if (idToken) rememberToken(idToken);
+    },
   };
   return new Proxy(handle, {
     get(target, property) {

@@ -2,7 +2,7 @@
 // in its metadata; the run knows what its mode provides; a need that is not met makes the check SKIP
 // with a reason naming the capability and the mode that would provide it (never ERROR, never absent).
 
-export const CAPABILITIES = ['mint', 'jwks', 'keys', 'jwks-faults', 'fetch-log', 'users', 'sessions', 'restart-backend'] as const;
+export const CAPABILITIES = ['mint', 'jwks', 'keys', 'jwks-faults', 'fetch-log', 'users', 'sessions', 'oauth', 'restart-backend'] as const;
 export type Capability = (typeof CAPABILITIES)[number];
 
 /** The issuer modes a run can use: the harness's own Better Auth (a child process or a container), or a team's own. */
@@ -17,6 +17,7 @@ export const CAPABILITY_INFO: Record<Capability, { what: string; providedBy: str
   'fetch-log': { what: "a log of the backend's JWKS fetches", providedBy: "the process or container issuer mode with a key-pair algorithm, or on a team's Better Auth the conformance plugin with its token in issuer.token" },
   users: { what: 'signing up fresh users on demand', providedBy: 'the process or container issuer mode, or an external issuer whose sign-up is open, without issuer.users' },
   sessions: { what: 'signing users out and deleting them', providedBy: 'the process, container or external issuer mode' },
+  oauth: { what: "OAuth access tokens and ID tokens from Better Auth's OAuth provider (@better-auth/oauth-provider), through its authorization-code flow", providedBy: 'the process or container issuer mode with a key-pair algorithm, not --alg HS256' },
   'restart-backend': { what: 'restarting the backend for a cold start', providedBy: 'any issuer mode when the harness starts the backend (target.start / --start)' },
 };
 
@@ -30,7 +31,7 @@ export interface IssuerProfile {
 
 /** What the harness's own Better Auth provides: everything with asymmetric keys; no JWKS with a shared HS256 secret. */
 export function harnessCapabilities(sharedSecret: boolean): Capability[] {
-  return sharedSecret ? ['mint', 'users', 'sessions'] : ['mint', 'jwks', 'keys', 'jwks-faults', 'fetch-log', 'users', 'sessions'];
+  return sharedSecret ? ['mint', 'users', 'sessions'] : ['mint', 'jwks', 'keys', 'jwks-faults', 'fetch-log', 'users', 'sessions', 'oauth'];
 }
 
 /** What a team's own Better Auth provides: its published keys, its users and sessions; never its private key. */

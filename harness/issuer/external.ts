@@ -317,6 +317,14 @@ export class ExternalIssuer implements IssuerHandle {
     }
   }
 
+  /** A team's OAuth provider registers no client for the suite (yet): its tokens are the harness issuer's. */
+  oauthTokens(): Promise<never> {
+    return Promise.reject(new CapabilityMissing('oauth', 'external'));
+  }
+  logoutToken(): Promise<never> {
+    return Promise.reject(new CapabilityMissing('oauth', 'external'));
+  }
+
   // What the run created, noted and removed
 
   /** A fresh token of the subject of `token`, from a session of theirs the run opened (undefined when none is live). */

@@ -5,6 +5,7 @@
 // before they start (harness/checks/suite.ts).
 import type { Capability, IssuerModeName, IssuerProfile } from './capabilities.js';
 import type { IssuerAlgorithm, JwksFault, JwksFetch, KeyInfo, SignRequest, SignResponse } from './protocol.js';
+import type { OAuthTokenRequest, OAuthTokens } from './oauth-client.js';
 import type { UserProfile } from './users.js';
 
 export interface IssuerUser extends UserProfile {
@@ -35,6 +36,10 @@ export interface IssuerHandle {
   signOut(user: IssuerUser): Promise<void>;
   tokenFor(user: IssuerUser): Promise<string>;
   deleteUser(user: IssuerUser): Promise<void>;
+  /** Real OAuth tokens of the user from Better Auth's OAuth provider (the oauth capability): an access token for `request.resource`, and an ID token with "openid". */
+  oauthTokens(user: IssuerUser, request: OAuthTokenRequest): Promise<OAuthTokens>;
+  /** A real back-channel logout token (typ logout+jwt) of the user, from the provider's sign-out notification (the oauth capability). */
+  logoutToken(user: IssuerUser): Promise<string>;
   /** A fresh token of the user `token` was issued to (for the run's clean-up; undefined or a rejection when the issuer cannot give one). */
   renewToken(token: string): Promise<string | undefined>;
 

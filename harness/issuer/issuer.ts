@@ -5,11 +5,14 @@ import { decodeJwt } from 'jose';
 import { HarnessError } from '../errors.js';
 import { HttpClient, cookieHeaderFrom } from '../http.js';
 import type { HttpResponse } from '../http.js';
-import { harnessCapabilities } from './capabilities.js';
+import { CapabilityMissing, harnessCapabilities } from './capabilities.js';
 import type { Capability, IssuerProfile } from './capabilities.js';
 import type { IssuerHandle, IssuerUser } from './handle.js';
 import type { IssuerAlgorithm, JwksFault, JwksFetch, KeyInfo, SignRequest, SignResponse } from './protocol.js';
-import { AUTH_BASE_PATH, CONTROL_PATH, CONTROL_TOKEN_HEADER, JWKS_PATH, REDIRECT_TARGET_PATH, SHARED_SECRET_ALG } from './protocol.js';
+import { pollUntil } from '../poll.js';
+import { AUTH_BASE_PATH, BACKCHANNEL_LOGOUT_PATH, CONTROL_PATH, OTHER_RESOURCE, CONTROL_TOKEN_HEADER, JWKS_PATH, REDIRECT_TARGET_PATH, SHARED_SECRET_ALG } from './protocol.js';
+import { authorizationCodeTokens } from './oauth-client.js';
+import type { OAuthTokenRequest, OAuthTokens } from './oauth-client.js';
 import type { IssuerRuntime } from './runtime.js';
 import { UserFactory } from './users.js';
 import type { UserProfile } from './users.js';
@@ -177,6 +180,31 @@ export class Issuer implements IssuerHandle {
   async tokenFor(user: IssuerUser): Promise<string> {
     const res = await this.web.send('GET', `${AUTH_BASE_PATH}/token`, { headers: { cookie: user.cookie } });
     return expectOk<{ token: string }>(res, 'token').token;
+  }
+  /** Through Better Auth's OAuth provider, with the client the issuer registered at start. */
+  oauthTokens(user: IssuerUser, request: OAuthTokenRequest): Promise<OAuthTokens> {
+    const client = this.runtime.ready.oauth;
+    if (!client) throw new CapabilityMissing('oauth', this.mode);
+    return authorizationCodeTokens(this.web, client, user.cookie, request);
+  }
+  /**
+   * A logout token (typ logout+jwt) of the user, as Better Auth's provider sends one: a new session
+   * grants the client offline access (so the provider keeps a refresh token to notify about), and
+   * its sign-out makes the provider post the token to the client's back-channel logout URI.
+   */
+  async logoutToken(user: IssuerUser): Promise<string> {
+    const session = await this.signIn(user);
+    const { idToken } = await this.oauthTokens(session, { resource: OTHER_RESOURCE, scope: 'openid offline_access' });
+    const sid = idToken ? decodeJwt(idToken).sid : undefined;
+    if (typeof sid !== 'string') throw new HarnessError('ISSUER_REQUEST_FAILED', 'the ID token names no session (sid): the provider would send no logout token');
+    await this.signOut(session);
+    return pollUntil(
+      async () => (await this.logoutTokens()).find((token) => decodeJwt(token).sid === sid),
+      { timeoutMs: 5_000, intervalMs: 50, what: `the provider's logout token for session ${sid}` },
+    );
+  }
+  private async logoutTokens(): Promise<string[]> {
+    return expectOk<string[]>(await this.admin.send('GET', BACKCHANNEL_LOGOUT_PATH), `GET ${BACKCHANNEL_LOGOUT_PATH}`);
   }
   /** Ends every session of the user. */
   revokeSessions(user: Pick<IssuerUser, 'id'>): Promise<void> {

@@ -83,9 +83,40 @@ export interface PayloadConfig {
   sessionIdClaim?: string;
 }
 
+/**
+ * A resource (RFC 8707 audience) of another API that trusts the same issuer: Better Auth's OAuth
+ * provider mints access tokens for it, which no backend under test may accept (XJWT-OTHER-SERVICE).
+ * Reserved by RFC 2606: nothing answers there.
+ */
+export const OTHER_RESOURCE = 'https://other-service.example.test/api';
+/** The OAuth scopes the issuer's provider offers: OpenID Connect's, and two of an API's. */
+export const OAUTH_SCOPES = ['openid', 'profile', 'email', 'offline_access', 'read:items', 'write:items'] as const;
+
+/**
+ * The OAuth client the issuer registers with its own provider at start (key-pair modes): the harness
+ * runs Better Auth's authorization-code flow with it to get real access and ID tokens.
+ */
+export interface OAuthClientInfo {
+  clientId: string;
+  clientSecret: string;
+  /** Never contacted: the code is read from the redirect the provider answers with. */
+  redirectUri: string;
+  /** The `iss` of the provider's tokens (RFC 9207). */
+  issuer: string;
+  /** The resources it may ask tokens for. */
+  resources: string[];
+}
+
+/**
+ * The client's back-channel logout URI (OpenID Connect Back-Channel Logout 1.0), on the issuer's own
+ * server, outside Better Auth: the logout tokens the provider sends there on sign-out are kept, and
+ * answered to a GET with the plugin's token (newest first).
+ */
+export const BACKCHANNEL_LOGOUT_PATH = '/oauth-backchannel-logout';
+
 /** Printed by the app on stdout, one JSON object per line. */
 export type AppEvent =
-  | { event: 'ready'; port: number; baseUrl: string; issuer: string; audience: string | string[]; kids: string[] }
+  | { event: 'ready'; port: number; baseUrl: string; issuer: string; audience: string | string[]; kids: string[]; oauth?: OAuthClientInfo }
   | { event: 'stopping'; reason: string };
 
 export interface KeyInfo {

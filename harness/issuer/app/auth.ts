@@ -1,13 +1,14 @@
 // A real Better Auth instance: the jwt() plugin, email/password sign-in, the memory adapter.
 // Everything the backend under test sees (tokens, JWKS) comes from Better Auth's own code paths.
 import { createHash, randomBytes, timingSafeEqual } from 'node:crypto';
+import { oauthProvider } from '@better-auth/oauth-provider';
 import { betterAuth } from 'better-auth';
 import { jwt } from 'better-auth/plugins';
 import type { JwtOptions } from 'better-auth/plugins';
 import { SignJWT } from 'jose';
 import { conformance } from '../../plugin/index.js';
 import { keyPairConfigFor } from '../../plugin/key-store.js';
-import { AUTH_BASE_PATH, SHARED_SECRET_ALG } from '../protocol.js';
+import { AUTH_BASE_PATH, OAUTH_SCOPES, OTHER_RESOURCE, SHARED_SECRET_ALG } from '../protocol.js';
 import type { IssuerAppConfig, KeyPairAlgorithm, PayloadConfig } from '../protocol.js';
 
 /** The shared-secret mode: the issuer signs HS256 with Better Auth's own secret, which the backend is given too. */
@@ -40,7 +41,10 @@ export function jwtOptionsFor(config: IssuerAppConfig, baseUrl: string): JwtOpti
     },
     jwt: {
       ...(shared ? { sign: shared.sign } : {}),
-      ...(config.issuer !== undefined ? { issuer: config.issuer } : {}),
+      // Set even where it is the plugin's default (the baseURL origin): the OAuth provider's tokens take
+      // their `iss` from it too, and otherwise from the base path (…/api/auth). One issuer for every kind
+      // of token Better Auth signs with the key is the configuration in which they can be confused.
+      issuer: config.issuer ?? new URL(baseUrl).origin,
       ...(config.audience !== undefined ? { audience: config.audience } : {}),
       expirationTime: config.expirationTime,
       ...(config.payload ? { definePayload: payloadDefiner(config.payload) } : {}),
@@ -96,16 +100,41 @@ export interface IssuerControl {
   onUse: () => void;
 }
 
+/** The OAuth client's registration is the issuer's own admin's: the only user allowed to set client_credentials scopes. */
+export const OAUTH_ADMIN_EMAIL = 'oauth-admin@example.test';
+
+/** The resources (RFC 8707 audiences) the provider mints for: the jwt() plugin's audience, as the backend under test knows it, and another API's. */
+export const oauthResources = (config: Pick<IssuerAppConfig, 'audience'>, baseUrl: string): string[] => [...new Set([...[config.audience ?? new URL(baseUrl).origin].flat(), OTHER_RESOURCE])];
+
+/**
+ * Better Auth's OAuth provider, as its docs set it up: the suite gets real access tokens (typ at+jwt)
+ * for this API's audience and another's, and real ID tokens, from the same key as the jwt() plugin.
+ * Its login and consent pages are never shown: the suite's client skips consent and its users have sessions.
+ */
+function oauthProviderFor(config: IssuerAppConfig, baseUrl: string) {
+  return oauthProvider({
+    loginPage: '/login',
+    consentPage: '/consent',
+    scopes: [...OAUTH_SCOPES],
+    resources: oauthResources(config, baseUrl),
+    clientPrivileges: ({ user }) => user?.email === OAUTH_ADMIN_EMAIL,
+  });
+}
+
 export async function createIssuerAuth(config: IssuerAppConfig, baseUrl: string, control: IssuerControl | undefined) {
   // Imported dynamically on purpose: beside better-auth's own dynamic import of it, a static import is
   // bundled by esbuild as a lazy init that is never run ("memoryAdapter is not a function").
   const { memoryAdapter } = await import('better-auth/adapters/memory');
   const jwtOptions = jwtOptionsFor(config, baseUrl);
+  // The provider signs with the jwt() plugin's keys: a shared HS256 secret has none.
+  const provider = isSharedSecret(config) ? undefined : oauthProviderFor(config, baseUrl);
+  // The memory adapter holds the tables it is given: Better Auth's, jwt()'s, and the provider's own.
+  const tables = ['user', 'session', 'account', 'verification', 'jwks', ...Object.keys(provider?.schema ?? {})];
   const auth = betterAuth({
     baseURL: baseUrl,
     basePath: '/api/auth',
     secret: config.secret,
-    database: memoryAdapter({ user: [], session: [], account: [], verification: [], jwks: [] }),
+    database: memoryAdapter(Object.fromEntries(tables.map((table) => [table, []]))),
     emailAndPassword: { enabled: true, password: ephemeralPasswords },
     // Better Auth turns rate limiting on under NODE_ENV=production; a harness must never be throttled.
     rateLimit: { enabled: false },
@@ -114,6 +143,7 @@ export async function createIssuerAuth(config: IssuerAppConfig, baseUrl: string,
     logger: { level: 'error' },
     plugins: [
       jwt(jwtOptions),
+      ...(provider ? [provider] : []),
       // No token (the image run by hand): no control endpoints at all.
       ...(control
         ? [conformance({ token: control.token, allowInProduction: true, allowJwksFaults: true, managesServerKeys: true, onUse: control.onUse, ...(isSharedSecret(config) ? { sharedSecret: config.secret } : {}) })]
