@@ -1,9 +1,11 @@
 // Per-user isolation (docs/checks.md#family-ISO): with real Better Auth users A and B, each owning resources
 // made through the backend's own API, A must not read, change, list or create B's data, and the
 // caller's identity must come from the verified token alone. Needs `resources` in the config.
+import { randomUUID } from 'node:crypto';
 import { isDeepStrictEqual } from 'node:util';
 import CachePolicy from 'http-cache-semantics';
-import { IDENTITY_OVERRIDES, IsolationLab, describeAnswer, ownerFields, withField } from '../harness/checks/isolation-lab.js';
+import { decodeJwt } from 'jose';
+import { IDENTITY_OVERRIDES, IsolationLab, anotherUser, describeAnswer, ownerFields, withField } from '../harness/checks/isolation-lab.js';
 import type { Party, SharedResource } from '../harness/checks/isolation-lab.js';
 import type { Exchange } from '../harness/checks/model.js';
 import { CAUSES, combine } from '../harness/checks/oracle.js';
@@ -12,7 +14,7 @@ import { family } from '../harness/checks/suite.js';
 import type { CheckTools } from '../harness/checks/suite.js';
 import { loadOperations } from '../harness/openapi/operations.js';
 import { inFlight } from '../harness/in-flight.js';
-import { freshClaims } from '../harness/forge/token.js';
+import { IAT_MARGIN_S, freshClaims, split } from '../harness/forge/token.js';
 import { denied, firstString, gone, succeeded } from '../harness/resources/client.js';
 import type { Answer, Caller, ResourceClient } from '../harness/resources/client.js';
 import { scaledToRate } from '../harness/target/pace.js';
@@ -468,6 +470,62 @@ check(
     const notes = notJudged.length ? `; not judged: ${notJudged.join('; ')}` : '';
     return { verdict: 'PASS', observed: `${results.length} interleaved requests of A and B, up to ${t.target.settings.concurrency * 4} in flight: every answer was its caller's${notes}`, measured, evidence };
   },
+);
+
+/** The claims every token carries whoever it is for: what two users' tokens share when they are issued together. */
+const SHARED_CLAIMS = ['iss', 'aud', 'iat', 'nbf', 'exp', 'jti'];
+
+check(
+  {
+    id: 'ISO-TOKEN-CACHE-CONFUSION',
+    requires: ['identityPath'],
+    needs: ['mint'],
+    title: "A's and B's tokens that share a prefix, a jti and an iat second are never taken for each other, nor A's claims under another signature for A",
+    severity: 'critical',
+    requirement: "A cache of verified tokens is keyed by the whole token (or a hash of all of it). A key built from part of it (a prefix, a suffix, the jti, the claims without the signature) returns one user's verified claims for another's token, or for a token whose signature was never checked.",
+    references: ['fast-jwt GHSA-rp9m-7r4c-75qg (CVE-2026-35039, cacheKeyBuilder collisions)', 'LiteLLM GHSA-jjhc-v7c2-5hh6 (CVE-2026-35030, OIDC cache key collision)', 'CWE-488'],
+    taxonomy: { cwe: ['CWE-488', 'CWE-694', 'CWE-345'], capec: ['CAPEC-633'], owaspApi: 'API2:2023' },
+    expected: "each token named its own user at the identity endpoint, in turn and again; A's header and claims with B's signature refused",
+  },
+  async ({ user, claims, issuer, target, send, now }): Promise<CheckResult> => {
+    const path = target.settings.identityPath!; // required (CheckMeta.requires)
+    const b = await anotherUser(issuer, user);
+    if (!b) return { verdict: 'ERROR', observed: `inconclusive: the issuer gives no user other than A (${user.id}); configure two accounts (issuer.users)` };
+    // Both tokens are signed in the same second with the same jti, the shared claims first: the two
+    // strings then agree on their header and the first ~170 characters of their payloads.
+    const iat = now() - IAT_MARGIN_S;
+    const shared = { iss: claims.iss, aud: claims.aud, iat, exp: iat + 600, jti: randomUUID() };
+    const own = (all: Record<string, unknown>) => Object.fromEntries(Object.entries(all).filter(([k]) => !SHARED_CLAIMS.includes(k)));
+    const [tokenA, tokenB] = await Promise.all([claims, decodeJwt(await issuer.tokenFor(b))].map(async (c) => (await issuer.sign({ claims: { ...shared, ...own(c) } })).token));
+    const common = [...tokenA!].findIndex((ch, i) => ch !== tokenB![i]);
+    const a = split(tokenA!);
+    const probes: [string, string, string | undefined][] = [
+      ["A's token", tokenA!, user.id],
+      [`B's token (the first ${common} characters are A's)`, tokenB!, b.id],
+      ["A's header and claims with B's signature", `${a.header}.${a.payload}.${split(tokenB!).signature}`, undefined],
+      ["A's token again", tokenA!, user.id],
+      ["B's token again", tokenB!, b.id],
+    ];
+    // One at a time, in this order: a cache is filled by the first and read by the next.
+    const findings: string[] = [];
+    const unclear: string[] = [];
+    let crashed = '';
+    for (const [label, token, expected] of probes) {
+      const e = await send(label, { token, path });
+      const named = e.outcome === 'accepted' ? target.subjectOf(e) : undefined;
+      if (expected === undefined) {
+        if (e.outcome === 'accepted') findings.push(`${label} was accepted${named === user.id ? ' as A: a signature that is not theirs went unchecked' : ` (named ${JSON.stringify(named)})`}`);
+        // A 5xx is a refusal here, not a confusion (ERR-NO-5XX judges it).
+        else if (e.outcome === 'server-error') crashed = ` (it answered ${e.response!.status}: see ERR-NO-5XX)`;
+        else if (e.outcome !== 'rejected') unclear.push(`${label}: ${e.response?.status ?? e.error}`);
+      } else if (e.outcome !== 'accepted') unclear.push(`${label} was not accepted (${e.response?.status ?? e.error})`);
+      else if (named !== expected) findings.push(`${label} was named ${named === user.id ? 'A' : named === b.id ? 'B' : JSON.stringify(named)}: verified tokens are told apart by part of the token`);
+    }
+    if (findings.length) return { verdict: 'FAIL', observed: findings.join('; ') };
+    if (unclear.length) return { verdict: 'ERROR', observed: `inconclusive: ${unclear.join('; ')}` };
+    return { verdict: 'PASS', observed: `A's and B's tokens (same header, jti and iat; the first ${common} characters alike) each named their own user, twice; A's claims under B's signature were refused${crashed}` };
+  },
+  { forgesSignature: true },
 );
 
 check(

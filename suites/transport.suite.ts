@@ -3,26 +3,13 @@
 import { family } from '../harness/checks/suite.js';
 import { CAUSES, expectAllAccepted, expectAllRejected, explainsWhenFailing } from '../harness/checks/oracle.js';
 import type { CheckResult } from '../harness/checks/oracle.js';
-import type { CheckTools } from '../harness/checks/suite.js';
 import { b64u } from '../harness/forge/jws.js';
 import { split } from '../harness/forge/token.js';
-import { IDENTITY_OVERRIDES } from '../harness/checks/isolation-lab.js';
+import { IDENTITY_OVERRIDES, anotherUser } from '../harness/checks/isolation-lab.js';
 import { withQuery } from '../harness/target/client.js';
 import type { SendOptions } from '../harness/target/client.js';
 
 const { check, persistenceProbe } = family('TRN');
-
-/**
- * A user other than A. Configured accounts (an external issuer's issuer.users) are handed out in turn
- * to the family's concurrent checks, so the next one may be A again: asked for a few times.
- */
-async function anotherUser(issuer: CheckTools['issuer'], a: CheckTools['user']): Promise<CheckTools['user'] | undefined> {
-  for (let i = 0; i < 3; i++) {
-    const user = await issuer.createUser();
-    if (user.id !== a.id) return user;
-  }
-  return undefined;
-}
 
 check(
   {

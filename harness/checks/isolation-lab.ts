@@ -14,6 +14,18 @@ import { combine } from './oracle.js';
 import type { CheckResult } from './oracle.js';
 import type { CheckTools } from './suite.js';
 
+/**
+ * A user other than A. Configured accounts (an external issuer's issuer.users) are handed out in turn
+ * to the family's concurrent checks, so the next one may be A again: asked for a few times.
+ */
+export async function anotherUser(issuer: CheckTools['issuer'], a: CheckTools['user']): Promise<CheckTools['user'] | undefined> {
+  for (let i = 0; i < 3; i++) {
+    const user = await issuer.createUser();
+    if (user.id !== a.id) return user;
+  }
+  return undefined;
+}
+
 export interface Party {
   user: IssuerUser;
   token: string;
