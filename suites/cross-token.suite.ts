@@ -1,7 +1,10 @@
 // Cross-token confusion (docs/checks.md#family-XJWT): other JWTs Better Auth signs with the same key must not
 // pass as API bearer tokens.
+import { decodeJwt, decodeProtectedHeader } from 'jose';
 import { family } from '../harness/checks/suite.js';
+import type { CheckTools } from '../harness/checks/suite.js';
 import { CAUSES, expectAllRejected } from '../harness/checks/oracle.js';
+import type { CheckResult } from '../harness/checks/oracle.js';
 import { OTHER_RESOURCE } from '../harness/issuer/protocol.js';
 
 const { check, persistenceProbe } = family('XJWT');
@@ -63,24 +66,41 @@ check(
   { causes: [CAUSES.verifierFailOpen] },
 );
 
-// Better Auth 1.7's OAuth provider signs its access and ID tokens with the jwt() plugin's key, and with
-// jwt.issuer set, under the same `iss`: only the audience (and `typ`) tells them from the plugin's tokens.
+// Better Auth 1.7's OAuth provider signs its access, ID and logout tokens with the jwt() plugin's key,
+// and with jwt.issuer set, under the same `iss`: the audience (and `typ`) tells them from the plugin's.
+
+/**
+ * One of the provider's tokens, sent as it is, and its refusal explained: the same header and claims
+ * re-signed with this API's audience (a control) show whether the audience alone refuses it, or also
+ * its typ or claims (a refusal the next configuration change may not keep).
+ */
+async function expectKindRejected({ issuer, sendAll }: CheckTools, label: string, token: string): Promise<CheckResult> {
+  const control = (await issuer.sign({ header: decodeProtectedHeader(token), claims: { ...decodeJwt(token), aud: issuer.audience } })).token;
+  const [real, ownAudience] = await sendAll([
+    [label, token],
+    [`${label}, re-signed with this API's audience (control)`, control],
+  ]);
+  const result = expectAllRejected([real!]);
+  if (result.verdict !== 'PASS') return result;
+  if (ownAudience!.outcome === 'accepted') return { ...result, observed: `${result.observed}; re-signed with this API's audience it is accepted: the audience check is what refuses it (its typ is not checked)` };
+  return { ...result, observed: `${result.observed}; re-signed with this API's audience it is refused too (${ownAudience!.response?.status ?? ownAudience!.error}): the backend tells this kind of token apart by more than its audience` };
+}
 
 check(
   {
     id: 'XJWT-IDTOKEN-AS-BEARER',
-    needs: ['oauth'],
+    needs: ['oauth', 'mint'],
     title: "An OpenID Connect ID token from Better Auth's OAuth provider is rejected as a bearer token",
     severity: 'high',
-    requirement: 'RFC 8725 §2.8, §3.11 and RFC 9068 §4: an ID token tells a client who signed in (its aud is the client_id); it is not an access token for an API. Same key, same issuer, same sub: only the audience check refuses it.',
+    requirement: 'RFC 8725 §2.8, §3.11 and RFC 9068 §4: an ID token tells a client who signed in (its aud is the client_id); it is not an access token for an API. Same key, same issuer, same sub: its audience (and, where a backend checks it, its missing typ) is all that tells it apart.',
     references: ['RFC 8725 §2.8, §3.11', 'RFC 9068 §4', 'OpenID Connect Core 1.0 §2', '@better-auth/oauth-provider'],
     taxonomy: { cwe: ['CWE-287', 'CWE-1023'], capec: [], owaspApi: 'API2:2023' },
     expected: '401',
   },
-  async ({ issuer, user, sendAll }) => {
-    const { idToken } = await issuer.oauthTokens(user, { resource: OTHER_RESOURCE, scope: 'openid profile email' });
+  async (t) => {
+    const { idToken } = await t.issuer.oauthTokens(t.user, { resource: OTHER_RESOURCE, scope: 'openid profile email' });
     if (!idToken) return { verdict: 'ERROR', observed: "the OAuth provider's token endpoint returned no id_token for the openid scope" };
-    return expectAllRejected(await sendAll([["the user's ID token (aud = the OAuth client's id), from the authorization-code flow", idToken]]));
+    return expectKindRejected(t, "the user's ID token (aud = the OAuth client's id), from the authorization-code flow", idToken);
   },
   { causes: [CAUSES.audNotChecked] },
 );
@@ -88,7 +108,7 @@ check(
 check(
   {
     id: 'XJWT-OTHER-SERVICE',
-    needs: ['oauth'],
+    needs: ['oauth', 'mint'],
     title: "An access token Better Auth's OAuth provider minted for another API is rejected",
     severity: 'high',
     requirement: 'RFC 8725 §3.9 and RFC 9068 §4: a token minted for another resource (its aud, RFC 8707) must not open this one; one compromised or malicious service would otherwise replay its callers\' tokens here.',
@@ -96,9 +116,9 @@ check(
     taxonomy: { cwe: ['CWE-287', 'CWE-1023'], capec: [], owaspApi: 'API2:2023' },
     expected: '401',
   },
-  async ({ issuer, user, sendAll }) => {
-    const { accessToken } = await issuer.oauthTokens(user, { resource: OTHER_RESOURCE, scope: 'read:items' });
-    return expectAllRejected(await sendAll([[`the user's access token for ${OTHER_RESOURCE} (typ at+jwt), from the authorization-code flow`, accessToken]]));
+  async (t) => {
+    const { accessToken } = await t.issuer.oauthTokens(t.user, { resource: OTHER_RESOURCE, scope: 'read:items' });
+    return expectKindRejected(t, `the user's access token for ${OTHER_RESOURCE} (typ at+jwt), from the authorization-code flow`, accessToken);
   },
   { causes: [CAUSES.audNotChecked] },
 );
@@ -106,18 +126,15 @@ check(
 check(
   {
     id: 'XJWT-LOGOUT-AS-BEARER',
-    needs: ['oauth'],
+    needs: ['oauth', 'mint'],
     title: "A back-channel logout token from Better Auth's OAuth provider is rejected as a bearer token",
     severity: 'high',
-    requirement: 'RFC 8725 §2.8, §3.11 and OpenID Connect Back-Channel Logout 1.0 §2.4: a logout token (typ logout+jwt, aud = the client_id) tells a client to end a session; it carries the user\'s sub and no exp check can be relied on to keep it out.',
+    requirement: 'RFC 8725 §2.8, §3.11 and OpenID Connect Back-Channel Logout 1.0 §2.4: a logout token (typ logout+jwt, aud = the client_id) tells a client to end a session; it carries the user\'s sub, and its exp, two minutes out, leaves ample time to replay it.',
     references: ['RFC 8725 §2.8, §3.11', 'OpenID Connect Back-Channel Logout 1.0 §2.4', '@better-auth/oauth-provider'],
     taxonomy: { cwe: ['CWE-287', 'CWE-1023'], capec: [], owaspApi: 'API2:2023' },
     expected: '401',
   },
-  async ({ issuer, user, sendAll }) => {
-    const token = await issuer.logoutToken(user);
-    return expectAllRejected(await sendAll([["the user's logout token (typ logout+jwt), posted by the provider to the client on sign-out", token]]));
-  },
+  async (t) => expectKindRejected(t, "the user's logout token (typ logout+jwt), posted by the provider to the client on sign-out", await t.issuer.logoutToken(t.user)),
   { causes: [CAUSES.audNotChecked] },
 );
 

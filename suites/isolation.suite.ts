@@ -510,18 +510,25 @@ check(
     const findings: string[] = [];
     const unclear: string[] = [];
     let crashed = '';
+    // A token taken for another user, or the forged one named after the signature's owner, is a cache's
+    // doing: a backend that merely verifies nothing names each token's own sub.
+    let confused = false;
     for (const [label, token, expected] of probes) {
       const e = await send(label, { token, path });
       const named = e.outcome === 'accepted' ? target.subjectOf(e) : undefined;
       if (expected === undefined) {
-        if (e.outcome === 'accepted') findings.push(`${label} was accepted${named === user.id ? ' as A: a signature that is not theirs went unchecked' : ` (named ${JSON.stringify(named)})`}`);
+        if (e.outcome === 'accepted') findings.push(`${label} was accepted${named === user.id ? ' as A: a signature that is not theirs went unchecked' : ` (named ${named === b.id ? 'B, the signature\'s owner' : JSON.stringify(named)})`}`);
+        if (e.outcome === 'accepted' && named !== user.id) confused = true;
         // A 5xx is a refusal here, not a confusion (ERR-NO-5XX judges it).
         else if (e.outcome === 'server-error') crashed = ` (it answered ${e.response!.status}: see ERR-NO-5XX)`;
         else if (e.outcome !== 'rejected') unclear.push(`${label}: ${e.response?.status ?? e.error}`);
       } else if (e.outcome !== 'accepted') unclear.push(`${label} was not accepted (${e.response?.status ?? e.error})`);
-      else if (named !== expected) findings.push(`${label} was named ${named === user.id ? 'A' : named === b.id ? 'B' : JSON.stringify(named)}: verified tokens are told apart by part of the token`);
+      else if (named !== expected) {
+        findings.push(`${label} was named ${named === user.id ? 'A' : named === b.id ? 'B' : JSON.stringify(named)}: verified tokens are told apart by part of the token`);
+        confused = true;
+      }
     }
-    if (findings.length) return { verdict: 'FAIL', observed: findings.join('; ') };
+    if (findings.length) return { verdict: 'FAIL', observed: findings.join('; '), ...(confused ? { ownSignal: true } : {}) };
     if (unclear.length) return { verdict: 'ERROR', observed: `inconclusive: ${unclear.join('; ')}` };
     return { verdict: 'PASS', observed: `A's and B's tokens (same header, jti and iat; the first ${common} characters alike) each named their own user, twice; A's claims under B's signature were refused${crashed}` };
   },

@@ -17,7 +17,7 @@ export const CAPABILITY_INFO: Record<Capability, { what: string; providedBy: str
   'fetch-log': { what: "a log of the backend's JWKS fetches", providedBy: "the process or container issuer mode with a key-pair algorithm, or on a team's Better Auth the conformance plugin with its token in issuer.token" },
   users: { what: 'signing up fresh users on demand', providedBy: 'the process or container issuer mode, or an external issuer whose sign-up is open, without issuer.users' },
   sessions: { what: 'signing users out and deleting them', providedBy: 'the process, container or external issuer mode' },
-  oauth: { what: "OAuth access tokens and ID tokens from Better Auth's OAuth provider (@better-auth/oauth-provider), through its authorization-code flow", providedBy: 'the process or container issuer mode with a key-pair algorithm, not --alg HS256' },
+  oauth: { what: "OAuth access, ID and logout tokens from Better Auth's OAuth provider (@better-auth/oauth-provider), through its own flows", providedBy: 'the process or container issuer mode with a key-pair algorithm (not --alg HS256), where issuer.issuer and issuer.audience, when set, are URLs' },
   'restart-backend': { what: 'restarting the backend for a cold start', providedBy: 'any issuer mode when the harness starts the backend (target.start / --start)' },
 };
 
@@ -29,9 +29,12 @@ export interface IssuerProfile {
   capabilities: Capability[];
 }
 
-/** What the harness's own Better Auth provides: everything with asymmetric keys; no JWKS with a shared HS256 secret. */
-export function harnessCapabilities(sharedSecret: boolean): Capability[] {
-  return sharedSecret ? ['mint', 'users', 'sessions'] : ['mint', 'jwks', 'keys', 'jwks-faults', 'fetch-log', 'users', 'sessions', 'oauth'];
+/**
+ * What the harness's own Better Auth provides: everything with asymmetric keys (OAuth tokens where its
+ * issuer and audience are URLs, as the provider requires); no JWKS with a shared HS256 secret.
+ */
+export function harnessCapabilities(sharedSecret: boolean, oauth = true): Capability[] {
+  return sharedSecret ? ['mint', 'users', 'sessions'] : ['mint', 'jwks', 'keys', 'jwks-faults', 'fetch-log', 'users', 'sessions', ...(oauth ? (['oauth'] as const) : [])];
 }
 
 /** What a team's own Better Auth provides: its published keys, its users and sessions; never its private key. */
@@ -79,7 +82,7 @@ export type RunIssuerMode = (typeof RUN_ISSUER_MODES)[number];
  * `startsBackend` a target.start command (a cold start is possible), `plugin` an external issuer
  * with the conformance plugin (issuer.token given; what it offers is read when the run starts).
  */
-export function plannedProfile(mode: RunIssuerMode, o: { sharedSecret?: boolean; accounts?: boolean; startsBackend?: boolean; url?: string; plugin?: boolean } = {}): IssuerProfile {
+export function plannedProfile(mode: RunIssuerMode, o: { sharedSecret?: boolean; accounts?: boolean; startsBackend?: boolean; url?: string; plugin?: boolean; oauth?: boolean } = {}): IssuerProfile {
   const restart: Capability[] = o.startsBackend ? ['restart-backend'] : [];
   if (mode === 'external') {
     const own = externalCapabilities(!o.accounts);
@@ -88,5 +91,5 @@ export function plannedProfile(mode: RunIssuerMode, o: { sharedSecret?: boolean;
   }
   const runtime = mode === 'auto' ? 'process' : mode; // both runtimes provide the same
   const how = o.sharedSecret ? 'signing HS256 with a shared secret' : 'with key pairs';
-  return { mode: runtime, description: `the harness's ${mode === 'auto' ? 'own' : mode} issuer ${how}`, capabilities: [...harnessCapabilities(Boolean(o.sharedSecret)), ...restart] };
+  return { mode: runtime, description: `the harness's ${mode === 'auto' ? 'own' : mode} issuer ${how}`, capabilities: [...harnessCapabilities(Boolean(o.sharedSecret), o.oauth ?? true), ...restart] };
 }

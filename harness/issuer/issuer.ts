@@ -10,7 +10,7 @@ import type { Capability, IssuerProfile } from './capabilities.js';
 import type { IssuerHandle, IssuerUser } from './handle.js';
 import type { IssuerAlgorithm, JwksFault, JwksFetch, KeyInfo, SignRequest, SignResponse } from './protocol.js';
 import { pollUntil } from '../poll.js';
-import { AUTH_BASE_PATH, BACKCHANNEL_LOGOUT_PATH, CONTROL_PATH, OTHER_RESOURCE, CONTROL_TOKEN_HEADER, JWKS_PATH, REDIRECT_TARGET_PATH, SHARED_SECRET_ALG } from './protocol.js';
+import { AUTH_BASE_PATH, CONTROL_PATH, LOGOUT_TOKENS_PATH, OAUTH_CLIENT_SECRET_PATH, OTHER_RESOURCE, CONTROL_TOKEN_HEADER, JWKS_PATH, REDIRECT_TARGET_PATH, SHARED_SECRET_ALG } from './protocol.js';
 import { authorizationCodeTokens } from './oauth-client.js';
 import type { OAuthTokenRequest, OAuthTokens } from './oauth-client.js';
 import type { IssuerRuntime } from './runtime.js';
@@ -49,6 +49,7 @@ export class Issuer implements IssuerHandle {
   private readonly web: HttpClient;
   private readonly users: UserFactory;
   private stopping: Promise<void> | undefined;
+  private oauthSecret: Promise<string> | undefined;
 
   constructor(
     private readonly runtime: IssuerRuntime,
@@ -70,7 +71,7 @@ export class Issuer implements IssuerHandle {
     return this.runtime.mode;
   }
   get capabilities(): Capability[] {
-    return harnessCapabilities(this.algorithms[0] === SHARED_SECRET_ALG);
+    return harnessCapabilities(this.algorithms[0] === SHARED_SECRET_ALG, this.runtime.ready.oauth !== undefined);
   }
   get profile(): IssuerProfile {
     const how = this.algorithms[0] === SHARED_SECRET_ALG ? `signing ${SHARED_SECRET_ALG} with a shared secret` : `signing ${this.algorithms.join(', ')}`;
@@ -182,10 +183,12 @@ export class Issuer implements IssuerHandle {
     return expectOk<{ token: string }>(res, 'token').token;
   }
   /** Through Better Auth's OAuth provider, with the client the issuer registered at start. */
-  oauthTokens(user: IssuerUser, request: OAuthTokenRequest): Promise<OAuthTokens> {
+  async oauthTokens(user: IssuerUser, request: OAuthTokenRequest): Promise<OAuthTokens> {
     const client = this.runtime.ready.oauth;
     if (!client) throw new CapabilityMissing('oauth', this.mode);
-    return authorizationCodeTokens(this.web, client, user.cookie, request);
+    // The secret stays off the app's stdout (a container's log): asked for once, with the plugin's token.
+    this.oauthSecret ??= this.admin.send('GET', OAUTH_CLIENT_SECRET_PATH).then((res) => expectOk<{ secret: string }>(res, `GET ${OAUTH_CLIENT_SECRET_PATH}`).secret);
+    return authorizationCodeTokens(this.web, { ...client, secret: await this.oauthSecret }, user.cookie, request);
   }
   /**
    * A logout token (typ logout+jwt) of the user, as Better Auth's provider sends one: a new session
@@ -199,12 +202,12 @@ export class Issuer implements IssuerHandle {
     if (typeof sid !== 'string') throw new HarnessError('ISSUER_REQUEST_FAILED', 'the ID token names no session (sid): the provider would send no logout token');
     await this.signOut(session);
     return pollUntil(
-      async () => (await this.logoutTokens()).find((token) => decodeJwt(token).sid === sid),
+      async () => (await this.logoutTokens()).find((token) => decodeJwt(token).sid === sid), // the app keeps only decodable ones
       { timeoutMs: 5_000, intervalMs: 50, what: `the provider's logout token for session ${sid}` },
     );
   }
   private async logoutTokens(): Promise<string[]> {
-    return expectOk<string[]>(await this.admin.send('GET', BACKCHANNEL_LOGOUT_PATH), `GET ${BACKCHANNEL_LOGOUT_PATH}`);
+    return expectOk<string[]>(await this.admin.send('GET', LOGOUT_TOKENS_PATH), `GET ${LOGOUT_TOKENS_PATH}`);
   }
   /** Ends every session of the user. */
   revokeSessions(user: Pick<IssuerUser, 'id'>): Promise<void> {

@@ -29,3 +29,11 @@ export const jwtSettingsShape = {
   subject: z.string().min(1).optional(),
   baseUrl: z.url({ protocol: /^https?$/ }).optional(),
 };
+
+/**
+ * Whether Better Auth's OAuth provider can run with these settings: it takes its issuer from jwt.issuer
+ * and its resources from the audience, and refuses any that is not a URL (a team may give "team-api").
+ */
+export function oauthProviderCanRun(settings: { issuer?: string | undefined; audience?: string | string[] | undefined }): boolean {
+  return [settings.issuer ?? [], settings.audience ?? []].flat().every((value) => URL.canParse(value));
+}

@@ -34,7 +34,7 @@ function redirectOf(res: HttpResponse): URL | undefined {
   }
 }
 
-export async function authorizationCodeTokens(web: HttpClient, client: OAuthClientInfo, cookie: string, request: OAuthTokenRequest): Promise<OAuthTokens> {
+export async function authorizationCodeTokens(web: HttpClient, client: OAuthClientInfo & { secret: string }, cookie: string, request: OAuthTokenRequest): Promise<OAuthTokens> {
   const verifier = base64url(randomBytes(32));
   const state = base64url(randomBytes(12));
   const authorize = new URLSearchParams({
@@ -57,7 +57,7 @@ export async function authorizationCodeTokens(web: HttpClient, client: OAuthClie
   const res = await web.send('POST', `${AUTH_BASE_PATH}/oauth2/token`, {
     headers: {
       'content-type': 'application/x-www-form-urlencoded',
-      authorization: `Basic ${Buffer.from(`${encodeURIComponent(client.clientId)}:${encodeURIComponent(client.clientSecret)}`).toString('base64')}`,
+      authorization: `Basic ${Buffer.from(`${encodeURIComponent(client.clientId)}:${encodeURIComponent(client.secret)}`).toString('base64')}`,
     },
     rawBody: form.toString(),
   });

@@ -98,7 +98,6 @@ export const OAUTH_SCOPES = ['openid', 'profile', 'email', 'offline_access', 're
  */
 export interface OAuthClientInfo {
   clientId: string;
-  clientSecret: string;
   /** Never contacted: the code is read from the redirect the provider answers with. */
   redirectUri: string;
   /** The `iss` of the provider's tokens (RFC 9207). */
@@ -108,11 +107,15 @@ export interface OAuthClientInfo {
 }
 
 /**
- * The client's back-channel logout URI (OpenID Connect Back-Channel Logout 1.0), on the issuer's own
- * server, outside Better Auth: the logout tokens the provider sends there on sign-out are kept, and
- * answered to a GET with the plugin's token (newest first).
+ * The suite's OAuth client's endpoints on the issuer app's own server, outside Better Auth. Its
+ * back-channel logout URI (OpenID Connect Back-Channel Logout 1.0) keeps the logout tokens the
+ * provider posts on sign-out; with the plugin's token, a GET lists them (newest first) and another
+ * gives the client secret (kept off the app's stdout, which a container's log keeps).
  */
-export const BACKCHANNEL_LOGOUT_PATH = '/oauth-backchannel-logout';
+export const ISSUER_APP_PATH = '/ba-conformance-issuer';
+export const BACKCHANNEL_LOGOUT_PATH = `${ISSUER_APP_PATH}/backchannel-logout`;
+export const LOGOUT_TOKENS_PATH = `${ISSUER_APP_PATH}/logout-tokens`;
+export const OAUTH_CLIENT_SECRET_PATH = `${ISSUER_APP_PATH}/oauth-client-secret`;
 
 /** Printed by the app on stdout, one JSON object per line. */
 export type AppEvent =

@@ -7,6 +7,7 @@ import type { IssuerProfile } from '../issuer/capabilities.js';
 import { PUBLIC_BASE_IMAGE } from '../issuer/container-runtime.js';
 import { DEFAULT_BASE_PATH } from '../issuer/external.js';
 import { attackerReach } from '../attacker/reach.js';
+import { oauthProviderCanRun } from '../issuer/jwt-settings.js';
 import { JWKS_PATH, SHARED_SECRET_ALG } from '../issuer/protocol.js';
 import { valueAt } from '../json-path.js';
 import { selected, unmetSettings } from '../checks/model.js';
@@ -125,6 +126,7 @@ export async function planText(config: ResolvedConfig): Promise<string> {
     accounts: Boolean(issuer.users),
     startsBackend: Boolean(config.target.start),
     plugin: Boolean(issuer.token),
+    oauth: oauthProviderCanRun(issuer),
     ...(issuer.url ? { url: issuer.url } : {}),
   });
   const entries = plan(selectedAsRun(await loadCatalogue(), config), profile, plannedFacts(config));

@@ -7,6 +7,7 @@ import { jwt } from 'better-auth/plugins';
 import type { JwtOptions } from 'better-auth/plugins';
 import { SignJWT } from 'jose';
 import { conformance } from '../../plugin/index.js';
+import { oauthProviderCanRun } from '../jwt-settings.js';
 import { keyPairConfigFor } from '../../plugin/key-store.js';
 import { AUTH_BASE_PATH, OAUTH_SCOPES, OTHER_RESOURCE, SHARED_SECRET_ALG } from '../protocol.js';
 import type { IssuerAppConfig, KeyPairAlgorithm, PayloadConfig } from '../protocol.js';
@@ -100,6 +101,9 @@ export interface IssuerControl {
   onUse: () => void;
 }
 
+/** Better Auth's OAuth provider runs beside jwt() where it can: it signs with jwt()'s key pairs (a shared HS256 secret has none) and needs URLs for its issuer and resources. */
+export const oauthProviderOn = (config: IssuerAppConfig): boolean => !isSharedSecret(config) && oauthProviderCanRun(config);
+
 /** The OAuth client's registration is the issuer's own admin's: the only user allowed to set client_credentials scopes. */
 export const OAUTH_ADMIN_EMAIL = 'oauth-admin@example.test';
 
@@ -126,8 +130,7 @@ export async function createIssuerAuth(config: IssuerAppConfig, baseUrl: string,
   // bundled by esbuild as a lazy init that is never run ("memoryAdapter is not a function").
   const { memoryAdapter } = await import('better-auth/adapters/memory');
   const jwtOptions = jwtOptionsFor(config, baseUrl);
-  // The provider signs with the jwt() plugin's keys: a shared HS256 secret has none.
-  const provider = isSharedSecret(config) ? undefined : oauthProviderFor(config, baseUrl);
+  const provider = oauthProviderOn(config) ? oauthProviderFor(config, baseUrl) : undefined;
   // The memory adapter holds the tables it is given: Better Auth's, jwt()'s, and the provider's own.
   const tables = ['user', 'session', 'account', 'verification', 'jwks', ...Object.keys(provider?.schema ?? {})];
   const auth = betterAuth({
