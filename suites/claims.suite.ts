@@ -265,6 +265,9 @@ check(
   async (t) => measuredAcceptance(await t.send('iat = now - 7 days, exp = now + 10 min', await t.signed({ iat: t.now() - 7 * 24 * 3600, exp: t.now() + 600 })), { accepted: 'no maximum token age', refused: 'the backend caps token age' }),
 );
 
+/** The other name of a loopback host: what a Better Auth with both in allowedHosts signs as its issuer when asked there. */
+const LOOPBACK_TWIN: Record<string, string> = { '127.0.0.1': 'localhost', localhost: '127.0.0.1' };
+
 check(
   {
     id: 'CLM-ISS-WRONG',
@@ -286,6 +289,11 @@ check(
       ['host upper-case', { iss: iss.replace(url.hostname, url.hostname.toUpperCase()) }],
       ['another port', { iss: `${url.protocol}//${url.hostname}:${Number(url.port || 80) + 1}${url.pathname === '/' ? '' : url.pathname}` }],
       ['another service', { iss: 'https://auth.attacker.example' }],
+      // Shapes Better Auth 1.7 itself signs: a dynamic baseURL (allowedHosts) without jwt.issuer signs
+      // iss "", another allowed host signs its own origin, and its OAuth provider appends the base path.
+      ['empty (Better Auth 1.7 with a dynamic baseURL and no jwt.issuer)', { iss: '' }],
+      ["the base path appended (the OAuth provider's issuer without jwt.issuer)", { iss: `${iss.replace(/\/$/, '')}/api/auth` }],
+      ...(LOOPBACK_TWIN[url.hostname] ? [['another host of the same server', { iss: iss.replace(url.hostname, LOOPBACK_TWIN[url.hostname]!) }] as [string, Record<string, unknown>]] : []),
     ];
     return rejectSigned(t, variants.filter(([, c]) => c.iss !== iss));
   },
@@ -366,6 +374,7 @@ check(
     return rejectSigned(t, [
       ['aud + "1"', { aud: `${aud}1` }],
       ["another service's audience", { aud: 'https://billing.internal.example' }],
+      ['empty (Better Auth 1.7 with a dynamic baseURL and no jwt.audience)', { aud: '' }],
     ]);
   },
   { explains: CAUSES.audNotChecked },
