@@ -8,9 +8,9 @@ import type { HttpResponse } from '../http.js';
 import { CapabilityMissing, harnessCapabilities } from './capabilities.js';
 import type { Capability, IssuerProfile } from './capabilities.js';
 import type { IssuerHandle, IssuerUser } from './handle.js';
-import type { IssuerAlgorithm, JwksFault, JwksFetch, KeyInfo, SignRequest, SignResponse } from './protocol.js';
+import type { IssuerAlgorithm, JwksFault, JwksFetch, KeyInfo, OAuthClientInfo, SignRequest, SignResponse } from './protocol.js';
 import { pollUntil } from '../poll.js';
-import { AUTH_BASE_PATH, CONTROL_PATH, LOGOUT_TOKENS_PATH, OAUTH_CLIENT_SECRET_PATH, OTHER_RESOURCE, CONTROL_TOKEN_HEADER, JWKS_PATH, REDIRECT_TARGET_PATH, SHARED_SECRET_ALG } from './protocol.js';
+import { AUTH_BASE_PATH, CONTROL_PATH, LOGOUT_TOKENS_PATH, OAUTH_CLIENT_PATH, OTHER_RESOURCE, CONTROL_TOKEN_HEADER, JWKS_PATH, REDIRECT_TARGET_PATH, SHARED_SECRET_ALG } from './protocol.js';
 import { authorizationCodeTokens } from './oauth-client.js';
 import type { OAuthTokenRequest, OAuthTokens } from './oauth-client.js';
 import type { IssuerRuntime } from './runtime.js';
@@ -49,7 +49,7 @@ export class Issuer implements IssuerHandle {
   private readonly web: HttpClient;
   private readonly users: UserFactory;
   private stopping: Promise<void> | undefined;
-  private oauthSecret: Promise<string> | undefined;
+  private oauthClient: Promise<OAuthClientInfo> | undefined;
 
   constructor(
     private readonly runtime: IssuerRuntime,
@@ -71,7 +71,7 @@ export class Issuer implements IssuerHandle {
     return this.runtime.mode;
   }
   get capabilities(): Capability[] {
-    return harnessCapabilities(this.algorithms[0] === SHARED_SECRET_ALG, this.runtime.ready.oauth !== undefined);
+    return harnessCapabilities(this.algorithms[0] === SHARED_SECRET_ALG, this.runtime.ready.oauthProvider);
   }
   get profile(): IssuerProfile {
     const how = this.algorithms[0] === SHARED_SECRET_ALG ? `signing ${SHARED_SECRET_ALG} with a shared secret` : `signing ${this.algorithms.join(', ')}`;
@@ -184,11 +184,10 @@ export class Issuer implements IssuerHandle {
   }
   /** Through Better Auth's OAuth provider, with the client the issuer registered at start. */
   async oauthTokens(user: IssuerUser, request: OAuthTokenRequest): Promise<OAuthTokens> {
-    const client = this.runtime.ready.oauth;
-    if (!client) throw new CapabilityMissing('oauth', this.mode);
-    // The secret stays off the app's stdout (a container's log): asked for once, with the plugin's token.
-    this.oauthSecret ??= this.admin.send('GET', OAUTH_CLIENT_SECRET_PATH).then((res) => expectOk<{ secret: string }>(res, `GET ${OAUTH_CLIENT_SECRET_PATH}`).secret);
-    return authorizationCodeTokens(this.web, { ...client, secret: await this.oauthSecret }, user.cookie, request);
+    if (!this.runtime.ready.oauthProvider) throw new CapabilityMissing('oauth', this.mode);
+    // Registered by the app on the first request (with the plugin's token: the answer holds the client secret).
+    this.oauthClient ??= this.admin.send('GET', OAUTH_CLIENT_PATH, { timeoutMs: 30_000 }).then((res) => expectOk<OAuthClientInfo>(res, `GET ${OAUTH_CLIENT_PATH}`));
+    return authorizationCodeTokens(this.web, await this.oauthClient, user.cookie, request);
   }
   /**
    * A logout token (typ logout+jwt) of the user, as Better Auth's provider sends one: a new session

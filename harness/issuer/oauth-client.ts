@@ -34,7 +34,7 @@ function redirectOf(res: HttpResponse): URL | undefined {
   }
 }
 
-export async function authorizationCodeTokens(web: HttpClient, client: OAuthClientInfo & { secret: string }, cookie: string, request: OAuthTokenRequest): Promise<OAuthTokens> {
+export async function authorizationCodeTokens(web: HttpClient, client: OAuthClientInfo, cookie: string, request: OAuthTokenRequest): Promise<OAuthTokens> {
   const verifier = base64url(randomBytes(32));
   const state = base64url(randomBytes(12));
   const authorize = new URLSearchParams({

@@ -93,11 +93,12 @@ export const OTHER_RESOURCE = 'https://other-service.example.test/api';
 export const OAUTH_SCOPES = ['openid', 'profile', 'email', 'offline_access', 'read:items', 'write:items'] as const;
 
 /**
- * The OAuth client the issuer registers with its own provider at start (key-pair modes): the harness
- * runs Better Auth's authorization-code flow with it to get real access and ID tokens.
+ * The OAuth client the issuer registers with its own provider (OAUTH_CLIENT_PATH): the harness runs
+ * Better Auth's authorization-code flow with it to get real access and ID tokens.
  */
 export interface OAuthClientInfo {
   clientId: string;
+  secret: string;
   /** Never contacted: the code is read from the redirect the provider answers with. */
   redirectUri: string;
   /** The `iss` of the provider's tokens (RFC 9207). */
@@ -110,16 +111,17 @@ export interface OAuthClientInfo {
  * The suite's OAuth client's endpoints on the issuer app's own server, outside Better Auth. Its
  * back-channel logout URI (OpenID Connect Back-Channel Logout 1.0) keeps the logout tokens the
  * provider posts on sign-out; with the plugin's token, a GET lists them (newest first) and another
- * gives the client secret (kept off the app's stdout, which a container's log keeps).
+ * gives the client, its secret included (kept off the app's stdout, which a container's log keeps).
  */
 export const ISSUER_APP_PATH = '/ba-conformance-issuer';
 export const BACKCHANNEL_LOGOUT_PATH = `${ISSUER_APP_PATH}/backchannel-logout`;
 export const LOGOUT_TOKENS_PATH = `${ISSUER_APP_PATH}/logout-tokens`;
-export const OAUTH_CLIENT_SECRET_PATH = `${ISSUER_APP_PATH}/oauth-client-secret`;
+/** The client (registered on the first request: most issuers of a run, the labs', never use it). */
+export const OAUTH_CLIENT_PATH = `${ISSUER_APP_PATH}/oauth-client`;
 
 /** Printed by the app on stdout, one JSON object per line. */
 export type AppEvent =
-  | { event: 'ready'; port: number; baseUrl: string; issuer: string; audience: string | string[]; kids: string[]; oauth?: OAuthClientInfo }
+  | { event: 'ready'; port: number; baseUrl: string; issuer: string; audience: string | string[]; kids: string[]; oauthProvider: boolean }
   | { event: 'stopping'; reason: string };
 
 export interface KeyInfo {

@@ -23,13 +23,14 @@ async function buildApp(config: IssuerAppConfig, baseUrl: string, localUrl: stri
   const sharedSecret = isSharedSecret(config);
   // Every configured algorithm gets its key before anyone fetches the JWKS (avoids Better Auth's first-key race).
   const kids = await new KeyStore(async () => (await auth.$context) as unknown as AuthContext, jwtOptions, true, sharedSecret ? config.secret : undefined).ensureKeys(config.algorithms);
-  const issuer = config.issuer ?? baseUrl;
-  const audience = config.audience ?? baseUrl;
-  const oauth = oauthProviderOn(config) ? await registerOAuthClient(auth, config, baseUrl, localUrl) : undefined;
+  // What the tokens carry: Better Auth defaults both to its base URL's origin (a public URL's path, or its :443, is not in them).
+  const issuer = config.issuer ?? new URL(baseUrl).origin;
+  const audience = config.audience ?? new URL(baseUrl).origin;
+  const oauthProvider = oauthProviderOn(config);
   return {
     handle: toNodeHandler(auth),
-    routes: new OAuthClientRoutes(adminToken, oauth?.secret),
-    ready: { event: 'ready', port: 0, baseUrl, issuer, audience, kids, ...(oauth ? { oauth: oauth.info } : {}) } satisfies AppEvent,
+    routes: new OAuthClientRoutes(adminToken, oauthProvider ? () => registerOAuthClient(auth, config, baseUrl, localUrl) : undefined),
+    ready: { event: 'ready', port: 0, baseUrl, issuer, audience, kids, oauthProvider } satisfies AppEvent,
   };
 }
 

@@ -4,7 +4,7 @@
 import { randomBytes, timingSafeEqual } from 'node:crypto';
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { decodeJwt, decodeProtectedHeader } from 'jose';
-import { BACKCHANNEL_LOGOUT_PATH, CONTROL_TOKEN_HEADER, LOGOUT_TOKENS_PATH, OAUTH_CLIENT_SECRET_PATH, OAUTH_SCOPES } from '../protocol.js';
+import { BACKCHANNEL_LOGOUT_PATH, CONTROL_TOKEN_HEADER, LOGOUT_TOKENS_PATH, OAUTH_CLIENT_PATH, OAUTH_SCOPES } from '../protocol.js';
 import type { IssuerAppConfig, OAuthClientInfo } from '../protocol.js';
 import { OAUTH_ADMIN_EMAIL, oauthResources } from './auth.js';
 import type { IssuerAuth } from './auth.js';
@@ -17,7 +17,7 @@ const REDIRECT_URI = 'http://127.0.0.1/oauth-callback';
  * the other service's, holding the client_credentials scopes. `localUrl` is where the app answers
  * itself, so the provider's logout notifications arrive whatever the public base URL is.
  */
-export async function registerOAuthClient(auth: IssuerAuth, config: IssuerAppConfig, baseUrl: string, localUrl: string): Promise<{ info: OAuthClientInfo; secret: string }> {
+export async function registerOAuthClient(auth: IssuerAuth, config: IssuerAppConfig, baseUrl: string, localUrl: string): Promise<OAuthClientInfo> {
   const { headers } = await auth.api.signUpEmail({ body: { email: OAUTH_ADMIN_EMAIL, password: randomBytes(24).toString('base64url'), name: 'OAuth admin' }, returnHeaders: true });
   const cookie = headers.getSetCookie().map((c) => c.split(';', 1)[0]).join('; ');
   const resources = oauthResources(config, baseUrl);
@@ -41,24 +41,37 @@ export async function registerOAuthClient(auth: IssuerAuth, config: IssuerAppCon
   const context = await auth.$context;
   await context.adapter.update({ model: 'oauthClient', where: [{ field: 'clientId', value: client.client_id }], update: { backchannelLogoutUri: `${localUrl}${BACKCHANNEL_LOGOUT_PATH}` } });
   const issuer = (config.issuer ?? new URL(baseUrl).origin).replace(/\/$/, '');
-  return { info: { clientId: client.client_id, redirectUri: REDIRECT_URI, issuer, resources }, secret: client.client_secret! };
+  return { clientId: client.client_id, secret: client.client_secret!, redirectUri: REDIRECT_URI, issuer, resources };
 }
 
 /** The client's endpoints: a POST of the provider's logout token (kept when it is one), and two GETs for the harness. */
 export class OAuthClientRoutes {
   /** Newest first. */
   private readonly logoutTokens: string[] = [];
+  private client: Promise<OAuthClientInfo> | undefined;
 
   constructor(
     private readonly adminToken: string | undefined,
-    private readonly secret: string | undefined,
+    /** Absent where the provider does not run. */
+    private readonly register: (() => Promise<OAuthClientInfo>) | undefined,
   ) {}
 
   handle(req: IncomingMessage, res: ServerResponse): void {
     if (req.method === 'POST' && req.url === BACKCHANNEL_LOGOUT_PATH) return this.receive(req, res);
     if (req.method !== 'GET' || !this.authorized(req)) return void res.writeHead(req.method === 'GET' ? 401 : 404).end();
     if (req.url === LOGOUT_TOKENS_PATH) return this.json(res, this.logoutTokens);
-    if (req.url === OAUTH_CLIENT_SECRET_PATH && this.secret) return this.json(res, { secret: this.secret });
+    if (req.url === OAUTH_CLIENT_PATH && this.register) {
+      // Registered once, on the first request; a failed registration is tried again by the next.
+      this.client ??= this.register().catch((err: unknown) => {
+        this.client = undefined;
+        throw err;
+      });
+      this.client.then(
+        (client) => this.json(res, client),
+        (err: unknown) => void res.writeHead(500, { 'content-type': 'text/plain' }).end(`registering the OAuth client failed: ${err instanceof Error ? err.message : String(err)}`),
+      );
+      return;
+    }
     res.writeHead(404).end();
   }
 
