@@ -28,6 +28,12 @@ function judgeReach(answer: Answer, what: string): CheckResult {
   return { verdict: 'ERROR', observed: `inconclusive: ${what}: ${describeAnswer(answer)}` };
 }
 
+/** `answer`'s exchange is the one that shows the finding (its route is the finding's location), among the set-up around it. */
+function showing(answer: Answer): string {
+  answer.exchange.shows = true;
+  return describeAnswer(answer);
+}
+
 /** The values at the update body's fields: what an update changes (volatile fields like updatedAt or a request id are left out). */
 function written(item: unknown, update: Record<string, unknown>): Record<string, unknown> {
   const row = item && typeof item === 'object' ? (item as Record<string, unknown>) : {};
@@ -119,12 +125,16 @@ async function updateOther(t: CheckTools, client: ResourceClient, a: Party, b: P
   const body = client.updateBody();
   const attempt = await client.update(a.caller, theirs.id, body, `B's ${client.name}`);
   const after = await client.read(b.caller, theirs.id, `its ${client.name} after A's update`);
-  if (gone(after)) return { verdict: 'FAIL', observed: `after A's update (${describeAnswer(attempt)}), B's ${client.name} is gone (${after.status})` };
+  if (gone(after)) return { verdict: 'FAIL', observed: `after A's update (${showing(attempt)}), B's ${client.name} is gone (${after.status})` };
   if (!succeeded(after)) return { verdict: 'ERROR', observed: `inconclusive (update): B cannot read its ${client.name} back: ${describeAnswer(after)}` };
   if (!isDeepStrictEqual(written(after.json, body), written(theirs.before, body))) {
+    showing(attempt);
     return { verdict: 'FAIL', observed: `A's update (${attempt.status}) changed B's ${client.name}: ${changedFields(written(theirs.before, body), written(after.json, body))}` };
   }
-  if (succeeded(attempt)) return { verdict: 'NON-STRICT', observed: `A's update of B's ${client.name} answered ${attempt.status}, though B's resource is unchanged` };
+  if (succeeded(attempt)) {
+    showing(attempt);
+    return { verdict: 'NON-STRICT', observed: `A's update of B's ${client.name} answered ${attempt.status}, though B's resource is unchanged` };
+  }
   return { verdict: 'PASS', observed: `A's update refused (${describeAnswer(attempt).slice(0, 60)}); B's ${client.name} unchanged` };
 }
 
@@ -140,9 +150,12 @@ async function deleteOther(client: ResourceClient, a: Party, b: Party): Promise<
   if (typeof theirs === 'string') return { verdict: 'ERROR', observed: `inconclusive (delete): ${theirs}` };
   const attempt = await client.remove(a.caller, theirs.id, `B's ${client.name}`);
   const after = await client.read(b.caller, theirs.id, `its ${client.name} after A's delete`);
-  if (gone(after)) return { verdict: 'FAIL', observed: `A's delete (${describeAnswer(attempt)}) removed B's ${client.name}: B's read answers ${after.status}` };
+  if (gone(after)) return { verdict: 'FAIL', observed: `A's delete (${showing(attempt)}) removed B's ${client.name}: B's read answers ${after.status}` };
   if (!succeeded(after)) return { verdict: 'ERROR', observed: `inconclusive (delete): B cannot read its ${client.name} back: ${describeAnswer(after)}` };
-  if (succeeded(attempt)) return { verdict: 'NON-STRICT', observed: `A's delete of B's ${client.name} answered ${attempt.status}, though B's resource is still there` };
+  if (succeeded(attempt)) {
+    showing(attempt);
+    return { verdict: 'NON-STRICT', observed: `A's delete of B's ${client.name} answered ${attempt.status}, though B's resource is still there` };
+  }
   return { verdict: 'PASS', observed: `A's delete refused (${attempt.status}); B's ${client.name} still there` };
 }
 

@@ -1,6 +1,6 @@
 // report.sarif as GitHub code scanning takes it: every result located in a repository file (a
-// relative path, never the backend's http:// URL, which GitHub refuses), the backend's URL kept as
-// a logical location, and fingerprints that survive a new port and run id, so the next CI run
+// relative path, never the backend's http:// URL, which GitHub refuses), the method and route that
+// showed the finding as its logical location, and fingerprints that survive a new port and run id, so the next CI run
 // updates the same alerts instead of opening new ones.
 import { readFile } from 'node:fs/promises';
 import path from 'node:path';
@@ -41,7 +41,7 @@ describe('SARIF for GitHub code scanning', { timeout: 120_000 }, () => {
         expect(uriOf(r)).toBe(NODE_FIXTURE.config);
         expect(uriOf(r)).toMatch(/^(?![a-z][a-z0-9+.-]*:)|^file:\/\//i);
         const target = new URL(report.target.protectedPath, report.target.baseUrl).toString();
-        expect(r.locations![0]!.logicalLocations).toEqual([{ name: report.target.protectedPath, fullyQualifiedName: target, kind: 'resource' }]);
+        expect(r.locations![0]!.logicalLocations).toEqual([{ name: `GET ${report.target.protectedPath}`, fullyQualifiedName: `GET ${target}`, kind: 'resource' }]);
         expect(r.properties).toMatchObject({ verdict: 'FAIL', target });
         expect(r.partialFingerprints![FINGERPRINT_KEY]).toMatch(/^[0-9a-f]{64}$/);
       }
@@ -53,6 +53,15 @@ describe('SARIF for GitHub code scanning', { timeout: 120_000 }, () => {
     }
     expect(fingerprints(second.results)).toEqual(fingerprints(first.results));
     expect(new Set(Object.values(fingerprints(first.results))).size).toBe(2);
+  });
+
+  it("names the method and route of the exchange that showed the finding, its ids templated", async () => {
+    const run = await nodeFixtureRun('idor', 'process', ['--only', 'ISO-READ-OTHER', 'ISO-WRITE-OTHER', '--format', 'sarif']);
+    const sarif = JSON.parse(await readFile(path.join(path.dirname(run.reportFile), 'report.sarif'), 'utf8')) as Log;
+    const origin = new URL(run.report.target.baseUrl).origin;
+    const routes = Object.fromEntries(sarif.runs[0]!.results!.map((r) => [r.ruleId, r.locations![0]!.logicalLocations![0]]));
+    expect(routes['ISO-READ-OTHER']).toEqual({ name: 'GET /api/todos/{id}', fullyQualifiedName: `GET ${origin}/api/todos/{id}`, kind: 'resource' });
+    expect(routes['ISO-WRITE-OTHER']?.name, run.stderr).toMatch(/^(PATCH|PUT|DELETE) \/api\/todos\/\{id\}$/);
   });
 
   it('takes report.sarifLocation (or BA_CONFORMANCE_SARIF_LOCATION), else the config file, else conformance.config.ts', async () => {

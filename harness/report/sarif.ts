@@ -1,8 +1,8 @@
 // SARIF 2.1.0 from report.json, for code-scanning dashboards: one rule per check that ran, one result
 // per finding (FAIL: error, NON-STRICT: warning, ERROR: note). Findings are about a running service,
 // but GitHub code scanning only takes results located in a repository file, so each result is
-// anchored to one (report.sarifLocation, else the config file) and names the backend's URL as a
-// logical location. Fingerprints leave out what changes between runs (port, run id, timings), so
+// anchored to one (report.sarifLocation, else the config file) and names the method and route of the
+// backend that showed it as a logical location. Fingerprints leave out what changes between runs (port, run id, timings), so
 // the same finding on the next run is the same alert.
 import { coverageLines, reportCoverage } from './coverage.js';
 import { createHash } from 'node:crypto';
@@ -57,6 +57,26 @@ function help(c: CheckRecord, report: Report): ReportingDescriptor['help'] {
   };
 }
 
+/** A path segment that names one record (a number, a UUID, a long opaque id): in a route template, {id}. */
+const ID_SEGMENT = /^(?:\d+|[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}|(?=[^/]*\d)[A-Za-z0-9_-]{16,})$/i;
+
+/**
+ * Where the finding happened: the method and route of the exchange that shows it (the one the check
+ * marked, else the first accepted one of a FAIL or NON-STRICT, the first unclear one of an ERROR), ids templated, so the same route
+ * is the same location whatever records a run made. Without evidence, the protected path.
+ */
+export function findingRoute(c: Pick<CheckRecord, 'verdict' | 'evidence'>, target: Report['target']): { name: string; fullyQualifiedName: string } {
+  const decisive = c.evidence.find((e) => e.shows) ?? c.evidence.find((e) => (c.verdict === 'ERROR' ? e.outcome !== 'accepted' && e.outcome !== 'rejected' : e.outcome === 'accepted')) ?? c.evidence[0];
+  if (!decisive) return { name: target.protectedPath, fullyQualifiedName: new URL(target.protectedPath, target.baseUrl).toString() };
+  const url = new URL(decisive.request.url);
+  const template = url.pathname
+    .split('/')
+    .map((segment) => (ID_SEGMENT.test(segment) ? '{id}' : segment))
+    .join('/');
+  const method = decisive.request.method.toUpperCase();
+  return { name: `${method} ${template}`, fullyQualifiedName: `${method} ${url.origin}${template}` };
+}
+
 export function sarifLog(report: Report): Log {
   const location = report.target.sarifLocation ?? DEFAULT_SARIF_LOCATION;
   const targetUrl = new URL(report.target.protectedPath, report.target.baseUrl).toString();
@@ -85,7 +105,7 @@ export function sarifLog(report: Report): Log {
         locations: [
           {
             physicalLocation: { artifactLocation: { uri: location }, region: { startLine: 1 } },
-            logicalLocations: [{ name: report.target.protectedPath, fullyQualifiedName: targetUrl, kind: 'resource' }],
+            logicalLocations: [{ ...findingRoute(c, report.target), kind: 'resource' }],
           },
         ],
         partialFingerprints: { [FINGERPRINT_KEY]: findingFingerprint(c, report.target) },
