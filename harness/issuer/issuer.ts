@@ -182,7 +182,7 @@ export class Issuer implements IssuerHandle {
     const res = await this.web.send('GET', `${AUTH_BASE_PATH}/token`, { headers: { cookie: user.cookie } });
     return expectOk<{ token: string }>(res, 'token').token;
   }
-  /** Through Better Auth's OAuth provider, with the client the issuer registered at start. */
+  /** Through Better Auth's OAuth provider, with the suite's client (harness/issuer/app/oauth.ts). */
   async oauthTokens(user: IssuerUser, request: OAuthTokenRequest): Promise<OAuthTokens> {
     if (!this.runtime.ready.oauthProvider) throw new CapabilityMissing('oauth', this.mode);
     // Registered by the app on the first request (with the plugin's token: the answer holds the client secret).

@@ -1,6 +1,6 @@
-// The suite's OAuth client on the issuer's own provider: registered at start as an admin would, and
-// the few endpoints it needs on the app's own server (its back-channel logout URI, and its secret
-// for the harness).
+// The suite's OAuth client on the issuer's own provider: registered as an admin would, on the
+// harness's first request for it, and the few endpoints it needs on the app's own server (its
+// back-channel logout URI, the logout tokens posted there, and the client itself for the harness).
 import { randomBytes, timingSafeEqual } from 'node:crypto';
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { decodeJwt, decodeProtectedHeader } from 'jose';
