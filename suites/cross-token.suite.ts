@@ -33,7 +33,7 @@ check(
         sid: sessionToken,
         iat,
         exp: iat + 300,
-        iss: issuer.baseUrl,
+        iss: new URL(issuer.baseUrl).origin, // Better Auth's cookie-cache signer takes its base URL's origin
         aud: 'better-auth:session-cache',
         sub: claims.sub,
       },

@@ -7,7 +7,7 @@ import CachePolicy from 'http-cache-semantics';
 import { decodeJwt } from 'jose';
 import { IDENTITY_OVERRIDES, IsolationLab, anotherUser, describeAnswer, ownerFields, withField } from '../harness/checks/isolation-lab.js';
 import type { Party, SharedResource } from '../harness/checks/isolation-lab.js';
-import type { Exchange } from '../harness/checks/model.js';
+import type { Exchange, Verdict } from '../harness/checks/model.js';
 import { CAUSES, combine } from '../harness/checks/oracle.js';
 import type { CheckResult } from '../harness/checks/oracle.js';
 import { family } from '../harness/checks/suite.js';
@@ -28,9 +28,9 @@ function judgeReach(answer: Answer, what: string): CheckResult {
   return { verdict: 'ERROR', observed: `inconclusive: ${what}: ${describeAnswer(answer)}` };
 }
 
-/** `answer`'s exchange is the one that shows the finding (its route is the finding's location), among the set-up around it. */
-function showing(answer: Answer): string {
-  answer.exchange.shows = true;
+/** `answer`'s exchange is the one that shows `verdict` (its route is the finding's location), among the set-up around it. */
+function showing(answer: Answer, verdict: Verdict): string {
+  answer.exchange.shows = verdict;
   return describeAnswer(answer);
 }
 
@@ -125,14 +125,14 @@ async function updateOther(t: CheckTools, client: ResourceClient, a: Party, b: P
   const body = client.updateBody();
   const attempt = await client.update(a.caller, theirs.id, body, `B's ${client.name}`);
   const after = await client.read(b.caller, theirs.id, `its ${client.name} after A's update`);
-  if (gone(after)) return { verdict: 'FAIL', observed: `after A's update (${showing(attempt)}), B's ${client.name} is gone (${after.status})` };
+  if (gone(after)) return { verdict: 'FAIL', observed: `after A's update (${showing(attempt, 'FAIL')}), B's ${client.name} is gone (${after.status})` };
   if (!succeeded(after)) return { verdict: 'ERROR', observed: `inconclusive (update): B cannot read its ${client.name} back: ${describeAnswer(after)}` };
   if (!isDeepStrictEqual(written(after.json, body), written(theirs.before, body))) {
-    showing(attempt);
+    showing(attempt, 'FAIL');
     return { verdict: 'FAIL', observed: `A's update (${attempt.status}) changed B's ${client.name}: ${changedFields(written(theirs.before, body), written(after.json, body))}` };
   }
   if (succeeded(attempt)) {
-    showing(attempt);
+    showing(attempt, 'NON-STRICT');
     return { verdict: 'NON-STRICT', observed: `A's update of B's ${client.name} answered ${attempt.status}, though B's resource is unchanged` };
   }
   return { verdict: 'PASS', observed: `A's update refused (${describeAnswer(attempt).slice(0, 60)}); B's ${client.name} unchanged` };
@@ -150,10 +150,10 @@ async function deleteOther(client: ResourceClient, a: Party, b: Party): Promise<
   if (typeof theirs === 'string') return { verdict: 'ERROR', observed: `inconclusive (delete): ${theirs}` };
   const attempt = await client.remove(a.caller, theirs.id, `B's ${client.name}`);
   const after = await client.read(b.caller, theirs.id, `its ${client.name} after A's delete`);
-  if (gone(after)) return { verdict: 'FAIL', observed: `A's delete (${showing(attempt)}) removed B's ${client.name}: B's read answers ${after.status}` };
+  if (gone(after)) return { verdict: 'FAIL', observed: `A's delete (${showing(attempt, 'FAIL')}) removed B's ${client.name}: B's read answers ${after.status}` };
   if (!succeeded(after)) return { verdict: 'ERROR', observed: `inconclusive (delete): B cannot read its ${client.name} back: ${describeAnswer(after)}` };
   if (succeeded(attempt)) {
-    showing(attempt);
+    showing(attempt, 'NON-STRICT');
     return { verdict: 'NON-STRICT', observed: `A's delete of B's ${client.name} answered ${attempt.status}, though B's resource is still there` };
   }
   return { verdict: 'PASS', observed: `A's delete refused (${attempt.status}); B's ${client.name} still there` };

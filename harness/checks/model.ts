@@ -126,8 +126,8 @@ export interface Exchange {
   jwksFault?: string;
   /** The token was valid: a refusal was an authorization decision, not a rejected token (ERR-401-CHALLENGE leaves these out). */
   validToken?: boolean;
-  /** The exchange that shows the finding, where set-up exchanges come before it (SARIF's location names its route). */
-  shows?: boolean;
+  /** The verdict this exchange shows, where set-up exchanges come before it (SARIF's location names its route). */
+  shows?: Verdict;
 }
 
 export interface Undecided {

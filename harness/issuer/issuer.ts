@@ -186,7 +186,13 @@ export class Issuer implements IssuerHandle {
   async oauthTokens(user: IssuerUser, request: OAuthTokenRequest): Promise<OAuthTokens> {
     if (!this.runtime.ready.oauthProvider) throw new CapabilityMissing('oauth', this.mode);
     // Registered by the app on the first request (with the plugin's token: the answer holds the client secret).
-    this.oauthClient ??= this.admin.send('GET', OAUTH_CLIENT_PATH, { timeoutMs: 30_000 }).then((res) => expectOk<OAuthClientInfo>(res, `GET ${OAUTH_CLIENT_PATH}`));
+    this.oauthClient ??= this.admin
+      .send('GET', OAUTH_CLIENT_PATH, { timeoutMs: 30_000 })
+      .then((res) => expectOk<OAuthClientInfo>(res, `GET ${OAUTH_CLIENT_PATH}`))
+      .catch((err: unknown) => {
+        this.oauthClient = undefined; // the next check asks again
+        throw err;
+      });
     return authorizationCodeTokens(this.web, await this.oauthClient, user.cookie, request);
   }
   /**

@@ -58,23 +58,28 @@ function help(c: CheckRecord, report: Report): ReportingDescriptor['help'] {
 }
 
 /** A path segment that names one record (a number, a UUID, a long opaque id): in a route template, {id}. */
-const ID_SEGMENT = /^(?:\d+|[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}|(?=[^/]*\d)[A-Za-z0-9_-]{16,})$/i;
+const ID_SEGMENT = /^(?:\d+|[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}|(?=[^/]*\d)[A-Za-z0-9_-]{20,})$/i;
 
 /**
  * Where the finding happened: the method and route of the exchange that shows it (the one the check
- * marked, else the first accepted one of a FAIL or NON-STRICT, the first unclear one of an ERROR), ids templated, so the same route
+ * marked with this verdict, else the first accepted one of a FAIL or NON-STRICT, the first unclear one of an ERROR), ids templated, so the same route
  * is the same location whatever records a run made. Without evidence, the protected path.
  */
 export function findingRoute(c: Pick<CheckRecord, 'verdict' | 'evidence'>, target: Report['target']): { name: string; fullyQualifiedName: string } {
-  const decisive = c.evidence.find((e) => e.shows) ?? c.evidence.find((e) => (c.verdict === 'ERROR' ? e.outcome !== 'accepted' && e.outcome !== 'rejected' : e.outcome === 'accepted')) ?? c.evidence[0];
-  if (!decisive) return { name: target.protectedPath, fullyQualifiedName: new URL(target.protectedPath, target.baseUrl).toString() };
+  const decisive =
+    c.evidence.find((e) => e.shows === c.verdict) ??
+    c.evidence.find((e) => (c.verdict === 'ERROR' ? e.outcome !== 'accepted' && e.outcome !== 'rejected' : e.outcome === 'accepted')) ??
+    c.evidence[0];
+  // The host without its port (a new one each CI run), as the fingerprint names the target.
+  const host = (url: URL) => `${url.protocol}//${url.hostname}`;
+  if (!decisive) return { name: target.protectedPath, fullyQualifiedName: `${host(new URL(target.baseUrl))}${target.protectedPath}` };
   const url = new URL(decisive.request.url);
   const template = url.pathname
     .split('/')
     .map((segment) => (ID_SEGMENT.test(segment) ? '{id}' : segment))
     .join('/');
   const method = decisive.request.method.toUpperCase();
-  return { name: `${method} ${template}`, fullyQualifiedName: `${method} ${url.origin}${template}` };
+  return { name: `${method} ${template}`, fullyQualifiedName: `${method} ${host(url)}${template}` };
 }
 
 export function sarifLog(report: Report): Log {

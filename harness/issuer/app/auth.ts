@@ -104,8 +104,13 @@ export interface IssuerControl {
 /** Better Auth's OAuth provider runs beside jwt() where it can: it signs with jwt()'s key pairs (a shared HS256 secret has none) and needs URLs for its issuer and resources. */
 export const oauthProviderOn = (config: IssuerAppConfig): boolean => !isSharedSecret(config) && oauthProviderCanRun(config);
 
-/** The OAuth client's registration is the issuer's own admin's: the only user allowed to set client_credentials scopes. */
-export const OAUTH_ADMIN_EMAIL = 'oauth-admin@example.test';
+/**
+ * The OAuth client is registered by the issuer's own admin, the only user allowed to set its
+ * client_credentials scopes: an address no one who reaches the issuer can guess and sign up first,
+ * and a new one for each attempt (a retry cannot sign up the same address again).
+ */
+const OAUTH_ADMIN_PREFIX = `oauth-admin-${randomBytes(12).toString('hex')}`;
+export const oauthAdminEmail = (): string => `${OAUTH_ADMIN_PREFIX}.${randomBytes(6).toString('hex')}@example.test`;
 
 /** The resources (RFC 8707 audiences) the provider mints for: the jwt() plugin's audience, as the backend under test knows it, and another API's. */
 export const oauthResources = (config: Pick<IssuerAppConfig, 'audience'>, baseUrl: string): string[] => [...new Set([...[config.audience ?? new URL(baseUrl).origin].flat(), OTHER_RESOURCE])];
@@ -121,7 +126,7 @@ function oauthProviderFor(config: IssuerAppConfig, baseUrl: string) {
     consentPage: '/consent',
     scopes: [...OAUTH_SCOPES],
     resources: oauthResources(config, baseUrl),
-    clientPrivileges: ({ user }) => user?.email === OAUTH_ADMIN_EMAIL,
+    clientPrivileges: ({ user }) => typeof user?.email === 'string' && user.email.startsWith(`${OAUTH_ADMIN_PREFIX}.`),
   });
 }
 

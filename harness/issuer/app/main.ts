@@ -47,7 +47,7 @@ async function main(): Promise<void> {
       res.writeHead(503, { 'content-type': 'application/json', 'content-length': Buffer.byteLength(body) }).end(body);
       return;
     }
-    // The suite's OAuth client's own endpoints (outside Better Auth): its back-channel logout URI and secret.
+    // The suite's OAuth client's own endpoints (outside Better Auth): its back-channel logout URI, and the client for the harness.
     if (req.url?.startsWith(`${ISSUER_APP_PATH}/`)) return app.routes.handle(req, res);
     // The plugin sees Web Requests, which carry no peer address: the fetch log takes it from here.
     req.headers['x-forwarded-for'] = req.socket.remoteAddress ?? '';

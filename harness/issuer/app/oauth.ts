@@ -6,7 +6,7 @@ import type { IncomingMessage, ServerResponse } from 'node:http';
 import { decodeJwt, decodeProtectedHeader } from 'jose';
 import { BACKCHANNEL_LOGOUT_PATH, CONTROL_TOKEN_HEADER, LOGOUT_TOKENS_PATH, OAUTH_CLIENT_PATH, OAUTH_SCOPES } from '../protocol.js';
 import type { IssuerAppConfig, OAuthClientInfo } from '../protocol.js';
-import { OAUTH_ADMIN_EMAIL, oauthResources } from './auth.js';
+import { oauthAdminEmail, oauthResources } from './auth.js';
 import type { IssuerAuth } from './auth.js';
 
 /** Never contacted: the provider's answer to the authorize request carries the code. A native client may use loopback http. */
@@ -18,7 +18,7 @@ const REDIRECT_URI = 'http://127.0.0.1/oauth-callback';
  * itself, so the provider's logout notifications arrive whatever the public base URL is.
  */
 export async function registerOAuthClient(auth: IssuerAuth, config: IssuerAppConfig, baseUrl: string, localUrl: string): Promise<OAuthClientInfo> {
-  const { headers } = await auth.api.signUpEmail({ body: { email: OAUTH_ADMIN_EMAIL, password: randomBytes(24).toString('base64url'), name: 'OAuth admin' }, returnHeaders: true });
+  const { headers } = await auth.api.signUpEmail({ body: { email: oauthAdminEmail(), password: randomBytes(24).toString('base64url'), name: 'OAuth admin' }, returnHeaders: true });
   const cookie = headers.getSetCookie().map((c) => c.split(';', 1)[0]).join('; ');
   const resources = oauthResources(config, baseUrl);
   const client = await auth.api.adminCreateOAuthClient({
