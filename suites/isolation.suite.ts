@@ -194,6 +194,7 @@ check(
           continue;
         }
         if (!succeeded(created) || created.id === undefined) return { verdict: 'ERROR', observed: `inconclusive: A's create with ${field} = B answered ${describeAnswer(created)}` };
+        const before = findings.length;
         const byA = await client.read(w.a.caller, created.id, `the ${client.name} it created with ${field} = B`);
         const owner = succeeded(byA) ? client.ownerOf(byA.json) : undefined;
         if (client.contract.owner && succeeded(byA) && owner !== w.a.user.id) findings.push(`${field}: its "${client.contract.owner}" is ${JSON.stringify(owner)}${owner === w.b.user.id ? " (B's id)" : ''}`);
@@ -203,6 +204,8 @@ check(
           if (client.contract.list && client.shows(await client.list(w.b.caller), created.id)) findings.push(`${field}: it is in B's list`);
           if (!succeeded(byA) && !succeeded(byB)) return { verdict: 'ERROR', observed: `inconclusive: created with ${field} = B (${created.status}), but neither A (${byA.status}) nor B (${byB.status}) can read it` };
         }
+        // The create is where the finding is (the reads after it only show what it did).
+        if (findings.length > before) showing(created, 'FAIL');
         outcomes.push(`${field}: created as A`);
       }
       const notes = bCanReadA ? ' (judged by the owner path only: B reads A\'s resources anyway)' : '';

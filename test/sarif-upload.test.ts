@@ -56,7 +56,7 @@ describe('SARIF for GitHub code scanning', { timeout: 120_000 }, () => {
   });
 
   it("names the method and route of the exchange that showed the finding, its ids templated", async () => {
-    const run = await nodeFixtureRun('idor', 'process', ['--only', 'ISO-READ-OTHER', 'ISO-WRITE-OTHER', '--format', 'sarif']);
+    const run = await nodeFixtureRun('idor', 'process', ['--only', 'ISO-READ-OTHER', 'ISO-WRITE-OTHER', 'ISO-CREATE-FOR-OTHER', '--format', 'sarif']);
     const sarif = JSON.parse(await readFile(path.join(path.dirname(run.reportFile), 'report.sarif'), 'utf8')) as Log;
     const routes = Object.fromEntries(sarif.runs[0]!.results!.map((r) => [r.ruleId, r.locations![0]!.logicalLocations![0]]));
     // The port is left out: the same finding is the same location on the next run's port.
@@ -66,6 +66,8 @@ describe('SARIF for GitHub code scanning', { timeout: 120_000 }, () => {
     const shown = write.evidence.find((e) => e.shows === 'FAIL')!;
     expect(routes['ISO-WRITE-OTHER']?.name, run.stderr).toBe(`${shown.request.method} /api/todos/{id}`);
     expect(['PUT', 'PATCH', 'DELETE']).toContain(shown.request.method);
+    // The create that named B as the owner, not the reads after it.
+    expect(routes['ISO-CREATE-FOR-OTHER']?.name, run.stderr).toBe('POST /api/todos');
   });
 
   it('takes report.sarifLocation (or BA_CONFORMANCE_SARIF_LOCATION), else the config file, else conformance.config.ts', async () => {
