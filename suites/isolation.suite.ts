@@ -294,6 +294,11 @@ check(
       const judged: string[] = [];
       const unattributable: string[] = [];
       const leaks: string[] = [];
+      /** A leak, and the exchange that showed it (the finding's location). */
+      const leak = (answer: Answer, what: string) => {
+        showing(answer, 'FAIL');
+        leaks.push(what);
+      };
       // Each probe counts only where the same request without the overrides is refused: otherwise
       // the leak is ISO-READ-OTHER's or ISO-LIST-SCOPED's, not the headers'.
       const baseline = await client.read(w.a.caller, r.b.id, `B's ${client.name} (baseline, no overrides)`);
@@ -301,7 +306,7 @@ check(
       else {
         const spoofed = await client.read(spoofing, r.b.id, `B's ${client.name}`);
         judged.push('read');
-        if (succeeded(spoofed)) leaks.push(`with the overrides A reads B's ${client.name} (${spoofed.status}; ${baseline.status} without)`);
+        if (succeeded(spoofed)) leak(spoofed, `with the overrides A reads B's ${client.name} (${spoofed.status}; ${baseline.status} without)`);
       }
       if (client.contract.list && !r.listProblem) {
         const plain = await client.list(w.a.caller, '(baseline, no overrides)');
@@ -309,7 +314,7 @@ check(
         else {
           const spoofed = await client.list(spoofing);
           judged.push('list');
-          if (client.shows(spoofed, r.b.id)) leaks.push(`with the overrides A's list shows B's ${client.name}`);
+          if (client.shows(spoofed, r.b.id)) leak(spoofed, `with the overrides A's list shows B's ${client.name}`);
         }
       }
       if (client.contract.owner) {
@@ -320,19 +325,19 @@ check(
         else if (succeeded(spoofedCreate) && spoofedCreate.id !== undefined) {
           const byA = await client.read(w.a.caller, spoofedCreate.id, `the ${client.name} A created with the overrides`);
           const owner = succeeded(byA) ? client.ownerOf(byA.json) : undefined;
-          if (owner === w.b.user.id) leaks.push(`with the overrides A's create is owned by B: its "${client.contract.owner}" is B's id`);
+          if (owner === w.b.user.id) leak(spoofedCreate, `with the overrides A's create is owned by B: its "${client.contract.owner}" is B's id`);
           else if (owner === w.a.user.id) judged.push(`create (owned by A, by "${client.contract.owner}")`);
           else if (!succeeded(byA)) {
             // A cannot read what it created with the overrides: whose it became is for B's read to say.
             const byB = await client.read(w.b.caller, spoofedCreate.id, `the ${client.name} A created with the overrides`);
-            if (succeeded(byB) && client.ownerOf(byB.json) === w.b.user.id) leaks.push(`with the overrides A's create is owned by B (B reads it; A answered ${byA.status})`);
+            if (succeeded(byB) && client.ownerOf(byB.json) === w.b.user.id) leak(spoofedCreate, `with the overrides A's create is owned by B (B reads it; A answered ${byA.status})`);
             else unattributable.push(`A cannot read the ${client.name} it created with the overrides (${byA.status})`);
           } else unattributable.push(`the ${client.name} A created with the overrides has "${client.contract.owner}" ${JSON.stringify(owner)}`);
         } else unattributable.push(`A's create with the overrides answered ${describeAnswer(spoofedCreate)}`);
       }
       const anon = await client.read(anonymous, r.b.id, `B's ${client.name}`);
       judged.push('no-token read');
-      if (succeeded(anon)) leaks.push(`without any token, B's id in the headers reads B's ${client.name} (${anon.status})`);
+      if (succeeded(anon)) leak(anon, `without any token, B's id in the headers reads B's ${client.name} (${anon.status})`);
       if (client.contract.update) {
         // Body identity: an owner field in A's update of its own resource must not hand it to B (one field per update).
         const mine = await client.create(w.a.caller);
@@ -343,7 +348,7 @@ check(
             const moved = await client.update(w.a.caller, mine.id, withField(client.updateBody(), field, w.b.user.id), `its own ${client.name} with ${field} = B`);
             const byB = await client.read(w.b.caller, mine.id, `A's ${client.name} after A's update with ${field} = B`);
             if (succeeded(byB)) {
-              leaks.push(`A's update with ${field} = B (${moved.status}) let B read the ${client.name}`);
+              leak(moved, `A's update with ${field} = B (${moved.status}) let B read the ${client.name}`);
               break;
             }
           }

@@ -68,6 +68,13 @@ describe('SARIF for GitHub code scanning', { timeout: 120_000 }, () => {
     expect(['PUT', 'PATCH', 'DELETE']).toContain(shown.request.method);
     // The create that named B as the owner, not the reads after it.
     expect(routes['ISO-CREATE-FOR-OTHER']?.name, run.stderr).toBe('POST /api/todos');
+
+    // An identity header that overrides the token: the spoofed read, not the refused baseline before it.
+    const spoofed = await nodeFixtureRun('trust-user-header', 'process', ['--only', 'ISO-SUB-SOURCE', '--format', 'sarif']);
+    const result = (JSON.parse(await readFile(path.join(path.dirname(spoofed.reportFile), 'report.sarif'), 'utf8')) as Log).runs[0]!.results!.find((r) => r.ruleId === 'ISO-SUB-SOURCE');
+    const marked = spoofed.report.checks.find((c) => c.id === 'ISO-SUB-SOURCE')!.evidence.find((e) => e.shows === 'FAIL')!;
+    expect(marked.request.headers['x-user-id'], spoofed.stderr).toBeDefined();
+    expect(result?.locations![0]!.logicalLocations![0]!.name).toBe(`${marked.request.method} ${new URL(marked.request.url).pathname.replace(/[^/]{20,}$/, '{id}')}`);
   });
 
   it('takes report.sarifLocation (or BA_CONFORMANCE_SARIF_LOCATION), else the config file, else conformance.config.ts', async () => {
