@@ -17,7 +17,6 @@ export interface OAuthTokenRequest {
 export interface OAuthTokens {
   accessToken: string;
   idToken: string | undefined;
-  tokenType: string;
 }
 
 const base64url = (bytes: Buffer) => bytes.toString('base64url');
@@ -62,6 +61,6 @@ export async function authorizationCodeTokens(web: HttpClient, client: OAuthClie
     rawBody: form.toString(),
   });
   if (res.status !== 200) throw new HarnessError('ISSUER_REQUEST_FAILED', `the OAuth provider's token endpoint answered ${res.status}: ${res.text.slice(0, 300)}`);
-  const tokens = JSON.parse(res.text) as { access_token: string; id_token?: string; token_type: string };
-  return { accessToken: tokens.access_token, idToken: tokens.id_token, tokenType: tokens.token_type };
+  const tokens = JSON.parse(res.text) as { access_token: string; id_token?: string };
+  return { accessToken: tokens.access_token, idToken: tokens.id_token };
 }

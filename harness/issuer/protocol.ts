@@ -101,10 +101,6 @@ export interface OAuthClientInfo {
   secret: string;
   /** Never contacted: the code is read from the redirect the provider answers with. */
   redirectUri: string;
-  /** The `iss` of the provider's tokens (RFC 9207). */
-  issuer: string;
-  /** The resources it may ask tokens for. */
-  resources: string[];
 }
 
 /**

@@ -1,7 +1,7 @@
 // Shared by the known-answer files: running the CLI against a fixture backend, the committed
 // expectations (fixtures/backends/*/expected/*.json), and a readable diff of verdicts.
 import { existsSync } from 'node:fs';
-import { mkdtemp, readFile } from 'node:fs/promises';
+import { copyFile, mkdir, mkdtemp, readFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { JWKS_SUITE_CHECKS } from '../../suites/jwks/lab.js';
@@ -157,9 +157,21 @@ export async function nodeFixtureRun(flaw: string | undefined, issuerMode: 'proc
   return fixtureRun(NODE_FIXTURE, variant, issuerMode, extra, backendEnv);
 }
 
+/**
+ * With BA_KAT_REPORTS=<dir>, each case's report.json is kept there as <label>.json: what an
+ * adjudication of the known answers reads (the evidence behind each verdict), not only the verdicts.
+ */
+async function keepForReview(c: FixtureCase, reportFile: string): Promise<void> {
+  const dir = process.env.BA_KAT_REPORTS;
+  if (!dir) return;
+  await mkdir(dir, { recursive: true });
+  await copyFile(reportFile, path.join(dir, `${c.label.replace(/[^\w.-]+/g, '_')}.json`));
+}
+
 /** Runs one case and holds it to its committed verdicts and exit code. */
 export async function expectKnownAnswer(c: FixtureCase): Promise<Report> {
-  const { code, report, stderr } = await fixtureRun(c.backend, c.variant, 'process', caseScope(c).args);
+  const { code, report, reportFile, stderr } = await fixtureRun(c.backend, c.variant, 'process', caseScope(c).args);
+  await keepForReview(c, reportFile);
   expect(describeMismatches(await verdictsOf(c), report.checks), stderr).toEqual([]);
   if (c.expected.sameCause) {
     const linked = Object.fromEntries(report.checks.filter((r) => r.sameCauseAs).map((r) => [r.id, r.sameCauseAs]));

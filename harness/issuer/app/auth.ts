@@ -45,7 +45,7 @@ export function jwtOptionsFor(config: IssuerAppConfig, baseUrl: string): JwtOpti
       // Set even where it is the plugin's default (the baseURL origin): the OAuth provider's tokens take
       // their `iss` from it too, and otherwise from the base path (…/api/auth). One issuer for every kind
       // of token Better Auth signs with the key is the configuration in which they can be confused.
-      issuer: config.issuer ?? new URL(baseUrl).origin,
+      issuer: tokenIssuer(config, baseUrl),
       ...(config.audience !== undefined ? { audience: config.audience } : {}),
       expirationTime: config.expirationTime,
       ...(config.payload ? { definePayload: payloadDefiner(config.payload) } : {}),
@@ -102,6 +102,11 @@ export interface IssuerControl {
 }
 
 /** Better Auth's OAuth provider runs beside jwt() where it can: it signs with jwt()'s key pairs (a shared HS256 secret has none) and needs URLs for its issuer and resources. */
+/** The `iss` the tokens carry: the configured one, else Better Auth's default, its base URL's origin (a public URL's path or :443 is not in it). */
+export const tokenIssuer = (config: Pick<IssuerAppConfig, 'issuer'>, baseUrl: string): string => config.issuer ?? new URL(baseUrl).origin;
+/** The `aud` the tokens carry, defaulted as `tokenIssuer`. */
+export const tokenAudience = (config: Pick<IssuerAppConfig, 'audience'>, baseUrl: string): string | string[] => config.audience ?? new URL(baseUrl).origin;
+
 export const oauthProviderOn = (config: IssuerAppConfig): boolean => !isSharedSecret(config) && oauthProviderCanRun(config);
 
 /**
@@ -113,7 +118,7 @@ const OAUTH_ADMIN_PREFIX = `oauth-admin-${randomBytes(12).toString('hex')}`;
 export const oauthAdminEmail = (): string => `${OAUTH_ADMIN_PREFIX}.${randomBytes(6).toString('hex')}@example.test`;
 
 /** The resources (RFC 8707 audiences) the provider mints for: the jwt() plugin's audience, as the backend under test knows it, and another API's. */
-export const oauthResources = (config: Pick<IssuerAppConfig, 'audience'>, baseUrl: string): string[] => [...new Set([...[config.audience ?? new URL(baseUrl).origin].flat(), OTHER_RESOURCE])];
+export const oauthResources = (config: Pick<IssuerAppConfig, 'audience'>, baseUrl: string): string[] => [...new Set([...[tokenAudience(config, baseUrl)].flat(), OTHER_RESOURCE])];
 
 /**
  * Better Auth's OAuth provider, as its docs set it up: the suite gets real access tokens (typ at+jwt)

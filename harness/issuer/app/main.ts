@@ -9,7 +9,7 @@ import { toNodeHandler } from 'better-auth/node';
 import { KeyStore } from '../../plugin/key-store.js';
 import { ENV, ISSUER_APP_PATH } from '../protocol.js';
 import type { AppEvent, IssuerAppConfig } from '../protocol.js';
-import { createIssuerAuth, isSharedSecret, oauthProviderOn } from './auth.js';
+import { createIssuerAuth, isSharedSecret, oauthProviderOn, tokenAudience, tokenIssuer } from './auth.js';
 import { OAuthClientRoutes, registerOAuthClient } from './oauth.js';
 import { readConfig } from './config.js';
 
@@ -23,9 +23,8 @@ async function buildApp(config: IssuerAppConfig, baseUrl: string, localUrl: stri
   const sharedSecret = isSharedSecret(config);
   // Every configured algorithm gets its key before anyone fetches the JWKS (avoids Better Auth's first-key race).
   const kids = await new KeyStore(async () => (await auth.$context) as unknown as AuthContext, jwtOptions, true, sharedSecret ? config.secret : undefined).ensureKeys(config.algorithms);
-  // What the tokens carry: Better Auth defaults both to its base URL's origin (a public URL's path, or its :443, is not in them).
-  const issuer = config.issuer ?? new URL(baseUrl).origin;
-  const audience = config.audience ?? new URL(baseUrl).origin;
+  const issuer = tokenIssuer(config, baseUrl);
+  const audience = tokenAudience(config, baseUrl);
   const oauthProvider = oauthProviderOn(config);
   return {
     handle: toNodeHandler(auth),

@@ -20,7 +20,6 @@ const REDIRECT_URI = 'http://127.0.0.1/oauth-callback';
 export async function registerOAuthClient(auth: IssuerAuth, config: IssuerAppConfig, baseUrl: string, localUrl: string): Promise<OAuthClientInfo> {
   const { headers } = await auth.api.signUpEmail({ body: { email: oauthAdminEmail(), password: randomBytes(24).toString('base64url'), name: 'OAuth admin' }, returnHeaders: true });
   const cookie = headers.getSetCookie().map((c) => c.split(';', 1)[0]).join('; ');
-  const resources = oauthResources(config, baseUrl);
   const client = await auth.api.adminCreateOAuthClient({
     headers: new Headers({ cookie }),
     body: {
@@ -32,7 +31,7 @@ export async function registerOAuthClient(auth: IssuerAuth, config: IssuerAppCon
       response_types: ['code'],
       scope: OAUTH_SCOPES.join(' '),
       client_credentials_scopes: ['read:items', 'write:items'],
-      resources,
+      resources: oauthResources(config, baseUrl),
       skip_consent: true,
     },
   });
@@ -40,8 +39,7 @@ export async function registerOAuthClient(auth: IssuerAuth, config: IssuerAppCon
   // delivery does not check it again, so the row is set as an admin's database update would.
   const context = await auth.$context;
   await context.adapter.update({ model: 'oauthClient', where: [{ field: 'clientId', value: client.client_id }], update: { backchannelLogoutUri: `${localUrl}${BACKCHANNEL_LOGOUT_PATH}` } });
-  const issuer = (config.issuer ?? new URL(baseUrl).origin).replace(/\/$/, '');
-  return { clientId: client.client_id, secret: client.client_secret!, redirectUri: REDIRECT_URI, issuer, resources };
+  return { clientId: client.client_id, secret: client.client_secret!, redirectUri: REDIRECT_URI };
 }
 
 /** The client's endpoints: a POST of the provider's logout token (kept when it is one), and two GETs for the harness. */
