@@ -5,6 +5,7 @@ import { issuerCommand } from './commands/issuer.js';
 import { initCommand } from './commands/init.js';
 import { listCommand } from './commands/list.js';
 import { mergeCommand } from './commands/merge.js';
+import { reproduceCommand } from './commands/reproduce.js';
 import { runCommand } from './commands/run.js';
 import { EXIT_CODES, describeError, exitCodeFor } from './errors.js';
 import { COMPILED, PACKAGE as pkg } from './paths.js';
@@ -18,6 +19,7 @@ const program = new Command('ba-conformance')
 program.addCommand(runCommand());
 program.addCommand(listCommand());
 program.addCommand(mergeCommand());
+program.addCommand(reproduceCommand());
 // demo runs the example backends under fixtures/, which only a checkout has.
 if (!COMPILED) program.addCommand((await import('./commands/demo.js')).demoCommand());
 program.addCommand(initCommand());

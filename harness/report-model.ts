@@ -7,7 +7,9 @@ import { SEVERITIES } from './checks/model.js';
 import type { PublishedKey } from './issuer/external.js';
 
 /** The files a run can write besides report.json (--format). */
-export const REPORT_FORMATS = ['json', 'junit', 'markdown', 'sarif', 'html'] as const;
+export const REPORT_FORMATS = ['json', 'junit', 'markdown', 'sarif', 'html', 'har'] as const;
+/** Written unless --format says otherwise: every format but the HAR of the evidence, asked for when wanted. */
+export const DEFAULT_REPORT_FORMATS = REPORT_FORMATS.filter((f) => f !== 'har');
 export type ReportFormat = (typeof REPORT_FORMATS)[number];
 
 /** Where SARIF results point when neither report.sarifLocation nor a config file names a file. */
@@ -149,6 +151,9 @@ export function summarize(checks: CheckRecord[]): Summary {
 /** Verdicts in the order reports list them: what needs action first. The first three are findings. */
 export const REPORT_ORDER: readonly Verdict[] = ['FAIL', 'ERROR', 'NON-STRICT', 'INFO', 'SKIP', 'PASS'];
 export const FINDING_VERDICTS: readonly Verdict[] = REPORT_ORDER.slice(0, 3);
+
+/** The command that runs a finding's check again (`ba-conformance reproduce`), with the run's own options; none for a check judged over a whole run. */
+export const reproduceCommandFor = (c: Pick<CheckRecord, 'id' | 'alone'>, reportFile = 'reports/report.json'): string | undefined => (c.alone === false ? undefined : `npx ba-conformance reproduce ${reportFile} ${c.id}`);
 
 /** Sorts checks by REPORT_ORDER, then most severe first, then by ID. */
 export function byReportOrder(a: CheckRecord, b: CheckRecord): number {

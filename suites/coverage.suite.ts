@@ -87,7 +87,9 @@ check(
       // is a verifier flaw another check names on the protected path (reported under it when it does).
       const through = new Set(failing.flatMap((j) => j.through));
       const causes = through.has(NO_TOKEN) ? [] : CAUSE_OF_PROBE.filter(([probe]) => through.has(probe)).map(([, cause]) => cause);
-      return { verdict: 'FAIL', observed: `${failing.length} of ${guarded.length} protected operations let bad credentials through: ${failing.map((j) => j.line).join('; ')}${skippedNote}`, measured, ...(causes.length ? { causes } : {}) };
+      // An expired token with a valid signature is a forgery of nothing: high, as CLM-EXP-PAST (critical when no token, alg none or a forged signature gets in).
+      const severity = through.size === 1 && through.has(EXPIRED) ? { severity: 'high' as const } : {};
+      return { verdict: 'FAIL', observed: `${failing.length} of ${guarded.length} protected operations let bad credentials through: ${failing.map((j) => j.line).join('; ')}${skippedNote}`, measured, ...severity, ...(causes.length ? { causes } : {}) };
     }
     if (unclear.length) return { verdict: 'ERROR', observed: `inconclusive for ${unclear.length} of ${guarded.length} operations: ${unclear.map((j) => j.line).join('; ')}${skippedNote}`, measured };
     if (skipped.length) return { verdict: 'ERROR', observed: `inconclusive: all ${guarded.length} protected operations requested refused all four (${lines})${skippedNote}`, measured };

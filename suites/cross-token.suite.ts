@@ -74,16 +74,28 @@ check(
  * re-signed with this API's audience (a control) show whether the audience alone refuses it, or also
  * its typ or claims (a refusal the next configuration change may not keep).
  */
-async function expectKindRejected({ issuer, sendAll }: CheckTools, label: string, token: string): Promise<CheckResult> {
-  const control = (await issuer.sign({ header: decodeProtectedHeader(token), claims: { ...decodeJwt(token), aud: issuer.audience } })).token;
+async function expectKindRejected(t: CheckTools, label: string, token: string): Promise<CheckResult> {
+  const { issuer, sendAll } = t;
+  const header = decodeProtectedHeader(token);
+  const claims = decodeJwt(token);
+  // Refused for its age is not refused for its kind (a logout token lives two minutes).
+  if (typeof claims.exp === 'number' && claims.exp <= t.now() + 5) return { verdict: 'ERROR', observed: `inconclusive: ${label} expired before it could be sent (exp ${claims.exp})` };
+  const control = (await issuer.sign({ header, claims: { ...claims, aud: issuer.audience } })).token;
   const [real, ownAudience] = await sendAll([
     [label, token],
     [`${label}, re-signed with this API's audience (control)`, control],
   ]);
   const result = expectAllRejected([real!]);
   if (result.verdict !== 'PASS') return result;
-  if (ownAudience!.outcome === 'accepted') return { ...result, observed: `${result.observed}; re-signed with this API's audience it is accepted: the audience check is what refuses it (its typ is not checked)` };
-  return { ...result, observed: `${result.observed}; re-signed with this API's audience it is refused too (${ownAudience!.response?.status ?? ownAudience!.error}): the backend tells this kind of token apart by more than its audience` };
+  const typ = typeof header.typ === 'string' ? ` (its typ ${header.typ} is not checked)` : '';
+  if (ownAudience!.outcome === 'accepted') return { ...result, observed: `${result.observed}; re-signed with this API's audience it is accepted: the audience check is what refuses it${typ}` };
+  // Refused as well: a refusal for the kind only if the backend still takes a valid token now.
+  const valid = await t.stillValid('control: a fresh valid token, sent after both', await issuer.tokenFor(t.user));
+  if (!valid.ok) return { verdict: 'ERROR', observed: `inconclusive: ${label} was refused, and so was a fresh valid token after it (${valid.observed})` };
+  const how = ownAudience!.outcome === 'rejected'
+    ? `re-signed with this API's audience it is refused too (${ownAudience!.response!.status}): the backend tells this kind of token apart by more than its audience`
+    : `re-signed with this API's audience it got ${ownAudience!.response?.status ?? ownAudience!.error} (${ownAudience!.outcome}): whether more than the audience refuses it is not known`;
+  return { ...result, observed: `${result.observed}; ${how}` };
 }
 
 check(

@@ -196,12 +196,17 @@ check(
     const exchanges = await Promise.all(variants.map(([label, spelled]) => send(label, { token: spelled, path })));
     const result = expectAllRejected(exchanges, 'NON-STRICT');
     if (result.verdict !== 'NON-STRICT') return result;
+    // Decoded leniently, or not verified at all? The same token with a broken signature, at the same path,
+    // tells: accepted too, and the re-spellings got in because no signature is checked there (SIG-UNVERIFIED's).
+    const broken = await send('control: the same token with every signature byte flipped, at the same path', { token: flipSignature(token), path });
+    const unverified = broken.outcome === 'accepted' ? [CAUSES.signaturesUnverified] : [];
     const accepted = exchanges.filter((e) => e.outcome === 'accepted');
     const others = accepted.filter((e) => identityOf(target, e, user) === 'someone else');
-    if (others.length) return { verdict: 'FAIL', severity: 'high', observed: `a re-spelled token was taken for someone other than its user: ${others.map((e) => `"${e.label}" answered as ${String(target.subjectOf(e))}`).join(', ')}` };
-    return { ...result, severity: 'low', observed: `${result.observed}: one token, several accepted strings (a deny-list keyed by the token string misses the re-spelled ones)` };
+    // Taken for someone else (a "guest"): a verifier whose error lets the request in, ERR-FAILOPEN's cause.
+    if (others.length) return { verdict: 'FAIL', severity: 'high', observed: `a re-spelled token was taken for someone other than its user: ${others.map((e) => `"${e.label}" answered as ${String(target.subjectOf(e))}`).join(', ')}`, causes: [...unverified, CAUSES.verifierFailOpen] };
+    // Taken as its user: a lenient decoder, this check's own finding, unless no signature is checked there at all.
+    return { ...result, severity: 'low', observed: `${result.observed}: one token, several accepted strings (a deny-list keyed by the token string misses the re-spelled ones)`, causes: unverified };
   },
-  { causes: [CAUSES.signaturesUnverified, CAUSES.verifierFailOpen] },
 );
 
 check(

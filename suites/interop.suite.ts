@@ -29,7 +29,7 @@ check(
     const accepted = ed25519.outcome === 'accepted';
     return {
       verdict: 'INFO',
-      observed: `"Ed448" rejected (${ed448.response!.status}); "Ed25519" ${accepted ? 'accepted' : `rejected (${ed25519.response!.status}): only "EdDSA" is understood`}`,
+      observed: `"Ed448" rejected (${ed448.response!.status}); "Ed25519" ${accepted ? 'accepted' : `rejected (${ed25519.response!.status}): only "EdDSA" is accepted`}`,
       measured: { ed25519Accepted: String(accepted) },
     };
   },

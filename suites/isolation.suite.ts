@@ -5,9 +5,9 @@ import { randomUUID } from 'node:crypto';
 import { isDeepStrictEqual } from 'node:util';
 import CachePolicy from 'http-cache-semantics';
 import { decodeJwt } from 'jose';
-import { IDENTITY_OVERRIDES, IsolationLab, anotherUser, describeAnswer, ownerFields, withField } from '../harness/checks/isolation-lab.js';
+import { IDENTITY_OVERRIDES, IsolationLab, anotherUser, describeAnswer, ownerFields, showing, withField } from '../harness/checks/isolation-lab.js';
 import type { Party, SharedResource } from '../harness/checks/isolation-lab.js';
-import type { Exchange, Verdict } from '../harness/checks/model.js';
+import type { Exchange } from '../harness/checks/model.js';
 import { CAUSES, combine } from '../harness/checks/oracle.js';
 import type { CheckResult } from '../harness/checks/oracle.js';
 import { family } from '../harness/checks/suite.js';
@@ -23,15 +23,10 @@ const { check, persistenceProbe } = family('ISO');
 
 /** A verdict for "A tried to reach B's resource": denied is secure, 2xx is a leak, anything else (429, 5xx) is unclear. */
 function judgeReach(answer: Answer, what: string): CheckResult {
-  if (succeeded(answer)) return { verdict: 'FAIL', observed: `${what}: answered ${describeAnswer(answer)}` };
+  // The status, not the body: generated titles would only be noise in a finding (the body is in the evidence).
+  if (succeeded(answer)) return { verdict: 'FAIL', observed: `${what}: answered ${showing(answer, 'FAIL')}` };
   if (denied(answer)) return { verdict: 'PASS', observed: `${what}: refused (${answer.status}${answer.status === 403 || answer.status === 404 ? '' : ', not 403/404'})` };
   return { verdict: 'ERROR', observed: `inconclusive: ${what}: ${describeAnswer(answer)}` };
-}
-
-/** `answer`'s exchange is the one that shows `verdict` (its route is the finding's location), among the set-up around it. */
-function showing(answer: Answer, verdict: Verdict): string {
-  answer.exchange.shows = verdict;
-  return describeAnswer(answer);
 }
 
 /** The values at the update body's fields: what an update changes (volatile fields like updatedAt or a request id are left out). */
@@ -128,8 +123,7 @@ async function updateOther(t: CheckTools, client: ResourceClient, a: Party, b: P
   if (gone(after)) return { verdict: 'FAIL', observed: `after A's update (${showing(attempt, 'FAIL')}), B's ${client.name} is gone (${after.status})` };
   if (!succeeded(after)) return { verdict: 'ERROR', observed: `inconclusive (update): B cannot read its ${client.name} back: ${describeAnswer(after)}` };
   if (!isDeepStrictEqual(written(after.json, body), written(theirs.before, body))) {
-    showing(attempt, 'FAIL');
-    return { verdict: 'FAIL', observed: `A's update (${attempt.status}) changed B's ${client.name}: ${changedFields(written(theirs.before, body), written(after.json, body))}` };
+    return { verdict: 'FAIL', observed: `A's update (${showing(attempt, 'FAIL')}) changed B's ${client.name}: ${changedFields(written(theirs.before, body), written(after.json, body))}` };
   }
   if (succeeded(attempt)) {
     showing(attempt, 'NON-STRICT');
@@ -159,11 +153,12 @@ async function deleteOther(client: ResourceClient, a: Party, b: Party): Promise<
   return { verdict: 'PASS', observed: `A's delete refused (${attempt.status}); B's ${client.name} still there` };
 }
 
+/** Which of the written fields changed (their values, generated text, are in the evidence). */
 function changedFields(before: unknown, after: unknown): string {
-  if (!before || !after || typeof before !== 'object' || typeof after !== 'object') return `${JSON.stringify(before)} became ${JSON.stringify(after)}`.slice(0, 300);
+  if (!before || !after || typeof before !== 'object' || typeof after !== 'object') return 'its content changed';
   const keys = [...new Set([...Object.keys(before), ...Object.keys(after)])];
   const changed = keys.filter((k) => !isDeepStrictEqual((before as Record<string, unknown>)[k], (after as Record<string, unknown>)[k]));
-  return changed.map((k) => `${k}: ${JSON.stringify((before as Record<string, unknown>)[k])} → ${JSON.stringify((after as Record<string, unknown>)[k])}`).join(', ').slice(0, 400);
+  return `${changed.join(', ')} rewritten to A's values`;
 }
 
 check(
@@ -251,21 +246,22 @@ check(
           const what = Object.keys(query).length ? `with ?${new URLSearchParams(query)}` : '';
           const list = await client.list({ ...w.a.caller, query }, what);
           probes++;
-          if (client.shows(list, r.b.id)) leaks.push(`A's list ${what || '(no parameters)'} shows B's ${client.name}`);
+          if (client.shows(list, r.b.id)) leaks.push(`A's list ${what || '(no parameters)'} shows B's ${client.name} (${showing(list, 'FAIL')})`);
         }
         const listB = await client.list(w.b.caller);
         probes++;
-        if (client.shows(listB, r.a.id)) leaks.push(`B's list shows A's ${client.name}`);
+        if (client.shows(listB, r.a.id)) leaks.push(`B's list shows A's ${client.name} (${showing(listB, 'FAIL')})`);
       }
       if (client.contract.search) {
         // Search terms from the create bodies: text the resources surely contain.
         const term = (sent: unknown) => firstString(sent) ?? '';
         const own = await client.search(w.a.caller, term(r.a.sent));
         if (!client.shows(own, r.a.id)) return { verdict: 'ERROR', observed: `inconclusive: A's search for its own ${client.name}'s text ${JSON.stringify(term(r.a.sent))} does not find it (${describeAnswer(own)})` };
-        for (const q of [term(r.b.sent), r.b.id, '*', '%']) {
+        const queries: [string, string][] = [[`B's ${client.name}'s own text`, term(r.b.sent)], [`B's ${client.name}'s id`, r.b.id], ['"*"', '*'], ['"%"', '%']];
+        for (const [named, q] of queries) {
           const found = await client.search(w.a.caller, q);
           probes++;
-          if (client.shows(found, r.b.id, q)) leaks.push(`A's search for ${JSON.stringify(q)} finds B's ${client.name}`);
+          if (client.shows(found, r.b.id, q)) leaks.push(`A's search for ${named} finds B's ${client.name} (${showing(found, 'FAIL')})`);
         }
       }
       if (leaks.length) return { verdict: 'FAIL', observed: leaks.join('; '), measured: { leakingQueries: leaks.length, queries: probes } };
@@ -549,7 +545,7 @@ check(
         confused = true;
       }
     }
-    if (findings.length) return { verdict: 'FAIL', observed: findings.join('; '), ...(confused ? { ownSignal: true } : {}) };
+    if (findings.length) return { verdict: 'FAIL', observed: findings.join('; '), ...(confused ? { ownSignal: true, explains: CAUSES.tokenCacheConfused } : {}) };
     if (unclear.length) return { verdict: 'ERROR', observed: `inconclusive: ${unclear.join('; ')}` };
     return { verdict: 'PASS', observed: `A's and B's tokens (same header, jti and iat; the first ${common} characters alike) each named their own user, twice; A's claims under B's signature were refused${crashed}` };
   },
@@ -637,13 +633,17 @@ check(
       const caller: Caller = { name: `sub = A's id, ${what}`, token };
       if (t.target.settings.identityPath) {
         const me = await t.send(`${caller.name} at the identity endpoint`, { token, path: t.target.settings.identityPath });
-        if (me.outcome === 'accepted' && t.target.subjectOf(me) === id) findings.push(`${what}: the identity endpoint names A`);
+        if (me.outcome === 'accepted' && t.target.subjectOf(me) === id) {
+          me.shows = 'FAIL';
+          findings.push(`${what}: the identity endpoint names A`);
+        }
       }
       for (const r of judgedResources) {
         const client = lab.client(r.contract);
         const read = await client.read(caller, r.a.id, `A's ${client.name}`);
-        if (succeeded(read)) findings.push(`${what}: reads A's ${client.name}`);
-        if (r.contract.list && !r.listProblem && client.shows(await client.list(caller), r.a.id)) findings.push(`${what}: lists A's ${client.name}`);
+        if (succeeded(read)) findings.push(`${what}: reads A's ${client.name} (${showing(read, 'FAIL')})`);
+        const listed = r.contract.list && !r.listProblem ? await client.list(caller) : undefined;
+        if (listed && client.shows(listed, r.a.id)) findings.push(`${what}: lists A's ${client.name} (${showing(listed, 'FAIL')})`);
       }
       // Where anyone reads anything, what the look-alike creates says whom the backend took it for.
       for (const r of byOwnerPath) {
@@ -651,7 +651,7 @@ check(
         const created = await client.create(caller);
         const back = succeeded(created) && created.id !== undefined ? await client.read(caller, created.id, `the ${client.name} it created`) : undefined;
         const owner = back && succeeded(back) ? client.ownerOf(back.json) : undefined;
-        if (owner === id) findings.push(`${what}: what it creates is owned by A ("${r.contract.owner}" is A's id)`);
+        if (owner === id) findings.push(`${what}: what it creates is owned by A ("${r.contract.owner}" is A's id; ${showing(created, 'FAIL')})`);
         else if (owner !== sub) notJudged.push(`${r.contract.name} (what ${what} created has "${r.contract.owner}" ${JSON.stringify(owner)}; B reads A's ${r.contract.name} anyway: ISO-READ-OTHER)`);
       }
     }

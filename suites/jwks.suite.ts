@@ -19,7 +19,7 @@ import './jwks/outage.js';
 import './jwks/key-set.js';
 import { JWKS_CHECKS, runJwksCheck } from './jwks/lab.js';
 
-const { check, persistenceProbe } = family('JWKS', { labs: true, restsOnSignatures: true });
+const { check, persistenceProbe } = family('JWKS', { labs: true, restsOnSignatures: true, timelines: true });
 
 // Absent when the catalogue is read without a run (`list`): nothing to order then.
 const run = inject('conformance') as ProvidedRun | undefined;
@@ -38,6 +38,7 @@ for (const definition of order) {
     ...(options.explains ? { explains: options.explains } : {}),
     ...(options.causes ? { causes: options.causes } : {}),
     ...(options.spendsLab ? { spendsLab: true } : {}),
+    ...(options.timelineBound ? { timelineBound: options.timelineBound } : {}),
     labGroup: groupOf(meta.id),
     estimateS: estimateOf(meta.id),
   });

@@ -3,8 +3,8 @@
 // expected (INFO, with the window measured); acceptance beyond `exp`, or a deleted user's data going
 // to a new account with the same email, is a FAIL.
 import { setTimeout as delay } from 'node:timers/promises';
-import { IsolationLab, describeAnswer } from '../harness/checks/isolation-lab.js';
-import { CAUSES, combine, measuredAcceptance } from '../harness/checks/oracle.js';
+import { IsolationLab, describeAnswer, showing } from '../harness/checks/isolation-lab.js';
+import { CAUSES, combine, followsFrom, measuredAcceptance } from '../harness/checks/oracle.js';
 import type { CheckResult } from '../harness/checks/oracle.js';
 import { family, provesValid } from '../harness/checks/suite.js';
 import type { CheckTools } from '../harness/checks/suite.js';
@@ -40,13 +40,20 @@ async function reuseAfter(t: CheckTools, event: string, end: (user: IssuerUser) 
   const user = await t.issuer.createUser();
   const session = await t.issuer.tokenFor(user);
   const claims = decodeSegment(split(session).payload);
-  const exp = t.now() + SHORT_LIFETIME_S;
-  const short = (await t.issuer.sign({ claims: { ...claims, iat: t.now(), exp } })).token;
   const send = (label: string, token: string) => t.send(label, { token, path });
   const inconclusive = (observed: string): Window => ({ result: { verdict: 'ERROR', observed: `inconclusive: ${observed}` }, user });
-  for (const [label, token] of [['its session token (from /api/auth/token)', session], [`a ${SHORT_LIFETIME_S} s copy of its claims`, short]] as const) {
-    const control = await provesValid((l, o) => t.send(l, o), t.target, `before the ${event}: ${label}`, token, user.id);
-    if (!control.ok) return inconclusive(`before the ${event}: ${control.observed}`);
+  const sessionControl = await provesValid((l, o) => t.send(l, o), t.target, `before the ${event}: its session token (from /api/auth/token)`, session, user.id);
+  if (!sessionControl.ok) return inconclusive(`before the ${event}: ${sessionControl.observed}`);
+  // The copy must be shown accepted before its few seconds run out: on a machine too loaded to sign and
+  // send it in time, a new one (a refusal after its exp says nothing about the backend).
+  let exp = 0;
+  let short = '';
+  for (let attempt = 1; ; attempt++) {
+    exp = t.now() + SHORT_LIFETIME_S;
+    short = (await t.issuer.sign({ claims: { ...claims, iat: t.now(), exp } })).token;
+    const control = await provesValid((l, o) => t.send(l, o), t.target, `before the ${event}: a ${SHORT_LIFETIME_S} s copy of its claims`, short, user.id);
+    if (control.ok) break;
+    if (t.now() < exp || attempt === 3) return inconclusive(`before the ${event}: ${control.observed}`);
   }
   const unprepared = await prepare?.(user);
   if (unprepared) return inconclusive(unprepared);
@@ -92,7 +99,8 @@ async function reuseAfter(t: CheckTools, event: string, end: (user: IssuerUser) 
       const windowS = Math.round((Date.now() - endedAt) / 100) / 10;
       const measured = { acceptedAfterS: windowS, pastExpS: Math.max(0, Math.round(t.now() - exp)), sessionTokenLifetimeS: lifetimeS };
       const sessionNote = first.outcome === 'accepted' ? `its session token (valid for ${lifetimeS} s) was still accepted after the ${event}` : `its session token was refused after the ${event}, its short copy was not`;
-      return { result: { verdict: 'INFO', observed: `${sessionNote}; the short copy was refused ${windowS} s after the ${event}, at its exp: a token outlives its session until exp (Better Auth's default 15 min)`, measured }, user };
+      const when = measured.pastExpS > 2 ? `${measured.pastExpS} s past its exp (the backend's leeway)` : 'at its exp';
+      return { result: { verdict: 'INFO', observed: `${sessionNote}; the short copy was refused ${windowS} s after the ${event}, ${when}: a token outlives its session until exp (Better Auth's default 15 min)`, measured }, user };
     }
     if (again.outcome !== 'accepted') return inconclusive(`${again.label}: ${again.response?.status ?? again.error}`);
     // Twice, so one slow request at the leeway boundary cannot make the finding.
@@ -187,9 +195,11 @@ check(
     const reprovisioned = await notReprovisioned(t, window.user, owned);
     // A window that cannot end (tokens accepted well past exp) leaves the re-provisioning half to judge.
     if (window.result.verdict === 'SKIP') return { ...reprovisioned, observed: `${reprovisioned.observed}; ${window.result.observed}` };
-    return combine([window.result, reprovisioned]);
+    // Each half keeps its own rating and cause: the window's (medium) may follow from a token that outlives
+    // its session (LIFE-REVOKED-SESSION); the re-provisioning's (high) is this check's own.
+    const ownWindow = window.result.verdict === 'FAIL' ? followsFrom([CAUSES.tokenOutlivesSession], { ...window.result, severity: window.result.severity ?? 'medium' }) : window.result;
+    return combine([ownWindow, reprovisioned]);
   },
-  { causes: [CAUSES.tokenOutlivesSession] },
 );
 
 /** A new account with the deleted user's email: a new sub, and none of the old data. */
@@ -220,11 +230,13 @@ async function notReprovisioned(t: CheckTools, deleted: IssuerUser, owned: Owned
     judged.push(name);
     const caller = { name: "the new account with the deleted user's email", token };
     const read = await client.read(caller, id, `the deleted user's ${name}`);
-    if (succeeded(read)) findings.push(`it reads the deleted user's ${name} (${read.status})`);
-    if (client.contract.list && client.shows(await client.list(caller), id)) findings.push(`its list shows the deleted user's ${name}`);
+    if (succeeded(read)) findings.push(`it reads the deleted user's ${name} (${showing(read, 'FAIL')})`);
+    const listed = client.contract.list ? await client.list(caller) : undefined;
+    if (listed && client.shows(listed, id)) findings.push(`its list shows the deleted user's ${name} (${showing(listed, 'FAIL')})`);
   }
   const notes = notJudged.length ? `; not judged: ${notJudged.join('; ')}` : '';
-  if (findings.length) return { verdict: 'FAIL', observed: `re-provisioned: ${findings.join('; ')}${notes}` };
+  // Whoever signs up with the address gets another person's data: high, above the window's medium.
+  if (findings.length) return { verdict: 'FAIL', severity: 'high', observed: `re-provisioned: ${findings.join('; ')}${notes}` };
   // Nothing to judge leaves the window's verdict alone (SKIP is the weakest in a combination).
   if (owned.length && !judged.length) return { verdict: 'SKIP', observed: `re-provisioning not judged: ${notJudged.join('; ')}` };
   const what = judged.length ? `and sees none of the deleted user's ${judged.join(', ')}` : '(no resources configured to look for the old data)';

@@ -31,15 +31,30 @@ check(
     taxonomy: { cwe: ['CWE-347'], capec: ['CAPEC-39', 'CAPEC-196'], owaspApi: 'API2:2023' },
     expected: '401 for every altered token',
   },
-  async ({ token, issuer, sendAll }) => {
+  async ({ token, user, issuer, target, send, sendAll }) => {
     const other = await issuer.createUser();
-    return expectAllRejected(
+    const otherSub = withClaims(token, (c) => ({ ...c, sub: other.id, id: other.id, email: other.email }));
+    const result = expectAllRejected(
       await sendAll([
-        ['sub changed to another real user, signature kept', withClaims(token, (c) => ({ ...c, sub: other.id, id: other.id, email: other.email }))],
+        ['sub changed to another real user, signature kept', otherSub],
         ['role claim added, signature kept', withClaims(token, (c) => ({ ...c, role: 'admin', roles: ['admin'] }))],
         ['exp extended by a year, signature kept', withClaims(token, (c) => ({ ...c, exp: Number(c.exp) + 31_536_000 }))],
       ]),
     );
+    const identityPath = target.settings.identityPath;
+    if (result.verdict !== 'FAIL' || !identityPath) return result;
+    // Were the changed claims read? A backend that trusts them names the other user; one that answers
+    // from a cache keyed by part of the token (its unchanged start) names A, whose token it verified.
+    const named = await send('sub changed to another real user, at the identity endpoint', { token: otherSub, path: identityPath });
+    if (named.outcome !== 'accepted' || target.subjectOf(named) !== user.id) return result;
+    // A cache answered it: is anything verified where the cache misses? The same altered token with its
+    // header spelled anew (another first segment, so no cached prefix matches; the signature still A's).
+    const { header, payload, signature } = split(otherSub);
+    const respelled = `${b64u(JSON.stringify(headerOf(otherSub), null, 1))}.${payload}.${signature}`;
+    if (respelled.startsWith(header)) return result;
+    const missed = await send('sub changed, header spelled anew (a cache miss), signature kept: is a miss verified?', respelled);
+    if (missed.outcome === 'accepted') return { ...result, observed: `${result.observed}; the token with another user's sub was named A at ${identityPath} (a cache keyed by part of the token), and with its header spelled anew, missing the cache, it was accepted too: no signature is verified` };
+    return { ...result, observed: `${result.observed}; the token with another user's sub was named A at ${identityPath}: its changed claims were never read, A's cached claims answered it (a cache keyed by part of the token: ISO-TOKEN-CACHE-CONFUSION), and the same token missing the cache was refused (${missed.response?.status ?? missed.error})`, causes: [CAUSES.tokenCacheConfused] };
   },
   { explains: CAUSES.signaturesUnverified },
 );

@@ -38,8 +38,8 @@ check(
     taxonomy: { cwe: ['CWE-1286', 'CWE-436'], capec: [], owaspApi: 'API2:2023' },
     expected: '401 (NON-STRICT if accepted)',
   },
-  async ({ token, send }) =>
-    expectAllRejected(
+  async ({ token, send }) => {
+    const result = expectAllRejected(
       await Promise.all(
         [
           ['raw token, no scheme', token],
@@ -50,7 +50,10 @@ check(
         ].map(([label, authorization]) => send(label!, { authorization: authorization! })),
       ),
       'NON-STRICT',
-    ),
+    );
+    // Only a complete valid token got in: a hardening gap, rated low (the calibration's lax parsing).
+    return result.verdict === 'NON-STRICT' ? { ...result, severity: 'low' } : result;
+  },
 );
 
 check(

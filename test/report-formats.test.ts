@@ -10,15 +10,15 @@ import type { Log } from 'sarif';
 import { describe, expect, it } from 'vitest';
 import { RUN_WIDE, nodeFixtureRun } from './support/known-answers.js';
 import { runCli } from './support/cli.js';
-import { junitSchemaErrors, sarifSchemaErrors } from './support/schemas.js';
+import { harSchemaErrors, junitSchemaErrors, sarifSchemaErrors } from './support/schemas.js';
 import { htmlReport } from '../harness/report/html.js';
 import { markdownSummary } from '../harness/report/markdown.js';
 
 const outDirOf = (reportFile: string) => path.dirname(reportFile);
 
 describe('report formats from a real run', { timeout: 120_000 }, () => {
-  it('writes JUnit XML, Markdown, SARIF and HTML that agree with report.json and satisfy their schemas', async () => {
-    const { code, report, out, stderr } = await runWithOut('alg-none', ['--only', 'CTL-', 'SIG-ALG-NONE']);
+  it('writes JUnit XML, Markdown, SARIF, HTML and HAR that agree with report.json and satisfy their schemas', async () => {
+    const { code, report, out, stderr } = await runWithOut('alg-none', ['--only', 'CTL-', 'SIG-ALG-NONE', '--format', 'junit', 'markdown', 'sarif', 'html', 'har']);
     expect(code).toBe(1);
     // Progress on a non-TTY: one line per finished family.
     expect(stderr).toMatch(/^SIG +2 checks in +[\d.]+ s: 0 passed, 2 failed, .* \(SIG-ALG-NONE, SIG-ALG-NONE-KEEP-SIG\)$/m);
@@ -76,6 +76,17 @@ describe('report formats from a real run', { timeout: 120_000 }, () => {
     expect(html).toMatch(/&quot;alg&quot;: &quot;none&quot;/);
     expect(html).toContain('How to fix: Signature and algorithm');
     expect(html).toContain('<th>PyJWT</th>');
+
+    // The evidence as HTTP Archive 1.2: every exchange, each with its check and its send time, redacted as report.json is.
+    const har = JSON.parse(await readFile(path.join(out, 'report.har'), 'utf8')) as { log: { entries: { startedDateTime: string; request: { url: string; headers: { name: string; value: string }[] }; response: { status: number }; _check: string; _label: string }[] } };
+    expect(await harSchemaErrors(har)).toEqual([]);
+    const evidence = report.checks.flatMap((c) => c.evidence.map((e) => ({ check: c.id, e })));
+    expect(har.log.entries.map((x) => [x._check, x._label, x.response.status])).toEqual(evidence.map(({ check, e }) => [check, e.label, e.response?.status ?? 0]));
+    for (const [i, x] of har.log.entries.entries()) {
+      const e = evidence[i]!.e;
+      expect(x.startedDateTime).toBe(e.at);
+      expect(x.request.headers.find((h) => h.name === 'authorization')?.value).toBe(e.request.headers.authorization);
+    }
   });
 
   it('progress has one line per ID prefix, whatever files hold its checks, and the lines add up to the checks', async () => {

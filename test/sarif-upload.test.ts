@@ -68,6 +68,11 @@ describe('SARIF for GitHub code scanning', { timeout: 120_000 }, () => {
     expect(['PUT', 'PATCH', 'DELETE']).toContain(shown.request.method);
     // The create that named B as the owner, not the reads after it.
     expect(routes['ISO-CREATE-FOR-OTHER']?.name, run.stderr).toBe('POST /api/todos');
+    // Messages say what happened, without the generated text the resources were made of (titles, bodies):
+    // no string the harness wrote into a create or an update shows up in a message.
+    const written = run.report.checks.flatMap((c) => c.evidence).flatMap((e) => (e.request.body ? Object.values(JSON.parse(e.request.body) as Record<string, unknown>) : [])).filter((v): v is string => typeof v === 'string' && v.length >= 12 && /\s/.test(v)); // text, not ids
+    expect(written.length).toBeGreaterThan(0);
+    for (const r of sarif.runs[0]!.results!) for (const text of written) expect(r.message.text, r.ruleId).not.toContain(text);
 
     // An identity header that overrides the token: the spoofed read, not the refused baseline before it.
     const spoofed = await nodeFixtureRun('trust-user-header', 'process', ['--only', 'ISO-SUB-SOURCE', '--format', 'sarif']);

@@ -9,7 +9,7 @@ import { isClosed, note } from '../ledger.js';
 import type { IssuerUser } from '../issuer/issuer.js';
 import { ResourceClient, succeeded } from '../resources/client.js';
 import type { Answer, Caller, Fetch } from '../resources/client.js';
-import type { Exchange } from './model.js';
+import type { Exchange, Verdict } from './model.js';
 import { combine } from './oracle.js';
 import type { CheckResult } from './oracle.js';
 import type { CheckTools } from './suite.js';
@@ -93,6 +93,15 @@ export const IDENTITY_OVERRIDES = (b: Pick<IssuerUser, 'id' | 'email'>) => ({
   },
   query: { user_id: b.id, userId: b.id, uid: b.id, sub: b.id },
 });
+
+/**
+ * `answer`'s exchange is the one that shows `verdict` (SARIF's location names its route), among the
+ * set-up around it; its status, for the finding's text (the body, generated content, is in the evidence).
+ */
+export function showing(answer: Answer, verdict: Verdict): string {
+  answer.exchange.shows = verdict;
+  return answer.status !== undefined ? String(answer.status) : `no answer (${answer.exchange.error})`;
+}
 
 export const describeAnswer = (a: Answer) => (a.status !== undefined ? `${a.status}${a.text ? ` ${a.text.slice(0, 120)}` : ''}` : `no answer (${a.exchange.error})`);
 

@@ -39,6 +39,8 @@ export interface CheckMeta {
    * SKIP with the reason. Its FAILs stand.
    */
   watchesAttacker?: boolean;
+  /** false: judged over a whole run (or after a family's checks), so `reproduce` cannot run it alone. */
+  alone?: false;
 }
 
 export const OWASP_API_TOP10 = {
@@ -122,6 +124,8 @@ export interface Exchange {
   error?: string;
   outcome: Outcome;
   durationMs: number;
+  /** When it was sent (ISO 8601; absent from reports written before exchanges carried it). */
+  at?: string;
   /** The JWKS fault the issuer served while the request was made. */
   jwksFault?: string;
   /** The token was valid: a refusal was an authorization decision, not a rejected token (ERR-401-CHALLENGE leaves these out). */
@@ -182,6 +186,8 @@ export interface CheckRecord extends CheckMeta {
   traffic?: Traffic;
   /** A baseline entry accepts this verdict: it stays visible and no longer fails the run. */
   waiver?: { comment: string; expected: Verdict; target?: string; expires?: string };
+  /** What a time-bound check did on one time axis (a family with timelines: JWKS), drawn by report.html. */
+  timeline?: Timeline;
 }
 
 export function familyOf(id: string): Family {
@@ -194,4 +200,52 @@ export function familyOf(id: string): Family {
 export function selected(run: { only?: string[] | undefined; skip?: string[] | undefined }, id: string): boolean {
   const matches = (prefixes: string[] | undefined) => prefixes?.some((p) => id.startsWith(p)) ?? false;
   return (!run.only || matches(run.only)) && !matches(run.skip);
+}
+
+// A time-bound check's timeline (harness/checks/timeline.ts records it, report/timeline-svg.ts draws it).
+
+export interface TimelineRequest {
+  /** Milliseconds from the timeline's start until the request was sent. */
+  atMs: number;
+  durationMs: number;
+  outcome: Outcome;
+  status?: number;
+  label: string;
+}
+
+export interface TimelineFetch {
+  atMs: number;
+  /** "keys" when the real key set was served, else the fault that answered. */
+  served: string;
+}
+
+export type TimelineEventKind = 'key-published' | 'key-retired' | 'key-removed' | 'fault-set' | 'fault-cleared' | 'restart';
+
+export interface TimelineEvent {
+  atMs: number;
+  kind: TimelineEventKind;
+  /** The kid, the fault, or how long the restart took. */
+  detail: string;
+}
+
+/** One backend and issuer (a lab) seen over the check. */
+export interface TimelineLane {
+  label: string;
+  /** Milliseconds from the timeline's start to this lane's first moment. */
+  offsetMs: number;
+  durationMs: number;
+  requests: TimelineRequest[];
+  /** Requests sent but left out beyond TIMELINE_MAX_REQUESTS (a storm): counted, not drawn. */
+  requestsLeftOut?: number;
+  fetches: TimelineFetch[];
+  events: TimelineEvent[];
+}
+
+export interface Timeline {
+  /** Epoch milliseconds of t = 0. */
+  startedAtMs: number;
+  /** The first lane is the check's own lab; others are scenarios it ran in labs of their own. */
+  lanes: TimelineLane[];
+  /** The bound the team set (jwks settings), drawn as a line: `atMs` after its anchor event in the first lane. */
+  bound?: { label: string; atMs: number };
 }

@@ -54,8 +54,17 @@ export const CAUSES = {
   keysNeverRefetched: 'keys-never-refetched',
   /** A token that makes the verifier throw is accepted (ERR-FAILOPEN): parse errors wave requests through. */
   verifierFailOpen: 'verifier-fail-open',
-  /** A JWKS that does not answer holds requests past the outage bound: no short fetch timeout (JWKS-OUTAGE-STATUS). */
+  /**
+   * A JWKS that does not answer holds requests until the harness gives up (35 s): the key fetch has no
+   * timeout within that (JWKS-OUTAGE-STATUS), so a trickling one holds them too (JWKS-HUGE-SLOW).
+   */
   jwksFetchUnbounded: 'jwks-fetch-unbounded',
+  /**
+   * A JWKS that does not answer holds requests past the outage bound, until the client's own timeout
+   * (JWKS-OUTAGE-STATUS). A timeout of each read (PyJWKClient, jwks-rsa) ends a silent fetch, never a
+   * trickling one: JWKS-HUGE-SLOW's trickle is not this cause.
+   */
+  jwksFetchTimeoutLong: 'jwks-fetch-timeout-long',
   /** A failed key fetch is an unhandled error: 500 while the JWKS is down (JWKS-OUTAGE-STATUS). */
   jwksOutageServerError: 'jwks-outage-server-error',
   /** One unusable key in the JWKS makes the whole set unusable (JWKS-UNKNOWN-KTY). */
@@ -74,6 +83,10 @@ export const CAUSES = {
   noBearerChallenge: 'no-bearer-challenge',
   /** A token is read from the query string (TRN-QUERY). */
   tokenFromQuery: 'token-from-query',
+  /** A key the refetched set no longer has keeps verifying (JWKS-REVOKE-AFTER-REFETCH): removal does not end it. */
+  removedKeysKept: 'removed-keys-kept',
+  /** Verified tokens are cached under part of the token: one token is answered with another's claims (ISO-TOKEN-CACHE-CONFUSION). */
+  tokenCacheConfused: 'token-cache-confused',
   /** A verified token is honoured past its exp or session (LIFE-REVOKED-SESSION). */
   tokenOutlivesSession: 'token-outlives-session',
 } as const;

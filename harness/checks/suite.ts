@@ -22,12 +22,14 @@ import { ControlClient } from '../target/control.js';
 import type { TargetControlConnection } from '../target/control.js';
 import type { LabConnection, LabRelease } from '../run/labs.js';
 import type { FetchedExchange, SendOptions, TargetSettings } from '../target/client.js';
-import type { CheckMeta, CheckRecord, Exchange, Family } from './model.js';
+import type { CheckMeta, CheckRecord, Exchange, Family, Timeline } from './model.js';
 import { familyOf, selected, unmetSettings } from './model.js';
 import type { RunFacts } from './model.js';
 import { CAUSES, explainsWhenFailing, followsFrom, unobservedPass } from './oracle.js';
 import type { CheckResult } from './oracle.js';
 import { rememberingSecrets, takeRemembered } from './secrets.js';
+import { TimelineSlot, recordingKeyEvents } from './timeline.js';
+import type { LabTimeline, TimelineBound } from './timeline.js';
 import { addTraffic, noTraffic, takeTraffic } from './traffic.js';
 import type { KnownSecret } from '../report/redact.js';
 
@@ -95,6 +97,8 @@ export interface CheckTools {
   currentKey(): Promise<{ alg: string; kid?: string }>;
   /** Now, in seconds since the epoch, on the backend's clock (harness/target/clock.ts): the base of every token time a check sets. */
   now(): number;
+  /** Where a family with timelines notes what its requests and the issuer's log do not show (a restart). */
+  timeline?: LabTimeline;
   /** A token validly signed by the issuer's current key: A's claims with `changes` applied (undefined deletes). */
   signed(changes: Record<string, unknown>, request?: Omit<SignRequest, 'claims'>): Promise<string>;
   skip(observed: string): CheckResult;
@@ -136,6 +140,8 @@ export interface CheckOptions {
   explains?: string;
   /** Causes (CAUSES) its finding may follow from, most fundamental first. */
   causes?: string[];
+  /** In a family with timelines: the bound its picture draws as a line. */
+  timelineBound?: TimelineBound;
 }
 
 /** A result with the causes its check declares: its own (explains), those it may follow from, and what it rests on. */
@@ -156,6 +162,11 @@ export interface FamilyOptions {
    * check saw its own signal (a fetch by the attacker listener).
    */
   restsOnSignatures?: boolean;
+  /**
+   * Its checks' records carry a timeline (CheckRecord.timeline): each request and its answer, the
+   * issuer's JWKS fetches, key and fault changes and restarts, from the lab's (or group's) start.
+   */
+  timelines?: boolean;
 }
 
 interface FamilyState {
@@ -166,6 +177,8 @@ interface FamilyState {
   token: string;
   /** Why the positive control failed, when it did. */
   gate?: { observed: string; evidence: Exchange[] };
+  /** Where its target client and issuer record, in a family with timelines. */
+  timeline?: TimelineSlot;
 }
 
 /** One exchange of a positive control: an acceptance and, at the identity endpoint, the expected subject. */
@@ -220,11 +233,12 @@ function record(suite: Family, meta: CheckMeta, result: CheckResult, evidence: E
 const setupId = (family: string) => `${family}-setup`;
 
 /** A user of its own and a fresh valid token, on `issuer`, and the positive control against `target`. */
-async function prepare(name: string, run: ProvidedRun, issuer: IssuerHandle, target: TargetClient): Promise<FamilyState> {
+async function prepare(name: string, run: ProvidedRun, handle: IssuerHandle, target: TargetClient, timeline?: TimelineSlot): Promise<FamilyState> {
   setBackendClockOffset(run.target.clockOffsetS ?? 0);
+  const issuer = timeline ? recordingKeyEvents(handle, timeline) : handle;
   const user = await issuer.createUser();
   const token = await issuer.tokenFor(user);
-  const state: FamilyState = { run, issuer, target, user, token };
+  const state: FamilyState = { run, issuer, target, user, token, ...(timeline ? { timeline } : {}) };
   const control = await provesValid((label, o) => target.send(setupId(name), label, o), target, 'positive control: fresh valid token', token, user.id);
   if (!control.ok) state.gate = { observed: control.observed, evidence: control.exchanges };
   return state;
@@ -262,6 +276,7 @@ function toolsFor(meta: CheckMeta, s: FamilyState, evidence: Exchange[]): CheckT
       const header = JSON.parse(Buffer.from(s.token.split('.')[0]!, 'base64url').toString('utf8')) as { alg: string };
       return { alg: header.alg };
     },
+    ...(s.timeline?.current ? { timeline: s.timeline.current } : {}),
     now: nowSeconds,
     async signed(changes, request = {}) {
       const next = { ...claims, ...changes };
@@ -272,6 +287,13 @@ function toolsFor(meta: CheckMeta, s: FamilyState, evidence: Exchange[]): CheckT
   };
 }
 
+/** What `s`'s slot recorded since it began, with the issuer's fetch log where it keeps one, and the bound the check draws. */
+async function timelineOf(s: FamilyState, label: string, bound?: TimelineBound): Promise<Timeline> {
+  const fetches = s.run.profile.capabilities.includes('fetch-log') ? await s.issuer.jwksFetches().catch(() => []) : [];
+  const line = bound && { label: `jwks.${bound.setting} (${s.run.jwks[bound.setting]} s)`, afterS: s.run.jwks[bound.setting], anchor: bound.after };
+  return s.timeline!.current!.snapshot(label, fetches, line);
+}
+
 /**
  * A check's lab, or its group's: acquired from the runner's pool by the group's first check, given
  * back after its last. Members run one after another (they share the lab's keys and backend).
@@ -279,7 +301,10 @@ function toolsFor(meta: CheckMeta, s: FamilyState, evidence: Exchange[]): CheckT
 class LabGroups {
   private readonly groups = new Map<string, { members: string[]; done: number; spends: boolean; lab?: Promise<LabState>; turn: Promise<unknown> }>();
 
-  constructor(private readonly family: string) {}
+  constructor(
+    private readonly family: string,
+    private readonly timelines: boolean,
+  ) {}
 
   /** At collection: the checks of each group, and whether one of them spends the lab (CheckOptions.spendsLab). */
   register(id: string, group: string, spendsLab = false): void {
@@ -293,7 +318,7 @@ class LabGroups {
   async within<T>(run: ProvidedRun, group: string, estimateS: number, work: (lab: LabState) => Promise<T>): Promise<{ result: T; backendExit?: string }> {
     const g = this.groups.get(group)!;
     const mine = g.turn.then(async () => {
-      g.lab ??= openLab(this.family, run, group, estimateS);
+      g.lab ??= openLab(this.family, run, group, estimateS, this.timelines);
       return work(await g.lab);
     });
     g.turn = mine.catch(() => undefined);
@@ -348,7 +373,7 @@ async function attackerReachNow(s: FamilyState): Promise<AttackerReach> {
 /** How long a worker waits for a lab: queued behind the longest checks, then started. */
 const LAB_WAIT_MS = 3_600_000;
 
-async function openLab(name: string, run: ProvidedRun, label: string, estimateS: number, parent?: string): Promise<LabState> {
+async function openLab(name: string, run: ProvidedRun, label: string, estimateS: number, timelines: boolean, parent?: string): Promise<LabState> {
   const labs = run.labs!;
   const client = new ControlClient(labs.control, LAB_WAIT_MS);
   const lab = await client.call<LabConnection>('POST', '/labs', { name: label, estimateS, ...(parent ? { parent } : {}) });
@@ -366,9 +391,11 @@ async function openLab(name: string, run: ProvidedRun, label: string, estimateS:
   };
   if (lab.alternateKey) labRun.alternateKey = lab.alternateKey;
   else delete labRun.alternateKey;
-  const target = new TargetClient(labRun.target);
+  const timeline = timelines ? new TimelineSlot() : undefined;
+  timeline?.begin();
+  const target = new TargetClient(labRun.target, timeline?.observe);
   try {
-    return { ...(await prepare(name, labRun, rememberingSecrets(connectIssuer(lab.issuer, `${name}-${label}`)), target)), labId: lab.id, family: name, release, exitSinceLastAsked };
+    return { ...(await prepare(name, labRun, rememberingSecrets(connectIssuer(lab.issuer, `${name}-${label}`)), target, timeline)), labId: lab.id, family: name, release, exitSinceLastAsked };
   } catch (err) {
     await release(false).catch(() => undefined);
     throw err;
@@ -376,12 +403,15 @@ async function openLab(name: string, run: ProvidedRun, label: string, estimateS:
 }
 
 /** A measurement's scenario in a lab of its own (CheckTools.inNewLab); what it shows is what `work` returns. */
-async function inNewLab<T>(name: string, meta: CheckMeta, run: ProvidedRun, parent: string, label: string, estimateS: number, work: (t: CheckTools) => Promise<T>): Promise<T> {
-  const lab = await openLab(name, run, `${meta.id}: ${label}`, estimateS, parent);
+async function inNewLab<T>(name: string, meta: CheckMeta, run: ProvidedRun, parent: { labId: string; timeline?: TimelineSlot | undefined }, label: string, estimateS: number, work: (t: CheckTools) => Promise<T>): Promise<T> {
+  const lab = await openLab(name, run, `${meta.id}: ${label}`, estimateS, parent.timeline !== undefined, parent.labId);
   try {
     if (lab.gate) throw new Error(`in the lab for ${label}, ${lab.gate.observed}`);
     return await work(toolsFor(meta, lab, []));
   } finally {
+    // Its picture goes under the check's own, before the hand-back's health check.
+    const scenario = lab.timeline?.current;
+    if (scenario) parent.timeline?.current?.addLane((await timelineOf(lab, label)).lanes[0]!, scenario.startedAtMs);
     const { backendExit } = await lab.release(await stillHealthy(lab));
     if (backendExit) throw new Error(`${label}: ${backendExit}`);
   }
@@ -400,13 +430,16 @@ export function family(name: Family, options: FamilyOptions = {}) {
   // Absent when the catalogue is read without a run (`list`).
   const collected = inject('conformance') as ProvidedRun | undefined;
   const inLabs = Boolean(options.labs && collected?.labs);
-  const groups = new LabGroups(name);
+  const groups = new LabGroups(name, options.timelines === true);
+  /** Without labs: the groups whose timeline has begun (a group's checks run one after another on the run's backend). */
+  const begun = new Set<string>();
 
   beforeAll(async () => {
     try {
       const run = inject('conformance');
       // A user of its own per family: a backend that locks a user out after attacks affects one family only.
-      state = await prepare(name, run, rememberingSecrets(connectIssuer(run.issuer, name)), new TargetClient(run.target));
+      const timeline = options.timelines ? new TimelineSlot() : undefined;
+      state = await prepare(name, run, rememberingSecrets(connectIssuer(run.issuer, name)), new TargetClient(run.target, timeline?.observe), timeline);
     } catch (err) {
       setupError = `the family could not be set up: ${(err as Error).message}`;
     }
@@ -434,10 +467,11 @@ export function family(name: Family, options: FamilyOptions = {}) {
       // In labs, reset once the check has its lab: waiting in the queue is not the check's time.
       let startedAt = performance.now();
       const evidence: Exchange[] = [];
+      let timeline: Timeline | undefined;
       // Replaced when the check finishes; a check that times out or crashes keeps this, with what it sent.
       task.meta.check = record(name, meta, { verdict: 'ERROR', observed: 'the check did not finish (timed out or crashed)' }, evidence, startedAt);
       const finish = (result: CheckResult, extra: Exchange[] = []) => {
-        task.meta.check = record(name, meta, result, [...extra, ...evidence], startedAt);
+        task.meta.check = { ...record(name, meta, result, [...extra, ...evidence], startedAt), ...(timeline ? { timeline } : {}) };
         if (result.verdict === 'FAIL' || result.verdict === 'ERROR') throw new Error(`${meta.id}: ${result.verdict}: ${result.observed}`);
       };
       // Needs the run's issuer mode cannot meet: SKIP with the reason, before anything is sent.
@@ -455,10 +489,15 @@ export function family(name: Family, options: FamilyOptions = {}) {
         if (inLabs) startedAt = performance.now();
         const labGated = gatedOn(s);
         if (labGated) return labGated;
+        // On the run's own backend a group's picture begins with its first check (a lab's, when the lab is acquired).
+        if (!inLabs && s.timeline && !begun.has(group)) {
+          begun.add(group);
+          s.timeline.begin();
+        }
         const tools = toolsFor(meta, s, evidence);
         // Scenarios in labs of their own need a second lab at once: not with --jobs 1 (they run in turn).
         if ('labId' in s && (s.run.labs?.jobs ?? 1) > 1) {
-          const parent = (s as LabState).labId;
+          const parent = { labId: (s as LabState).labId, timeline: s.timeline };
           tools.inNewLab = (label, estimateS, work) => inNewLab(name, meta, s.run, parent, label, estimateS, work);
         }
         try {
@@ -469,6 +508,8 @@ export function family(name: Family, options: FamilyOptions = {}) {
           return err instanceof IssuerFeatureDisabled
             ? { verdict: 'SKIP', observed: `not applicable: ${err.message}` }
             : { verdict: 'ERROR', observed: err instanceof CapabilityMissing ? `the check used what the issuer cannot do: ${err.message}` : `the check itself failed: ${(err as Error).message}` };
+        } finally {
+          if (s.timeline?.current) timeline = await timelineOf(s, inLabs ? `lab (${group})` : `the run's backend (${group})`, checkOptions.timelineBound);
         }
       };
       if (!inLabs) return finish(await attempt(state));
@@ -518,4 +559,5 @@ export const CTL_PERSIST: CheckMeta = {
   references: ['jwt_tool persistence checks'],
   taxonomy: { cwe: ['CWE-645'], capec: ['CAPEC-2'], owaspApi: 'API4:2023' },
   expected: '2xx with the right identity after every family',
+  alone: false,
 };

@@ -10,7 +10,7 @@ import { ISSUER_ALGORITHMS } from '../issuer/protocol.js';
 import { resourceSchema } from './resources.js';
 import { openApiProblem, pathOn, urlPathProblem } from './target-path.js';
 import { SEVERITIES } from '../checks/model.js';
-import { REPORT_FORMATS } from '../report-model.js';
+import { DEFAULT_REPORT_FORMATS, REPORT_FORMATS } from '../report-model.js';
 
 export interface SettingMeta {
   /** What it means: the flag's help, the comment above it in `init`'s config, its line in docs/settings.md. */
@@ -203,7 +203,7 @@ const run = z.strictObject({
 
 const report = z.strictObject({
   outDir: setting(z.string().min(1).default('reports'), { help: 'where report.json and the other formats are written', flag: '--out <dir>', env: 'OUT', set: true }),
-  formats: setting(z.array(z.enum(REPORT_FORMATS)).min(1).default([...REPORT_FORMATS]), { help: 'the files written next to report.json (always written)', flag: '--format <formats...>', env: 'FORMAT', value: 'list', choices: REPORT_FORMATS, set: true }),
+  formats: setting(z.array(z.enum(REPORT_FORMATS)).min(1).default([...DEFAULT_REPORT_FORMATS]), { help: 'the files written next to report.json (always written; har, the evidence as HTTP Archive 1.2, only when listed)', flag: '--format <formats...>', env: 'FORMAT', value: 'list', choices: REPORT_FORMATS, set: true }),
   failOn: setting(z.enum(SEVERITIES).default('info'), { help: 'the lowest severity whose FAIL fails the run (exit 1); info: any FAIL', flag: '--fail-on <severity>', env: 'FAIL_ON', choices: SEVERITIES, set: true }),
   strict: setting(z.boolean().default(false), { help: 'NON-STRICT (a SHOULD not followed) counts as FAIL, for the exit code and JUnit', flag: '--strict', env: 'STRICT', value: 'switch', set: true }),
   baseline: setting(z.string().min(1).optional(), { help: 'waivers: a YAML or JSON list of { check, comment, target?, expected?, expires? }, failures accepted for now; they stay in every report', flag: '--baseline <file>', env: 'BASELINE', example: 'conformance.baseline.yaml' }),

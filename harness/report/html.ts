@@ -1,18 +1,19 @@
 // The self-contained HTML report (report.html): opens from disk with no network. The verdict and
 // severity summary, the run's metadata for evidence (with report.json's SHA-256), filters by family,
 // verdict and severity, then every check, findings first: its requirement and linked references,
-// what was expected and observed, measured values, how to fix it per stack, and the exchanges with
-// the decoded token.
+// what was expected and observed, measured values, a JWKS check's timeline (report/timeline-svg.ts),
+// how to fix it per stack, and the exchanges with the decoded token.
 import { coverageLines, reportCoverage } from './coverage.js';
 import { describeClock } from '../target/clock.js';
 import type { CheckRecord, Exchange, Verdict } from '../checks/model.js';
 import { SEVERITIES, VERDICTS } from '../checks/model.js';
 import type { Report } from '../report-model.js';
-import { FINDING_VERDICTS, byReportOrder, exitCodeOf, gatingFindings, summaryLine } from '../report-model.js';
+import { FINDING_VERDICTS, byReportOrder, exitCodeOf, gatingFindings, reproduceCommandFor, summaryLine } from '../report-model.js';
 import { Markup, VERDICT_STYLE, html, page, verdictBadge } from './html-kit.js';
 import { catalogueLink, catalogueWhere } from './catalogue-link.js';
 import { referenceUrl, taxonomyReferences } from './references.js';
 import { STACKS, remediationFor } from './remediation.js';
+import { timelineSvg } from './timeline-svg.js';
 
 /** Exchanges shown per check; the rest are in report.json. */
 const EXCHANGES_SHOWN = 25;
@@ -40,6 +41,7 @@ pre{background:#f6f8fa;border:1px solid #d0d7de;border-radius:4px;padding:6px 8p
 details.exchange{border-left:3px solid #d0d7de;margin:6px 0;padding-left:8px}
 .waived{background:#fff8c5;border:1px solid #d4a72c;border-radius:4px;padding:4px 8px}
 .muted{color:#57606a}.hidden{display:none}
+svg.timeline{max-width:100%;height:auto;background:#fff;border:1px solid #d0d7de;border-radius:4px;padding:4px}
 `;
 
 // Filters: a check is shown when its verdict, severity and family are all ticked and it matches the text.
@@ -130,7 +132,9 @@ ${c.waiver ? html`<p class="waived">Waived by the baseline (expected ${c.waiver.
 ${/* absent from reports written before checks carried one */ c.taxonomy ? html`<p class="muted">Weakness: ${linked(taxonomyReferences(c.taxonomy))}</p>` : ''}
 <p class="muted">Catalogue: <a href="${catalogueLink(report, c.id)}" rel="noreferrer">${catalogueLink(report, c.id)}</a> (${catalogueWhere(report)})</p>
 <table><tr><th>Expected</th><td>${c.expected}</td></tr><tr><th>Observed</th><td>${c.observed}</td></tr>${measured}<tr><th>Duration</th><td>${c.durationMs} ms</td></tr></table>
+${c.timeline ? html`<h4>Timeline</h4>${timelineSvg(c.timeline, `${c.id}: requests, JWKS fetches and key changes over time`)}<p class="muted">Hover a mark for what it was. Every request is drawn (up to 1,500 a lab: a storm's middle is counted, not drawn); the exchanges below are a sample.</p>` : ''}
 ${c.verdict === 'PASS' ? '' : remediationView(c)}
+${FINDING_VERDICTS.includes(c.verdict) && reproduceCommandFor(c) ? html`<h4>Reproduce</h4><pre>${reproduceCommandFor(c)}</pre><p class="muted">With the run's own options (its config, its start command): the check runs again against the same backend with fresh tokens, says whether the finding still holds, and prints each request as a curl command.</p>` : ''}
 <h4>Exchanges (${c.evidence.length})</h4>
 ${shown.map(exchangeView)}
 ${c.evidence.length > shown.length ? html`<p class="muted">${c.evidence.length - shown.length} more exchanges are in report.json.</p>` : ''}

@@ -7,6 +7,7 @@ import { htmlReport } from './html.js';
 import { junitXml } from './junit.js';
 import { markdownSummary } from './markdown.js';
 import { writePrivateFile } from './private-file.js';
+import { harLog } from './har.js';
 import { sarifLog } from './sarif.js';
 
 
@@ -20,12 +21,14 @@ const FILES: Record<Exclude<ReportFormat, 'json'>, { file: string; render: (repo
   markdown: { file: 'summary.md', render: markdownSummary },
   sarif: { file: 'report.sarif', render: (report) => `${JSON.stringify(sarifLog(report), null, 2)}\n` },
   html: { file: 'report.html', render: htmlReport },
+  har: { file: 'report.har', render: (report) => `${JSON.stringify(harLog(report), null, 2)}\n` },
 };
 
 /** Writes the formats other than json (report.json is always written) next to it, and the catalogue entries they link to; returns their paths. */
 export async function writeFormats(report: Report, outDir: string, formats: readonly ReportFormat[], options: RenderOptions): Promise<string[]> {
   const written: string[] = [];
-  if (formats.some((f) => f !== 'json' && f !== 'junit')) {
+  // The formats that link the catalogue get a copy of it beside them.
+  if (formats.some((f) => f === 'markdown' || f === 'sarif' || f === 'html')) {
     const catalogue = path.join(outDir, REPORT_CATALOGUE_FILE);
     const entries = [...new Map(report.checks.map((c) => [c.id, c])).values()];
     await writePrivateFile(catalogue, catalogueMarkdown(entries, 'report'));

@@ -3,7 +3,7 @@
 // measured values folded away.
 import { coverageLines, reportCoverage } from './coverage.js';
 import type { Report } from '../report-model.js';
-import { FINDING_VERDICTS, byReportOrder, summaryLine } from '../report-model.js';
+import { FINDING_VERDICTS, byReportOrder, reproduceCommandFor, summaryLine } from '../report-model.js';
 import { inertLine } from '../text.js';
 import { catalogueLink } from './catalogue-link.js';
 import { describeClock } from '../target/clock.js';
@@ -54,8 +54,9 @@ export function markdownSummary(report: Report, options: { reportSha256?: string
   ];
   const findings = report.checks.filter((c) => FINDING_VERDICTS.includes(c.verdict)).sort(byReportOrder);
   if (findings.length) {
-    lines.push('| Verdict | Severity | Check | Observed |', '|---|---|---|---|');
-    for (const c of findings) lines.push(`| ${c.verdict}${c.waiver ? ' (waived)' : ''} | ${c.severity} | [\`${c.id}\`](${catalogueLink(report, c.id)}) ${cell(c.title, 120)} | ${cell(c.observed)}${c.waiver ? ` — waived: ${cell(c.waiver.comment, 200)}` : ''} |`);
+    lines.push('| Verdict | Severity | Check | Observed | Reproduce |', '|---|---|---|---|---|');
+    for (const c of findings) lines.push(`| ${c.verdict}${c.waiver ? ' (waived)' : ''} | ${c.severity} | [\`${c.id}\`](${catalogueLink(report, c.id)}) ${cell(c.title, 120)} | ${cell(c.observed)}${c.waiver ? ` — waived: ${cell(c.waiver.comment, 200)}` : ''} | ${reproduceCommandFor(c) ? `\`${reproduceCommandFor(c)}\`` : 'a new run'} |`);
+    lines.push('', "Reproduce a finding with the run's own options (its config, its start command): the check runs again with fresh tokens, says whether the finding still holds, and prints each request as curl.");
   } else {
     lines.push('No findings: every check passed, was measured (INFO) or did not apply (SKIP).');
   }

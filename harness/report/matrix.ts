@@ -4,7 +4,9 @@
 import type { CheckRecord, Verdict } from '../checks/model.js';
 import type { Report } from '../report-model.js';
 import { FINDING_VERDICTS, summaryLine } from '../report-model.js';
-import { VERDICT_STYLE, html, page } from './html-kit.js';
+import { VERDICT_STYLE, html, page, verdictBadge } from './html-kit.js';
+import type { Markup } from './html-kit.js';
+import { timelineEndMs, timelineSvg } from './timeline-svg.js';
 
 export interface MatrixColumn {
   /** The name shown over the column. */
@@ -37,6 +39,9 @@ td.cell{text-align:center;padding:0}td.cell a,td.cell span{display:block;padding
 ${VERDICT_STYLE}
 .v-none{color:#8c959f}tr.family th{background:#f6f8fa;text-align:left}.hidden{display:none}.muted{color:#57606a}
 td.waived a,td.waived span{outline:2px dashed #d4a72c;outline-offset:-3px}
+.timelines{display:flex;flex-wrap:wrap;gap:12px}.timelines figure{margin:0;flex:1 1 440px;max-width:100%}
+.timelines svg{width:100%;height:auto;border:1px solid #d0d7de;border-radius:4px}
+.badge{display:inline-block;border-radius:4px;padding:1px 6px;font-size:11px;font-weight:600}
 `;
 
 const SCRIPT = `
@@ -50,6 +55,21 @@ function apply() {
 mode.addEventListener('change', apply);
 apply();
 `;
+
+/** The time-bound checks' pictures, each backend's side by side (report.html draws one backend's). */
+function timelinesView(columns: MatrixColumn[], ids: string[], cellsOf: (id: string) => (CheckRecord | undefined)[]): Markup {
+  const drawn = ids.filter((id) => cellsOf(id).some((x) => x?.timeline));
+  if (!drawn.length) return html``;
+  const sections = drawn.map((id) => {
+    // One time scale for the row, so the backends' windows compare by eye.
+    const endMs = Math.max(...cellsOf(id).map((x) => (x?.timeline ? timelineEndMs(x.timeline) : 1)));
+    const figures = cellsOf(id).map((x, i) =>
+      x?.timeline ? html`<figure><figcaption>${verdictBadge(x.verdict)} <b>${columns[i]!.name}</b> <span class="muted">${x.observed.slice(0, 200)}</span></figcaption>${timelineSvg(x.timeline, `${id} on ${columns[i]!.name}`, endMs)}</figure>` : '',
+    );
+    return html`<h3 id="timeline-${id}"><code>${id}</code></h3><div class="timelines">${figures}</div>`;
+  });
+  return html`<h2>Timelines</h2><p class="muted">Requests, JWKS fetches and key changes over time, per backend; the dashed line is the bound each run was judged by. Hover a mark for what it was.</p>${sections}`;
+}
 
 export function matrixHtml(columns: MatrixColumn[]): string {
   const { ids, cellsOf } = rowsOf(columns);
@@ -80,6 +100,7 @@ export function matrixHtml(columns: MatrixColumn[]): string {
 <ul>${summaries}</ul>
 <p><label>Show <select id="mode"><option value="all">every check</option><option value="differ">checks where the backends differ</option><option value="findings">checks with a finding (FAIL, ERROR, NON-STRICT)</option></select></label>
 <span class="muted">A dashed cell is waived by that run's baseline; hover a cell for what was observed.</span></p>
-<table>${header}${body}</table>`;
+<table>${header}${body}</table>
+${timelinesView(columns, ids, cellsOf)}`;
   return page(`ba-conformance matrix (${columns.length} backends)`, STYLE, content, SCRIPT);
 }

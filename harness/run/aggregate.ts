@@ -81,7 +81,7 @@ const MEASURING_SUITES: readonly string[] = ['JWKS', 'LIFE'];
 const inconclusiveOf = (records: CheckRecord[]) => records.filter((r) => r.verdict === 'ERROR' && !MEASURING_SUITES.includes(r.suite ?? ''));
 
 /** A run-wide check's record, before its verdict. */
-const runWide = (meta: CheckMeta) => ({ ...meta, family: 'ERR' as const, durationMs: 0 });
+const runWide = (meta: CheckMeta) => ({ ...meta, family: 'ERR' as const, durationMs: 0, alone: false as const });
 
 /**
  * Nothing wrong was seen: PASS, judged on the exchanges the run sent. Unless valid tokens were refused
@@ -159,7 +159,22 @@ export const ERR_NO_LEAK: CheckMeta = {
   expected: 'no stack trace, key material or token echo in any error body',
 };
 
-const rejectedWithToken = (records: CheckRecord[]) => records.flatMap((r) => r.evidence.filter(isErrorBody).map((e) => ({ check: r.id, e })));
+/**
+ * Every refusal of a token the records show, each once: the checks gated on a failed positive control
+ * all carry that control's exchanges as their evidence (a backend that refuses everything showed one
+ * refusal, not one per check).
+ */
+function rejectedWithToken(records: CheckRecord[]): { check: string; e: Exchange }[] {
+  const seen = new Set<string>();
+  return records.flatMap((r) =>
+    r.evidence.filter(isErrorBody).flatMap((e) => {
+      const key = JSON.stringify([e.label, e.request.method, e.request.url, e.request.token?.compact, e.response?.status, e.durationMs]);
+      if (seen.has(key)) return [];
+      seen.add(key);
+      return [{ check: r.id, e }];
+    }),
+  );
+}
 
 /** The checks decided over the whole run: reported whenever any check ran, whatever --only and --skip say. */
 export const RUN_WIDE_CHECKS: CheckMeta[] = [ERR_NO_5XX, ERR_401_CHALLENGE, ERR_NO_LEAK];

@@ -102,7 +102,8 @@ export class TargetClient {
   /** The client's own queue, in front of the agent's connections (see Slots). */
   private readonly slots: Slots;
 
-  constructor(readonly settings: TargetSettings) {
+  /** `observer`: told of every exchange once answered, with the epoch milliseconds it was sent at (a lab's timeline). */
+  constructor(readonly settings: TargetSettings, readonly observer?: (exchange: Exchange, sentAtMs: number) => void) {
     this.agent = this.newAgent();
     this.slots = new Slots(settings.concurrency);
   }
@@ -151,6 +152,7 @@ export class TargetClient {
       // The clock starts once the request has a connection of its own (and, under target.maxRps, its
       // place), not while it waits for one.
       let started = performance.now();
+      let sentAt = Date.now();
       const send = (dispatcher: Agent) =>
         request(url, {
           method: method as 'GET',
@@ -165,6 +167,7 @@ export class TargetClient {
       const answer = async (dispatcher: Agent) => {
         const exchange = async () => {
           started = performance.now();
+          sentAt = Date.now();
           const res = await send(dispatcher);
           return { res, ...(await readCapped(res.body)) };
         };
@@ -197,14 +200,17 @@ export class TargetClient {
           },
           outcome: outcomeOf(res.statusCode, this.settings.rejectStatuses),
           durationMs: Math.round(performance.now() - started),
+          at: new Date(sentAt).toISOString(),
         };
         countExchange(checkId, exchange);
+        this.observer?.(exchange, sentAt);
         return { exchange, text };
       } catch (err) {
         const cause = (err as Error & { cause?: Error }).cause;
         const error = `${(err as Error).message}${cause ? ` (${cause.message})` : ''}`;
-        const exchange: Exchange = { ...base, error, outcome: 'transport-error', durationMs: Math.round(performance.now() - started) };
+        const exchange: Exchange = { ...base, error, outcome: 'transport-error', durationMs: Math.round(performance.now() - started), at: new Date(sentAt).toISOString() };
         countExchange(checkId, exchange);
+        this.observer?.(exchange, sentAt);
         return { exchange, text: '' };
       }
     });

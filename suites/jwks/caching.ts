@@ -196,7 +196,7 @@ jwksCheck(
         next += CACHE_HEADERS_PACE_MS;
         await delay(Math.max(0, next - Date.now()));
       }
-      return { fetches: (await lab.fetchesSince(mark)).length, exchanges };
+      return { fetches: await lab.settledFetches(mark), exchanges };
     };
     const without = await fetchesDuring('valid request, JWKS without Cache-Control');
     const loaded = await lab.freshFetch({ kind: 'headers', headers: { 'cache-control': 'public, max-age=1' } });

@@ -166,8 +166,8 @@ jwksCheck(
       return token;
     };
     const poll = await lab.poll(`a token of the new key ${key.kid}, after ${n} random kids and with ${perProbe} more before each`, probe, (e) => e.outcome === 'accepted', ms);
-    const result = timeBound(`with ${n} random kids before the rotation and ${kept} during it, a token of the new key ${key.kid} was accepted`, poll.atMs, poll.waitedMs, lab.settings.maxRotationDelayS, short, 'secondsToAccept');
+    const result = timeBound(`with ${n} random kids before the rotation and ${kept} during it, a token of the new key ${key.kid} was accepted`, poll, lab.settings.maxRotationDelayS, short, 'secondsToAccept');
     return { ...result, measured: { ...result.measured, stormKids: n, kidsDuringRotation: kept }, evidence: poll.sample };
   },
-  { estimateS: (s) => Math.min(s.maxRotationDelayS, s.waitBudgetS) / 2, causes: [CAUSES.keysNeverRefetched], explains: CAUSES.refreshLimiterStarved, spendsLab: true },
+  { estimateS: (s) => Math.min(s.maxRotationDelayS, s.waitBudgetS) / 2, causes: [CAUSES.keysNeverRefetched], explains: CAUSES.refreshLimiterStarved, spendsLab: true, timelineBound: { setting: 'maxRotationDelayS', after: 'key-published' } },
 );

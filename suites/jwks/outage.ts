@@ -42,6 +42,8 @@ const HUNG_FETCH_GIVE_UP_MS = 35_000;
 const RELEASED_HANG_ANSWER_MS = 30_000;
 /** What the label of an answer that came only after that reset says (JWKS-OUTAGE-FAILCLOSED looks for it). */
 const AFTER_RESET = 'answered after the held JWKS fetches were reset';
+/** What the label of the request that took the backend to the broken JWKS says (warm scenarios). */
+const TRIES_JWKS = 'until the backend tries the JWKS';
 
 const OUTAGE_FAULTS: JwksFault[] = [{ kind: 'status', status: 503 }, { kind: 'reset' }, { kind: 'hang' }];
 let outages: Promise<OutageProbe[]> | undefined;
@@ -102,11 +104,11 @@ async function probeOutage(lab: JwksLab, t: CheckTools, { fault, cold }: { fault
     }
   } else if (hang) {
     // The request that made the backend fetch may be held with the fetch: it stays in flight beside the probes.
-    const tried = await lab.untilFetchedInFlight(mark, `${scenario}: garbage signature, an unknown kid, until the backend tries the JWKS`, () => lab.garbage(JwksLab.randomKid()), probe);
+    const tried = await lab.untilFetchedInFlight(mark, `${scenario}: garbage signature, an unknown kid, ${TRIES_JWKS}`, () => lab.garbage(JwksLab.randomKid()), probe);
     // Labelled when it is answered (before the reset, or after it), not when the probes are done.
     if (tried.fetches.length) held = tried.sent.at(-1)!.then((e) => marked(e));
   } else {
-    const tried = await lab.untilFetched(mark, `${scenario}: garbage signature, an unknown kid, until the backend tries the JWKS`, () => lab.garbage(JwksLab.randomKid()), options);
+    const tried = await lab.untilFetched(mark, `${scenario}: garbage signature, an unknown kid, ${TRIES_JWKS}`, () => lab.garbage(JwksLab.randomKid()), options);
     if (tried.fetches.length && tried.last) trigger.push(tried.last);
   }
   const [unseenToken, validToken] = [await lab.signedBy(unseen.kid), await lab.signedBy(current.kid)];
@@ -182,9 +184,16 @@ jwksCheck(
     const problems: string[] = [];
     if (slow.length) problems.push(`${slow.length} not answered within ${lab.settings.maxOutageResponseS} s (${slow.slice(0, 3).map((e) => `"${e.label}": ${e.error ?? `${e.durationMs} ms`}`).join('; ')})`);
     if (wrong.length) problems.push(`${wrong.length} answered ${[...new Set(wrong.map((e) => statusOf(e)))].join(', ')}`);
-    // Hung probes name the cause a trickling JWKS shares (JWKS-HUGE-SLOW): a fetch with no short timeout.
-    // 500s name an unhandled key-fetch error, which ERR-NO-5XX counts too: one cause, one finding.
-    const explains = [...(slow.length ? [CAUSES.jwksFetchUnbounded] : []), ...(wrong.some((e) => e.outcome === 'server-error') ? [CAUSES.jwksOutageServerError] : [])];
+    // Hung probes held until the harness gave up name a fetch with no timeout at all, the cause a trickling
+    // JWKS shares (JWKS-HUGE-SLOW); answered late by the client's own timeout, a timeout too long, which
+    // may time each read only (a trickle then never ends: not the same cause). 500s name an unhandled
+    // key-fetch error, which ERR-NO-5XX counts too: one cause, one finding.
+    // The request that made the fetch tells (requests queued behind a serialized lookup, PyJWKClient's,
+    // are answered after the reset though the client times out by itself): held until the reset, or not.
+    const cut = (e: Exchange) => e.outcome === 'transport-error' || e.label.includes(AFTER_RESET);
+    const triggers = slow.filter((e) => e.label.includes(TRIES_JWKS));
+    const heldForGood = triggers.length ? triggers.some(cut) : slow.some(cut);
+    const explains = [...(slow.length ? [heldForGood ? CAUSES.jwksFetchUnbounded : CAUSES.jwksFetchTimeoutLong] : []), ...(wrong.some((e) => e.outcome === 'server-error') ? [CAUSES.jwksOutageServerError] : [])];
     if (problems.length) return { verdict: 'FAIL', observed: problems.join('; '), measured, evidence: [...slow, ...wrong].slice(0, 6), ...(explains.length ? { explains } : {}) };
     const statuses = [...new Set(refusals.map((e) => statusOf(e)))].join(', ');
     return { verdict: 'PASS', observed: `${refusals.length} refusals during ${probes.length} outage scenarios, all ${statuses}, the slowest in ${slowest} ms${untriedNote(all)}`, measured, evidence: probes.map((p) => p.all[0]!) };
@@ -264,7 +273,7 @@ jwksCheck(
     }
     return { verdict: 'INFO', observed: `valid tokens of the cached key were still accepted after ${seconds(s.observedMs)} s of outage (the end of observation${s.short ? ', set by the wait budget' : ''}); ${firstFetch}`, measured: { staleAcceptedAtLeastS: seconds(s.observedMs) }, evidence: s.sample };
   },
-  { labGroup: 'stale', estimateS: (s) => Math.min(s.maxCacheAgeS, s.waitBudgetS) + 5 },
+  { labGroup: 'stale', estimateS: (s) => Math.min(s.maxCacheAgeS, s.waitBudgetS) + 5, timelineBound: { setting: 'maxCacheAgeS', after: 'fault-set' } },
 );
 
 jwksCheck(
@@ -435,7 +444,10 @@ jwksCheck(
     if (followed.length) return { verdict: 'NON-STRICT', observed: `the backend followed the JWKS redirect to ${attacker.url}${path} (${followed.length} request${followed.length === 1 ? '' : 's'}) and its key token answered ${statusOf(loaded.probe)}: whoever controls the issuer's redirects chooses its keys`, measured, evidence };
     const unfetched = notFetched(loaded);
     if (unfetched) return { ...unfetched, measured };
-    return { verdict: 'PASS', observed: `the JWKS answered 302 to another origin; the backend did not follow it within ${FETCH_WINDOW_MS / 1000} s of the last answer (${loaded.how}; a token of the new key answered ${statusOf(loaded.probe)})`, measured, evidence };
+    // Not followed, yet the new key's token got in: the backend never had that key, so it let in a token
+    // it could not verify (fail-open during a broken fetch), JWKS-OUTAGE-FAILCLOSED's finding, not this one.
+    const unverified = loaded.probe?.outcome === 'accepted' ? `; it accepted that token without ever getting its key: a token it could not verify got in (see JWKS-OUTAGE-FAILCLOSED)` : '';
+    return { verdict: 'PASS', observed: `the JWKS answered 302 to another origin; the backend did not follow it within ${FETCH_WINDOW_MS / 1000} s of the last answer (${loaded.how}; a token of the new key answered ${statusOf(loaded.probe)})${unverified}`, measured, evidence };
   }),
 );
 
@@ -669,11 +681,11 @@ jwksCheck(
     await t.issuer.clearJwksFault();
     const { ms, short } = lab.bound(lab.settings.maxRotationDelayS * 1000);
     const poll = await lab.poll('a valid token after the JWKS recovered', token, (e) => e.outcome === 'accepted', ms, { jwksFault: 'recovering' });
-    const result = timeBound('recovered: a valid token was accepted', poll.atMs, poll.waitedMs, lab.settings.maxRotationDelayS, short, 'secondsToRecover');
+    const result = timeBound('recovered: a valid token was accepted', poll, lab.settings.maxRotationDelayS, short, 'secondsToRecover');
     // Never recovering is never refetching, when JWKS-ROTATE-NEWKID names that cause; or a refresh
     // limiter the request during the outage spent (keyfunc: one refresh per 5 minutes), when
     // JWKS-KIDMISS-LIMITER-STARVATION shows an attacker can keep it spent.
     return followsFrom([CAUSES.keysNeverRefetched, CAUSES.refreshLimiterStarved], { ...result, observed: `started while the JWKS was down, answered ${statusOf(during)} meanwhile; ${result.observed}`, evidence: poll.sample });
   },
-  { estimateS: (s) => Math.min(s.maxRotationDelayS, s.waitBudgetS) },
+  { estimateS: (s) => Math.min(s.maxRotationDelayS, s.waitBudgetS), timelineBound: { setting: 'maxRotationDelayS', after: 'fault-cleared' } },
 );

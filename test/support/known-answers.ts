@@ -134,9 +134,14 @@ export function describeMismatches(expected: Record<string, string>, checks: Che
 
 /** A fixture backend (or one variant) started by the CLI from its manifest command, with the issuer in `issuerMode`. */
 export async function fixtureRun(backend: FixtureBackend, variant: FixtureVariant | undefined, issuerMode: 'process' | 'container', extra: string[] = [], backendEnv = backend.env) {
+  return runSuite(await fixtureRunArgs(backend, variant, issuerMode, extra, backendEnv));
+}
+
+/** The `run` options of fixtureRun (a fresh port for the backend the harness starts): the same options `reproduce` takes. */
+export async function fixtureRunArgs(backend: FixtureBackend, variant: FixtureVariant | undefined, issuerMode: 'process' | 'container', extra: string[] = [], backendEnv = backend.env): Promise<string[]> {
   const port = await freePort();
   const expected = variant ? await readExpectation(variant.expected) : undefined;
-  return runSuite([
+  return [
     ...((variant?.config ?? backend.config) ? ['--config', (variant?.config ?? backend.config)!] : []),
     '--target', `http://127.0.0.1:${port}`,
     '--identity', '/api/me',
@@ -147,7 +152,7 @@ export async function fixtureRun(backend: FixtureBackend, variant: FixtureVarian
     ...extra,
     // Last: a backend's own bounds (its key cache's real age) outweigh the suite's short defaults.
     ...(backend.args ?? []),
-  ]);
+  ];
 }
 
 /** The node example backend (FLAW=flaw, or the reference), with the issuer in `issuerMode`. */

@@ -5,6 +5,7 @@
 import { readFile } from 'node:fs/promises';
 import { createRequire } from 'node:module';
 import path from 'node:path';
+import Ajv from 'ajv';
 import AjvDraft04 from 'ajv-draft-04';
 import ajvFormats from 'ajv-formats';
 import { validateXML } from 'xmllint-wasm';
@@ -29,4 +30,15 @@ export async function sarifSchemaErrors(log: unknown): Promise<string[]> {
   ajvFormats.default(ajv);
   const validate = ajv.compile(schema);
   return validate(log) ? [] : (validate.errors ?? []).map((e) => `${e.instancePath} ${e.message ?? ''}`);
+}
+
+/** Ajv's messages for `har` against the HAR 1.2 schema (har-schema, as har-validator checks it); empty when valid. */
+export async function harSchemaErrors(har: unknown): Promise<string[]> {
+  const schemas = require('har-schema') as Record<string, { $id?: string; id?: string }>;
+  const ajv = new Ajv.default({ allErrors: true, strict: false });
+  ajvFormats.default(ajv);
+  ajv.addMetaSchema(require('ajv/dist/refs/json-schema-draft-06.json') as object);
+  for (const schema of Object.values(schemas)) ajv.addSchema(schema);
+  const validate = ajv.getSchema('har.json#')!;
+  return validate(har) ? [] : (validate.errors ?? []).map((e) => `${e.instancePath} ${e.message ?? ''}`);
 }
