@@ -23,10 +23,10 @@ const TIMELINE_MAX_FETCHES = 1_500;
 
 const faultName = (fault: JwksFault): string => (fault.kind === 'status' ? `status ${fault.status ?? 503}` : fault.kind);
 
-/** The events of one lab, from its acquisition; `lane` cuts them for one check. */
+/** What one lab did from its acquisition (or, on the run's own backend, from a group's first check); `snapshot` gives a check its picture. */
 export class LabTimeline {
   private readonly requests: TimelineRequest[] = [];
-  /** The latest requests past the first half, a ring of the other half. */
+  /** Past the first half, the latest requests: the other half, the oldest dropped (and counted) as new ones come. */
   private readonly latest: TimelineRequest[] = [];
   private leftOut = 0;
   private readonly events: TimelineEvent[] = [];

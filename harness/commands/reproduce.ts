@@ -12,21 +12,20 @@ import { loadConfigFile, resolveConfig } from '../config/config.js';
 import { overridesFromEnv, overridesFromFlags, settingOptions } from '../config/settings.js';
 import { HarnessError } from '../errors.js';
 import { readReport } from '../report/read.js';
+import { REDACTION_MARK } from '../report/redact.js';
 import { FINDING_VERDICTS } from '../report-model.js';
 import { runConformance } from '../run/run.js';
 
 /** A string as one shell word (POSIX single quotes). */
 const word = (s: string) => `'${s.replaceAll("'", `'\\''`)}'`;
 
-/** A redacted credential's mark (report/redact.ts): the request as reported cannot be replayed as it is. */
-const REDACTED = /\b(?:sig|jwe|redacted):(?:sha256:[0-9a-f]{12}|password)\b/;
-
 /** The exchange as a curl command, then its answer, as a reader would paste and compare them. */
 export function curlOf(e: Exchange): string {
   const parts = ['curl', '-sS', '-i', '-X', e.request.method, word(e.request.url)];
   for (const [name, value] of Object.entries(e.request.headers)) for (const line of value.split('\n')) parts.push('-H', word(`${name}: ${line}`));
   if (e.request.body !== undefined) parts.push('--data-raw', word(e.request.body));
-  const redacted = REDACTED.test(JSON.stringify(e.request)) ? '\n# a credential in it is redacted (a real signature, a password): reproduce sent a freshly minted one in its place' : '';
+  // A redacted credential (report/redact.ts): the request as reported cannot be replayed as it is.
+  const redacted = REDACTION_MARK.test(JSON.stringify(e.request)) ? '\n# a credential in it is redacted (a real signature, a password): reproduce sent a freshly minted one in its place' : '';
   const answer = e.response ? `${e.response.status} ${e.response.bodyExcerpt.slice(0, 200).replaceAll('\n', ' ')}` : `no answer (${e.error})`;
   return `# ${e.label}\n${parts.join(' ')}${redacted}\n# → ${answer} (${e.outcome})`;
 }

@@ -17,8 +17,8 @@ export interface KnownSecret {
 }
 
 export const PASSWORD_MARK = 'redacted:password';
-/** Every replacement carries one of these, so redacting twice changes nothing. */
-const MARK = /\b(?:sig|jwe|redacted):(?:sha256:[0-9a-f]{12}|password)\b/;
+/** Every replacement carries one of these, so redacting twice changes nothing (and a reader can tell a redacted value). */
+export const REDACTION_MARK = /\b(?:sig|jwe|redacted):(?:sha256:[0-9a-f]{12}|password)\b/;
 
 type FingerprintKind = 'sig' | 'jwe' | 'redacted';
 
@@ -149,12 +149,12 @@ export class Redactor {
 
   /** A value in a credential position: a fingerprint unless it is short, already redacted, or a token (whose signature is already). */
   private opaque(value: string, min = OPAQUE_MIN): string {
-    if (value.length < min || MARK.test(value) || looksLikeJose(value)) return value;
+    if (value.length < min || REDACTION_MARK.test(value) || looksLikeJose(value)) return value;
     return this.fingerprint(value);
   }
 
   private named(name: string, value: string, min: number): string {
-    if (PASSWORD_NAME.test(name) && value.length > 0 && !MARK.test(value)) return PASSWORD_MARK;
+    if (PASSWORD_NAME.test(name) && value.length > 0 && !REDACTION_MARK.test(value)) return PASSWORD_MARK;
     return this.opaque(value, min);
   }
 
