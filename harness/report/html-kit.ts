@@ -24,10 +24,9 @@ export function html(strings: TemplateStringsArray, ...values: Value[]): Markup 
   return new Markup(strings.reduce((out, s, i) => out + s + (i < values.length ? render(values[i]!) : ''), ''));
 }
 
-/** The colour of each verdict, shared by the report and the matrix. */
-export const VERDICT_STYLE = `
-.v-PASS{background:#1a7f37;color:#fff}.v-FAIL{background:#cf222e;color:#fff}.v-NON-STRICT{background:#bf8700;color:#fff}
-.v-INFO{background:#0969da;color:#fff}.v-SKIP{background:#8c959f;color:#fff}.v-ERROR{background:#8250df;color:#fff}`;
+/** The colour of each verdict, shared by the report, the matrix and the trend's chart. */
+export const VERDICT_COLOUR: Record<Verdict, string> = { PASS: '#1a7f37', FAIL: '#cf222e', 'NON-STRICT': '#bf8700', INFO: '#0969da', SKIP: '#8c959f', ERROR: '#8250df' };
+export const VERDICT_STYLE = `\n${Object.entries(VERDICT_COLOUR).map(([v, c]) => `.v-${v}{background:${c};color:#fff}`).join('')}`;
 
 export const verdictBadge = (verdict: Verdict, extra = '') => html`<span class="badge v-${verdict}">${verdict}${extra}</span>`;
 

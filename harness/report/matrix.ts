@@ -17,7 +17,7 @@ export interface MatrixColumn {
 }
 
 /** Every check ID any column ran, sorted, and each column's checks by ID (undefined: not run there). */
-function rowsOf(columns: MatrixColumn[]): { ids: string[]; cellsOf: (id: string) => (CheckRecord | undefined)[] } {
+export function rowsOf(columns: Pick<MatrixColumn, 'report'>[]): { ids: string[]; cellsOf: (id: string) => (CheckRecord | undefined)[] } {
   const byId = columns.map((c) => new Map(c.report.checks.map((x) => [x.id, x])));
   return { ids: [...new Set(byId.flatMap((m) => [...m.keys()]))].sort(), cellsOf: (id) => byId.map((m) => m.get(id)) };
 }

@@ -1,12 +1,14 @@
 // One backend over successive runs (`merge --over-time`): which checks changed verdict, from what to
 // what, and in which run; the counts of each run as a small chart. trend.json carries the same for
 // dashboards. Runs are ordered by when they started, whatever order the files were given in.
-import type { CheckRecord, Verdict } from '../checks/model.js';
+import type { Verdict } from '../checks/model.js';
 import { VERDICTS } from '../checks/model.js';
 import type { Report } from '../report-model.js';
 import { summaryLine } from '../report-model.js';
 import { HarnessError } from '../errors.js';
-import { Markup, VERDICT_STYLE, html, page, verdictBadge } from './html-kit.js';
+import { Markup, VERDICT_COLOUR, VERDICT_STYLE, html, page, verdictBadge } from './html-kit.js';
+import { rowsOf } from './matrix.js';
+import { targetName } from './sarif.js';
 
 export interface TrendRun {
   /** The name given (name=path) or the report's directory. */
@@ -23,27 +25,20 @@ export interface TrendChange {
   to: Verdict | null;
 }
 
-/** The backend as named across runs: its host and protected path, not its port (a fresh one each CI run), as SARIF's fingerprints name it. */
-const backendOf = (r: Report) => `${new URL(r.target.baseUrl).hostname}${r.target.protectedPath}`;
 
 /** The runs in the order they started; refused when they are not of one backend. */
 export function orderRuns(runs: TrendRun[]): TrendRun[] {
-  const backends = [...new Set(runs.map((r) => backendOf(r.report)))];
+  const backends = [...new Set(runs.map((r) => targetName(r.report.target)))];
   if (backends.length > 1) {
-    const which = runs.map((r) => `${r.name}: ${backendOf(r.report)}`).join(', ');
+    const which = runs.map((r) => `${r.name}: ${targetName(r.report.target)}`).join(', ');
     throw new HarnessError('USAGE', `merge --over-time compares runs of one backend (its host and protected path), but these name ${backends.length}: ${which}. To compare backends, run merge without --over-time.`);
   }
   return [...runs].sort((a, b) => a.report.run.startedAt.localeCompare(b.report.run.startedAt));
 }
 
-function verdictsOf(runs: TrendRun[]): { ids: string[]; cells: (id: string) => (CheckRecord | undefined)[] } {
-  const byId = runs.map((r) => new Map(r.report.checks.map((c) => [c.id, c])));
-  return { ids: [...new Set(byId.flatMap((m) => [...m.keys()]))].sort(), cells: (id) => byId.map((m) => m.get(id)) };
-}
-
 /** Every change of verdict between one run and the next (a check that starts or stops running counts, as null). */
 export function trendChanges(ordered: TrendRun[]): TrendChange[] {
-  const { ids, cells } = verdictsOf(ordered);
+  const { ids, cellsOf: cells } = rowsOf(ordered);
   return ids.flatMap((check) => {
     const row = cells(check).map((c) => c?.verdict ?? null);
     return row.flatMap((to, i) => (i > 0 && row[i - 1] !== to ? [{ check, run: ordered[i]!.name, startedAt: ordered[i]!.report.run.startedAt, from: row[i - 1]!, to }] : []));
@@ -52,16 +47,14 @@ export function trendChanges(ordered: TrendRun[]): TrendChange[] {
 
 /** trend.json: the runs, each check's verdict per run, and the changes. */
 export function trendJson(ordered: TrendRun[]) {
-  const { ids, cells } = verdictsOf(ordered);
+  const { ids, cellsOf: cells } = rowsOf(ordered);
   return {
-    backend: backendOf(ordered[0]!.report),
+    backend: targetName(ordered[0]!.report.target),
     runs: ordered.map((r) => ({ name: r.name, id: r.report.run.id, startedAt: r.report.run.startedAt, tool: r.report.tool.version, summary: r.report.summary })),
     checks: Object.fromEntries(ids.map((id) => [id, cells(id).map((c) => c?.verdict ?? null)])),
     changes: trendChanges(ordered),
   };
 }
-
-const COLOURS: Record<Verdict, string> = { PASS: '#1a7f37', 'NON-STRICT': '#bf8700', FAIL: '#cf222e', INFO: '#0969da', SKIP: '#8c959f', ERROR: '#8250df' };
 
 /** Each run's verdict counts as a stacked bar: the shape of the backend's history at a glance. */
 function chart(ordered: TrendRun[]): Markup {
@@ -77,7 +70,7 @@ function chart(ordered: TrendRun[]): Markup {
       if (!n) return '';
       const h = (n / most) * (height - 10);
       y -= h;
-      return html`<rect x="${x}" y="${Math.round(y * 10) / 10}" width="${barW}" height="${Math.round(h * 10) / 10}" fill="${COLOURS[v]}"><title>${r.name}: ${n} ${v}</title></rect>`;
+      return html`<rect x="${x}" y="${Math.round(y * 10) / 10}" width="${barW}" height="${Math.round(h * 10) / 10}" fill="${VERDICT_COLOUR[v]}"><title>${r.name}: ${n} ${v}</title></rect>`;
     });
     return html`${segments}<text x="${x + barW / 2}" y="${height + 14}" font-size="10" text-anchor="middle">${i + 1}</text>`;
   });
@@ -102,7 +95,7 @@ apply();
 `;
 
 export function trendHtml(ordered: TrendRun[]): string {
-  const { ids, cells } = verdictsOf(ordered);
+  const { ids, cellsOf: cells } = rowsOf(ordered);
   const changes = trendChanges(ordered);
   const changed = new Set(changes.map((c) => c.check));
   const runs = ordered.map((r, i) => html`<li><b>${i + 1}. ${r.name}</b> ${r.report.run.startedAt}: ${summaryLine(r.report.summary)} <span class="muted">(run ${r.report.run.id}, ${r.report.tool.name} ${r.report.tool.version})</span></li>`);
@@ -110,7 +103,7 @@ export function trendHtml(ordered: TrendRun[]): string {
   const changeRows = changes.map((c) => html`<tr><td><code>${c.check}</code></td><td>${c.run} <span class="muted">${c.startedAt}</span></td><td>${badge(c.from)} → ${badge(c.to)}</td></tr>`);
   const header = html`<tr><th>check</th>${ordered.map((_, i) => html`<th>${i + 1}</th>`)}</tr>`;
   const rows = ids.map((id) => html`<tr class="check" data-changed="${changed.has(id) ? '1' : '0'}"><td><code>${id}</code></td>${cells(id).map((c) => (c ? html`<td>${verdictBadge(c.verdict)}</td>` : html`<td class="none">–</td>`))}</tr>`);
-  const content = html`<h1>ba-conformance trend: ${backendOf(ordered[0]!.report)} over ${ordered.length} runs</h1>
+  const content = html`<h1>ba-conformance trend: ${targetName(ordered[0]!.report.target)} over ${ordered.length} runs</h1>
 <ol class="muted" style="list-style:none;padding:0">${runs}</ol>
 ${chart(ordered)}
 <h2>Changes (${changes.length})</h2>
