@@ -1,10 +1,12 @@
 // Claims checks (docs/checks.md#family-CLM). Every token here carries a valid signature from the issuer's real
 // key, so a rejection can only come from the claim under test: what token-mutation tools cannot test.
+import { randomBytes } from 'node:crypto';
 import { family } from '../harness/checks/suite.js';
 import type { CheckTools } from '../harness/checks/suite.js';
 import { CAUSES, expectAllAccepted, expectAllRejected, explainsWhenFailing, measuredAcceptance, statusOf } from '../harness/checks/oracle.js';
 import type { CheckResult } from '../harness/checks/oracle.js';
 import { IAT_MARGIN_S } from '../harness/forge/token.js';
+import type { Exchange } from '../harness/checks/model.js';
 
 const { check, persistenceProbe } = family('CLM');
 
@@ -412,6 +414,35 @@ check(
 
 check(
   {
+    id: 'CLM-AUD-DEFAULT',
+    title: "The backend demands an audience of its own, not Better Auth's default (the base URL)",
+    severity: 'medium',
+    requirement: "RFC 8725 §3.9: a token meant for one service must not be usable at another. Better Auth's jwt() sets aud to its base URL unless jwt.audience says otherwise, so every API that trusts the issuer with that default accepts every token the issuer signs.",
+    references: ['RFC 8725 §3.9', 'RFC 7519 §4.1.3', 'ASVS 5.0 9.2.4', 'Better Auth jwt plugin (jwt.audience defaults to the base URL)'],
+    taxonomy: { cwe: ['CWE-1390', 'CWE-284'], capec: [], owaspApi: 'API2:2023' },
+    expected: "a token whose aud is the issuer's base URL is refused (PASS); accepted is NON-STRICT (medium, configuration): the backend demands the default audience (the run's tokens carry it), or accepts it beside its own",
+  },
+  async (t) => {
+    const defaultAudience = new URL(t.issuer.baseUrl).origin;
+    const audiences = [t.claims.aud].flat();
+    if (audiences.includes(defaultAudience)) {
+      return {
+        verdict: 'NON-STRICT',
+        observed: `the tokens this backend accepts carry Better Auth's default audience, ${defaultAudience} (the base URL's origin): every API that trusts this issuer with the default accepts them too. Set jwt.audience to this API's own identifier (and the backend's expected audience with it)`,
+        measured: { defaultAudience: 1 },
+      };
+    }
+    // Deciding the default from the run's own tokens needs nothing more; a token with the default
+    // audience instead of the backend's own needs the issuer to sign it.
+    if (!t.run.profile.capabilities.includes('mint')) return t.skip(`the run's tokens carry their own audience (${audiences.join(', ')}); whether the backend also takes Better Auth's default, ${defaultAudience}, needs a token signed with it (the mint capability: the process or container issuer, or the conformance plugin on a team's Better Auth)`);
+    const result = await rejectSigned(t, [[`aud = ${defaultAudience}, Better Auth's default (the base URL's origin)`, { aud: defaultAudience }]], 'NON-STRICT');
+    return result.verdict === 'NON-STRICT' ? { ...result, observed: `${result.observed}: the backend accepts Better Auth's default audience beside its own (${audiences.join(', ')}), so tokens for any API that keeps the default get in` } : result;
+  },
+  { causes: [CAUSES.audNotChecked] },
+);
+
+check(
+  {
     id: 'CLM-AUD-ARRAY-EXTRA',
     needs: ['mint'],
     title: 'Whether an audience array with another audience beside the expected one is accepted (measured)',
@@ -504,6 +535,49 @@ check(
     };
   },
 
+);
+
+/** Markup no answer should carry unencoded: an element with an event handler, unique to the check's run. */
+const markup = (nonce: string) => `<img src=x onerror=alert("ba-${nonce}")>`;
+/** A body type a browser renders as a document: HTML, XML, or none declared (sniffed). */
+const rendered = (e: Exchange) => {
+  const type = String(e.response?.headers['content-type'] ?? '');
+  return type === '' || /html|xml/i.test(type);
+};
+
+check(
+  {
+    id: 'CLM-REFLECTION',
+    needs: ['mint'],
+    title: 'Markup and very long strings in claims are not reflected unencoded, and cause no 5xx',
+    severity: 'low',
+    requirement: "Claims are text that users choose (a display name): an answer that writes them into an HTML page unescaped is cross-site scripting, whoever got the token minted. A very long claim must be handled, not crash the handler.",
+    references: ['OWASP ASVS 5.0 1.2.1', 'CWE-79', 'jwt_tool (reflected claims)'],
+    taxonomy: { cwe: ['CWE-79', 'CWE-116'], capec: ['CAPEC-63'], owaspApi: 'API8:2023' },
+    expected: "no answer renders a claim's markup unencoded in an HTML, XML or untyped body (FAIL, low), for a valid token at the protected path and the identity endpoint and an expired one at the protected path; no 5xx for a valid token with a 2 000-character name (FAIL, low)",
+  },
+  async (t) => {
+    const tag = markup(randomBytes(6).toString('hex'));
+    const times = { iat: t.now() - IAT_MARGIN_S, exp: t.now() + 600 };
+    const withMarkup = await t.signed({ ...times, name: tag, given_name: tag });
+    const expired = await t.signed({ iat: t.now() - 4500, exp: t.now() - 3600, name: tag, given_name: tag });
+    const long = await t.signed({ ...times, name: 'A'.repeat(2000) });
+    const paths = [...new Set([t.target.settings.protectedPath, t.target.settings.identityPath ?? t.target.settings.protectedPath])];
+    const fetched = await Promise.all([
+      ...paths.map((path) => t.fetch(`valid token, name = markup, at ${path}`, { token: withMarkup, path })),
+      t.fetch('expired token (an hour ago), name = markup', { token: expired }),
+    ]);
+    const longName = await t.send('valid token, a 2 000-character name', long);
+    const evidence = [...fetched.map((f) => f.exchange), longName];
+    const reflected = fetched.filter((f) => f.text.includes(tag) && rendered(f.exchange)).map((f) => f.exchange);
+    if (reflected.length) return { verdict: 'FAIL', observed: `the name claim's markup came back unencoded in a rendered body: ${reflected.map((e) => `${e.label} (${e.response!.status}, ${String(e.response!.headers['content-type'] ?? 'no content type')})`).join('; ')}`, evidence: reflected };
+    const crashed = [...fetched.slice(0, paths.length).map((f) => f.exchange), longName].filter((e) => e.outcome === 'server-error');
+    if (crashed.length) return { verdict: 'FAIL', observed: `a valid token answered ${crashed.map((e) => `${e.response!.status} for "${e.label}"`).join(', ')}: its claims broke the handler`, evidence: crashed };
+    const unanswered = evidence.filter((e) => !e.response);
+    if (unanswered.length) return { verdict: 'ERROR', observed: `inconclusive: no answer to ${unanswered.map((e) => e.label).join(', ')}`, evidence: unanswered };
+    const inJson = fetched.filter((f) => f.text.includes(tag)).map((f) => f.exchange.label);
+    return { verdict: 'PASS', observed: `no markup rendered back (${inJson.length ? `echoed only inside a non-HTML body: ${inJson.join(', ')}` : 'not echoed at all'}); the long name: ${statusOf(longName)}`, evidence };
+  },
 );
 
 persistenceProbe();

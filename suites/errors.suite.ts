@@ -2,7 +2,8 @@
 // run-wide ERR checks (no 5xx, the 401 challenge, no leaks) judge every exchange of the run, after
 // the families (harness/run/aggregate.ts).
 import { family } from '../harness/checks/suite.js';
-import { CAUSES, explainsWhenFailing, expectAllRejected } from '../harness/checks/oracle.js';
+import { CAUSES, explainsWhenFailing, expectAllRejected, statusOf } from '../harness/checks/oracle.js';
+import type { Exchange } from '../harness/checks/model.js';
 import { b64u } from '../harness/forge/jws.js';
 import { decodeSegment, split } from '../harness/forge/token.js';
 
@@ -47,6 +48,35 @@ check(
   },
   // A backend that never verifies accepts the decodable ones for that reason (SIG-UNVERIFIED).
   { forgesSignature: true },
+);
+
+check(
+  {
+    id: 'ERR-400-MALFORMED',
+    title: 'A malformed Bearer credential is answered 400 invalid_request',
+    severity: 'low',
+    requirement: 'RFC 6750 §3.1: a request that is otherwise malformed gets invalid_request, and the server SHOULD answer 400; 401 invalid_token is for a well-formed token that is not valid.',
+    references: ['RFC 6750 §3.1', 'RFC 6750 §2.1'],
+    taxonomy: { cwe: ['CWE-1286', 'CWE-684'], capec: [], owaspApi: 'API8:2023' },
+    expected: '400 (Bearer error="invalid_request") for "Bearer" followed by two words, by characters outside the b64token grammar, or by a tab; 401 is NON-STRICT (low); accepted is FAIL (critical: no credential at all got in)',
+  },
+  async ({ send }) => {
+    const malformed: [string, string][] = [
+      ['"Bearer abc def": two words', 'Bearer abc def'],
+      ['"Bearer {"a":1}": characters outside b64token', 'Bearer {"a":1}'],
+      ['"Bearer ==abc": padding before the token', 'Bearer ==abc'],
+      ['"Bearer<TAB>abc": a tab where 1*SP belongs', 'Bearer\tabc'],
+    ];
+    const exchanges = await Promise.all(malformed.map(([label, authorization]) => send(label, { authorization })));
+    const accepted = exchanges.filter((e) => e.outcome === 'accepted');
+    if (accepted.length) return { verdict: 'FAIL', severity: 'critical', observed: `accepted with no credential at all: ${accepted.map((e) => `${e.label} (${statusOf(e)})`).join(', ')}`, evidence: accepted, causes: [CAUSES.verifierFailOpen] };
+    const unanswered = exchanges.filter((e) => !e.response);
+    if (unanswered.length) return { verdict: 'ERROR', observed: `inconclusive: no answer to ${unanswered.map((e) => e.label).join(', ')}`, evidence: unanswered };
+    const badRequest = (e: Exchange) => e.response!.status === 400;
+    if (exchanges.every(badRequest)) return { verdict: 'PASS', observed: `all ${exchanges.length} answered 400 (WWW-Authenticate: ${String(exchanges[0]!.response!.headers['www-authenticate'] ?? 'absent')})`, evidence: exchanges };
+    const other = exchanges.filter((e) => !badRequest(e));
+    return { verdict: 'NON-STRICT', severity: 'low', observed: `answered as a token that is not valid, not as a malformed request: ${other.map((e) => `${e.label} → ${statusOf(e)}`).join('; ')} (RFC 6750 §3.1: 400 invalid_request)`, evidence: exchanges };
+  },
 );
 
 persistenceProbe();

@@ -1,8 +1,9 @@
 // Token format and parsing checks (docs/checks.md#family-FMT): malformed compact serializations are rejected
 // cleanly (401 or 400), never accepted and never a crash.
+import { randomBytes } from 'node:crypto';
 import { setTimeout as delay } from 'node:timers/promises';
 import { family } from '../harness/checks/suite.js';
-import { CAUSES, expectAllRejected } from '../harness/checks/oracle.js';
+import { CAUSES, expectAllRejected, statusOf } from '../harness/checks/oracle.js';
 import { b64u } from '../harness/forge/jws.js';
 import { IAT_MARGIN_S, flipSignature, split } from '../harness/forge/token.js';
 import type { CheckResult } from '../harness/checks/oracle.js';
@@ -240,6 +241,71 @@ check(
     return { ...valid, observed: `${valid.observed}: the backend also parses JSON-serialized JWS (its broken-signature copies were refused), so what a gateway or WAF sees as no JWT is a token here` };
   },
   // A backend that lets unparseable tokens through, or verifies nothing, accepts these for that reason.
+  { causes: [CAUSES.signaturesUnverified, CAUSES.verifierFailOpen] },
+);
+
+check(
+  {
+    id: 'FMT-NESTED-CTY',
+    needs: ['mint'],
+    title: 'A token nesting another JWT (cty: "JWT") is refused, and an unverified inner one never names the caller',
+    severity: 'medium',
+    requirement: 'RFC 8725 §3.3: every level of a nested JWT is validated; RFC 7519 §5.2 makes nesting a choice of the application. A backend that does not use nested JWTs refuses them; one that follows cty and trusts the inner claims without verifying them takes claims no one signed.',
+    references: ['RFC 7519 §5.2, §7.2', 'RFC 8725 §3.3', 'PortSwigger JWT attacks (cty)'],
+    taxonomy: { cwe: ['CWE-347', 'CWE-345'], capec: ['CAPEC-196'], owaspApi: 'API2:2023' },
+    expected: 'refused (401 or 400), for an issuer-signed outer token whose payload is an unsigned inner JWT (accepted: FAIL, medium, as it needs an issuer-signed outer token) and for one whose inner JWT is a valid token of A (accepted: NON-STRICT, low)',
+  },
+  async (t) => {
+    const { alg, kid } = await t.currentKey();
+    const claims = { ...t.claims, iat: t.now() - IAT_MARGIN_S, exp: t.now() + 600 };
+    const outer = (inner: string) => t.signed(claims, { header: { alg, ...(kid ? { kid } : {}), cty: 'JWT' }, rawPayload: inner });
+    const innerSub = `nested-${randomBytes(6).toString('hex')}`;
+    const unsigned = `${b64u(JSON.stringify({ alg: 'none', typ: 'JWT' }))}.${b64u(JSON.stringify({ ...claims, sub: innerSub }))}.`;
+    const [control, unverified, nested] = await t.sendAll([
+      ['control: the same claims and times, not nested', await t.signed(claims)],
+      ['issuer-signed, cty "JWT", wrapping an unsigned JWT with another sub', await outer(unsigned)],
+      ["issuer-signed, cty \"JWT\", wrapping A's own valid token", await outer(await t.signed(claims))],
+    ]);
+    const inner = expectAllRejected([unverified!]);
+    if (inner.verdict === 'FAIL') {
+      const named = t.target.subjectOf(unverified!);
+      const whose = named === innerSub ? `answered as the unsigned inner JWT's sub (${named})` : named === undefined ? 'accepted' : `answered as ${JSON.stringify(named)}`;
+      return { ...inner, observed: `${whose}: ${inner.observed} (the outer signature covers only the inner token's text; the inner one's own signature was never checked)` };
+    }
+    const wrapped = expectAllRejected([nested!], 'NON-STRICT');
+    const result = wrapped.verdict === 'NON-STRICT' ? { ...wrapped, severity: 'low' as const, observed: `${wrapped.observed}: the backend follows cty and takes the nested token (whose own signature holds), which RFC 8725 §3.3 leaves to an application that means to` } : wrapped;
+    if (result.verdict === 'PASS' && control!.outcome !== 'accepted') return { verdict: 'ERROR', observed: `not attributable: the nested tokens were refused, but so was the control (${statusOf(control!)})`, evidence: [control!, unverified!, nested!] };
+    return result;
+  },
+  // A backend that lets unparseable tokens through, or verifies nothing, accepts these for that reason.
+  { causes: [CAUSES.signaturesUnverified, CAUSES.verifierFailOpen] },
+);
+
+check(
+  {
+    id: 'FMT-B64-FALSE',
+    needs: ['mint'],
+    title: 'A JWS with an unencoded payload (b64: false) is not taken as a JWT',
+    severity: 'low',
+    requirement: 'RFC 7797, which updates RFC 7519: JWTs MUST NOT use the unencoded payload option (b64: false). A verifier that honours it for bearer tokens reads a token that gateways, WAFs and logs read as no JWT.',
+    references: ['RFC 7797 (updates RFC 7519)', 'RFC 7797 §3, §6', 'RFC 7519 §7.2'],
+    taxonomy: { cwe: ['CWE-436', 'CWE-347'], capec: [], owaspApi: 'API8:2023' },
+    expected: '401 or 400 for A\'s claims, validly signed by the issuer\'s current key under {"b64":false,"crit":["b64"]} with the JSON payload carried unencoded; accepted is FAIL (low: only the issuer\'s signature gets it in)',
+  },
+  async (t) => {
+    const claims = { ...t.claims, iat: t.now() - IAT_MARGIN_S, exp: t.now() + 600 };
+    const { alg, kid } = await t.currentKey();
+    // The compact form carries an unencoded payload between two dots, so it may hold none: JSON
+    // spells each "." of the claims (the issuer URL's) as \u002e, which parses to the same claims.
+    const unencoded = JSON.stringify(claims).replaceAll('.', '\\u002e');
+    const [control, b64False] = await t.sendAll([
+      ['control: the same claims and times, payload encoded as usual', await t.signed(claims)],
+      ['{"b64":false,"crit":["b64"]}, payload unencoded, signed by the issuer', await t.signed(claims, { header: { alg, ...(kid ? { kid } : {}), b64: false, crit: ['b64'] }, rawPayload: unencoded })],
+    ]);
+    const result = expectAllRejected([b64False!]);
+    if (result.verdict === 'PASS' && control!.outcome !== 'accepted') return { verdict: 'ERROR', observed: `not attributable: ${result.observed}, but the control was refused too (${statusOf(control!)})`, evidence: [control!, b64False!] };
+    return result;
+  },
   { causes: [CAUSES.signaturesUnverified, CAUSES.verifierFailOpen] },
 );
 

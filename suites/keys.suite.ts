@@ -67,7 +67,37 @@ check(
     ]);
     return rejectedWithoutFetch(await sendAll(variants), '/jku/');
   },
-  { forgesSignature: true },
+  { forgesSignature: true, explains: CAUSES.jkuFollowed },
+);
+
+check(
+  {
+    id: 'KEY-JKU-ALLOWLIST-BYPASS',
+    title: 'A jku that names the issuer only in its userinfo, path, query or fragment is neither fetched nor trusted',
+    severity: 'critical',
+    requirement: "RFC 8725 §3.10: a backend that honours jku at all matches the whole URL against an exact allowlist. One that looks for the issuer's host as a prefix or a substring fetches keys from wherever the rest of the URL points.",
+    references: ['RFC 8725 §3.10', 'RFC 3986 §3.2.1', 'RFC 7515 §4.1.2', 'PortSwigger JWT attacks (jku allowlist bypass)'],
+    taxonomy: { cwe: ['CWE-918', 'CWE-183', 'CWE-347'], capec: ['CAPEC-664', 'CAPEC-196'], owaspApi: 'API7:2023' },
+    expected: "401 and zero requests to the attacker for jku URLs of the attacker listener that carry the issuer's JWKS host as userinfo, or its JWKS URL in the path, query or fragment; a fetch alone is FAIL (high: SSRF), an accepted token FAIL (critical)",
+    watchesAttacker: true,
+  },
+  async ({ claims, issuer, sendAll }) => {
+    const trusted = new URL(issuer.jwksUrl);
+    const listener = new URL(attacker.url);
+    const keys = (['EdDSA', 'ES256', 'RS256'] as const).map((alg) => ({ alg, key: attackerKey(alg), kid: `attacker-${alg}` }));
+    const body = JSON.stringify({ keys: keys.map((k) => ({ ...k.key.publicJwk, kid: k.kid })) });
+    const serve = (path: string) => attacker.serve(path, 'application/json', body);
+    const shapes: [string, string][] = [
+      ["the issuer's host as userinfo", serve('/jku-bypass/userinfo.json').replace(`//${listener.host}`, `//${trusted.host}@${listener.host}`)],
+      ["the issuer's JWKS URL in the path", serve(`/jku-bypass/path/${trusted.host}${trusted.pathname}`)],
+      ["the issuer's JWKS URL in the query", `${serve('/jku-bypass/query.json')}?allowed=${trusted.href}`],
+      ["the issuer's JWKS URL in the fragment", `${serve('/jku-bypass/fragment.json')}#${trusted.href}`],
+    ];
+    const variants = shapes.flatMap(([shape, jku]) => keys.map(({ alg, key, kid }): [string, string] => [`${alg}, jku with ${shape} (${jku})`, signCompact(alg, key.privateKey, { alg, kid, jku }, freshClaims(claims))]));
+    return rejectedWithoutFetch(await sendAll(variants), '/jku-bypass/');
+  },
+  // A backend that follows any jku fails here for that reason: KEY-JKU's finding.
+  { forgesSignature: true, causes: [CAUSES.jkuFollowed] },
 );
 
 check(

@@ -1,5 +1,6 @@
 // Signature and algorithm checks (docs/checks.md#family-SIG). Forgeries use attacker keys or no key;
 // validly signed variants (lying headers, crit) are signed by the issuer's real key.
+import { joseToDer } from 'ecdsa-sig-formatter';
 import { family } from '../harness/checks/suite.js';
 import { CAUSES, combine, expectAllRejected } from '../harness/checks/oracle.js';
 import type { CheckResult } from '../harness/checks/oracle.js';
@@ -346,6 +347,27 @@ check(
     return expectAllRejected(await sendAll(variants));
   },
   { forgesSignature: true },
+);
+
+check(
+  {
+    id: 'SIG-ES-DER',
+    requires: ['ecdsaSigning'],
+    title: 'An ECDSA signature re-encoded as DER is rejected',
+    severity: 'low',
+    requirement: "RFC 7518 §3.4: an ES256/384/512 signature is the fixed-length R‖S concatenation, and any other form MUST be rejected. A DER form of the issuer's own signature forges nothing, but it is a second spelling of one token, which a deny-list keyed by the token string misses.",
+    references: ['RFC 7518 §3.4', 'Wycheproof ECDSA P1363 vectors'],
+    taxonomy: { cwe: ['CWE-347', 'CWE-436'], capec: [], owaspApi: 'API8:2023' },
+    expected: "401 for the valid ES token with its signature re-encoded as ASN.1 DER (NON-STRICT, low, if accepted); SKIP when the issuer signs with no ECDSA algorithm",
+  },
+  async ({ token, sendAll, skip }) => {
+    // Required (ecdsaSigning); the valid token's own alg is what gets re-encoded.
+    const alg = String(headerOf(token).alg);
+    if (!/^ES(256|384|512)$/.test(alg)) return skip(`the issuer's token is ${alg}: no ECDSA signature to re-encode`);
+    const { header, payload, signature } = split(token);
+    const result = expectAllRejected(await sendAll([[`the valid ${alg} token, its signature as ASN.1 DER`, `${header}.${payload}.${b64u(joseToDer(signature, alg))}`]]), 'NON-STRICT');
+    return result.verdict === 'NON-STRICT' ? { ...result, severity: 'low', observed: `${result.observed}: the issuer's own signature in DER form is taken, a second spelling of one token` } : result;
+  },
 );
 
 check(

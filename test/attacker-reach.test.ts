@@ -309,8 +309,8 @@ describe('run --plan', () => {
     await writeFile(config, `export default { target: ${JSON.stringify(remoteTarget)} };\n`);
     const { code, stdout, stderr } = await runCli(['run', '--plan', '--config', config, '--only', 'KEY-JKU', 'KEY-X5U', 'SIG-ALG-NONE']);
     expect(code, stderr).toBe(0);
-    expect(stdout).toMatch(/^ {2}attacker {2}listeners at http:\/\/127\.0\.0\.1:<port>, .*\(KEY-JKU, KEY-X5U\)$/m);
-    expect(stdout).toMatch(/by the configuration, the backend may not reach them: the backend at https:\/\/api\.staging\.test is not on this machine's loopback.*KEY-JKU, KEY-X5U would be SKIP unless they fail: set attacker\.publicUrl/);
+    expect(stdout).toMatch(/^ {2}attacker {2}listeners at http:\/\/127\.0\.0\.1:<port>, .*\(KEY-JKU, KEY-JKU-ALLOWLIST-BYPASS, KEY-X5U\)$/m);
+    expect(stdout).toMatch(/by the configuration, the backend may not reach them: the backend at https:\/\/api\.staging\.test is not on this machine's loopback.*KEY-JKU, KEY-JKU-ALLOWLIST-BYPASS, KEY-X5U would be SKIP unless they fail: set attacker\.publicUrl/);
   });
 
   it('for a loopback backend the harness does not start: SKIP by the configuration, and the JWKS fetches may decide at run time', async () => {
@@ -319,7 +319,7 @@ describe('run --plan', () => {
     await writeFile(config, `export default { target: ${JSON.stringify(loopbackTarget)}, issuer: { mode: 'process' } };\n`);
     const { code, stdout, stderr } = await runCli(['run', '--plan', '--config', config, '--only', 'KEY-JKU']);
     expect(code, stderr).toBe(0);
-    expect(stdout).toMatch(/by the configuration, the backend may not reach them: the harness did not start the backend at http:\/\/127\.0\.0\.1:8000, and a loopback URL may be a port-forward to a container or pod.*KEY-JKU would be SKIP unless they fail/);
-    expect(stdout).toContain("At run time, where the backend's JWKS fetches to the harness issuer come from decides instead, check by check: all over this machine's loopback, it reaches them; any from elsewhere, it may not (KEY-JKU SKIP unless they fail).");
+    expect(stdout).toMatch(/by the configuration, the backend may not reach them: the harness did not start the backend at http:\/\/127\.0\.0\.1:8000, and a loopback URL may be a port-forward to a container or pod.*KEY-JKU, KEY-JKU-ALLOWLIST-BYPASS would be SKIP unless they fail/);
+    expect(stdout).toContain("At run time, where the backend's JWKS fetches to the harness issuer come from decides instead, check by check: all over this machine's loopback, it reaches them; any from elsewhere, it may not (KEY-JKU, KEY-JKU-ALLOWLIST-BYPASS SKIP unless they fail).");
   });
 });

@@ -80,6 +80,7 @@ export const RUN_SETTINGS = {
   identityPath: { has: (f: RunFacts) => f.identityPath, missing: 'needs an identity endpoint (target.identityPath / --identity)' },
   resources: { has: (f: RunFacts) => f.resources, missing: 'no resources are configured (resources in conformance.config.ts, or --resource <collection path>)' },
   eddsaSigning: { has: (f: RunFacts) => !f.algorithms || f.algorithms[0] === 'EdDSA', missing: 'the issuer does not sign with EdDSA (run with --alg EdDSA)' },
+  ecdsaSigning: { has: (f: RunFacts) => !f.algorithms || /^ES(256|384|512)$/.test(f.algorithms[0] ?? ''), missing: 'the issuer does not sign with ECDSA, so there is no ECDSA signature to re-encode (run with --alg ES256 to test it)' },
   eddsaKey: { has: (f: RunFacts) => !f.algorithms || f.algorithms.includes('EdDSA'), missing: 'the issuer has no EdDSA key (run with --alg EdDSA)' },
   rs256Key: { has: (f: RunFacts) => !f.algorithms || f.algorithms.includes('RS256'), missing: "the backend is configured without RS256, so its allowlist alone refuses the weak key's tokens (run with --alg RS256 to test it)" },
 } as const;

@@ -81,6 +81,8 @@ export const CAUSES = {
   identityFromRequest: 'identity-from-request',
   /** 401 answers carry no Bearer challenge at all (CTL-NO-TOKEN). */
   noBearerChallenge: 'no-bearer-challenge',
+  /** Keys are fetched from the URL a token's jku names (KEY-JKU). */
+  jkuFollowed: 'jku-followed',
   /** A token is read from the query string (TRN-QUERY). */
   tokenFromQuery: 'token-from-query',
   /** A key the refetched set no longer has keeps verifying (JWKS-REVOKE-AFTER-REFETCH): removal does not end it. */

@@ -13,7 +13,17 @@ export const fromB64u = (segment: string): Buffer => Buffer.from(segment, 'base6
 /** `base64url(header).base64url(payload)`; strings are the exact JSON text, byte arrays the exact bytes. */
 export function signingInput(header: object | string | Uint8Array, payload: object | string | Uint8Array): string {
   const json = (v: object | string | Uint8Array) => (typeof v === 'string' || v instanceof Uint8Array ? v : JSON.stringify(v));
-  return `${b64u(json(header))}.${b64u(json(payload))}`;
+  return `${b64u(json(header))}.${unencodedPayload(header) ? Buffer.from(json(payload)).toString('utf8') : b64u(json(payload))}`;
+}
+
+/**
+ * RFC 7797: a header with b64: false, listed in crit, signs the payload as it is, not base64url-encoded
+ * (and the compact form carries it so: it must then hold no "."). FMT-B64-FALSE sends such a token.
+ */
+function unencodedPayload(header: object | string | Uint8Array): boolean {
+  if (typeof header === 'string' || header instanceof Uint8Array) return false;
+  const { b64, crit } = header as { b64?: unknown; crit?: unknown };
+  return b64 === false && Array.isArray(crit) && crit.includes('b64');
 }
 
 export function signBytes(alg: AsymmetricAlg, key: KeyObject, data: Buffer): Buffer {

@@ -189,7 +189,9 @@ export function challengeOnRejection(records: CheckRecord[], scope: RunScope): C
   if (rejected.length === 0) return { ...base, verdict: 'SKIP', observed: `no rejected token in this run${nothingBecause(scope)}`, evidence: [] };
   const wrong = rejected.filter(({ e }) => {
     const challenge = String(e.response!.headers['www-authenticate'] ?? '');
-    const malformedRequest = e.response!.status === 400 && /invalid_request/i.test(challenge);
+    // A request-level answer (error="invalid_request", with 400 or 401): whether its status should be
+    // 400 is ERR-400-MALFORMED's question, not a missing invalid_token challenge.
+    const malformedRequest = (e.response!.status === 400 || e.response!.status === 401) && /^bearer\b/i.test(challenge) && /error="?invalid_request"?/i.test(challenge);
     return !malformedRequest && !(e.response!.status === 401 && /^bearer\b/i.test(challenge) && /error="?invalid_token"?/i.test(challenge));
   });
   if (wrong.length === 0) return cleanUnlessInconclusive(base, records, `all ${rejected.length} rejected tokens got 401 with a Bearer invalid_token challenge`);

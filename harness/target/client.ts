@@ -52,6 +52,8 @@ export interface SendOptions {
   jwksFault?: string;
   /** A JSON request body (sent with Content-Type: application/json). */
   body?: unknown;
+  /** A form-encoded request body (application/x-www-form-urlencoded), instead of `body`. */
+  form?: Record<string, string>;
   /** The token is valid: a refusal is an authorization decision (403/404), not a rejected token (recorded on the Exchange). */
   validToken?: boolean;
 }
@@ -132,11 +134,11 @@ export class TargetClient {
     const authorization = options.authorization !== undefined ? options.authorization : options.token !== undefined ? `Bearer ${options.token}` : null;
     const headers: Record<string, string> = {
       'user-agent': `ba-conformance/${this.settings.toolVersion} (run ${this.settings.runId}; check ${checkId})`,
-      ...(options.body !== undefined ? { 'content-type': 'application/json' } : {}),
+      ...(options.form !== undefined ? { 'content-type': 'application/x-www-form-urlencoded' } : options.body !== undefined ? { 'content-type': 'application/json' } : {}),
       ...options.headers,
       ...(authorization !== null ? { authorization } : {}),
     };
-    const body = options.body !== undefined ? JSON.stringify(options.body) : undefined;
+    const body = options.form !== undefined ? new URLSearchParams(options.form).toString() : options.body !== undefined ? JSON.stringify(options.body) : undefined;
     const raw = options.rawHeaders ?? [];
     const token = options.token !== undefined ? decodeToken(options.token) : undefined;
     const recorded = Object.fromEntries(Object.entries(headers).map(([k, v]) => [k, bounded(v)]));
