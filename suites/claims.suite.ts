@@ -41,6 +41,12 @@ const LEEWAY_STEPS = [5, 30, LEEWAY_PASS_S, LEEWAY_PASS_S + 1, 120, LEEWAY_NON_S
 /** How long ago CLM-EXP-PAST's token expired: a minute past any leeway that CLM-EXP-LEEWAY does not fail. */
 const PAST_S = LEEWAY_NON_STRICT_S + 60;
 
+/** The origin of a URL-valued claim or setting; undefined for anything else. */
+const originOf = (value: unknown): string | undefined => {
+  const origin = typeof value === 'string' && URL.canParse(value) ? new URL(value).origin : undefined;
+  return origin === 'null' ? undefined : origin; // a URL of no web origin (api://…) has "null"
+};
+
 const expected = (c: Record<string, unknown>, name: 'iss' | 'aud') => String(Array.isArray(c[name]) ? (c[name] as string[])[0] : c[name]);
 
 check(
@@ -423,20 +429,24 @@ check(
     expected: "a token whose aud is the issuer's base URL is refused (PASS); accepted is NON-STRICT (medium, configuration): the backend demands the default audience (the run's tokens carry it), or accepts it beside its own",
   },
   async (t) => {
-    const defaultAudience = new URL(t.issuer.baseUrl).origin;
-    const audiences = [t.claims.aud].flat();
-    if (audiences.includes(defaultAudience)) {
-      return {
-        verdict: 'NON-STRICT',
-        observed: `the tokens this backend accepts carry Better Auth's default audience, ${defaultAudience} (the base URL's origin): every API that trusts this issuer with the default accepts them too. Set jwt.audience to this API's own identifier (and the backend's expected audience with it)`,
-        measured: { defaultAudience: 1 },
-      };
+    // Better Auth's default audience is its base URL's origin, and so is its default iss: the harness's
+    // view of the issuer (a port-forward, an internal name) may differ from what it signs with.
+    const defaults = [...new Set([originOf(t.issuer.baseUrl), originOf(t.claims.iss)].filter((o): o is string => o !== undefined))];
+    const audiences = [t.claims.aud].flat().map(String);
+    const carried = audiences.filter((a) => defaults.includes(a));
+    const onlyDefault = audiences.length > 0 && carried.length === audiences.length;
+    const demands = `the tokens this backend accepts carry Better Auth's default audience, ${carried.join(', ')} (the base URL's origin): every API that trusts this issuer with the default accepts them too. Set jwt.audience to this API's own identifier (and the backend's expected audience with it)`;
+    if (!t.run.profile.capabilities.includes('mint')) {
+      // The run's own tokens decide it when they carry nothing but the default; a token with the
+      // default alone, beside an audience of the backend's own, needs the issuer to sign it.
+      if (onlyDefault) return { verdict: 'NON-STRICT', observed: demands, measured: { defaultAudience: 1 } };
+      return t.skip(`the run's tokens carry ${audiences.join(', ')}; whether the backend also takes Better Auth's default (${defaults.join(' or ')}) alone needs a token signed with it (the mint capability: the process or container issuer, or the conformance plugin on a team's Better Auth)`);
     }
-    // Deciding the default from the run's own tokens needs nothing more; a token with the default
-    // audience instead of the backend's own needs the issuer to sign it.
-    if (!t.run.profile.capabilities.includes('mint')) return t.skip(`the run's tokens carry their own audience (${audiences.join(', ')}); whether the backend also takes Better Auth's default, ${defaultAudience}, needs a token signed with it (the mint capability: the process or container issuer, or the conformance plugin on a team's Better Auth)`);
-    const result = await rejectSigned(t, [[`aud = ${defaultAudience}, Better Auth's default (the base URL's origin)`, { aud: defaultAudience }]], 'NON-STRICT');
-    return result.verdict === 'NON-STRICT' ? { ...result, observed: `${result.observed}: the backend accepts Better Auth's default audience beside its own (${audiences.join(', ')}), so tokens for any API that keeps the default get in` } : result;
+    const theDefault = carried[0] ?? defaults[0]!;
+    const result = await rejectSigned(t, [[`aud = ${theDefault} alone, Better Auth's default (the base URL's origin)`, { aud: theDefault }]], 'NON-STRICT');
+    if (result.verdict === 'NON-STRICT') return { ...result, observed: onlyDefault ? `${demands} (${result.observed})` : `${result.observed}: the backend accepts Better Auth's default audience beside its own (${audiences.join(', ')}), so tokens for any API that keeps the default get in` };
+    if (result.verdict === 'PASS' && carried.length) return { ...result, observed: `${result.observed}; the issuer's tokens still carry the default beside this API's audience (${audiences.join(', ')}), so APIs that keep the default accept them` };
+    return result;
   },
   { causes: [CAUSES.audNotChecked] },
 );
@@ -537,8 +547,12 @@ check(
 
 );
 
-/** Markup no answer should carry unencoded: an element with an event handler, unique to the check's run. */
-const markup = (nonce: string) => `<img src=x onerror=alert("ba-${nonce}")>`;
+/**
+ * Markup no answer should carry unencoded: an element unique to the check's run, inert (a backend that
+ * stores the name keeps nothing that runs) and without quotes (JSON escaping inside a script block
+ * would otherwise hide it).
+ */
+const markup = (nonce: string) => `<ba-${nonce} x>`;
 /** A body type a browser renders as a document: HTML, XML, or none declared (sniffed). */
 const rendered = (e: Exchange) => {
   const type = String(e.response?.headers['content-type'] ?? '');
@@ -554,28 +568,34 @@ check(
     requirement: "Claims are text that users choose (a display name): an answer that writes them into an HTML page unescaped is cross-site scripting, whoever got the token minted. A very long claim must be handled, not crash the handler.",
     references: ['OWASP ASVS 5.0 1.2.1', 'CWE-79', 'jwt_tool (reflected claims)'],
     taxonomy: { cwe: ['CWE-79', 'CWE-116'], capec: ['CAPEC-63'], owaspApi: 'API8:2023' },
-    expected: "no answer renders a claim's markup unencoded in an HTML, XML or untyped body (FAIL, low), for a valid token at the protected path and the identity endpoint and an expired one at the protected path; no 5xx for a valid token with a 2 000-character name (FAIL, low)",
+    expected: "no answer renders a claim's markup unencoded in an HTML, XML or untyped body (FAIL, low), for a valid token at the protected path and the identity endpoint and an expired one at the protected path, each asked for JSON and for HTML (Accept: text/html); no 5xx for a valid token with a 2 000-character name (FAIL, low); ERROR when the valid token with markup is refused everywhere (the success path untested)",
   },
   async (t) => {
     const tag = markup(randomBytes(6).toString('hex'));
+    // Its unescaped opening: an HTML-escaped echo (&lt;ba-…) is not a reflection.
+    const opening = tag.slice(0, tag.indexOf(' '));
     const times = { iat: t.now() - IAT_MARGIN_S, exp: t.now() + 600 };
     const withMarkup = await t.signed({ ...times, name: tag, given_name: tag });
     const expired = await t.signed({ iat: t.now() - 4500, exp: t.now() - 3600, name: tag, given_name: tag });
     const long = await t.signed({ ...times, name: 'A'.repeat(2000) });
     const paths = [...new Set([t.target.settings.protectedPath, t.target.settings.identityPath ?? t.target.settings.protectedPath])];
-    const fetched = await Promise.all([
-      ...paths.map((path) => t.fetch(`valid token, name = markup, at ${path}`, { token: withMarkup, path })),
-      t.fetch('expired token (an hour ago), name = markup', { token: expired }),
+    // Asked for HTML too: a stack that negotiates its error pages answers JSON to an API client.
+    const accepts: [string, Record<string, string>][] = [['', {}], [', Accept: text/html', { accept: 'text/html' }]];
+    const [valid, refused] = await Promise.all([
+      Promise.all(paths.flatMap((path) => accepts.map(([how, headers]) => t.fetch(`valid token, name = markup, at ${path}${how}`, { token: withMarkup, path, headers })))),
+      Promise.all(accepts.map(([how, headers]) => t.fetch(`expired token (an hour ago), name = markup${how}`, { token: expired, headers }))),
     ]);
+    const fetched = [...valid, ...refused];
     const longName = await t.send('valid token, a 2 000-character name', long);
     const evidence = [...fetched.map((f) => f.exchange), longName];
-    const reflected = fetched.filter((f) => f.text.includes(tag) && rendered(f.exchange)).map((f) => f.exchange);
+    const reflected = fetched.filter((f) => f.text.includes(opening) && rendered(f.exchange)).map((f) => f.exchange);
     if (reflected.length) return { verdict: 'FAIL', observed: `the name claim's markup came back unencoded in a rendered body: ${reflected.map((e) => `${e.label} (${e.response!.status}, ${String(e.response!.headers['content-type'] ?? 'no content type')})`).join('; ')}`, evidence: reflected };
-    const crashed = [...fetched.slice(0, paths.length).map((f) => f.exchange), longName].filter((e) => e.outcome === 'server-error');
+    const crashed = [...valid.map((f) => f.exchange), longName].filter((e) => e.outcome === 'server-error');
     if (crashed.length) return { verdict: 'FAIL', observed: `a valid token answered ${crashed.map((e) => `${e.response!.status} for "${e.label}"`).join(', ')}: its claims broke the handler`, evidence: crashed };
     const unanswered = evidence.filter((e) => !e.response);
     if (unanswered.length) return { verdict: 'ERROR', observed: `inconclusive: no answer to ${unanswered.map((e) => e.label).join(', ')}`, evidence: unanswered };
-    const inJson = fetched.filter((f) => f.text.includes(tag)).map((f) => f.exchange.label);
+    if (!valid.some((f) => f.exchange.outcome === 'accepted')) return { verdict: 'ERROR', observed: `inconclusive: the valid token with markup in its name was refused everywhere (${valid.map((f) => statusOf(f.exchange)).join(', ')}), so what a served page does with the claim is untested`, evidence };
+    const inJson = fetched.filter((f) => f.text.includes(opening)).map((f) => f.exchange.label);
     return { verdict: 'PASS', observed: `no markup rendered back (${inJson.length ? `echoed only inside a non-HTML body: ${inJson.join(', ')}` : 'not echoed at all'}); the long name: ${statusOf(longName)}`, evidence };
   },
 );

@@ -72,10 +72,14 @@ check(
     if (accepted.length) return { verdict: 'FAIL', severity: 'critical', observed: `accepted with no credential at all: ${accepted.map((e) => `${e.label} (${statusOf(e)})`).join(', ')}`, evidence: accepted, causes: [CAUSES.verifierFailOpen] };
     const unanswered = exchanges.filter((e) => !e.response);
     if (unanswered.length) return { verdict: 'ERROR', observed: `inconclusive: no answer to ${unanswered.map((e) => e.label).join(', ')}`, evidence: unanswered };
-    const badRequest = (e: Exchange) => e.response!.status === 400;
-    if (exchanges.every(badRequest)) return { verdict: 'PASS', observed: `all ${exchanges.length} answered 400 (WWW-Authenticate: ${String(exchanges[0]!.response!.headers['www-authenticate'] ?? 'absent')})`, evidence: exchanges };
-    const other = exchanges.filter((e) => !badRequest(e));
-    return { verdict: 'NON-STRICT', severity: 'low', observed: `answered as a token that is not valid, not as a malformed request: ${other.map((e) => `${e.label} → ${statusOf(e)}`).join('; ')} (RFC 6750 §3.1: 400 invalid_request)`, evidence: exchanges };
+    const status = (e: Exchange) => e.response!.status;
+    if (exchanges.every((e) => status(e) === 400)) return { verdict: 'PASS', observed: `all ${exchanges.length} answered 400 (WWW-Authenticate: ${String(exchanges[0]!.response!.headers['www-authenticate'] ?? 'absent')})`, evidence: exchanges };
+    // Anything but 400 or a refusal (404, 405, 429, 5xx) says nothing of how malformed credentials are
+    // classed; a 5xx is ERR-NO-5XX's finding.
+    const unclear = exchanges.filter((e) => ![400, 401, 403].includes(status(e)));
+    if (unclear.length) return { verdict: 'ERROR', observed: `inconclusive: ${unclear.map((e) => `${e.label} → ${statusOf(e)}`).join('; ')}`, evidence: exchanges };
+    const refused = exchanges.filter((e) => status(e) !== 400);
+    return { verdict: 'NON-STRICT', severity: 'low', observed: `answered as a token that is not valid, not as a malformed request: ${refused.map((e) => `${e.label} → ${statusOf(e)}`).join('; ')} (RFC 6750 §3.1: 400 invalid_request)`, evidence: exchanges };
   },
 );
 

@@ -261,10 +261,12 @@ check(
     const outer = (inner: string) => t.signed(claims, { header: { alg, ...(kid ? { kid } : {}), cty: 'JWT' }, rawPayload: inner });
     const innerSub = `nested-${randomBytes(6).toString('hex')}`;
     const unsigned = `${b64u(JSON.stringify({ alg: 'none', typ: 'JWT' }))}.${b64u(JSON.stringify({ ...claims, sub: innerSub }))}.`;
-    const [control, unverified, nested] = await t.sendAll([
-      ['control: the same claims and times, not nested', await t.signed(claims)],
-      ['issuer-signed, cty "JWT", wrapping an unsigned JWT with another sub', await outer(unsigned)],
-      ["issuer-signed, cty \"JWT\", wrapping A's own valid token", await outer(await t.signed(claims))],
+    // At the identity endpoint where there is one: whose claims were taken shows there.
+    const path = t.target.settings.identityPath ?? t.target.settings.protectedPath;
+    const [control, unverified, nested] = await Promise.all([
+      t.send('control: the same claims and times, not nested', { token: await t.signed(claims), path }),
+      t.send('issuer-signed, cty "JWT", wrapping an unsigned JWT with another sub', { token: await outer(unsigned), path }),
+      t.send("issuer-signed, cty \"JWT\", wrapping A's own valid token", { token: await outer(await t.signed(claims)), path }),
     ]);
     const inner = expectAllRejected([unverified!]);
     if (inner.verdict === 'FAIL') {
@@ -296,8 +298,10 @@ check(
     const claims = { ...t.claims, iat: t.now() - IAT_MARGIN_S, exp: t.now() + 600 };
     const { alg, kid } = await t.currentKey();
     // The compact form carries an unencoded payload between two dots, so it may hold none: JSON
-    // spells each "." of the claims (the issuer URL's) as \u002e, which parses to the same claims.
-    const unencoded = JSON.stringify(claims).replaceAll('.', '\\u002e');
+    // spells each "." of the claims (the issuer URL's) as \u002e, which parses to the same claims; and
+    // spaces and non-ASCII the same way, so that a bearer parser that splits on whitespace, or refuses
+    // what is not ASCII, hands the whole token to the verifier.
+    const unencoded = JSON.stringify(claims).replace(/[.\s]|[^\x20-\x7e]/g, (c) => `\\u${c.charCodeAt(0).toString(16).padStart(4, '0')}`);
     const [control, b64False] = await t.sendAll([
       ['control: the same claims and times, payload encoded as usual', await t.signed(claims)],
       ['{"b64":false,"crit":["b64"]}, payload unencoded, signed by the issuer', await t.signed(claims, { header: { alg, ...(kid ? { kid } : {}), b64: false, crit: ['b64'] }, rawPayload: unencoded })],

@@ -82,19 +82,27 @@ check(
     watchesAttacker: true,
   },
   async ({ claims, issuer, sendAll }) => {
-    const trusted = new URL(issuer.jwksUrl);
+    // What an allowlist would name: the JWKS URL the backend was given and the tokens' iss (the harness's
+    // view of an external issuer may be a port-forward; iss is what the issuer signs with).
+    const trusted = [...new Map([issuer.jwksUrl, claims.iss].filter((u): u is string => typeof u === 'string' && URL.canParse(u)).map((u) => [u, new URL(u)])).values()];
+    const hosts = [...new Set(trusted.map((u) => u.host))];
     const listener = new URL(attacker.url);
     const keys = (['EdDSA', 'ES256', 'RS256'] as const).map((alg) => ({ alg, key: attackerKey(alg), kid: `attacker-${alg}` }));
     const body = JSON.stringify({ keys: keys.map((k) => ({ ...k.key.publicJwk, kid: k.kid })) });
     const serve = (path: string) => attacker.serve(path, 'application/json', body);
     const shapes: [string, string][] = [
-      ["the issuer's host as userinfo", serve('/jku-bypass/userinfo.json').replace(`//${listener.host}`, `//${trusted.host}@${listener.host}`)],
-      ["the issuer's JWKS URL in the path", serve(`/jku-bypass/path/${trusted.host}${trusted.pathname}`)],
-      ["the issuer's JWKS URL in the query", `${serve('/jku-bypass/query.json')}?allowed=${trusted.href}`],
-      ["the issuer's JWKS URL in the fragment", `${serve('/jku-bypass/fragment.json')}#${trusted.href}`],
+      // userinfo fools a prefix test only in the listener's scheme (http): an https issuer's prefix would lead to TLS, which this listener cannot see.
+      ...hosts.filter(() => listener.protocol === 'http:').map((host, i): [string, string] => [`${host} as userinfo`, serve(`/jku-bypass/userinfo-${i}.json`).replace(`//${listener.host}`, `//${host}@${listener.host}`)]),
+      ...trusted.flatMap((url, i): [string, string][] => [
+        [`${url.href} in the path`, serve(`/jku-bypass/path-${i}/${url.host}${url.pathname}`)],
+        [`${url.href} in the query`, `${serve(`/jku-bypass/query-${i}.json`)}?allowed=${url.href}`],
+        [`${url.href} in the fragment`, `${serve(`/jku-bypass/fragment-${i}.json`)}#${url.href}`],
+      ]),
     ];
     const variants = shapes.flatMap(([shape, jku]) => keys.map(({ alg, key, kid }): [string, string] => [`${alg}, jku with ${shape} (${jku})`, signCompact(alg, key.privateKey, { alg, kid, jku }, freshClaims(claims))]));
-    return rejectedWithoutFetch(await sendAll(variants), '/jku-bypass/');
+    const result = await rejectedWithoutFetch(await sendAll(variants), '/jku-bypass/');
+    const https = trusted.some((u) => u.protocol === 'https:') ? 'https userinfo (it needs a TLS listener), ' : '';
+    return result.verdict === 'PASS' ? { ...result, observed: `${result.observed}. Not tried: ${https}a subdomain of the issuer's host (DNS), an open redirect on the issuer, file:// and cloud metadata addresses (the suite sends nothing off loopback)` } : result;
   },
   // A backend that follows any jku fails here for that reason: KEY-JKU's finding.
   { forgesSignature: true, causes: [CAUSES.jkuFollowed] },

@@ -4,8 +4,7 @@ import { family } from '../harness/checks/suite.js';
 import { CAUSES, expectAllAccepted, expectAllRejected, explainsWhenFailing, statusOf } from '../harness/checks/oracle.js';
 import type { CheckResult } from '../harness/checks/oracle.js';
 import { b64u } from '../harness/forge/jws.js';
-import { flipSignature, split } from '../harness/forge/token.js';
-import { scaledToRate } from '../harness/target/pace.js';
+import { split } from '../harness/forge/token.js';
 import { IDENTITY_OVERRIDES, anotherUser } from '../harness/checks/isolation-lab.js';
 import { withQuery } from '../harness/target/client.js';
 import type { SendOptions } from '../harness/target/client.js';
@@ -78,7 +77,7 @@ check(
     requirement: 'RFC 6750 §2.1: credentials = "Bearer" 1*SP b64token. A header carrying more than the token is not a Bearer credential; taking the token out of it means the backend reads credentials that a gateway, a WAF or a log filter reads differently.',
     references: ['RFC 6750 §2.1', 'RFC 9110 §11.4'],
     taxonomy: { cwe: ['CWE-436', 'CWE-1286'], capec: [], owaspApi: 'API8:2023' },
-    expected: 'refused (401 or 400) with a word before the token, or after it (space or tab); accepted is FAIL (low). The valid token with two spaces, a tab or trailing spaces may go either way (reported). A CR LF inside the header cannot be sent: the HTTP client refuses it, and a server reads it as the header\'s end',
+    expected: 'refused (401 or 400) with a word before the token, or after it (space or tab); accepted is NON-STRICT (low: only a complete, valid token gets in, as with TRN-SCHEME-OTHER). The valid token with two spaces, a tab or trailing spaces may go either way (reported). A CR LF inside the header cannot be sent: the HTTP client refuses it, and a server reads it as the header\'s end',
   },
   async ({ token, send }) => {
     const partial: [string, string][] = [
@@ -93,9 +92,10 @@ check(
     ];
     const partials = await Promise.all(partial.map(([label, authorization]) => send(label, { authorization })));
     const spaced = await Promise.all(spacing.map(([label, authorization]) => send(label, { authorization })));
-    const result = expectAllRejected(partials);
+    const result = expectAllRejected(partials, 'NON-STRICT');
     const how = spaced.map((e) => `${e.label}: ${e.outcome === 'accepted' ? 'accepted' : statusOf(e)}`).join('; ');
-    if (result.verdict === 'FAIL') return { ...result, observed: `part of the header taken as the credential: ${result.observed} (the valid token alone, ${how})` };
+    // Lax parsing, not a way in: only a complete, valid token gets in (the calibration's TRN-SCHEME-OTHER).
+    if (result.verdict === 'NON-STRICT') return { ...result, severity: 'low', observed: `part of the header taken as the credential: ${result.observed} (the valid token alone, ${how})` };
     if (result.verdict !== 'PASS') return result;
     return { ...result, evidence: [...partials, ...spaced], observed: `${result.observed}; the valid token alone: ${how}` };
   },
@@ -106,10 +106,10 @@ check(
     id: 'TRN-BODY',
     title: 'A token in the body of a GET request is not accepted',
     severity: 'low',
-    requirement: 'RFC 6750 §2.2: the form-encoded body parameter MAY be supported, and only with a method whose body has defined semantics: "the GET method MUST NOT be used". A backend that reads a GET body\'s access_token takes a credential that caches, proxies and logs do not see as one.',
+    requirement: 'RFC 6750 §2.2: the form-encoded body parameter MAY be supported, and only with a method whose body has defined semantics ("the GET method MUST NOT be used", a rule for the client). A backend that reads a GET body\'s access_token takes a credential that caches, proxies and logs do not see as one.',
     references: ['RFC 6750 §2.2', 'RFC 9110 §9.3.1'],
     taxonomy: { cwe: ['CWE-436', 'CWE-1286'], capec: [], owaspApi: 'API8:2023' },
-    expected: 'refused (401) for a GET with access_token in a form-encoded or JSON body and no Authorization header (FAIL, low, if accepted). A POST body is not tried: a POST to an API changes data on a server the suite may not own',
+    expected: 'refused (401) for a GET with access_token in a form-encoded or JSON body and no Authorization header; accepted is NON-STRICT (low: a complete, valid token in a place no cache, proxy or log treats as a credential, like TRN-QUERY). A POST body is not tried: a POST to an API changes data on a server the suite may not own',
   },
   async ({ token, target, send }) => {
     const paths = [...new Set([target.settings.protectedPath, target.settings.identityPath ?? target.settings.protectedPath])];
@@ -120,7 +120,8 @@ check(
         await send(`GET ${path}, access_token in a JSON body, no Authorization header`, { authorization: null, path, body: { access_token: token } }),
       );
     }
-    return expectAllRejected(exchanges);
+    const result = expectAllRejected(exchanges, 'NON-STRICT');
+    return result.verdict === 'NON-STRICT' ? { ...result, severity: 'low' } : result;
   },
 );
 
@@ -338,45 +339,6 @@ check(
     );
   },
   { causes: [CAUSES.signaturesUnverified] },
-);
-
-/** DOS-VERIFY-FLOOD's invalid tokens: enough for a rate or a limiter to show, a second or two on loopback. */
-const FLOOD_REQUESTS = 300;
-
-check(
-  {
-    id: 'DOS-VERIFY-FLOOD',
-    title: 'How the backend answers a flood of invalid tokens (measured)',
-    severity: 'info',
-    requirement: 'Measured, not judged: the throughput and latency of refusals, and whether a rate limit (429) answers a client that sends only invalid tokens. A team compares the figures with what its edge is meant to absorb.',
-    references: ['OWASP API4:2023 (unrestricted resource consumption)', 'RFC 6585 §4 (429)'],
-    taxonomy: { cwe: ['CWE-770', 'CWE-307'], capec: ['CAPEC-125'], owaspApi: 'API4:2023' },
-    expected: `INFO: ${FLOOD_REQUESTS} tokens with the issuer's kid and a broken signature at the configured concurrency (fewer under target.maxRps): refusals per second, p50/p99 latency, how many answered 429. FAIL (medium) when a valid token is refused afterwards with no rate limit seen, or (critical) when a broken signature is accepted`,
-    requests: FLOOD_REQUESTS + 1,
-  },
-  async ({ token, target, sendAll, stillValid }): Promise<CheckResult> => {
-    const n = scaledToRate(FLOOD_REQUESTS, target.settings.maxRps);
-    const broken = flipSignature(token);
-    const started = performance.now();
-    const exchanges = await sendAll(Array.from({ length: n }, (_, i): [string, string] => [`invalid token ${i + 1} of ${n} (signature broken)`, broken]));
-    const seconds = (performance.now() - started) / 1000;
-    const accepted = exchanges.filter((e) => e.outcome === 'accepted');
-    if (accepted.length) return { verdict: 'FAIL', severity: 'critical', observed: `${accepted.length} of ${n} tokens with a broken signature were accepted`, evidence: accepted.slice(0, 3) };
-    const latencies = exchanges.map((e) => e.durationMs).sort((a, b) => a - b);
-    const at = (q: number) => latencies[Math.min(latencies.length - 1, Math.floor(q * latencies.length))]!;
-    const limited = exchanges.filter((e) => e.response?.status === 429).length;
-    const unanswered = exchanges.filter((e) => !e.response).length;
-    const measured = { requests: n, perSecond: Math.round(n / seconds), p50Ms: at(0.5), p99Ms: at(0.99), rateLimited: limited, unanswered };
-    const alive = await stillValid('the valid token after the flood', token);
-    const tally = [...new Set(exchanges.map((e) => statusOf(e)))].map((s) => `${s}×${exchanges.filter((e) => statusOf(e) === s).length}`).join(', ');
-    const observed = `${n} invalid tokens in ${seconds.toFixed(1)} s (${measured.perSecond}/s at ${target.settings.concurrency} at a time), p50 ${measured.p50Ms} ms, p99 ${measured.p99Ms} ms; ${limited ? `${limited} answered 429 (a rate limit)` : 'no 429: no rate limit reached'}; answers: ${tally}`;
-    // A limiter that answered 429 may hold this client's valid token too, by design; without one, a
-    // backend that no longer serves valid tokens was taken down by refusals alone.
-    if (!alive.ok && limited) return { verdict: 'INFO', observed: `${observed}; the rate limit held the valid token afterwards too (${alive.observed})`, measured, evidence: [exchanges[0]!, exchanges[exchanges.length - 1]!] };
-    if (!alive.ok) return { verdict: 'FAIL', severity: 'medium', observed: `${observed}; afterwards a valid token was not accepted (${alive.observed}): refusing invalid tokens took the backend down`, measured, evidence: exchanges.slice(0, 3) };
-    return { verdict: 'INFO', observed, measured, evidence: [exchanges[0]!, exchanges[exchanges.length - 1]!] };
-  },
-  { forgesSignature: true },
 );
 
 persistenceProbe();

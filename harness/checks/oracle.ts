@@ -93,6 +93,9 @@ export const CAUSES = {
   tokenOutlivesSession: 'token-outlives-session',
 } as const;
 
+/** RFC 6750 §2.1's grammar of a Bearer credential: credentials = "Bearer" 1*SP b64token. */
+export const BEARER_CREDENTIALS = /^Bearer +[A-Za-z0-9\-._~+/]+=*$/i;
+
 /** `result`, naming `cause` as its own when it is a finding (FAIL or NON-STRICT). */
 export function explainsWhenFailing(cause: string, result: CheckResult): CheckResult {
   return result.verdict === 'FAIL' || result.verdict === 'NON-STRICT' ? { ...result, explains: cause } : result;
@@ -154,6 +157,8 @@ export async function expectRejectedWithoutFetch(exchanges: Exchange[], listener
   const result = expectAllRejected(exchanges);
   const hits = await listener.hitsWithin(prefix, FETCH_WINDOW_MS);
   const measured = { attackerFetches: hits.length };
+  // A fetch seen decides even where an answer is missing: the backend went to the attacker's URL.
+  if (result.verdict === 'ERROR' && hits.length > 0) return { verdict: 'FAIL', ...(fetchOnly ? { severity: fetchOnly } : {}), observed: `the backend fetched ${hits.map((h) => h.path).join(', ')} from the attacker listener (SSRF); ${result.observed}`, measured };
   if (result.verdict !== 'PASS') return { ...result, measured };
   if (hits.length > 0) return { verdict: 'FAIL', ...(fetchOnly ? { severity: fetchOnly } : {}), observed: `rejected, but the backend fetched ${hits.map((h) => h.path).join(', ')} from the attacker listener (SSRF)`, measured };
   return { ...result, observed: `${result.observed}; no request reached the attacker listener within ${FETCH_WINDOW_MS / 1000} s of the last answer`, measured };

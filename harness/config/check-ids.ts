@@ -33,7 +33,6 @@ export const CHECK_IDS: readonly string[] = [
   'DOS-DEEP-JSON',
   'DOS-HUGE-TOKEN',
   'DOS-MANY-DOTS',
-  'DOS-VERIFY-FLOOD',
   'ERR-400-MALFORMED',
   'ERR-401-CHALLENGE',
   'ERR-FAILOPEN',

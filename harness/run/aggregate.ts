@@ -3,7 +3,7 @@
 // (its traffic, evidence or not, labs included), and a
 // family's PASSes stand only where the backend was shown alive after them.
 import type { CheckMeta, CheckRecord, Exchange, Traffic } from '../checks/model.js';
-import { CAUSES, worstVerdict } from '../checks/oracle.js';
+import { BEARER_CREDENTIALS, CAUSES, worstVerdict } from '../checks/oracle.js';
 import { addTraffic, isErrorBody, isServerError, noTraffic, trafficOf } from '../checks/traffic.js';
 
 export const ERR_NO_5XX: CheckMeta = {
@@ -187,14 +187,16 @@ export function challengeOnRejection(records: CheckRecord[], scope: RunScope): C
   // Only refusals (401/403/400): a 404 or 422 for a token says the request got past authentication.
   const rejected = rejectedWithToken(records).filter(({ check, e }) => e.outcome === 'rejected' && !check.startsWith('DOS-') && !e.validToken && e.response!.status < 500 && e.response!.status !== 413 && e.response!.status !== 431);
   if (rejected.length === 0) return { ...base, verdict: 'SKIP', observed: `no rejected token in this run${nothingBecause(scope)}`, evidence: [] };
-  const wrong = rejected.filter(({ e }) => {
-    const challenge = String(e.response!.headers['www-authenticate'] ?? '');
-    // A request-level answer (error="invalid_request", with 400 or 401): whether its status should be
-    // 400 is ERR-400-MALFORMED's question, not a missing invalid_token challenge.
-    const malformedRequest = (e.response!.status === 400 || e.response!.status === 401) && /^bearer\b/i.test(challenge) && /error="?invalid_request"?/i.test(challenge);
-    return !malformedRequest && !(e.response!.status === 401 && /^bearer\b/i.test(challenge) && /error="?invalid_token"?/i.test(challenge));
-  });
-  if (wrong.length === 0) return cleanUnlessInconclusive(base, records, `all ${rejected.length} rejected tokens got 401 with a Bearer invalid_token challenge`);
+  const challengeOf = (e: Exchange) => String(e.response!.headers['www-authenticate'] ?? '');
+  // invalid_request answers a malformed request: with 400 always; with 401 only where the credential
+  // was outside the Bearer grammar (whether that should be 400 is ERR-400-MALFORMED's question). A
+  // well-formed token refused with invalid_request lacks its invalid_token challenge.
+  const malformedRequest = (e: Exchange) =>
+    /^bearer\b/i.test(challengeOf(e)) && /error="?invalid_request"?/i.test(challengeOf(e)) && (e.response!.status === 400 || (e.response!.status === 401 && !BEARER_CREDENTIALS.test(e.request.headers.authorization ?? '')));
+  const malformed = rejected.filter(({ e }) => malformedRequest(e));
+  const wrong = rejected.filter(({ e }) => !malformedRequest(e) && !(e.response!.status === 401 && /^bearer\b/i.test(challengeOf(e)) && /error="?invalid_token"?/i.test(challengeOf(e))));
+  const asMalformed = malformed.length ? `; ${malformed.length} malformed credential${malformed.length === 1 ? '' : 's'} got invalid_request (see ERR-400-MALFORMED)` : '';
+  if (wrong.length === 0) return cleanUnlessInconclusive(base, records, `all ${rejected.length - malformed.length} rejected tokens got 401 with a Bearer invalid_token challenge${asMalformed}`);
   const sample = wrong[0]!.e;
   // 401s with no Bearer challenge at all are one finding with CTL-NO-TOKEN's (the same missing header), not a second.
   const noChallenge = wrong.every(({ e }) => e.response!.status === 401 && !/^bearer\b/i.test(String(e.response!.headers['www-authenticate'] ?? '')));
