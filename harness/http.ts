@@ -18,6 +18,8 @@ export interface HttpRequestOptions {
   rawBody?: string;
   headers?: Record<string, string>;
   timeoutMs?: number;
+  /** Safe to send again (no effect beyond its answer): retried once if the connection was reset under it. */
+  idempotent?: boolean;
   /** The largest body read; a longer one throws ResponseTooLarge. Default: the client's, else unbounded. */
   maxBodyBytes?: number;
 }
@@ -40,6 +42,12 @@ export class ResponseTooLarge extends Error {
   }
 }
 
+/** The connection was closed or reset under the request (not an answer of the server's). */
+export function isConnectionReset(err: unknown): boolean {
+  const codes = [err, (err as { cause?: unknown })?.cause].map((e) => (e as { code?: string } | undefined)?.code);
+  return codes.some((code) => code === 'ECONNRESET' || code === 'EPIPE' || code === 'UND_ERR_SOCKET');
+}
+
 export class HttpClient {
   private readonly agent: Agent;
 
@@ -50,7 +58,26 @@ export class HttpClient {
     this.agent = new Agent({ keepAliveTimeout: 4_000, connections: 32, ...(defaults.ca ? { connect: { ca: defaults.ca } } : {}) });
   }
 
+  /**
+   * A kept-alive connection the server closed under the request (its keep-alive timer racing ours on a
+   * loaded machine) is retried once on a connection of its own, for a request safe to repeat: GET,
+   * HEAD, or one the caller marks `idempotent`.
+   */
   async send(method: string, path: string, options: HttpRequestOptions = {}): Promise<HttpResponse> {
+    try {
+      return await this.sendOn(this.agent, method, path, options);
+    } catch (err) {
+      if (!(options.idempotent || method === 'GET' || method === 'HEAD') || !isConnectionReset(err)) throw err;
+      const fresh = new Agent({ connections: 1, ...(this.defaults.ca ? { connect: { ca: this.defaults.ca } } : {}) });
+      try {
+        return await this.sendOn(fresh, method, path, options);
+      } finally {
+        void fresh.destroy();
+      }
+    }
+  }
+
+  private async sendOn(dispatcher: Agent, method: string, path: string, options: HttpRequestOptions): Promise<HttpResponse> {
     const timeoutMs = options.timeoutMs ?? this.defaults.timeoutMs ?? 10_000;
     const cap = options.maxBodyBytes ?? this.defaults.maxBodyBytes;
     const hasBody = options.body !== undefined;
@@ -60,7 +87,7 @@ export class HttpClient {
     const url = hasScheme(path) ? new URL(path) : targetUrl(this.baseUrl, path);
     const res = await request(url, {
       method: method as 'GET',
-      dispatcher: this.agent,
+      dispatcher,
       headers: {
         ...this.defaults.headers,
         ...(hasBody ? { 'content-type': 'application/json' } : {}),

@@ -91,8 +91,9 @@ check(
     const body = JSON.stringify({ keys: keys.map((k) => ({ ...k.key.publicJwk, kid: k.kid })) });
     const serve = (path: string) => attacker.serve(path, 'application/json', body);
     const shapes: [string, string][] = [
-      // userinfo fools a prefix test only in the listener's scheme (http): an https issuer's prefix would lead to TLS, which this listener cannot see.
-      ...hosts.filter(() => listener.protocol === 'http:').map((host, i): [string, string] => [`${host} as userinfo`, serve(`/jku-bypass/userinfo-${i}.json`).replace(`//${listener.host}`, `//${host}@${listener.host}`)]),
+      // In the listener's scheme, http: an https issuer's own prefix (https://issuer@…) would lead to
+      // TLS, which this listener cannot see; a test of the host alone is fooled either way.
+      ...hosts.map((host, i): [string, string] => [`${host} as userinfo`, serve(`/jku-bypass/userinfo-${i}.json`).replace(`//${listener.host}`, `//${host}@${listener.host}`)]),
       ...trusted.flatMap((url, i): [string, string][] => [
         [`${url.href} in the path`, serve(`/jku-bypass/path-${i}/${url.host}${url.pathname}`)],
         [`${url.href} in the query`, `${serve(`/jku-bypass/query-${i}.json`)}?allowed=${url.href}`],

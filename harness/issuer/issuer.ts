@@ -250,7 +250,8 @@ export class Issuer implements IssuerHandle {
 
   private async call<T>(method: string, path: string, body?: unknown): Promise<T> {
     const at = `${AUTH_BASE_PATH}${CONTROL_PATH}${path}`;
-    const res = await this.admin.send(method, at, body === undefined ? {} : { body });
+    // Signing has no effect beyond its answer: a reset connection may be retried, like a GET.
+    const res = await this.admin.send(method, at, { ...(body === undefined ? {} : { body }), idempotent: path === '/sign' });
     return (expectOk<T | null>(res, `${method} ${at}`) ?? undefined) as T;
   }
 }

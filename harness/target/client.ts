@@ -6,6 +6,7 @@ import { Agent, request } from 'undici';
 import type { DecodedToken, Exchange, Outcome } from '../checks/model.js';
 import { countExchange } from '../checks/traffic.js';
 import { valueAt } from '../json-path.js';
+import { isConnectionReset } from '../http.js';
 import { readCapped, truncationNote } from './body.js';
 import { targetUrl } from './origin.js';
 import { Slots } from './slots.js';
@@ -87,11 +88,6 @@ export const DEFAULT_REJECT_STATUSES = [400, 401, 403, 413, 431];
 const SAFE_METHODS = new Set(['GET', 'HEAD', 'OPTIONS']);
 
 /** The connection closed under the request before any answer (not a timeout, not a refused connection). */
-function isConnectionReset(err: unknown): boolean {
-  const codes = [err, (err as { cause?: unknown })?.cause].map((e) => (e as { code?: string } | undefined)?.code);
-  return codes.some((code) => code === 'ECONNRESET' || code === 'EPIPE' || code === 'UND_ERR_SOCKET');
-}
-
 export function outcomeOf(status: number, rejectStatuses: readonly number[] = DEFAULT_REJECT_STATUSES): Outcome {
   if (status >= 200 && status < 300) return 'accepted';
   if (rejectStatuses.includes(status)) return 'rejected';
