@@ -28,6 +28,8 @@ export interface Expectation {
   exitCode?: number;
   /** "JWKS": a flaw of key fetching, run with the JWKS family only; "all": every family (a backend that refuses everything). */
   family?: 'JWKS' | 'all';
+  /** Why this run spends most of its time waiting (for tokens to expire): it runs beside the others, started when its file loads. */
+  waits?: string;
   /** Check ID prefixes the run is limited to (a flaw of the handlers, run with the families that can see it). */
   only?: string[];
   /** The run's --protected path, when it is not the identity endpoint. */
@@ -173,10 +175,21 @@ async function keepForReview(c: FixtureCase, reportFile: string): Promise<void> 
   await copyFile(reportFile, path.join(dir, `${c.label.replace(/[^\w.-]+/g, '_')}.json`));
 }
 
+/** Runs one case (its report is kept with BA_KAT_REPORTS). */
+export async function runCase(c: FixtureCase): Promise<CaseRun> {
+  const run = await fixtureRun(c.backend, c.variant, 'process', caseScope(c).args);
+  await keepForReview(c, run.reportFile);
+  return run;
+}
+export type CaseRun = Awaited<ReturnType<typeof fixtureRun>>;
+
 /** Runs one case and holds it to its committed verdicts and exit code. */
 export async function expectKnownAnswer(c: FixtureCase): Promise<Report> {
-  const { code, report, reportFile, stderr } = await fixtureRun(c.backend, c.variant, 'process', caseScope(c).args);
-  await keepForReview(c, reportFile);
+  return holdToKnownAnswer(c, await runCase(c));
+}
+
+/** Holds a case's run to its committed verdicts and exit code. */
+export async function holdToKnownAnswer(c: FixtureCase, { code, report, stderr }: CaseRun): Promise<Report> {
   expect(describeMismatches(await verdictsOf(c), report.checks), stderr).toEqual([]);
   if (c.expected.sameCause) {
     const linked = Object.fromEntries(report.checks.filter((r) => r.sameCauseAs).map((r) => [r.id, r.sameCauseAs]));
