@@ -5,8 +5,10 @@ import { family } from '../harness/checks/suite.js';
 import type { CheckTools } from '../harness/checks/suite.js';
 import { CAUSES, expectAllAccepted, expectAllRejected, explainsWhenFailing, measuredAcceptance, statusOf } from '../harness/checks/oracle.js';
 import type { CheckResult } from '../harness/checks/oracle.js';
-import { IAT_MARGIN_S } from '../harness/forge/token.js';
+import { freshTimes } from '../harness/forge/token.js';
 import type { Exchange } from '../harness/checks/model.js';
+import { IsolationLab } from '../harness/checks/isolation-lab.js';
+import { succeeded } from '../harness/resources/client.js';
 
 const { check, persistenceProbe } = family('CLM');
 
@@ -14,7 +16,7 @@ const { check, persistenceProbe } = family('CLM');
 async function rejectSigned(tools: CheckTools, variants: [string, Record<string, unknown>][], onAccepted: 'FAIL' | 'NON-STRICT' = 'FAIL'): Promise<CheckResult> {
   // The control: the same times, nothing changed. Refused, the refusals say nothing of the changes (a
   // backend whose clock the harness misread, a minted token it refuses for another reason).
-  const base = { iat: tools.now() - IAT_MARGIN_S, exp: tools.now() + 600 };
+  const base = freshTimes();
   const [control, ...exchanges] = await tools.sendAll([
     ['control: the same claims and times, nothing changed', await tools.signed(base)],
     ...(await Promise.all(variants.map(async ([label, changes]) => [label, await tools.signed({ ...base, ...changes })] as [string, string]))),
@@ -29,7 +31,7 @@ const FAR_OUT_S = 400 * 24 * 3600;
 
 /** Whether one token with `changes` is refused (an answer that is no refusal, or none, says nothing). */
 async function refusedFarOut(tools: CheckTools, label: string, changes: Record<string, unknown>): Promise<boolean> {
-  const [exchange] = await tools.sendAll([[label, await tools.signed({ iat: tools.now() - IAT_MARGIN_S, exp: tools.now() + 600, ...changes })]]);
+  const [exchange] = await tools.sendAll([[label, await tools.signed({ ...freshTimes(), ...changes })]]);
   return exchange?.outcome === 'rejected';
 }
 
@@ -559,6 +561,99 @@ const rendered = (e: Exchange) => {
   return type === '' || /html|xml/i.test(type);
 };
 
+/** An id in Better Auth's shape (32 letters and digits) that no user has. */
+const unknownUserId = () => randomBytes(32).toString('base64').replace(/[^A-Za-z0-9]/g, '').slice(0, 32);
+
+check(
+  {
+    id: 'CLM-SUB-UNKNOWN',
+    needs: ['mint'],
+    title: 'A validly signed token for a user that does not exist gets in as no one',
+    severity: 'medium',
+    requirement:
+      "A token whose sub no user has is refused consistently (401/403/404), or served by a stateless API as a new user with nothing of anyone's: never a crash, and never provisioned into an existing account by its email, verified or not.",
+    references: ['RFC 7519 §4.1.2 (sub is the identity)', 'OWASP API1:2023', 'OWASP API2:2023'],
+    taxonomy: { cwe: ['CWE-287', 'CWE-639', 'CWE-248'], capec: [], owaspApi: 'API2:2023' },
+    expected:
+      "401/403/404 (PASS), or accepted as the new sub with none of A's data (INFO: the backend trusts the issuer's sub without a lookup); FAIL if served as A (medium), if it reaches A's data (high), or on a 5xx (medium)",
+  },
+  async (t) => {
+    const { target, user } = t;
+    const paths = [...new Set([target.settings.protectedPath, target.settings.identityPath ?? target.settings.protectedPath])];
+    // Both with id = sub, as in every Better Auth token: only sub and the profile say who this is.
+    const freshSub = unknownUserId();
+    const fresh = { sub: freshSub, id: freshSub, email: `${freshSub.slice(0, 12).toLowerCase()}@unknown.example.test`, name: 'No Such User', emailVerified: false };
+    // A's email, marked verified, under a sub no one has: a backend that links accounts by (verified) email on first sight provisions it into A's.
+    const asASub = unknownUserId();
+    const asA = { sub: asASub, id: asASub, emailVerified: true, email_verified: true };
+    const [freshToken, asAToken] = [await t.signed({ ...freshTimes(), ...fresh }), await t.signed({ ...freshTimes(), ...asA })];
+    const sent = await Promise.all(paths.flatMap((path) => [
+      t.send(`an unknown sub with a new email, at ${path}`, { token: freshToken, path }).then((e) => ({ e, path, sub: freshSub })),
+      t.send(`an unknown sub with A's email (verified), at ${path}`, { token: asAToken, path }).then((e) => ({ e, path, sub: asASub })),
+    ]));
+    const exchanges = sent.map((s) => s.e);
+    const identityPath = target.settings.identityPath;
+    const atIdentity = (s: (typeof sent)[number]) => identityPath !== undefined && s.path === identityPath && s.e.outcome === 'accepted';
+    const namedA = sent.filter((s) => atIdentity(s) && target.subjectOf(s.e) === user.id).map((s) => `${s.e.label} was named A (${user.id})`);
+    // With resources, the data routes: A's own resource, read and listed with the token carrying A's
+    // email. The same read with the new email's token is the control: if it gets in too, any caller
+    // reads any resource (ISO-READ-OTHER), and the email says nothing.
+    const reached: string[] = [];
+    const dataAnswers: Exchange[] = [];
+    let data = "no resources to see whether it reaches A's data";
+    if (t.run.resources.length) {
+      const lab = new IsolationLab(t);
+      const w = await lab.world();
+      if (w.broken) data = `A's data not judged: ${w.broken}`;
+      else {
+        const caller = { name: "an unknown sub with A's email", token: asAToken };
+        const stranger = { name: 'an unknown sub with a new email (control)', token: freshToken };
+        const notJudged: string[] = [];
+        for (const r of w.resources) {
+          const client = lab.client(r.contract);
+          const control = await client.read(stranger, r.a.id, `A's ${r.contract.name}`);
+          dataAnswers.push(control.exchange);
+          if (succeeded(control)) {
+            notJudged.push(`${r.contract.name} (an unknown sub with a new email reads it too: ISO-READ-OTHER)`);
+            continue;
+          }
+          const read = await client.read(caller, r.a.id, `A's ${r.contract.name}`);
+          dataAnswers.push(read.exchange);
+          if (succeeded(read)) reached.push(`${caller.name} reads A's ${r.contract.name} ${r.a.id} (${read.status}), which ${stranger.name} cannot (${control.status})`);
+          if (r.contract.list && !r.listProblem) {
+            const list = await client.list(caller);
+            dataAnswers.push(list.exchange);
+            if (client.shows(list, r.a.id)) reached.push(`${caller.name} lists A's ${r.contract.name} ${r.a.id}`);
+          }
+        }
+        data = notJudged.length ? `A's data not judged for ${notJudged.join(', ')}` : "A's data not reached";
+      }
+    }
+    // Reaching A's data is another user's data (high); being named A, with no data to show it, medium.
+    if (reached.length) return { verdict: 'FAIL', severity: 'high', observed: `provisioned into A's account: ${[...namedA, ...reached].join('; ')}` };
+    if (namedA.length) return { verdict: 'FAIL', observed: `provisioned into A's account: ${namedA.join('; ')}; ${data}` };
+    const all = [...exchanges, ...dataAnswers];
+    const unanswered = all.filter((e) => e.outcome === 'transport-error');
+    if (unanswered.length) return { verdict: 'ERROR', observed: `inconclusive: no answer to ${unanswered.map((e) => e.label).join(', ')}` };
+    const crashed = all.filter((e) => e.outcome === 'server-error');
+    if (crashed.length) return { verdict: 'FAIL', observed: `an unknown user crashes the handler: ${crashed.map((e) => `${e.label} → ${statusOf(e)}`).join('; ')}` };
+    // 404 is a fair answer for a user the backend does not have; any other odd status judges nothing.
+    const refusedOrUnknown = (e: Exchange) => e.outcome === 'rejected' || e.response!.status === 404;
+    const odd = exchanges.filter((e) => e.outcome !== 'accepted' && !refusedOrUnknown(e));
+    if (odd.length) return { verdict: 'ERROR', observed: `inconclusive: ${odd.map((e) => `${e.label} → ${statusOf(e)}`).join('; ')}` };
+    const unseen = identityPath ? '' : '; no identity endpoint (target.identityPath) to see whom it is taken for';
+    if (exchanges.every(refusedOrUnknown)) return { verdict: 'PASS', observed: `refused everywhere (${exchanges.map(statusOf).join(', ')}): the backend knows its users; ${data}${unseen}` };
+    const answer = (s: (typeof sent)[number]) => {
+      const subject = atIdentity(s) ? target.subjectOf(s.e) : undefined;
+      return `${s.e.label}: ${statusOf(s.e)}${subject === undefined ? '' : subject === s.sub ? ', named as its own sub' : `, named ${JSON.stringify(subject)}`}`;
+    };
+    return {
+      verdict: 'INFO',
+      observed: `${sent.map(answer).join('; ')}. Accepted: the backend takes the issuer's sub at its word, with no user lookup, so a deleted user's token works until it expires (LIFE-DELETED-USER), and a backend that provisions users on first sight now has a row for each of these subs; ${data}${unseen}`,
+    };
+  },
+);
+
 check(
   {
     id: 'CLM-REFLECTION',
@@ -574,7 +669,7 @@ check(
     const tag = markup(randomBytes(6).toString('hex'));
     // Its unescaped opening: an HTML-escaped echo (&lt;ba-…) is not a reflection.
     const opening = tag.slice(0, tag.indexOf(' '));
-    const times = { iat: t.now() - IAT_MARGIN_S, exp: t.now() + 600 };
+    const times = freshTimes();
     const withMarkup = await t.signed({ ...times, name: tag, given_name: tag });
     const expired = await t.signed({ iat: t.now() - 4500, exp: t.now() - 3600, name: tag, given_name: tag });
     const long = await t.signed({ ...times, name: 'A'.repeat(2000) });

@@ -5,7 +5,7 @@ import { setTimeout as delay } from 'node:timers/promises';
 import { family } from '../harness/checks/suite.js';
 import { CAUSES, expectAllRejected, statusOf } from '../harness/checks/oracle.js';
 import { b64u } from '../harness/forge/jws.js';
-import { IAT_MARGIN_S, flipSignature, split } from '../harness/forge/token.js';
+import { IAT_MARGIN_S, flipSignature, freshClaims, split } from '../harness/forge/token.js';
 import type { CheckResult } from '../harness/checks/oracle.js';
 import type { CheckTools } from '../harness/checks/suite.js';
 import type { Exchange } from '../harness/checks/model.js';
@@ -257,7 +257,7 @@ check(
   },
   async (t) => {
     const { alg, kid } = await t.currentKey();
-    const claims = { ...t.claims, iat: t.now() - IAT_MARGIN_S, exp: t.now() + 600 };
+    const claims = freshClaims(t.claims);
     const outer = (inner: string) => t.signed(claims, { header: { alg, ...(kid ? { kid } : {}), cty: 'JWT' }, rawPayload: inner });
     const innerSub = `nested-${randomBytes(6).toString('hex')}`;
     const unsigned = `${b64u(JSON.stringify({ alg: 'none', typ: 'JWT' }))}.${b64u(JSON.stringify({ ...claims, sub: innerSub }))}.`;
@@ -295,7 +295,7 @@ check(
     expected: '401 or 400 for A\'s claims, validly signed by the issuer\'s current key under {"b64":false,"crit":["b64"]} with the JSON payload carried unencoded; accepted is FAIL (low: only the issuer\'s signature gets it in)',
   },
   async (t) => {
-    const claims = { ...t.claims, iat: t.now() - IAT_MARGIN_S, exp: t.now() + 600 };
+    const claims = freshClaims(t.claims);
     const { alg, kid } = await t.currentKey();
     // The compact form carries an unencoded payload between two dots, so it may hold none: JSON
     // spells each "." of the claims (the issuer URL's) as \u002e, which parses to the same claims; and

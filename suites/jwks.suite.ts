@@ -1,8 +1,8 @@
 // JWKS consumption, caching, rotation and outages (docs/checks.md#family-JWKS, and KEY-KID-ABSENT-MULTI and
-// KEY-KID-DECOY, which need a JWKS of the suite's making). The suite owns the JWKS server: it rotates
-// and removes keys, breaks the endpoint on purpose, and counts the backend's fetches in the issuer's
-// log, so every verdict carries a measured value. The checks live in suites/jwks/, one file per
-// concern, with their instruments in suites/jwks/lab.ts.
+// KEY-KID-DECOY, which need a JWKS of the suite's making, and DOS-VERIFY-FLOOD, which needs a backend to
+// itself). The suite owns the JWKS server: it rotates and removes keys, breaks the endpoint on purpose,
+// and counts the backend's fetches in the issuer's log, so every verdict carries a measured value. The
+// checks live in suites/jwks/, one file per concern, with their instruments in suites/jwks/lab.ts.
 //
 // When the harness starts the backend, each check (or group sharing one measurement) gets a lab: an
 // issuer and a backend of its own (harness/run/labs.ts), and the checks run side by side, the
@@ -17,6 +17,7 @@ import './jwks/revocation.js';
 import './jwks/kid-miss.js';
 import './jwks/outage.js';
 import './jwks/key-set.js';
+import './jwks/flood.js';
 import { JWKS_CHECKS, runJwksCheck } from './jwks/lab.js';
 
 const { check, persistenceProbe } = family('JWKS', { labs: true, restsOnSignatures: true, timelines: true });

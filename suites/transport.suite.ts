@@ -1,13 +1,17 @@
 // Bearer transport checks (docs/checks.md#family-TRN) and resource exhaustion by token size (#family-DOS): how the
 // token reaches the backend, ambiguous credentials, and oversized headers.
+import { randomBytes } from 'node:crypto';
+import { deflateRawSync } from 'node:zlib';
 import { family } from '../harness/checks/suite.js';
 import { CAUSES, expectAllAccepted, expectAllRejected, explainsWhenFailing, statusOf } from '../harness/checks/oracle.js';
 import type { CheckResult } from '../harness/checks/oracle.js';
 import { b64u } from '../harness/forge/jws.js';
-import { split } from '../harness/forge/token.js';
-import { IDENTITY_OVERRIDES, anotherUser } from '../harness/checks/isolation-lab.js';
+import { flipSignature, split } from '../harness/forge/token.js';
+import { IDENTITY_OVERRIDES, IsolationLab, anotherUser } from '../harness/checks/isolation-lab.js';
+import { succeeded } from '../harness/resources/client.js';
 import { withQuery } from '../harness/target/client.js';
 import type { SendOptions } from '../harness/target/client.js';
+import type { Exchange } from '../harness/checks/model.js';
 
 const { check, persistenceProbe } = family('TRN');
 
@@ -264,6 +268,96 @@ check(
   { causes: [CAUSES.identityFromRequest] },
 );
 
+check(
+  {
+    id: 'TRN-COOKIE-VS-BEARER',
+    requires: ['identityPath'],
+    title: "A session cookie beside another user's bearer token: one identity, the same on every route and every try",
+    severity: 'medium',
+    requirement:
+      "A request with Better Auth's session cookie of one user and a bearer JWT of another is served as one of them (which one is the API's documented choice), the same one on each route and each time; a bearer token that fails verification is refused, not quietly replaced by the cookie.",
+    references: ['better-auth#932', 'RFC 6750 §3.1', 'OWASP API2:2023'],
+    taxonomy: { cwe: ['CWE-287', 'CWE-436', 'CWE-352'], capec: [], owaspApi: 'API2:2023' },
+    expected:
+      "the identity endpoint names the same user on every try (the bearer's; the cookie's is noted), and the data routes act as that user; FAIL if they disagree or the answer changes; an invalid bearer token taken with the cookie: NON-STRICT (low) where the cookie alone is accepted, FAIL where it is not",
+  },
+  async (t): Promise<CheckResult> => {
+    const { issuer, target, user, send } = t;
+    // With resources, B is the world's B, so that each user's own resource is known.
+    const lab = t.run.resources.length ? new IsolationLab(t) : undefined;
+    const w = lab ? await lab.world() : undefined;
+    const b = w && !w.broken ? w.b.user : await anotherUser(issuer, user);
+    if (!b) return { verdict: 'ERROR', observed: 'the issuer gave no second user' };
+    const tokenB = await issuer.tokenFor(b);
+    const path = target.settings.identityPath!;
+    const cookie = { cookie: user.cookie };
+    const who = (id: string | undefined) => (id === user.id ? 'A (the cookie)' : id === b.id ? 'B (the bearer token)' : JSON.stringify(id));
+    const tries = await Promise.all([1, 2, 3].map((i) => send(`A's session cookie + B's bearer token, try ${i}`, { token: tokenB, path, headers: cookie })));
+    const [invalidBearer, cookieAlone] = [
+      await send("A's session cookie + B's token with a flipped signature", { token: flipSignature(tokenB), path, headers: cookie }),
+      await send("A's session cookie alone", { authorization: null, path, headers: cookie }),
+    ];
+    const all = [...tries, invalidBearer, cookieAlone];
+    // A 404, 429 or 5xx says nothing of which credential won; the forged token's 5xx is a refusal here
+    // (ERR-NO-5XX's finding), since it says the cookie did not let it in.
+    const unclear = all.filter((e) => e.outcome !== 'accepted' && e.outcome !== 'rejected' && !(e === invalidBearer && e.outcome === 'server-error'));
+    if (unclear.length) return { verdict: 'ERROR', observed: `inconclusive: ${unclear.map((e) => `${e.label} → ${statusOf(e)}`).join('; ')}` };
+    const accepted = tries.filter((e) => e.outcome === 'accepted');
+    const nameless = [...accepted, ...(invalidBearer.outcome === 'accepted' ? [invalidBearer] : [])].filter((e) => target.subjectOf(e) === undefined);
+    if (nameless.length) return { verdict: 'ERROR', observed: `inconclusive: accepted, but the identity endpoint names no one in ${nameless.map((e) => e.label).join(', ')} (target.identitySubject)` };
+    const findings: string[] = [];
+    const named = [...new Set(accepted.map((e) => target.subjectOf(e)))];
+    if (accepted.length && accepted.length < tries.length) findings.push(`the same request was accepted ${accepted.length} of ${tries.length} times (${tries.map(statusOf).join(', ')})`);
+    if (named.length > 1) findings.push(`the same request was served as ${named.map(who).join(' and as ')}`);
+    const servedAs = named.length === 1 ? named[0] : undefined;
+    if (servedAs !== undefined && servedAs !== user.id && servedAs !== b.id) findings.push(`served as ${who(servedAs)}, neither A nor B`);
+    // A forged bearer token served as its own subject, because a cookie came with it: the signature goes unchecked then.
+    if (invalidBearer.outcome === 'accepted' && target.subjectOf(invalidBearer) === b.id) {
+      return { verdict: 'FAIL', severity: 'critical', observed: `B's token with a flipped signature, sent with A's session cookie, was accepted as B: with a cookie present the bearer token's signature is not verified`, causes: [CAUSES.signaturesUnverified] };
+    }
+    // The data routes must act as the user the identity endpoint named: that user's resource is
+    // readable, the other's is not (a route that reads the cookie while another reads the token mixes them).
+    let data = '';
+    if (w && !w.broken && lab && (servedAs === user.id || servedAs === b.id)) {
+      const [self, other] = servedAs === user.id ? (['a', 'b'] as const) : (['b', 'a'] as const);
+      const both = { name: "A's session cookie + B's bearer token", token: tokenB, headers: cookie };
+      const notJudged: string[] = [];
+      for (const r of w.resources) {
+        const client = lab.client(r.contract);
+        const own = await client.read(both, r[self].id, `${self.toUpperCase()}'s ${r.contract.name}`);
+        const theirs = await client.read(both, r[other].id, `${other.toUpperCase()}'s ${r.contract.name}`);
+        if (!succeeded(theirs)) {
+          // Neither readable: the data routes answered something else to these credentials, and say nothing.
+          if (!succeeded(own)) return { verdict: 'ERROR', observed: `inconclusive: the identity endpoint names ${who(servedAs)}, but the same credentials read neither ${self.toUpperCase()}'s own ${r.contract.name} (${own.status ?? own.exchange.error}) nor ${other.toUpperCase()}'s (${theirs.status ?? theirs.exchange.error})` };
+          continue;
+        }
+        // Whoever reads it with their own credentials alone, the routes do not tell users apart (ISO-READ-OTHER).
+        const alone = servedAs === b.id ? { name: "B's bearer token alone (control)", token: tokenB } : { name: "A's session cookie alone (control)", token: undefined, headers: cookie };
+        const control = await client.read(alone, r[other].id, `${other.toUpperCase()}'s ${r.contract.name}`);
+        if (succeeded(control)) notJudged.push(`${r.contract.name} (${alone.name.replace(' (control)', '')} reads ${other.toUpperCase()}'s too: ISO-READ-OTHER)`);
+        else findings.push(`the identity endpoint names ${who(servedAs)}, but the data routes read ${other.toUpperCase()}'s ${r.contract.name} ${r[other].id} (${theirs.status}; ${control.status} with ${alone.name.replace(' (control)', '')}): the routes take the caller from different credentials`);
+      }
+      data = notJudged.length ? `; the data routes not judged for ${notJudged.join(', ')}` : `; the data routes act as ${self.toUpperCase()} too`;
+    }
+    if (invalidBearer.outcome === 'accepted') {
+      const replaced = `B's token with a flipped signature plus A's cookie was accepted as ${who(target.subjectOf(invalidBearer))}`;
+      if (cookieAlone.outcome !== 'accepted') findings.push(`${replaced}, though the cookie alone is refused (${statusOf(cookieAlone)}): a bearer token that fails verification still lets the request in`);
+      else if (!findings.length) return { verdict: 'NON-STRICT', severity: 'low', observed: `${replaced}: an invalid bearer token is ignored in favour of the cookie, where RFC 6750 answers 401 invalid_token (the cookie alone is accepted too)${data}` };
+    }
+    if (findings.length) return { verdict: 'FAIL', observed: findings.join('; ') };
+    if (!accepted.length) {
+      // Refusing a request that carries both is a fair policy, if B's token alone is still accepted.
+      const alone = await send("B's bearer token alone (control)", { token: tokenB, path });
+      if (alone.outcome !== 'accepted') return { verdict: 'ERROR', observed: `inconclusive: B's token was refused with the cookie (${statusOf(tries[0])}) and without it (${statusOf(alone)})` };
+      return { verdict: 'PASS', observed: `a cookie and a bearer token together are refused (${statusOf(tries[0])}); an invalid bearer token with the cookie: ${statusOf(invalidBearer)}` };
+    }
+    const cookieNote = cookieAlone.outcome === 'accepted' ? `the cookie alone is accepted too (as ${who(target.subjectOf(cookieAlone))})` : `the cookie alone is refused (${statusOf(cookieAlone)})`;
+    return { verdict: 'PASS', observed: `served as ${who(servedAs)} on all ${tries.length} tries${data}; an invalid bearer token with the cookie: ${statusOf(invalidBearer)}; ${cookieNote}` };
+  },
+  // A backend that verifies nothing lets the flipped token in for that reason.
+  { causes: [CAUSES.signaturesUnverified, CAUSES.verifierFailOpen] },
+);
+
 const HUGE_SIZES: [string, number][] = [
   ['8 KB', 8 * 1024],
   ['64 KB', 64 * 1024],
@@ -339,6 +433,100 @@ check(
     );
   },
   { causes: [CAUSES.signaturesUnverified] },
+);
+
+/** One JWE in compact form, its parts random but of the sizes its header implies (a library parses it up to the key step). */
+function compactJwe(header: Record<string, unknown>, ciphertext: Uint8Array): string {
+  return [b64u(JSON.stringify(header)), b64u(randomBytes(40)), b64u(randomBytes(12)), b64u(ciphertext), b64u(randomBytes(16))].join('.');
+}
+
+/** The PBES2 algorithms, each with its key-wrap size, and the p2c counts tried, each 4× the last. */
+const PBES2_ALGS = [['PBES2-HS512+A256KW', 'A256GCM'], ['PBES2-HS384+A192KW', 'A192GCM'], ['PBES2-HS256+A128KW', 'A128GCM']] as const;
+const P2C_STEPS = [2 ** 18, 2 ** 20, 2 ** 22, 2 ** 24];
+/** The small count each measurement is paired with, sent just before it, so that load on the machine cancels out. */
+const P2C_CONTROL = 1_000;
+/** Extra time over the paired control that shows key derivation. */
+const DERIVATION_SIGNAL_MS = 500;
+/** Each PBES2 request may take this long: the point is to time it, not to time out. */
+const P2C_TIMEOUT_MS = 60_000;
+
+check(
+  {
+    id: 'DOS-JWE-BOMB',
+    title: 'Encrypted tokens are refused without key derivation or decompression',
+    severity: 'medium',
+    requirement:
+      'A verifier of JWS access tokens never decrypts a JWE; one that does bounds the PBES2 iteration count (p2c) before deriving a key, and the size of what it inflates (CVE-2022-36083, CVE-2023-49290, CVE-2024-28176, CVE-2024-28122, CVE-2024-33664).',
+    references: ['RFC 7518 §4.8.1.2', 'RFC 8725 §3.6', 'CVE-2022-36083 (jose)', 'CVE-2023-49290 (jwx)', 'CVE-2024-28176 (jose)', 'CVE-2024-28122 (jwx)', 'CVE-2024-33664 (python-jose)'],
+    taxonomy: { cwe: ['CWE-400', 'CWE-409', 'CWE-770'], capec: ['CAPEC-130'], owaspApi: 'API4:2023' },
+    expected:
+      'refused, in about the time of a p2c = 1,000 JWE sent just before, whatever p2c says and for each PBES2 algorithm (FAIL if the time grows with p2c, confirmed by a resend and by a quarter of the count taking less, or if there is no answer within 60 s); the zip:"DEF" JWE refused',
+    requests: 30,
+  },
+  async ({ send }): Promise<CheckResult> => {
+    // PBES2's key derivation runs before anything can fail (the key unwrap comes after it), so no
+    // password is needed: a verifier that derives with the header's count spends CPU in proportion.
+    const exchanges: Exchange[] = [];
+    const timed = async (alg: string, enc: string, p2c: number, note = '') => {
+      const jwe = (count: number) => compactJwe({ alg, enc, p2s: b64u(randomBytes(16)), p2c: count }, randomBytes(32));
+      // One at a time: the control, then the count under test.
+      const control = await send(`${alg} JWE, p2c = ${P2C_CONTROL.toLocaleString('en')} (control)${note}`, { token: jwe(P2C_CONTROL), timeoutMs: P2C_TIMEOUT_MS });
+      const step = await send(`${alg} JWE, p2c = ${p2c.toLocaleString('en')}${note}`, { token: jwe(p2c), timeoutMs: P2C_TIMEOUT_MS });
+      exchanges.push(control, step);
+      const hung = step.outcome === 'transport-error' && /timeout|aborted/i.test(step.error ?? '');
+      return { p2c, control, step, hung, extra: step.response && control.response ? step.durationMs - control.durationMs : undefined };
+    };
+    type Timed = Awaited<ReturnType<typeof timed>>;
+    const timesOf = (m: Timed) => `p2c 2^${Math.log2(m.p2c)}: ${m.step.response ? `${m.step.durationMs} ms` : statusOf(m.step)} (control ${m.control.response ? `${m.control.durationMs} ms` : statusOf(m.control)})`;
+    const shown: string[] = [];
+    let suspect: { alg: string; enc: string; m: Timed; before?: Timed } | undefined;
+    for (const [alg, enc] of PBES2_ALGS) {
+      let before: Timed | undefined;
+      for (const p2c of P2C_STEPS) {
+        const m = await timed(alg, enc, p2c);
+        shown.push(`${alg} ${timesOf(m)}`);
+        if (m.hung || (m.extra ?? 0) >= DERIVATION_SIGNAL_MS) suspect = { alg, enc, m, ...(before ? { before } : {}) };
+        if (suspect || m.step.outcome === 'transport-error') break;
+        before = m;
+      }
+      if (suspect) break;
+    }
+    // Decompression comes after decryption in every library we know of, so it cannot be reached without
+    // the backend's key; this one shows whether a JWE with zip is refused, and in what time.
+    const inflated = deflateRawSync(Buffer.alloc(4 * 1024 * 1024));
+    const zip = await send(`dir/A256GCM JWE with zip "DEF", ${inflated.length.toLocaleString('en')} bytes inflating to 4 MiB`, compactJwe({ alg: 'dir', enc: 'A256GCM', zip: 'DEF' }, inflated));
+    exchanges.push(zip);
+
+    const accepted = exchanges.filter((e) => e.outcome === 'accepted');
+    if (accepted.length) return { verdict: 'FAIL', severity: 'critical', observed: `a JWE no one could decrypt was accepted: ${accepted.map((e) => `"${e.label}" (${e.response!.status})`).join(', ')}` };
+    if (suspect) {
+      const { alg, enc, m } = suspect;
+      // A stall can coincide with one request. Derivation also shows when the same count is sent again,
+      // and a quarter of it takes about a quarter of the extra time (less, and some).
+      const again = await timed(alg, enc, m.p2c, ', sent again to confirm');
+      const quarter = suspect.before ?? (m.p2c / 4 >= P2C_CONTROL * 4 ? await timed(alg, enc, m.p2c / 4, ', a quarter of the count') : undefined);
+      const extra = m.extra ?? P2C_TIMEOUT_MS;
+      const repeated = again.hung || (again.extra ?? 0) >= DERIVATION_SIGNAL_MS;
+      // (With no answer at all the full time is not known: a quarter that takes a clear share of a second will do.)
+      const scaled = quarter?.extra !== undefined && (m.hung ? quarter.extra >= DERIVATION_SIGNAL_MS : quarter.extra >= extra / 16 && quarter.extra < extra);
+      const figures = `${shown.join(', ')}; again: ${timesOf(again)}${quarter && quarter !== suspect.before ? `; a quarter: ${timesOf(quarter)}` : ''}`;
+      if (repeated && scaled) {
+        const minutes = Math.round(((extra / m.p2c) * 2 ** 31) / 60_000);
+        const how = m.hung ? `no answer within ${P2C_TIMEOUT_MS / 1000} s` : `${extra} ms more than p2c = ${P2C_CONTROL.toLocaleString('en')}`;
+        return {
+          verdict: 'FAIL',
+          observed: `the time grows with p2c (${alg} p2c = ${m.p2c.toLocaleString('en')}: ${how}; ${figures}): the backend derives a key with the iteration count the token names, before anything authenticates it; p2c = 2^31 would hold a CPU for about ${minutes} min per request`,
+          measured: { p2c: m.p2c, extraMs: extra, minutesAt2p31: minutes },
+        };
+      }
+      return { verdict: 'ERROR', observed: `inconclusive: ${alg} p2c = ${m.p2c.toLocaleString('en')} took ${m.hung ? 'too long' : `${extra} ms more than its control`}, but ${repeated ? 'a quarter of the count did not take a share of that time' : 'sent again it did not'}: a stall, not a measurement (${figures})` };
+    }
+    const refused = expectAllRejected(exchanges);
+    if (refused.verdict !== 'PASS') return refused;
+    const slowest = Math.max(...exchanges.map((e) => e.durationMs));
+    return { ...refused, observed: `${refused.observed}; no time grows with p2c for any PBES2 algorithm (slowest answer ${slowest} ms); zip "DEF" refused in ${zip.durationMs} ms (decompression after decryption needs a key only the backend holds: not tried)`, measured: { slowestMs: slowest } };
+  },
+  { causes: [CAUSES.verifierFailOpen] },
 );
 
 persistenceProbe();

@@ -53,7 +53,7 @@ describe('resolveConfig', () => {
 
   it('gives the JWKS bounds their defaults, and takes them from the environment and flags', () => {
     const base = { target: { baseUrl: 'http://127.0.0.1:1', protectedPath: '/x' } };
-    expect(resolveConfig(base).jwks).toEqual({ maxCacheAgeS: 600, maxRotationDelayS: 60, waitBudgetS: 120, maxOutageResponseS: 10, stormRequests: 1000, burstRequests: 200 });
+    expect(resolveConfig(base).jwks).toEqual({ maxCacheAgeS: 600, maxRotationDelayS: 60, waitBudgetS: 120, maxOutageResponseS: 10, maxBlockingS: 1, stormRequests: 1000, burstRequests: 200 });
     const env = overridesFromEnv({ BA_CONFORMANCE_WAIT_BUDGET_S: '30', BA_CONFORMANCE_MAX_CACHE_AGE_S: '10', BA_CONFORMANCE_SKIP: 'JWKS-,DOS-' });
     const c = resolveConfig({ ...base, jwks: { maxRotationDelayS: 5 } }, env, { jwks: { waitBudgetS: 45 } });
     expect(c.jwks).toMatchObject({ maxCacheAgeS: 10, maxRotationDelayS: 5, waitBudgetS: 45 });

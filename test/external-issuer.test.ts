@@ -211,6 +211,11 @@ describe('external mode with the conformance plugin on the team\'s Better Auth',
     for (const entry of catalogue) {
       const check = report.checks.find((c) => c.id === entry.id);
       if (!check) continue;
+      // Labs need an issuer of the harness's own: a check that needs a backend to itself is SKIP here.
+      if (entry.requires?.includes('ownBackend')) {
+        if (check.verdict !== 'SKIP') mismatches.push(`${entry.id}: ${check.verdict} without a lab`);
+        continue;
+      }
       const runnable = missingNeeds(entry.needs, [...provided]).length === 0;
       if (!runnable) {
         if (check.verdict !== 'SKIP') mismatches.push(`${entry.id}: ${check.verdict} without ${missingNeeds(entry.needs, [...provided]).join(', ')}`);

@@ -9,6 +9,7 @@ import { isClosed, note } from '../ledger.js';
 import type { IssuerUser } from '../issuer/issuer.js';
 import { ResourceClient, succeeded } from '../resources/client.js';
 import type { Answer, Caller, Fetch } from '../resources/client.js';
+import { familyOf } from './model.js';
 import type { Exchange, Verdict } from './model.js';
 import { combine } from './oracle.js';
 import type { CheckResult } from './oracle.js';
@@ -107,7 +108,8 @@ export const describeAnswer = (a: Answer) => (a.status !== undefined ? `${a.stat
 
 const party = (name: string, user: IssuerUser, token: string): Party => ({ user, token, caller: { name, token } });
 
-let world: Promise<IsolationWorld> | undefined;
+/** One world per family's user A: families of one worker share this module, and each judges its own A's resources. */
+const worlds = new Map<string, Promise<IsolationWorld>>();
 
 export class IsolationLab {
   readonly faker: Faker;
@@ -133,9 +135,10 @@ export class IsolationLab {
     return new ResourceClient(contract, unlessEnding, this.faker, (id, token) => note(run.ledger, { kind: 'resource', baseUrl: target.settings.baseUrl, contract: contract.name, id, ...(token ? { token } : {}) }));
   }
 
-  /** Users A (the family's) and B, and one resource each of every kind; built once. */
+  /** Users A (the family's) and B, and one resource each of every kind; built once per family. */
   world(): Promise<IsolationWorld> {
-    world ??= this.build();
+    let world = worlds.get(this.t.user.id);
+    if (!world) worlds.set(this.t.user.id, (world = this.build()));
     return world;
   }
 
@@ -160,7 +163,8 @@ export class IsolationLab {
     const { issuer, target, user, token } = this.t;
     const evidence: Exchange[] = [];
     const fetch: Fetch = async (label, options) => {
-      const fetched = await target.fetch('ISO-setup', label, options);
+      // Counted with the family's set-up, whichever family builds the world.
+      const fetched = await target.fetch(`${familyOf(this.t.checkId)}-setup`, label, options);
       evidence.push(fetched.exchange);
       return fetched;
     };

@@ -71,6 +71,8 @@ export interface RunFacts {
   identityPath: boolean;
   /** Resources are configured for the isolation checks. */
   resources: boolean;
+  /** Checks that ask for one get a backend of their own (a lab: harness/run/labs.ts). */
+  labs: boolean;
   algorithms?: readonly string[];
 }
 
@@ -79,6 +81,7 @@ export const RUN_SETTINGS = {
   openapi: { has: (f: RunFacts) => f.openapi, missing: 'no OpenAPI document is configured (target.openapi, or --openapi /openapi.json)' },
   identityPath: { has: (f: RunFacts) => f.identityPath, missing: 'needs an identity endpoint (target.identityPath / --identity)' },
   resources: { has: (f: RunFacts) => f.resources, missing: 'no resources are configured (resources in conformance.config.ts, or --resource <collection path>)' },
+  ownBackend: { has: (f: RunFacts) => f.labs, missing: "needs a backend of its own (a lab), which the harness gives a check when it starts the backend (target.start with {port}) and runs a key-pair issuer of its own: on a shared backend, a limiter it closes would cost the other checks" },
   eddsaSigning: { has: (f: RunFacts) => !f.algorithms || f.algorithms[0] === 'EdDSA', missing: 'the issuer does not sign with EdDSA (run with --alg EdDSA)' },
   ecdsaSigning: { has: (f: RunFacts) => !f.algorithms || /^ES(256|384|512)$/.test(f.algorithms[0] ?? ''), missing: 'the issuer does not sign with ECDSA, so there is no ECDSA signature to re-encode (run with --alg ES256 to test it)' },
   eddsaKey: { has: (f: RunFacts) => !f.algorithms || f.algorithms.includes('EdDSA'), missing: 'the issuer has no EdDSA key (run with --alg EdDSA)' },
@@ -129,6 +132,8 @@ export interface Exchange {
   at?: string;
   /** The JWKS fault the issuer served while the request was made. */
   jwksFault?: string;
+  /** Sent in a flood on purpose (DOS-VERIFY-FLOOD): a 503 is throttling, not a crash. */
+  flood?: boolean;
   /** The token was valid: a refusal was an authorization decision, not a rejected token (ERR-401-CHALLENGE leaves these out). */
   validToken?: boolean;
   /** The verdict this exchange shows, where set-up exchanges come before it (SARIF's location names its route). */

@@ -107,7 +107,8 @@ export function followsFrom(causes: string[], result: CheckResult): CheckResult 
   return { ...result, causes: [...causes, ...(result.causes ?? [])] };
 }
 
-function statusTally(exchanges: Exchange[]): string {
+/** How many exchanges got each status ("401×3, no answer×1"). */
+export function statusTally(exchanges: Exchange[]): string {
   const counts = new Map<string, number>();
   for (const e of exchanges) {
     const key = e.response ? String(e.response.status) : 'no answer';

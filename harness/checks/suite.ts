@@ -110,10 +110,11 @@ export interface CheckTools {
 }
 
 /** What a check may require (CheckMeta.requires), as the run has it; the issuer's algorithms once the family has one. */
-const runFacts = (run: Pick<ProvidedRun, 'openapi' | 'target' | 'resources'>, issuer?: IssuerHandle): RunFacts => ({
+const runFacts = (run: Pick<ProvidedRun, 'openapi' | 'target' | 'resources' | 'labs'>, issuer?: IssuerHandle): RunFacts => ({
   openapi: Boolean(run.openapi),
   identityPath: Boolean(run.target.identityPath),
   resources: run.resources.length > 0,
+  labs: Boolean(run.labs),
   ...(issuer ? { algorithms: issuer.algorithms } : {}),
 });
 

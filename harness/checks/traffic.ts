@@ -41,10 +41,11 @@ const keysUnavailable = (e: Exchange): boolean => e.jwksFault !== undefined && K
 
 /**
  * A 5xx ERR-NO-5XX counts. While the suite keeps the keys from the backend on purpose, 503 (service
- * unavailable) is a fair answer, and JWKS-OUTAGE-STATUS judges it; a 500 or any other 5xx is an
- * unhandled error all the same.
+ * unavailable) is a fair answer, and JWKS-OUTAGE-STATUS judges it; so is a 503 that throttles a flood
+ * the suite sends on purpose (nginx's limit_req answers 503). A 500 or any other 5xx is an unhandled
+ * error all the same.
  */
-export const isServerError = (e: Exchange): boolean => e.outcome === 'server-error' && !(keysUnavailable(e) && e.response?.status === 503);
+export const isServerError = (e: Exchange): boolean => e.outcome === 'server-error' && !((keysUnavailable(e) || e.flood === true) && e.response?.status === 503);
 
 export const noTraffic = (): Traffic => ({ requests: 0, serverErrors: 0, serverErrorsDuringFault: 0, errorBodies: 0, leaks: 0, leakKinds: [], kept: [] });
 

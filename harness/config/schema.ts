@@ -186,6 +186,7 @@ const jwks = z.strictObject({
     set: true,
   }),
   maxOutageResponseS: setting(seconds.default(10), { help: 'the longest the backend may take to answer while its JWKS is down, hanging or trickling, in seconds' }),
+  maxBlockingS: setting(seconds.default(1), { help: 'the most a flood of unknown kids may add to the median time of a valid request, or of its own refusals, in seconds (JWKS-KIDMISS-BLOCKING)' }),
   stormRequests: setting(z.number().int().min(10).max(100_000).default(1_000), { help: 'requests with distinct random kids in JWKS-KIDMISS-STORM' }),
   burstRequests: setting(z.number().int().min(2).max(1_000).default(200), { help: 'concurrent requests on a cold cache in JWKS-SINGLEFLIGHT' }),
 });

@@ -70,9 +70,14 @@ export const nowSeconds = (): number => Math.floor(Date.now() / 1000) + backendO
 /** How far in the past a token's iat is set: a backend that refuses an iat in its future (PyJWT, leeway 0) must not refuse it for a second of clock estimate. */
 export const IAT_MARGIN_S = 5;
 
-/** The claims with a fresh iat and an exp ten minutes ahead, so only the variant under test is wrong. */
+/** A fresh iat (a few seconds back, so no skew makes it future) and an exp ten minutes ahead, on the backend's clock. */
+export function freshTimes(): { iat: number; exp: number } {
+  return { iat: nowSeconds() - IAT_MARGIN_S, exp: nowSeconds() + 600 };
+}
+
+/** The claims with fresh times, so only the variant under test is wrong. */
 export function freshClaims(claims: Record<string, unknown>): Record<string, unknown> {
-  return { ...claims, iat: nowSeconds() - IAT_MARGIN_S, exp: nowSeconds() + 600 };
+  return { ...claims, ...freshTimes() };
 }
 
 export const headerOf = (token: string): { alg?: unknown; kid?: string } & Record<string, unknown> => decodeSegment(split(token).header);

@@ -44,12 +44,13 @@ function selectedAsRun(catalogue: CatalogueEntry[], config: ResolvedConfig): Cat
   return [...chosen, ...probes, ...catalogue.filter((e) => RUN_WIDE_CHECKS.some((c) => c.id === e.id))].sort((a, b) => a.id.localeCompare(b.id));
 }
 
-/** What `requires` reads, from the config: the issuer's algorithms are known before the run unless the issuer is the team's. */
-export function plannedFacts(config: ResolvedConfig): RunFacts {
+/** What `requires` reads, from the config (and the mode's capabilities): the issuer's algorithms are known before the run unless the issuer is the team's. */
+export function plannedFacts(config: ResolvedConfig, profile: IssuerProfile): RunFacts {
   return {
     openapi: Boolean(config.target.openapi),
     identityPath: Boolean(config.target.identityPath),
     resources: config.resources.length > 0,
+    labs: labLines(config, profile).length > 0,
     ...(config.issuer.mode === 'external' ? {} : { algorithms: config.issuer.algorithms ?? DEFAULT_ALGORITHMS }),
   };
 }
@@ -129,7 +130,7 @@ export async function planText(config: ResolvedConfig): Promise<string> {
     oauth: oauthProviderCanRun(issuer),
     ...(issuer.url ? { url: issuer.url } : {}),
   });
-  const entries = plan(selectedAsRun(await loadCatalogue(), config), profile, plannedFacts(config));
+  const entries = plan(selectedAsRun(await loadCatalogue(), config), profile, plannedFacts(config, profile));
   const running = entries.filter((e) => !e.skip);
   // Each family signs up (or signs in) its own user and proves a valid token first.
   const families = new Set(running.map((e) => e.family));

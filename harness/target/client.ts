@@ -51,6 +51,8 @@ export interface SendOptions {
   timeoutMs?: number;
   /** The JWKS fault the issuer served while this request was made (recorded as evidence; ERR-NO-5XX accepts a 503 then). */
   jwksFault?: string;
+  /** Part of a flood sent on purpose: a 503 then is throttling (ERR-NO-5XX accepts it), not a crash. */
+  flood?: boolean;
   /** A JSON request body (sent with Content-Type: application/json). */
   body?: unknown;
   /** A form-encoded request body (application/x-www-form-urlencoded), instead of `body`. */
@@ -143,6 +145,7 @@ export class TargetClient {
       label,
       request: { method, url, headers: recorded, ...(token ? { token } : {}), ...(body !== undefined ? { body: bounded(body) } : {}) },
       ...(options.jwksFault ? { jwksFault: options.jwksFault } : {}),
+      ...(options.flood ? { flood: true } : {}),
       ...(options.validToken ? { validToken: true } : {}),
     };
     const timeoutMs = options.timeoutMs ?? this.settings.timeoutMs;

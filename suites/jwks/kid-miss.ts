@@ -1,13 +1,14 @@
 // Unknown kids: a token naming a kid the backend has not seen may make it refetch the JWKS, within
 // limits (a cooldown, no fetch for what it would refuse anyway, no starvation of real new keys).
-import { randomBytes } from 'node:crypto';
+import { randomBytes, randomInt } from 'node:crypto';
 import { setTimeout as delay } from 'node:timers/promises';
 import { JwksLab, fetchSummary, jwksCheck, percentile, seconds, timeBound } from './lab.js';
 import type { Exchange } from '../../harness/checks/model.js';
-import { CAUSES, expectAllRejected } from '../../harness/checks/oracle.js';
+import { CAUSES, expectAllRejected, statusOf } from '../../harness/checks/oracle.js';
 import { b64u, hmacCompact } from '../../harness/forge/jws.js';
 import { freshClaims } from '../../harness/forge/token.js';
 import { scaledToRate } from '../../harness/target/pace.js';
+import { TargetClient } from '../../harness/target/client.js';
 
 // Unknown kids
 
@@ -45,6 +46,106 @@ jwksCheck(
   },
   { causes: [CAUSES.keysNotCached], explains: CAUSES.kidMissUnthrottled, spendsLab: true },
 );
+
+/** JWKS-KIDMISS-BLOCKING: the flood's size and width, and the valid requests timed beside it (at least, at most). */
+const BLOCKING_FLOOD = 60;
+const BLOCKING_FLOOD_WIDTH = 20;
+const BLOCKING_VALID = [5, 10] as const;
+
+jwksCheck(
+  {
+    id: 'JWKS-KIDMISS-BLOCKING',
+    title: 'A flood of unknown kids neither holds its own requests nor slows valid ones',
+    severity: 'medium',
+    requirement:
+      "A JWKS client refuses a kid it will not fetch for now at once: it never holds the request until its next refresh or until its limiter opens (jwkset waits up to RateLimitWaitMax when the limiter's next slot is that close), nor makes requests whose key it has wait behind a refresh (a decoder that fetches on the request thread under a lock). Otherwise each forged token ties up a connection or a worker.",
+    references: ['MicahParks/jwkset http.go (RefreshUnknownKID, RateLimitWaitMax)', 'RFC 8725 §3.1', 'OWASP API4:2023'],
+    taxonomy: { cwe: ['CWE-400', 'CWE-833', 'CWE-770'], capec: ['CAPEC-125'], owaspApi: 'API4:2023' },
+    expected:
+      'in one flood mixing 60 unknown kids with 60 tokens of the current kid, the unknown kids are refused within jwks.maxBlockingS (1 s) of the known ones (medians); valid requests sent beside it take at most that much longer than beside a flood of known kids alone, and stay accepted',
+    requests: 3 * BLOCKING_FLOOD + 3 * BLOCKING_VALID[1],
+  },
+  async (lab, t) => {
+    const { kid } = await t.currentKey();
+    if (!kid) return t.skip('the issuer signs without a kid: no key is looked up by kid');
+    // A backend of its own where the harness can: its limiter in the state a restart leaves it.
+    if (lab.canRestart) await lab.restart();
+    const boundMs = lab.settings.maxBlockingS * 1000;
+    // Held requests time out here, well past the bound: a backend that holds them for a minute must not hold the check.
+    const timeoutMs = Math.max(3 * boundMs, 5_000);
+    const n = scaledToRate(BLOCKING_FLOOD, t.target.settings.maxRps);
+    const flooder = new TargetClient({ ...t.target.settings, concurrency: BLOCKING_FLOOD_WIDTH }, t.target.observer);
+    const timer = new TargetClient({ ...t.target.settings, concurrency: 1 }, t.target.observer);
+    // Valid tokens, each distinct (a cache of verified tokens would skip the key lookup), one at a time while the flood lasts.
+    const timedValid = async (label: string, during: Promise<unknown>) => {
+      const tokens = await Promise.all(Array.from({ length: BLOCKING_VALID[1] }, () => lab.signedBy(kid)));
+      let done = false;
+      void during.then(() => (done = true), () => (done = true));
+      const sent: Exchange[] = [];
+      while (sent.length < BLOCKING_VALID[1] && !(done && sent.length >= BLOCKING_VALID[0])) sent.push(await timer.send(t.checkId, `${label} #${sent.length + 1}`, { token: tokens[sent.length]!, timeoutMs }));
+      return sent;
+    };
+    const known = () => ({ kind: 'known', token: lab.garbage(kid) });
+    const unknown = () => ({ kind: 'unknown', token: lab.garbage(JwksLab.randomKid()) });
+    const flood = async (name: string, tokens: { kind: string; token: string }[]) => {
+      const sending = lab.sendBatch((i) => `${name}: ${tokens[i]!.kind === 'known' ? 'the current kid' : 'a random kid'}, garbage signature (${i + 1} of ${tokens.length})`, tokens.map((x) => x.token), { timeoutMs }, flooder);
+      const valid = await timedValid(`valid token during the ${name}`, sending);
+      const sent = await sending;
+      return { valid, known: sent.filter((_, i) => tokens[i]!.kind === 'known'), unknown: sent.filter((_, i) => tokens[i]!.kind === 'unknown') };
+    };
+    try {
+      const control = await flood('control flood', Array.from({ length: n }, known));
+      const mark = await lab.mark();
+      // Known and unknown kids shuffled into one flood: their refusals share its load, which cancels out.
+      const mixed = await flood('mixed flood', shuffled([...Array.from({ length: n }, known), ...Array.from({ length: n }, unknown)]));
+      const fetches = await lab.fetchesSince(mark);
+      const ms = (es: Exchange[], p: number) => percentile(es.map((e) => e.durationMs), p);
+      const measured = {
+        validControlP50Ms: ms(control.valid, 50),
+        validMixedP50Ms: ms(mixed.valid, 50),
+        validMixedP99Ms: ms(mixed.valid, 99),
+        knownRefusalP50Ms: ms(mixed.known, 50),
+        unknownRefusalP50Ms: ms(mixed.unknown, 50),
+        unknownRefusalP99Ms: ms(mixed.unknown, 99),
+        fetches: fetches.length,
+      };
+      const figures = `valid requests p50 ${measured.validControlP50Ms} ms beside ${n} tokens of the current kid, ${measured.validMixedP50Ms} ms (p99 ${measured.validMixedP99Ms} ms) beside as many again with unknown kids; in that flood, refusals p50 ${measured.knownRefusalP50Ms} ms for the current kid, ${measured.unknownRefusalP50Ms} ms (p99 ${measured.unknownRefusalP99Ms} ms) for unknown ones; ${fetchSummary(fetches)}`;
+      const evidence = [control.valid[0]!, mixed.valid.at(-1)!, mixed.known[0]!, mixed.unknown[0]!, mixed.unknown.at(-1)!];
+      // The control must be a clean baseline: valid tokens accepted, the known kids refused (a 429 is a limiter, not an answer).
+      const unclear = [...control.valid.filter((e) => e.outcome !== 'accepted'), ...control.known.filter((e) => e.outcome !== 'rejected'), ...mixed.known.filter((e) => e.outcome !== 'rejected'), ...mixed.valid.filter((e) => e.outcome !== 'accepted' && e.outcome !== 'rejected')];
+      if (unclear.length) return { verdict: 'ERROR', observed: `inconclusive: ${unclear.slice(0, 3).map((e) => `${e.label}: ${statusOf(e)}`).join('; ')}${unclear.length > 3 ? ` (${unclear.length} in all)` : ''}; ${figures}`, measured, evidence: unclear.slice(0, 3) };
+      const findings: string[] = [];
+      const validRefused = mixed.valid.filter((e) => e.outcome === 'rejected');
+      if (validRefused.length) findings.push(`${validRefused.length} of ${mixed.valid.length} valid requests beside the unknown kids were refused (${validRefused.slice(0, 3).map(statusOf).join(', ')}), none beside the known ones`);
+      const validExtra = measured.validMixedP50Ms - measured.validControlP50Ms;
+      if (validExtra > boundMs) findings.push(`valid requests waited ${validExtra} ms longer (median) beside the unknown kids than beside the known ones: requests whose key is cached wait behind the refresh`);
+      const heldExtra = measured.unknownRefusalP50Ms - measured.knownRefusalP50Ms;
+      const heldToTimeout = mixed.unknown.filter((e) => e.outcome === 'transport-error');
+      if (heldExtra > boundMs) findings.push(`unknown kids were refused ${heldExtra} ms later (median) than the current kid in the same flood${heldToTimeout.length ? `, ${heldToTimeout.length} of ${n} held past ${timeoutMs / 1000} s` : ''}: the backend holds each such request (waiting for a refetch, or for its limiter to open) before refusing it, so every forged token ties up a connection`);
+      if (findings.length) {
+        // Held by a fetch of their own (one per kid): that is JWKS-KIDMISS-STORM's cause, the wait its cost.
+        const perKid = fetches.length >= n / 2 ? [CAUSES.kidMissUnthrottled] : [];
+        return { verdict: 'FAIL', observed: `${findings.join('; ')} (bound: jwks.maxBlockingS = ${lab.settings.maxBlockingS} s); ${figures}`, measured, evidence: [...evidence, ...validRefused.slice(0, 2), ...heldToTimeout.slice(0, 2)], ...(perKid.length ? { causes: perKid } : {}) };
+      }
+      const odd = mixed.unknown.filter((e) => e.outcome !== 'rejected');
+      if (odd.length) return { verdict: 'ERROR', observed: `inconclusive: ${odd.length} of the unknown-kid tokens were not refused (${odd.slice(0, 3).map((e) => `${e.label}: ${statusOf(e)}`).join('; ')}); ${figures}`, measured, evidence: odd.slice(0, 3) };
+      return { verdict: 'PASS', observed: `the unknown kids added no more than ${lab.settings.maxBlockingS} s: ${figures}`, measured, evidence };
+    } finally {
+      await Promise.all([flooder.close(), timer.close()]);
+    }
+  },
+  { causes: [CAUSES.keysNotCached], spendsLab: true },
+);
+
+/** `items` in a random order. */
+function shuffled<T>(items: T[]): T[] {
+  const out = [...items];
+  for (let i = out.length - 1; i > 0; i--) {
+    const j = randomInt(i + 1);
+    [out[i], out[j]] = [out[j]!, out[i]!];
+  }
+  return out;
+}
 
 /** JWKS-KIDMISS-PRECHECK's tokens of each kind (alg none, HS256, an algorithm outside the allowlist). */
 const PRECHECK_TOKENS = 5;

@@ -172,10 +172,10 @@ export class JwksLab {
     return `kid-${randomBytes(12).toString('base64url')}`;
   }
 
-  /** A token naming `kid` with A's claims and a random signature of the right length for `alg`. */
-  garbage(kid: string, alg = this.t.issuer.algorithms[0]!): string {
+  /** A token naming `kid` (none when undefined) with A's claims and a random signature of the right length for `alg`. */
+  garbage(kid: string | undefined, alg = this.t.issuer.algorithms[0]!): string {
     const size = alg === 'EdDSA' || alg === 'ES256' ? 64 : alg === 'ES512' ? 132 : 256;
-    const header = b64u(JSON.stringify({ alg, kid }));
+    const header = b64u(JSON.stringify(kid === undefined ? { alg } : { alg, kid }));
     const payload = b64u(JSON.stringify(freshClaims(this.t.claims)));
     return `${header}.${payload}.${b64u(randomBytes(size))}`;
   }
