@@ -168,7 +168,9 @@ export class IsolationLab {
       evidence.push(fetched.exchange);
       return fetched;
     };
-    const userB = await issuer.createUser();
+    // Configured accounts may hand A out again: B is another user, or the world is broken.
+    const userB = await anotherUser(issuer, user);
+    if (!userB) return { a: party('A', user, token), b: party('B', user, token), resources: [], evidence, broken: 'the issuer gave no second user (B)' };
     const w: IsolationWorld = { a: party('A', user, token), b: party('B', userB, await issuer.tokenFor(userB)), resources: [], evidence };
     const problems: string[] = [];
     for (const contract of this.contracts) {

@@ -56,13 +56,15 @@ jwksCheck(
       ? `throttled from request ${firstThrottled + 1} (${flood[firstThrottled]!.response!.status}${retryAfter ? `, Retry-After: ${String(retryAfter)}` : ', no Retry-After'})`
       : 'no throttling (no 429 or 503)';
     // A valid token from the same client now, and until it gets in (a limiter closes for a while).
-    const after = await lab.poll('a fresh valid token after the flood', await lab.valid(), (e) => e.outcome === 'accepted', RECOVERY_WAIT_MS);
+    // (Its answers are the flood's too: a limiter's 503 while it reopens is throttling.)
+    const after = await lab.poll('a fresh valid token after the flood', await lab.valid(), (e) => e.outcome === 'accepted', RECOVERY_WAIT_MS, { flood: true });
     // Under target.maxRps the rate is the pacing's, not the backend's.
     const rate = t.target.settings.maxRps ? `paced by target.maxRps = ${t.target.settings.maxRps}` : `${measured.perSecond} a second`;
     const figures = `${n} invalid tokens in ${seconds(tookMs)} s (${rate}; p50 ${measured.p50Ms} ms, p99 ${measured.p99Ms} ms): ${statusTally(flood)}; ${throttling}`;
     const evidence = [flood[0]!, ...(firstThrottled >= 0 ? [flood[firstThrottled]!] : []), flood.at(-1)!, ...after.sample];
+    const stillRefused = `a valid token from this client is still refused ${seconds(after.waitedMs)} s later (${statusOf(after.sample.at(-1))})`;
     const recovery = after.atMs === undefined
-      ? `a valid token from this client is still refused ${seconds(after.waitedMs)} s later (${statusOf(after.sample.at(-1))}): if that limiter is not per client, an attacker keeps it closed for everyone`
+      ? firstThrottled >= 0 ? `${stillRefused}: if that limiter is not per client, an attacker keeps it closed for everyone` : stillRefused
       : after.sent === 1 ? 'a valid token is accepted right after it' : `a valid token is accepted again after ${seconds(after.atMs)} s`;
     const down = unanswered.length > n / 2 ? `; most of the flood got no answer (${unanswered[0]!.error}): the backend stopped answering under it` : '';
     return { verdict: 'INFO', observed: `${figures}; ${recovery}${down}`, measured: { ...measured, recoveryS: after.atMs === undefined ? -1 : seconds(after.atMs) }, evidence };

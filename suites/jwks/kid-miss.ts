@@ -78,9 +78,9 @@ jwksCheck(
     const timer = new TargetClient({ ...t.target.settings, concurrency: 1 }, t.target.observer);
     // Valid tokens, each distinct (a cache of verified tokens would skip the key lookup), one at a time while the flood lasts.
     const timedValid = async (label: string, during: Promise<unknown>) => {
-      const tokens = await Promise.all(Array.from({ length: BLOCKING_VALID[1] }, () => lab.signedBy(kid)));
       let done = false;
       void during.then(() => (done = true), () => (done = true));
+      const tokens = await Promise.all(Array.from({ length: BLOCKING_VALID[1] }, () => lab.signedBy(kid)));
       const sent: Exchange[] = [];
       while (sent.length < BLOCKING_VALID[1] && !(done && sent.length >= BLOCKING_VALID[0])) sent.push(await timer.send(t.checkId, `${label} #${sent.length + 1}`, { token: tokens[sent.length]!, timeoutMs }));
       return sent;
@@ -112,11 +112,18 @@ jwksCheck(
       const figures = `valid requests p50 ${measured.validControlP50Ms} ms beside ${n} tokens of the current kid, ${measured.validMixedP50Ms} ms (p99 ${measured.validMixedP99Ms} ms) beside as many again with unknown kids; in that flood, refusals p50 ${measured.knownRefusalP50Ms} ms for the current kid, ${measured.unknownRefusalP50Ms} ms (p99 ${measured.unknownRefusalP99Ms} ms) for unknown ones; ${fetchSummary(fetches)}`;
       const evidence = [control.valid[0]!, mixed.valid.at(-1)!, mixed.known[0]!, mixed.unknown[0]!, mixed.unknown.at(-1)!];
       // The control must be a clean baseline: valid tokens accepted, the known kids refused (a 429 is a limiter, not an answer).
-      const unclear = [...control.valid.filter((e) => e.outcome !== 'accepted'), ...control.known.filter((e) => e.outcome !== 'rejected'), ...mixed.known.filter((e) => e.outcome !== 'rejected'), ...mixed.valid.filter((e) => e.outcome !== 'accepted' && e.outcome !== 'rejected')];
+      // In the mixed flood a timeout is a finding (held unknown kids can use up a bounded pool of workers); another status (429, 5xx) is not.
+      const unclear = [
+        ...control.valid.filter((e) => e.outcome !== 'accepted'),
+        ...control.known.filter((e) => e.outcome !== 'rejected'),
+        ...[...mixed.known, ...mixed.valid].filter((e) => e.outcome === 'other' || e.outcome === 'server-error'),
+      ];
       if (unclear.length) return { verdict: 'ERROR', observed: `inconclusive: ${unclear.slice(0, 3).map((e) => `${e.label}: ${statusOf(e)}`).join('; ')}${unclear.length > 3 ? ` (${unclear.length} in all)` : ''}; ${figures}`, measured, evidence: unclear.slice(0, 3) };
       const findings: string[] = [];
-      const validRefused = mixed.valid.filter((e) => e.outcome === 'rejected');
-      if (validRefused.length) findings.push(`${validRefused.length} of ${mixed.valid.length} valid requests beside the unknown kids were refused (${validRefused.slice(0, 3).map(statusOf).join(', ')}), none beside the known ones`);
+      const validRefused = mixed.valid.filter((e) => e.outcome === 'rejected' || e.outcome === 'transport-error');
+      if (validRefused.length) findings.push(`${validRefused.length} of ${mixed.valid.length} valid requests beside the unknown kids were refused or got no answer (${validRefused.slice(0, 3).map(statusOf).join(', ')}), none beside the known ones`);
+      const knownHeld = mixed.known.filter((e) => e.outcome === 'transport-error');
+      if (knownHeld.length) findings.push(`${knownHeld.length} of the current kid's tokens beside the unknown kids got no answer within ${timeoutMs / 1000} s: the held requests take the backend's workers`);
       const validExtra = measured.validMixedP50Ms - measured.validControlP50Ms;
       if (validExtra > boundMs) findings.push(`valid requests waited ${validExtra} ms longer (median) beside the unknown kids than beside the known ones: requests whose key is cached wait behind the refresh`);
       const heldExtra = measured.unknownRefusalP50Ms - measured.knownRefusalP50Ms;
