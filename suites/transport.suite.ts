@@ -325,35 +325,37 @@ check(
     }
 
     // The data routes, read with the same credentials: A's and B's resources.
+    // Whom the data routes must act as: no one when the identity endpoint refused both, else the one it
+    // named (served as several, or as neither, is a finding already, and gives them nobody to match).
+    const dataAs = accepted.length === 0 ? null : servedAs === user.id || servedAs === b.id ? servedAs : undefined;
     if (world && lab) {
       const before = findings.length;
       const both = { name: "A's session cookie + B's bearer token", token: tokenB, headers: cookie };
       const notJudged: string[] = [];
-      for (const r of world.resources) {
+      for (const r of dataAs === undefined ? [] : world.resources) {
         const client = lab.client(r.contract);
         const readA = await client.read(both, r.a.id, `A's ${r.contract.name}`);
-        const readB = await client.read(both, r.b.id, `B's ${r.contract.name}`);
-        if (servedAs === undefined) {
+        if (dataAs === null) {
           // The identity endpoint refused both together: a data route that serves the cookie's user to them takes the cookie where it does not.
           if (succeeded(readA)) findings.push(`the identity endpoint refuses a session cookie with a bearer token (${statusOf(tries[0])}), but the data routes serve A's ${r.contract.name} ${r.a.id} to them (${readA.status}): the routes take the caller from different credentials`);
           continue;
         }
-        if (servedAs !== user.id && servedAs !== b.id) continue;
-        const [own, theirs, self, other] = servedAs === user.id ? [readA, readB, 'A', 'B'] : [readB, readA, 'B', 'A'];
+        const readB = await client.read(both, r.b.id, `B's ${r.contract.name}`);
+        const [own, theirs, self, other] = dataAs === user.id ? [readA, readB, 'A', 'B'] : [readB, readA, 'B', 'A'];
         if (!succeeded(theirs)) {
           // Neither readable: the data routes answered something else to these credentials, and say nothing.
-          if (!succeeded(own)) return { verdict: 'ERROR', observed: `inconclusive: the identity endpoint names ${who(servedAs)}, but the same credentials read neither ${self}'s own ${r.contract.name} (${own.status ?? own.exchange.error}) nor ${other}'s (${theirs.status ?? theirs.exchange.error})` };
+          if (!succeeded(own)) return { verdict: 'ERROR', observed: `inconclusive: the identity endpoint names ${who(dataAs)}, but the same credentials read neither ${self}'s own ${r.contract.name} (${own.status ?? own.exchange.error}) nor ${other}'s (${theirs.status ?? theirs.exchange.error})` };
           continue;
         }
         // Whoever reads it with their own credentials alone, the routes do not tell users apart (ISO-READ-OTHER).
-        const alone = servedAs === b.id ? { name: "B's bearer token alone", token: tokenB } : { name: "A's session cookie alone", token: undefined, headers: cookie };
+        const alone = dataAs === b.id ? { name: "B's bearer token alone", token: tokenB } : { name: "A's session cookie alone", token: undefined, headers: cookie };
         const otherId = other === 'A' ? r.a.id : r.b.id;
         const control = await client.read(alone, otherId, `${other}'s ${r.contract.name} (control)`);
         if (succeeded(control)) notJudged.push(`${r.contract.name} (${alone.name} reads ${other}'s too: ISO-READ-OTHER)`);
-        else findings.push(`the identity endpoint names ${who(servedAs)}, but the data routes read ${other}'s ${r.contract.name} ${otherId} (${theirs.status}; ${control.status} with ${alone.name}): the routes take the caller from different credentials`);
+        else findings.push(`the identity endpoint names ${who(dataAs)}, but the data routes read ${other}'s ${r.contract.name} ${otherId} (${theirs.status}; ${control.status} with ${alone.name}): the routes take the caller from different credentials`);
       }
       if (notJudged.length) notes.push(`the data routes not judged for ${notJudged.join(', ')}`);
-      else if (findings.length === before) notes.push(servedAs === undefined ? 'the data routes refuse them too' : `the data routes act as ${servedAs === user.id ? 'A' : 'B'} too`);
+      else if (dataAs !== undefined && findings.length === before) notes.push(dataAs === null ? 'the data routes refuse them too' : `the data routes act as ${dataAs === user.id ? 'A' : 'B'} too`);
     } else notes.push(t.run.resources.length ? `the data routes not judged (${w?.broken ?? 'no world'})` : 'no resources to judge the data routes by');
 
     if (forgedCounts) {

@@ -3,7 +3,6 @@
 import { jwksCheck, percentile, seconds } from './lab.js';
 import type { Exchange } from '../../harness/checks/model.js';
 import { statusOf, statusTally } from '../../harness/checks/oracle.js';
-import { TargetClient } from '../../harness/target/client.js';
 import { scaledToRate } from '../../harness/target/pace.js';
 
 /** Invalid tokens sent, and how many at once. */
@@ -31,7 +30,7 @@ jwksCheck(
     const { kid } = await t.currentKey();
     // Distinct tokens (a random signature each) with the current kid, if the issuer's tokens carry one.
     const tokens = Array.from({ length: n }, () => lab.garbage(kid));
-    const flooder = new TargetClient({ ...t.target.settings, concurrency: FLOOD_WIDTH }, t.target.observer);
+    const flooder = lab.client(FLOOD_WIDTH);
     let flood: Exchange[];
     const started = performance.now();
     try {

@@ -1,14 +1,14 @@
 // Unknown kids: a token naming a kid the backend has not seen may make it refetch the JWKS, within
 // limits (a cooldown, no fetch for what it would refuse anyway, no starvation of real new keys).
-import { randomBytes, randomInt } from 'node:crypto';
+import { randomBytes } from 'node:crypto';
 import { setTimeout as delay } from 'node:timers/promises';
 import { JwksLab, fetchSummary, jwksCheck, percentile, seconds, timeBound } from './lab.js';
 import type { Exchange } from '../../harness/checks/model.js';
 import { CAUSES, expectAllRejected, statusOf } from '../../harness/checks/oracle.js';
 import { b64u, hmacCompact } from '../../harness/forge/jws.js';
 import { freshClaims } from '../../harness/forge/token.js';
+import { englishFaker } from '../../harness/faker.js';
 import { scaledToRate } from '../../harness/target/pace.js';
-import { TargetClient } from '../../harness/target/client.js';
 
 // Unknown kids
 
@@ -74,8 +74,8 @@ jwksCheck(
     // Held requests time out here, well past the bound: a backend that holds them for a minute must not hold the check.
     const timeoutMs = Math.max(3 * boundMs, 5_000);
     const n = scaledToRate(BLOCKING_FLOOD, t.target.settings.maxRps);
-    const flooder = new TargetClient({ ...t.target.settings, concurrency: BLOCKING_FLOOD_WIDTH }, t.target.observer);
-    const timer = new TargetClient({ ...t.target.settings, concurrency: 1 }, t.target.observer);
+    const flooder = lab.client(BLOCKING_FLOOD_WIDTH);
+    const timer = lab.client(1);
     // Valid tokens, each distinct (a cache of verified tokens would skip the key lookup), one at a time while the flood lasts.
     const timedValid = async (label: string, during: Promise<unknown>) => {
       let done = false;
@@ -97,7 +97,7 @@ jwksCheck(
       const control = await flood('control flood', Array.from({ length: n }, known));
       const mark = await lab.mark();
       // Known and unknown kids shuffled into one flood: their refusals share its load, which cancels out.
-      const mixed = await flood('mixed flood', shuffled([...Array.from({ length: n }, known), ...Array.from({ length: n }, unknown)]));
+      const mixed = await flood('mixed flood', englishFaker().helpers.shuffle([...Array.from({ length: n }, known), ...Array.from({ length: n }, unknown)]));
       const fetches = await lab.fetchesSince(mark);
       const ms = (es: Exchange[], p: number) => percentile(es.map((e) => e.durationMs), p);
       const measured = {
@@ -143,16 +143,6 @@ jwksCheck(
   },
   { causes: [CAUSES.keysNotCached], spendsLab: true },
 );
-
-/** `items` in a random order. */
-function shuffled<T>(items: T[]): T[] {
-  const out = [...items];
-  for (let i = out.length - 1; i > 0; i--) {
-    const j = randomInt(i + 1);
-    [out[i], out[j]] = [out[j]!, out[i]!];
-  }
-  return out;
-}
 
 /** JWKS-KIDMISS-PRECHECK's tokens of each kind (alg none, HS256, an algorithm outside the allowlist). */
 const PRECHECK_TOKENS = 5;

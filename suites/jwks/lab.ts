@@ -198,9 +198,14 @@ export class JwksLab {
     return inFlight(tokens.map((token, i) => () => client.send(this.t.checkId, label(i), { token, ...options })), client.settings.concurrency);
   }
 
+  /** A client of its own, `concurrency` requests at once, on this check's timeline; the caller closes it. */
+  client(concurrency: number): TargetClient {
+    return new TargetClient({ ...this.t.target.settings, concurrency }, this.t.target.observer);
+  }
+
   /** All of `tokens` at once, over as many connections (a burst on a cold cache). */
   async burst(label: string, tokens: string[], options: SendOptions = {}): Promise<Exchange[]> {
-    const client = new TargetClient({ ...this.t.target.settings, concurrency: tokens.length }, this.t.target.observer);
+    const client = this.client(tokens.length);
     try {
       return await Promise.all(tokens.map((token, i) => client.send(this.t.checkId, `${label} #${i + 1}`, { token, ...options })));
     } finally {
