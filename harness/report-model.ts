@@ -29,6 +29,8 @@ export interface ReportIssuer {
   external?: { url: string; keys: PublishedKey[]; users: 'signed up' | 'configured accounts' };
   /** shared secret: its strength, judged offline; the secret itself is never written. */
   sharedSecret?: { bytes: number; inWordlist: boolean; source: 'configured' | 'generated' };
+  /** issuer.second: the second issuer the backend was told to trust. */
+  second?: { issuer: string; jwksUrl: string };
 }
 
 /** What the run could test (harness/report/coverage.ts): every report format leads with it. */

@@ -3,7 +3,8 @@
 import { randomBytes } from 'node:crypto';
 import { family } from '../harness/checks/suite.js';
 import type { CheckTools } from '../harness/checks/suite.js';
-import { CAUSES, expectAllAccepted, expectAllRejected, explainsWhenFailing, measuredAcceptance, statusOf } from '../harness/checks/oracle.js';
+import { CAUSES, expectAllAccepted, expectAllRejected, explainsWhenFailing, measuredAcceptance, statusOf, statusTally } from '../harness/checks/oracle.js';
+import { secondIssuerWithUser } from '../harness/checks/second-issuer.js';
 import type { CheckResult } from '../harness/checks/oracle.js';
 import { freshTimes } from '../harness/forge/token.js';
 import type { Exchange } from '../harness/checks/model.js';
@@ -308,6 +309,35 @@ check(
     return rejectSigned(t, variants.filter(([, c]) => c.iss !== iss));
   },
   { explains: CAUSES.issNotChecked },
+);
+
+check(
+  {
+    id: 'CLM-ISS-KEY-BINDING',
+    needs: ['mint'],
+    requires: ['secondIssuer'],
+    title: "Of two trusted issuers, one's key never verifies a token naming the other",
+    severity: 'high',
+    requirement:
+      "RFC 8725 §3.8: a backend that trusts several issuers verifies each token with the keys of the issuer its iss names, and only those: a key of one trusted issuer must not make a token claiming another issuer valid.",
+    references: ['RFC 8725 §3.8', 'RFC 7519 §4.1.1', 'OIDF invalid-iss'],
+    taxonomy: { cwe: ['CWE-347', 'CWE-346'], capec: ['CAPEC-21'], owaspApi: 'API2:2023' },
+    expected: "both issuers' own tokens accepted (the control), then 401 for the second issuer's user's claims (iss = the second issuer) signed by the first issuer's key, and for A's claims (iss = the first) signed by the second's",
+  },
+  async (t) => {
+    const second = await secondIssuerWithUser(t);
+    if ('broken' in second) return second.broken;
+    const [firstKey, secondKey] = [await t.currentKey(), await second.issuer.signingKey()];
+    if (firstKey.kid === secondKey.kid) return { verdict: 'ERROR', observed: `not attributable: both issuers sign under the kid ${firstKey.kid} now (KEY-KID-CROSS-ISSUER's set-up)` };
+    const crossed = await t.sendAll([
+      [`the second issuer's user's claims (iss ${String(second.claims.iss)}), signed by the first issuer's key ${firstKey.kid}`, (await t.issuer.sign({ claims: { ...second.claims, ...freshTimes() } })).token],
+      [`A's claims (iss ${String(t.claims.iss)}), signed by the second issuer's key ${secondKey.kid}`, (await second.issuer.sign({ claims: { ...t.claims, ...freshTimes() } })).token],
+    ]);
+    // Every exchange sent is the check's evidence already (the controls first).
+    const result = expectAllRejected(crossed);
+    return result.verdict === 'PASS' ? { ...result, observed: `both issuers' own tokens accepted; each one's claims signed by the other's key refused (${statusTally(crossed)}): keys are bound to their issuer` } : result;
+  },
+  { explains: CAUSES.keysNotBoundToIssuer, causes: [CAUSES.signaturesUnverified, CAUSES.issNotChecked] },
 );
 
 check(

@@ -18,6 +18,7 @@ import './jwks/kid-miss.js';
 import './jwks/outage.js';
 import './jwks/key-set.js';
 import './jwks/flood.js';
+import './jwks/cross-issuer.js';
 import { JWKS_CHECKS, runJwksCheck } from './jwks/lab.js';
 
 const { check, persistenceProbe } = family('JWKS', { labs: true, restsOnSignatures: true, timelines: true });

@@ -39,6 +39,9 @@ describe('resolveConfig', () => {
     [{ target: { baseUrl: 'http://127.0.0.1:1', protectedPath: '/x' }, issuer: { host: '0.0.0.0' } }, /issuer\.host 0\.0\.0\.0 is not a loopback address/],
     [{ target: { baseUrl: 'http://127.0.0.1:1', protectedPath: '/x' }, issuer: { publicUrl: 'https://issuer.example.test/auth' } }, /issuer\.publicUrl/],
     [{ target: { baseUrl: 'http://127.0.0.1:1', protectedPath: '/x' }, issuer: { mode: 'external', url: 'https://ba.example.test', publicUrl: 'https://x.example.test' } }, /issuer\.publicUrl \(the config\) configures the harness's own issuer.*but issuer\.mode is external \(the config\)/],
+    [{ target: { baseUrl: 'http://127.0.0.1:1', protectedPath: '/x' }, issuer: { secondPort: 3998 } }, /issuer\.secondPort is the port of the second issuer: set issuer\.second/],
+    [{ target: { baseUrl: 'http://127.0.0.1:1', protectedPath: '/x' }, issuer: { second: true, algorithms: ['HS256'] } }, /issuer\.second needs key pairs/],
+    [{ target: { baseUrl: 'http://127.0.0.1:1', protectedPath: '/x' }, issuer: { mode: 'external', url: 'https://ba.example.test', second: true } }, /issuer\.second \(the config\) configures the harness's own issuer/],
   ])('%j is refused with a message naming the field', (config, message) => {
     const err = configError(() => resolveConfig(config as never));
     expect(err.code).toBe('CONFIG_INVALID');

@@ -91,6 +91,8 @@ export const CAUSES = {
   tokenCacheConfused: 'token-cache-confused',
   /** A verified token is honoured past its exp or session (LIFE-REVOKED-SESSION). */
   tokenOutlivesSession: 'token-outlives-session',
+  /** Of two trusted issuers, either one's key verifies tokens that name the other as iss (CLM-ISS-KEY-BINDING). */
+  keysNotBoundToIssuer: 'keys-not-bound-to-issuer',
 } as const;
 
 /** RFC 6750 §2.1's grammar of a Bearer credential: credentials = "Bearer" 1*SP b64token. */

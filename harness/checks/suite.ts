@@ -47,6 +47,8 @@ export interface ProvidedRun {
   skip?: string[];
   /** A published key of an algorithm the backend is not configured for (SIG-ALG-NOT-ALLOWED). */
   alternateKey?: { kid: string; alg: IssuerAlgorithm };
+  /** The second issuer the backend trusts (issuer.second): a harness issuer of its own keys and iss. */
+  secondIssuer?: AnyIssuerConnection;
   target: TargetSettings;
   jwks: JwksSettings;
   /** Resources for the isolation checks (may be empty). */
@@ -110,11 +112,12 @@ export interface CheckTools {
 }
 
 /** What a check may require (CheckMeta.requires), as the run has it; the issuer's algorithms once the family has one. */
-const runFacts = (run: Pick<ProvidedRun, 'openapi' | 'target' | 'resources' | 'labs'>, issuer?: IssuerHandle): RunFacts => ({
+const runFacts = (run: Pick<ProvidedRun, 'openapi' | 'target' | 'resources' | 'labs' | 'secondIssuer'>, issuer?: IssuerHandle): RunFacts => ({
   openapi: Boolean(run.openapi),
   identityPath: Boolean(run.target.identityPath),
   resources: run.resources.length > 0,
   labs: Boolean(run.labs),
+  secondIssuer: Boolean(run.secondIssuer),
   ...(issuer ? { algorithms: issuer.algorithms } : {}),
 });
 

@@ -55,10 +55,10 @@ export function listCommand(): Command {
       );
       const planned = flags.issuerMode !== undefined || flags.alg !== undefined;
       const profile = plannedProfile(flags.issuerMode ?? 'auto', { sharedSecret: flags.alg?.[0] === SHARED_SECRET_ALG, accounts: Boolean(flags.accounts), startsBackend: flags.start, plugin: Boolean(flags.plugin) });
-      // What list cannot know of a run's settings (an OpenAPI document, an identity endpoint, resources) counts as given;
+      // What list cannot know of a run's settings (an OpenAPI document, an identity endpoint, resources, a second issuer) counts as given;
       // labs, as the mode and a start command give them.
       const labs = Boolean(flags.start) && profile.capabilities.includes('keys');
-      const facts = { openapi: true, identityPath: true, resources: true, labs, ...(flags.issuerMode === 'external' ? {} : { algorithms: flags.alg ?? DEFAULT_ALGORITHMS }) };
+      const facts = { openapi: true, identityPath: true, resources: true, labs, secondIssuer: flags.issuerMode !== 'external', ...(flags.issuerMode === 'external' ? {} : { algorithms: flags.alg ?? DEFAULT_ALGORITHMS }) };
       const entries: PlannedEntry[] = planned ? plan(catalogue, profile, facts) : catalogue;
       if (flags.json) {
         process.stdout.write(`${JSON.stringify(entries, null, 2)}\n`);

@@ -6,7 +6,7 @@ import { checkPrefixProblem } from './check-prefix.js';
 import { z } from 'zod';
 import { RUN_ISSUER_MODES } from '../issuer/capabilities.js';
 import { jwtSettingsShape } from '../issuer/jwt-settings.js';
-import { ISSUER_ALGORITHMS } from '../issuer/protocol.js';
+import { ISSUER_ALGORITHMS, SHARED_SECRET_ALG } from '../issuer/protocol.js';
 import { resourceSchema } from './resources.js';
 import { openApiProblem, pathOn, urlPathProblem } from './target-path.js';
 import { SEVERITIES } from '../checks/model.js';
@@ -89,7 +89,7 @@ const target = z.strictObject({
 });
 
 /** The issuer settings only the harness's own issuer reads, and those only the external mode reads (config/layers.ts sets aside the ones a run's mode does not use). */
-export const HARNESS_ISSUER_SETTINGS = ['algorithms', 'issuer', 'audience', 'expirationTime', 'port', 'host', 'publicUrl', 'secret'] as const;
+export const HARNESS_ISSUER_SETTINGS = ['algorithms', 'issuer', 'audience', 'expirationTime', 'port', 'host', 'publicUrl', 'secret', 'second', 'secondPort'] as const;
 export const EXTERNAL_ISSUER_SETTINGS = ['url', 'basePath', 'jwksUrl', 'ca', 'token', 'users'] as const;
 
 const issuer = z
@@ -124,6 +124,14 @@ const issuer = z
         .optional(),
       { help: "the issuer's URL as the backend reaches it (a tunnel, a DNS name): written into iss and aud, and its JWKS served under it. An origin, no path", example: 'https://issuer.staging.example.test' },
     ),
+    second: setting(z.boolean().optional(), {
+      help: "the backend trusts two Better Auth issuers (two deployments, or staging and a partner's): the harness starts a second one like the first, with its own keys, URL and iss and the first's audience, and gives the backend its JWKS URL and iss as SECOND_JWKS_URL and SECOND_JWT_ISSUER. CLM-ISS-KEY-BINDING and KEY-KID-CROSS-ISSUER need it",
+      flag: '--second-issuer',
+      env: 'SECOND_ISSUER',
+      value: 'switch',
+      example: true,
+    }),
+    secondPort: setting(z.number().int().min(0).max(65535).optional(), { help: "the second issuer's fixed port (issuer.second), when the backend is configured statically", example: 3998 }),
     secret: setting(z.string().min(1).optional(), { help: 'the shared secret (BETTER_AUTH_SECRET) of the HS256 mode; default 32 random bytes. Never written to a report', env: 'SECRET', init: false }),
     url: setting(httpUrl().superRefine(urlPathProblem).optional(), { help: "external mode: Better Auth's base URL", flag: '--issuer-url <url>', env: 'ISSUER_URL', example: 'https://auth.staging.example.test' }),
     basePath: setting(pathOn('issuer').optional(), { help: "external mode: Better Auth's mount path (default /api/auth)", example: '/api/auth' }),
@@ -149,6 +157,8 @@ const issuer = z
     for (const key of HARNESS_ISSUER_SETTINGS) {
       if (external && issuer[key] !== undefined) ctx.addIssue({ code: 'custom', path: [key], message: `issuer.${key} configures the harness's own issuer; an external issuer's settings are read from its tokens and JWKS` });
     }
+    if (issuer.secondPort !== undefined && !issuer.second) ctx.addIssue({ code: 'custom', path: ['secondPort'], message: 'issuer.secondPort is the port of the second issuer: set issuer.second (--second-issuer) too' });
+    if (issuer.second && issuer.algorithms?.includes(SHARED_SECRET_ALG)) ctx.addIssue({ code: 'custom', path: ['second'], message: `issuer.second needs key pairs: with a shared ${SHARED_SECRET_ALG} secret there is no key set whose keys could be bound to their issuer` });
   });
 
 // The attacker listener serves the URLs a token names (jku, x5u, an iss to derive a JWKS from, a

@@ -49,7 +49,8 @@ export interface IssuerHandle {
   servedJwks(): Promise<string>;
   signingKey(): Promise<KeyInfo>;
   sign(request: SignRequest): Promise<SignResponse>;
-  rotate(alg?: IssuerAlgorithm): Promise<KeyInfo>;
+  /** A new signing key (of `alg`, default the primary algorithm; with `kid` as its id when given); older keys stay published. */
+  rotate(alg?: IssuerAlgorithm, kid?: string): Promise<KeyInfo>;
   retireKey(kid: string): Promise<KeyInfo>;
   removeKey(kid: string): Promise<void>;
 

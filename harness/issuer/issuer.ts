@@ -118,9 +118,9 @@ export class Issuer implements IssuerHandle {
     if (!key) throw new HarnessError('ISSUER_REQUEST_FAILED', 'the issuer reports no signing key');
     return key;
   }
-  /** A new key of `alg` (default: the primary algorithm) becomes its signing key; older keys stay published. */
-  rotate(alg?: IssuerAlgorithm): Promise<KeyInfo> {
-    return this.call('POST', '/keys', alg ? { alg } : {});
+  /** A new key of `alg` (default: the primary algorithm) becomes its signing key; older keys stay published. `kid`: its id, chosen. */
+  rotate(alg?: IssuerAlgorithm, kid?: string): Promise<KeyInfo> {
+    return this.call('POST', '/keys', { ...(alg ? { alg } : {}), ...(kid ? { kid } : {}) });
   }
   /** The key stops signing now and stays published for the grace period. */
   retireKey(kid: string): Promise<KeyInfo> {

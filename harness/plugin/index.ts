@@ -144,7 +144,10 @@ export function conformance(options: ConformanceOptions): BetterAuthPlugin {
         testUserDomain: TEST_USER_DOMAIN,
       }) satisfies PluginInfo),
       conformanceKeys: endpoint('list keys', '/keys', 'GET', async ({ context }) => keysOf(context).list()),
-      conformanceRotate: endpoint('rotate', '/keys', 'POST', async ({ context, body }) => keysOf(context).rotate(parse(rotateSchema, body ?? {}).alg)),
+      conformanceRotate: endpoint('rotate', '/keys', 'POST', async ({ context, body }) => {
+        const { alg, kid } = parse(rotateSchema, body ?? {});
+        return keysOf(context).rotate(alg, kid);
+      }),
       conformanceRetire: endpoint('retire', '/keys/:kid/retire', 'POST', async ({ context, params }) => keysOf(context).retire(params.kid!)),
       conformanceRemove: endpoint('remove key', '/keys/:kid', 'DELETE', async ({ context, params }) => keysOf(context).remove(params.kid!)),
       conformanceSign: endpoint('sign', '/sign', 'POST', async ({ context, body }) => keysOf(context).sign(parse(signSchema, body), tokenDefaults(context))),

@@ -85,14 +85,23 @@ export class KeyStore {
     return row;
   }
 
-  /** Creates a key of the given algorithm; for the primary algorithm it becomes the signing key at once. */
-  async rotate(alg: IssuerAlgorithm = this.primaryAlg): Promise<KeyInfo> {
+  /**
+   * Creates a key of the given algorithm; for the primary algorithm it becomes the signing key at once.
+   * `kid`: its id (Better Auth's jwks row id, which its tokens carry as kid) instead of a generated one.
+   */
+  async rotate(alg: IssuerAlgorithm = this.primaryAlg, kid?: string): Promise<KeyInfo> {
     this.refuseUnlessManaged();
     if (this.sharedSecret !== undefined) throw this.noKeyPairs();
     if (!(KEY_PAIR_ALGORITHMS as readonly string[]).includes(alg)) throw new HttpError(400, 'bad_alg', `unsupported algorithm "${alg}"`);
+    if (kid !== undefined && (await this.rows()).some((r) => r.id === kid)) throw new HttpError(409, 'kid_taken', `the issuer already has a key with kid "${kid}"`);
     const options: JwtOptions = { ...this.jwtOptions, jwks: { ...this.jwtOptions.jwks, keyPairConfig: keyPairConfigFor(alg as KeyPairAlgorithm) } };
     const created = (await createJwk(await this.endpointContext(), options)) as JwkRow;
-    return this.describe(created.id);
+    if (kid === undefined) return this.describe(created.id);
+    // The same row under the chosen id: created by Better Auth, renamed (its createdAt keeps it the newest).
+    const ctx = await this.context();
+    await ctx.adapter.delete({ model: 'jwks', where: [{ field: 'id', value: created.id }] });
+    await ctx.adapter.create({ model: 'jwks', data: { ...created, id: kid }, forceAllowId: true });
+    return this.describe(kid);
   }
 
   /** Expires the key now: it stops signing and stays published for the grace period. */

@@ -55,7 +55,8 @@ export const faultSchema = z.discriminatedUnion('kind', [
   z.strictObject({ kind: z.literal('headers'), headers: z.record(z.string().regex(/^[!#$%&'*+.^_`|~0-9A-Za-z-]+$/), z.string()), remaining }),
 ]);
 
-export const rotateSchema = z.strictObject({ alg: algSchema.optional() });
+/** `kid`: the new key's id, chosen (a kid another issuer also uses: KEY-KID-CROSS-ISSUER); default Better Auth's own. */
+export const rotateSchema = z.strictObject({ alg: algSchema.optional(), kid: z.string().min(1).max(200).optional() });
 
 export function parse<T>(schema: z.ZodType<T>, body: unknown): T {
   const result = schema.safeParse(body);

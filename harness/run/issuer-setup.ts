@@ -18,6 +18,8 @@ export interface RunIssuer {
   report: ReportIssuer;
   /** A published key of an algorithm the backend is not configured for (SIG-ALG-NOT-ALLOWED). */
   alternateKey?: { kid: string; alg: IssuerAlgorithm };
+  /** The second issuer the backend trusts (issuer.second), and the variables that tell the backend of it. */
+  second?: { handle: IssuerHandle; connection: AnyIssuerConnection; backendEnv: Record<string, string> };
 }
 
 /** An algorithm the backend does not expect, for a key published from the start; none when all are configured. */
@@ -95,6 +97,13 @@ export async function startRunIssuer(config: ResolvedConfig, log: (line: string)
     throw err;
   }
   const audience = issuer.audience;
+  let second: RunIssuer['second'];
+  try {
+    second = c.second ? await startSecondIssuer(config, issuer, log) : undefined;
+  } catch (err) {
+    await issuer.stop();
+    throw err;
+  }
   const backendEnv: Record<string, string> = {
     JWT_ISSUER: issuer.issuer,
     JWT_AUDIENCE: [audience].flat().join(','),
@@ -102,6 +111,7 @@ export async function startRunIssuer(config: ResolvedConfig, log: (line: string)
     BETTER_AUTH_URL: issuer.baseUrl,
     // The guides that verify HS256 read Better Auth's own secret; others name it JWT_SECRET.
     ...(shared !== undefined ? { BETTER_AUTH_SECRET: shared, JWT_SECRET: shared } : { JWKS_URL: issuer.jwksUrl }),
+    ...second?.backendEnv,
   };
   if (shared !== undefined) {
     const strength = sharedSecretStrength(shared);
@@ -120,7 +130,30 @@ export async function startRunIssuer(config: ResolvedConfig, log: (line: string)
       jwksUrl: shared === undefined ? issuer.jwksUrl : null,
       capabilities: [...issuer.capabilities],
       ...(shared !== undefined ? { sharedSecret: { ...sharedSecretStrength(shared), source: c.secret ? ('configured' as const) : ('generated' as const) } } : {}),
+      ...(second ? { second: { issuer: second.handle.issuer, jwksUrl: second.handle.jwksUrl } } : {}),
     },
     ...(alternate ? { alternateKey: { kid: alternate.kid, alg: alternate.alg as IssuerAlgorithm } } : {}),
+    ...(second ? { second } : {}),
   };
+}
+
+/**
+ * The second issuer of a backend that trusts two (issuer.second): the first's runtime and algorithms,
+ * its own keys, URL and iss, and the first's audience (one API, two issuers). Its users have a seed
+ * of their own. Nothing is published beside its signing key: only the checks that bind keys to
+ * issuers use it.
+ */
+async function startSecondIssuer(config: ResolvedConfig, first: IssuerHandle, log: (line: string) => void): Promise<NonNullable<RunIssuer['second']>> {
+  const c = config.issuer;
+  const second = await startIssuer({
+    mode: first.mode === 'container' ? 'container' : 'process',
+    algorithms: [...first.algorithms],
+    audience: first.audience,
+    ...(c.expirationTime ? { expirationTime: c.expirationTime } : {}),
+    ...(c.secondPort !== undefined ? { port: c.secondPort } : {}),
+    ...(config.seed !== undefined ? { seed: (config.seed + 1_000_003) % 2 ** 32 } : {}),
+    log: () => {},
+  });
+  log(`issuer: a second issuer the backend trusts (issuer.second): iss ${second.issuer}, JWKS ${second.jwksUrl}, given to the backend as SECOND_JWT_ISSUER and SECOND_JWKS_URL`);
+  return { handle: second, connection: second.connection(), backendEnv: { SECOND_JWKS_URL: second.jwksUrl, SECOND_JWT_ISSUER: second.issuer } };
 }

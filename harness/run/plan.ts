@@ -51,6 +51,7 @@ export function plannedFacts(config: ResolvedConfig, profile: IssuerProfile): Ru
     identityPath: Boolean(config.target.identityPath),
     resources: config.resources.length > 0,
     labs: labLines(config, profile).length > 0,
+    secondIssuer: config.issuer.mode !== 'external' && Boolean(config.issuer.second),
     ...(config.issuer.mode === 'external' ? {} : { algorithms: config.issuer.algorithms ?? DEFAULT_ALGORITHMS }),
   };
 }

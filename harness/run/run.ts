@@ -258,8 +258,19 @@ async function startBackendAndLabs(ctx: RunContext, issuer: RunIssuer): Promise<
       baseUrl: config.target.baseUrl,
       // The lab's issuer like the run's, on a loopback port of its own (never the run's public URL); its
       // users have their own seed; no alternate key (only SIG-ALG-NOT-ALLOWED, outside the labs, uses it).
-      startIssuer: (index) => startRunIssuer({ ...config, issuer: { ...config.issuer, port: undefined, host: undefined, publicUrl: undefined }, ...(config.seed !== undefined ? { seed: (config.seed + index) % 2 ** 32 } : {}) }, () => {}, { alternateKey: false }),
-      launchOptions: (baseUrl, env) => ({ ...launch, baseUrl, env }),
+      // The run's second issuer (issuer.second) serves every lab, and mints for the run's audience: a
+      // lab's issuer then does too (one API trusting two issuers), or the lab's backend would refuse the second's tokens.
+      startIssuer: (index) =>
+        startRunIssuer(
+          {
+            ...config,
+            issuer: { ...config.issuer, port: undefined, host: undefined, publicUrl: undefined, second: undefined, secondPort: undefined, ...(issuer.second ? { audience: issuer.handle.audience } : {}) },
+            ...(config.seed !== undefined ? { seed: (config.seed + index) % 2 ** 32 } : {}),
+          },
+          () => {},
+          { alternateKey: false },
+        ),
+      launchOptions: (baseUrl, env) => ({ ...launch, baseUrl, env: { ...env, ...issuer.second?.backendEnv } }),
       control: () => started.control!.connection,
     });
   }
@@ -345,6 +356,7 @@ function providedRun(ctx: RunContext, issuer: RunIssuer, attacker: AttackerReach
     ...(control ? { targetControl: { ...control.connection, readinessTimeoutMs: config.target.readinessTimeoutMs } } : {}),
     ...(pool && control ? { labs: { control: control.connection, jobs } } : {}),
     ...(issuer.alternateKey ? { alternateKey: issuer.alternateKey } : {}),
+    ...(issuer.second ? { secondIssuer: issuer.second.connection } : {}),
     target: {
       baseUrl: config.target.baseUrl,
       protectedPath: config.target.protectedPath,
@@ -457,6 +469,7 @@ async function stopStarted(ctx: RunContext, releaseLock: () => void): Promise<vo
     await started.pool?.close();
     await started.target?.stop();
     await started.issuer?.handle.stop();
+    await started.issuer?.second?.handle.stop();
     // After a signal, cleanup.ts also stops what a phase abandoned mid-start (a container being created).
     if (halter.halted?.signal) await halter.stoppedAfterSignal;
   } finally {

@@ -277,10 +277,10 @@ export class JwksLab {
   /**
    * A new signing key K the backend has never seen, and the backend made to load the JWKS as the
    * issuer serves it now (`fault` applied): by a cold start, or else by sending K's tokens until it
-   * refetches (an unknown kid, after whatever cooldown it keeps).
+   * refetches (an unknown kid, after whatever cooldown it keeps). `kid`: K's id, chosen.
    */
-  async freshFetch(faultFor?: JwksFault | ((key: KeyInfo) => JwksFault), options: { anyStatus?: boolean; probe?: SendOptions } = {}): Promise<FreshFetch> {
-    const key = await this.t.issuer.rotate(this.t.issuer.algorithms[0]);
+  async freshFetch(faultFor?: JwksFault | ((key: KeyInfo) => JwksFault), options: { anyStatus?: boolean; probe?: SendOptions; kid?: string } = {}): Promise<FreshFetch> {
+    const key = await this.t.issuer.rotate(this.t.issuer.algorithms[0], options.kid);
     const fault = typeof faultFor === 'function' ? faultFor(key) : faultFor;
     if (fault) await this.t.issuer.setJwksFault(fault);
     const mark = await this.mark();

@@ -132,6 +132,18 @@ describeEachMode('issuer control', (mode) => {
       await expect(issuer.removeKey(victim)).rejects.toThrow(/404/);
     });
 
+    it("rotate with a chosen kid: Better Auth's /token signs under it, its JWKS publishes it, and a kid it has is refused", async () => {
+      const kid = `chosen-${Date.now()}`;
+      const chosen = await issuer.rotate(undefined, kid);
+      expect(chosen).toMatchObject({ kid, alg: 'EdDSA', signing: true, published: true });
+      const token = await issuer.tokenFor(await issuer.createUser());
+      expect(decodeProtectedHeader(token).kid).toBe(kid);
+      await jwtVerify(token, createRemoteJWKSet(new URL(issuer.jwksUrl)), { issuer: issuer.issuer, audience: issuer.audience });
+      await expect(issuer.rotate(undefined, kid)).rejects.toThrow(/409.*already has a key with kid/);
+      await issuer.removeKey(kid);
+      expect(decodeProtectedHeader(await issuer.tokenFor(await issuer.createUser())).kid).not.toBe(kid);
+    });
+
     it('rotate with another algorithm adds a key of it without changing the /token key', async () => {
       const signingBefore = (await issuer.signingKey()).kid;
       const rs = await issuer.rotate('RS256');

@@ -1,0 +1,56 @@
+// A backend that trusts two issuers (issuer.second): a kid is unique within one key set only, so both
+// may publish it. The first issuer (the lab's) takes a new key under the kid the second signs with,
+// and each key must still verify only the tokens of its own issuer.
+import { notFetched, jwksCheck } from './lab.js';
+import { CAUSES, statusOf } from '../../harness/checks/oracle.js';
+import type { Exchange } from '../../harness/checks/model.js';
+import { secondIssuerWithUser } from '../../harness/checks/second-issuer.js';
+import { freshClaims } from '../../harness/forge/token.js';
+
+jwksCheck(
+  {
+    id: 'KEY-KID-CROSS-ISSUER',
+    requires: ['secondIssuer'],
+    title: "Two trusted issuers publishing the same kid: each key verifies only its own issuer's tokens",
+    severity: 'high',
+    requirement:
+      'RFC 8725 §3.8: a backend that trusts several issuers picks the key among the keys of the issuer the token names. A kid is unique within one JWKS only (RFC 7517 §4.5): when two issuers publish the same kid, the key one of them publishes under it must not verify a token that names the other.',
+    references: ['RFC 8725 §3.8', 'RFC 7517 §4.5', 'apollographql/router#3017'],
+    taxonomy: { cwe: ['CWE-347', 'CWE-694'], capec: ['CAPEC-21'], owaspApi: 'API2:2023' },
+    expected:
+      "with the first issuer's new key under the kid the second signs with: 401 for A's claims signed by the second issuer's key and for the second issuer's user's claims signed by the first's new key (FAIL high if either is accepted); each issuer's own tokens accepted (NON-STRICT low if one is refused: keys indexed by kid across issuers)",
+  },
+  async (lab, t) => {
+    // The second issuer is trusted at all (its own token accepted) before the kids collide.
+    const second = await secondIssuerWithUser(t);
+    if ('broken' in second) return second.broken;
+    const kid = (await second.issuer.signingKey()).kid;
+    try {
+      const loaded = await lab.freshFetch(undefined, { kid });
+      const unfetched = notFetched(loaded);
+      if (unfetched) return unfetched;
+      // One after another: a kid index shared by the issuers holds whichever key it loaded last, so
+      // each forgery follows a valid token of the issuer whose key it carries.
+      const steps: [label: string, valid: boolean, token: () => Promise<string>][] = [
+        [`the second issuer's own token (kid ${kid})`, true, () => second.issuer.tokenFor(second.user)],
+        [`A's claims (iss = the first issuer) signed by the second issuer's key under ${kid}`, false, async () => (await second.issuer.sign({ claims: freshClaims(t.claims) })).token],
+        [`A's own token from the first issuer's new key under ${kid}`, true, () => t.issuer.tokenFor(t.user)],
+        [`the second issuer's user's claims (iss = the second issuer) signed by the first issuer's new key under ${kid}`, false, async () => (await t.issuer.sign({ key: { kid }, claims: freshClaims(second.claims) })).token],
+        [`the second issuer's own token again`, true, () => second.issuer.tokenFor(second.user)],
+      ];
+      const sent: { e: Exchange; valid: boolean }[] = [{ e: loaded.probe!, valid: true }];
+      for (const [label, valid, token] of steps) sent.push({ e: await t.send(label, await token()), valid });
+      const unclear = sent.filter(({ e }) => e.outcome !== 'accepted' && e.outcome !== 'rejected' && e.outcome !== 'server-error');
+      if (unclear.length) return { verdict: 'ERROR', observed: `inconclusive: ${unclear.map(({ e }) => `"${e.label}" got ${statusOf(e)}`).join('; ')}` };
+      const forged = sent.filter(({ e, valid }) => !valid && e.outcome === 'accepted').map(({ e }) => e.label);
+      if (forged.length) return { verdict: 'FAIL', observed: `accepted once both issuers published the kid ${kid}: ${forged.join('; ')}. The key is picked by kid across issuers, not among the keys of the issuer the token names` };
+      const refused = sent.filter(({ e, valid }) => valid && e.outcome !== 'accepted').map(({ e }) => `${e.label} (${statusOf(e)})`);
+      if (refused.length) return { verdict: 'NON-STRICT', severity: 'low', observed: `no token was accepted under the other issuer's key, but valid tokens were refused once both issuers published the kid ${kid}: ${refused.join('; ')}. Keys are indexed by kid across issuers (one issuer's key hides the other's)` };
+      return { verdict: 'PASS', observed: `both issuers publish the kid ${kid}: each one's own tokens accepted, and each one's key refused for the other's claims (${loaded.how})` };
+    } finally {
+      // The first issuer signs with its previous key again (in a lab of its own, or on the run's issuer when there are none).
+      await t.issuer.removeKey(kid).catch(() => undefined);
+    }
+  },
+  { spendsLab: true, causes: [CAUSES.keysNotBoundToIssuer], estimateS: (s) => Math.min(s.maxRotationDelayS, s.waitBudgetS) + 2 },
+);
