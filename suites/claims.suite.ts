@@ -322,20 +322,28 @@ check(
       "RFC 8725 §3.8: a backend that trusts several issuers verifies each token with the keys of the issuer its iss names, and only those: a key of one trusted issuer must not make a token claiming another issuer valid.",
     references: ['RFC 8725 §3.8', 'RFC 7519 §4.1.1', 'OIDF invalid-iss'],
     taxonomy: { cwe: ['CWE-347', 'CWE-346'], capec: ['CAPEC-21'], owaspApi: 'API2:2023' },
-    expected: "both issuers' own tokens accepted (the control), then 401 for the second issuer's user's claims (iss = the second issuer) signed by the first issuer's key, and for A's claims (iss = the first) signed by the second's",
+    expected: "both issuers' own tokens accepted (the control, from /token and minted), then 401 for the second issuer's user's claims (iss = the second issuer) signed by the first issuer's key, and for A's claims (iss = the first) signed by the second's",
   },
   async (t) => {
     const second = await secondIssuerWithUser(t);
     if ('broken' in second) return second.broken;
     const [firstKey, secondKey] = [await t.currentKey(), await second.issuer.signingKey()];
-    if (firstKey.kid === secondKey.kid) return { verdict: 'ERROR', observed: `not attributable: both issuers sign under the kid ${firstKey.kid} now (KEY-KID-CROSS-ISSUER's set-up)` };
-    const crossed = await t.sendAll([
-      [`the second issuer's user's claims (iss ${String(second.claims.iss)}), signed by the first issuer's key ${firstKey.kid}`, (await t.issuer.sign({ claims: { ...second.claims, ...freshTimes() } })).token],
-      [`A's claims (iss ${String(t.claims.iss)}), signed by the second issuer's key ${secondKey.kid}`, (await second.issuer.sign({ claims: { ...t.claims, ...freshTimes() } })).token],
+    // A guard: KEY-KID-CROSS-ISSUER gives the two issuers one kid only in a lab, or after every other family.
+    if (firstKey.kid === secondKey.kid) return { verdict: 'ERROR', observed: `not attributable: both issuers sign under the kid ${firstKey.kid}, so a key cannot be told from the other by its kid` };
+    // Each claim set minted by its own issuer's key first, with the same times: refused, the forgeries' refusals say nothing.
+    const times = freshTimes();
+    const [ownSecond, ownFirst, ...crossed] = await t.sendAll([
+      [`control: the second issuer's user's claims, minted by the second issuer's own key ${secondKey.kid}`, (await second.issuer.sign({ claims: { ...second.claims, ...times } })).token],
+      [`control: A's claims, minted by the first issuer's own key ${firstKey.kid}`, await t.signed(times)],
+      [`the second issuer's user's claims (iss ${String(second.claims.iss)}), signed by the first issuer's key ${firstKey.kid}`, (await t.issuer.sign({ claims: { ...second.claims, ...times } })).token],
+      [`A's claims (iss ${String(t.claims.iss)}), signed by the second issuer's key ${secondKey.kid}`, (await second.issuer.sign({ claims: { ...t.claims, ...times } })).token],
     ]);
     // Every exchange sent is the check's evidence already (the controls first).
     const result = expectAllRejected(crossed);
-    return result.verdict === 'PASS' ? { ...result, observed: `both issuers' own tokens accepted; each one's claims signed by the other's key refused (${statusTally(crossed)}): keys are bound to their issuer` } : result;
+    if (result.verdict !== 'PASS') return result;
+    const refusedControls = [ownSecond!, ownFirst!].filter((e) => e.outcome !== 'accepted');
+    if (refusedControls.length) return { verdict: 'ERROR', observed: `not attributable: ${result.observed}, but the same claims minted by their own issuer's key were refused too (${refusedControls.map((e) => `"${e.label}" ${statusOf(e)}`).join('; ')})` };
+    return { ...result, observed: `both issuers' own tokens accepted, from /token and minted; each one's claims signed by the other's key refused (${statusTally(crossed)}): keys are bound to their issuer` };
   },
   { explains: CAUSES.keysNotBoundToIssuer, causes: [CAUSES.signaturesUnverified, CAUSES.issNotChecked] },
 );

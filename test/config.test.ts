@@ -41,6 +41,8 @@ describe('resolveConfig', () => {
     [{ target: { baseUrl: 'http://127.0.0.1:1', protectedPath: '/x' }, issuer: { mode: 'external', url: 'https://ba.example.test', publicUrl: 'https://x.example.test' } }, /issuer\.publicUrl \(the config\) configures the harness's own issuer.*but issuer\.mode is external \(the config\)/],
     [{ target: { baseUrl: 'http://127.0.0.1:1', protectedPath: '/x' }, issuer: { secondPort: 3998 } }, /issuer\.secondPort is the port of the second issuer: set issuer\.second/],
     [{ target: { baseUrl: 'http://127.0.0.1:1', protectedPath: '/x' }, issuer: { second: true, algorithms: ['HS256'] } }, /issuer\.second needs key pairs/],
+    [{ target: { baseUrl: 'http://127.0.0.1:1', protectedPath: '/x' }, issuer: { second: true, publicUrl: 'https://issuer.example.test' } }, /issuer\.second listens on loopback only/],
+    [{ target: { baseUrl: 'http://127.0.0.1:1', protectedPath: '/x' }, issuer: { second: true, port: 3999, secondPort: 3999 } }, /issuer\.secondPort is issuer\.port \(3999\)/],
     [{ target: { baseUrl: 'http://127.0.0.1:1', protectedPath: '/x' }, issuer: { mode: 'external', url: 'https://ba.example.test', second: true } }, /issuer\.second \(the config\) configures the harness's own issuer/],
   ])('%j is refused with a message naming the field', (config, message) => {
     const err = configError(() => resolveConfig(config as never));

@@ -84,7 +84,7 @@ export const RUN_SETTINGS = {
   identityPath: { has: (f: RunFacts) => f.identityPath, missing: 'needs an identity endpoint (target.identityPath / --identity)' },
   resources: { has: (f: RunFacts) => f.resources, missing: 'no resources are configured (resources in conformance.config.ts, or --resource <collection path>)' },
   ownBackend: { has: (f: RunFacts) => f.labs, missing: "needs a backend of its own (a lab), which the harness gives a check when it starts the backend (target.start with {port}) and runs a key-pair issuer of its own: on a shared backend, a limiter it closes would cost the other checks" },
-  secondIssuer: { has: (f: RunFacts) => f.secondIssuer, missing: "needs a backend that trusts two issuers: set issuer.second (--second-issuer), and have the backend trust the second one too (SECOND_JWKS_URL and SECOND_JWT_ISSUER in its start command's environment)" },
+  secondIssuer: { has: (f: RunFacts) => f.secondIssuer, missing: "needs a backend that trusts two issuers, with the harness's own issuer: set issuer.second (--second-issuer), and have the backend trust the second one too (SECOND_JWKS_URL and SECOND_JWT_ISSUER in its start command's environment)" },
   eddsaSigning: { has: (f: RunFacts) => !f.algorithms || f.algorithms[0] === 'EdDSA', missing: 'the issuer does not sign with EdDSA (run with --alg EdDSA)' },
   ecdsaSigning: { has: (f: RunFacts) => !f.algorithms || /^ES(256|384|512)$/.test(f.algorithms[0] ?? ''), missing: 'the issuer does not sign with ECDSA, so there is no ECDSA signature to re-encode (run with --alg ES256 to test it)' },
   eddsaKey: { has: (f: RunFacts) => !f.algorithms || f.algorithms.includes('EdDSA'), missing: 'the issuer has no EdDSA key (run with --alg EdDSA)' },

@@ -125,7 +125,7 @@ const issuer = z
       { help: "the issuer's URL as the backend reaches it (a tunnel, a DNS name): written into iss and aud, and its JWKS served under it. An origin, no path", example: 'https://issuer.staging.example.test' },
     ),
     second: setting(z.boolean().optional(), {
-      help: "the backend trusts two Better Auth issuers (two deployments, or staging and a partner's): the harness starts a second one like the first, with its own keys, URL and iss and the first's audience, and gives the backend its JWKS URL and iss as SECOND_JWKS_URL and SECOND_JWT_ISSUER. CLM-ISS-KEY-BINDING and KEY-KID-CROSS-ISSUER need it",
+      help: "the backend trusts two Better Auth issuers (two deployments, or staging and a partner's): the harness starts a second one (on loopback) with the first's runtime and algorithms, its own keys, URL and iss, and the first's audience, and gives the backend its JWKS URL and iss as SECOND_JWKS_URL and SECOND_JWT_ISSUER. CLM-ISS-KEY-BINDING and KEY-KID-CROSS-ISSUER need it",
       flag: '--second-issuer',
       env: 'SECOND_ISSUER',
       value: 'switch',
@@ -158,6 +158,8 @@ const issuer = z
       if (external && issuer[key] !== undefined) ctx.addIssue({ code: 'custom', path: [key], message: `issuer.${key} configures the harness's own issuer; an external issuer's settings are read from its tokens and JWKS` });
     }
     if (issuer.secondPort !== undefined && !issuer.second) ctx.addIssue({ code: 'custom', path: ['secondPort'], message: 'issuer.secondPort is the port of the second issuer: set issuer.second (--second-issuer) too' });
+    if (issuer.second && (issuer.host !== undefined || issuer.publicUrl !== undefined)) ctx.addIssue({ code: 'custom', path: ['second'], message: 'issuer.second listens on loopback only: a backend that reaches the harness issuer at issuer.host or issuer.publicUrl could not reach the second one' });
+    if (issuer.second && issuer.secondPort !== undefined && issuer.secondPort !== 0 && issuer.secondPort === issuer.port) ctx.addIssue({ code: 'custom', path: ['secondPort'], message: `issuer.secondPort is issuer.port (${issuer.port}): the two issuers need ports of their own` });
     if (issuer.second && issuer.algorithms?.includes(SHARED_SECRET_ALG)) ctx.addIssue({ code: 'custom', path: ['second'], message: `issuer.second needs key pairs: with a shared ${SHARED_SECRET_ALG} secret there is no key set whose keys could be bound to their issuer` });
   });
 

@@ -139,19 +139,19 @@ const CONTROLS: Remediation = {
   stacks: {},
 };
 
-/** Longest prefix first. */
 const SEVERAL_ISSUERS: Remediation = {
   topic: 'Several trusted issuers',
   fix: "Keep one key set per trusted issuer. Read the token's iss unverified only to choose among them from a fixed map (refuse an iss that is not in it), then verify with that issuer's keys alone and require exactly that iss. Never try every trusted key set in turn, never accept a list of issuers with any key, and never index the keys of several issuers by kid alone: a kid is unique within one JWKS only.",
   stacks: {
-    jose: 'const sets = { [ISS_A]: createRemoteJWKSet(new URL(JWKS_A)), [ISS_B]: createRemoteJWKSet(new URL(JWKS_B)) }; const { iss } = decodeJwt(token); jwtVerify(token, sets[iss], { issuer: iss, audience, algorithms }), after refusing an iss that has no entry; not jwtVerify with issuer: [ISS_A, ISS_B] tried against each set.',
-    'jwks-rsa': 'one JwksClient per issuer; in the getKey callback choose the client by the unverified iss (jwt.decode(token).iss) and pass issuer: thatIss to jwt.verify.',
+    jose: 'const sets = new Map([[ISS_A, createRemoteJWKSet(new URL(JWKS_A))], [ISS_B, createRemoteJWKSet(new URL(JWKS_B))]]); const { iss } = decodeJwt(token); refuse unless sets.has(iss); then jwtVerify(token, sets.get(iss), { issuer: iss, audience, algorithms }); not jwtVerify with issuer: [ISS_A, ISS_B] tried against each set.',
+    'jwks-rsa': "one JwksClient per issuer. jsonwebtoken's getKey(header, callback) sees no payload: read the unverified iss first (jwt.decode(token).iss), refuse one not in a fixed map, and verify with that issuer's client and issuer: thatIss (express-jwt's secret(req, token) gets the payload).",
     PyJWT: 'one PyJWKClient per issuer, chosen by jwt.decode(token, options={"verify_signature": False})["iss"] from a fixed dict; then jwt.decode(token, key, algorithms=[...], audience=AUD, issuer=that_iss).',
     'Go jwx': "one cached jwk.Set per issuer; read iss with jwt.ParseInsecure only to choose it, then jwt.Parse(raw, jwt.WithKeySet(setOf[iss]), jwt.WithIssuer(iss), ...).",
     'Go golang-jwt + keyfunc': "one keyfunc per issuer; a Keyfunc that reads the unverified iss from token.Claims, refuses one that is not in a fixed map, and returns that issuer's keyfunc.Keyfunc(token): a token then verifies only with the keys of the issuer it names.",
   },
 };
 
+/** Longest prefix first. */
 const BY_PREFIX: [string, Remediation][] = [
   ['CLM-ISS-KEY-BINDING', SEVERAL_ISSUERS],
   ['KEY-KID-CROSS-ISSUER', SEVERAL_ISSUERS],

@@ -140,7 +140,7 @@ export async function startRunIssuer(config: ResolvedConfig, log: (line: string)
 /**
  * The second issuer of a backend that trusts two (issuer.second): the first's runtime and algorithms,
  * its own keys, URL and iss, and the first's audience (one API, two issuers). Its users have a seed
- * of their own. Nothing is published beside its signing key: only the checks that bind keys to
+ * of their own. No alternate key (SIG-ALG-NOT-ALLOWED's): only the checks that bind keys to
  * issuers use it.
  */
 async function startSecondIssuer(config: ResolvedConfig, first: IssuerHandle, log: (line: string) => void): Promise<NonNullable<RunIssuer['second']>> {

@@ -468,8 +468,10 @@ async function stopStarted(ctx: RunContext, releaseLock: () => void): Promise<vo
     await started.control?.close({ now: Boolean(halter.halted) });
     await started.pool?.close();
     await started.target?.stop();
-    await started.issuer?.handle.stop();
-    await started.issuer?.second?.handle.stop();
+    // Both, whatever the other's stop does (a Docker error); then its error, as before.
+    const stopped = await Promise.allSettled([started.issuer?.handle.stop(), started.issuer?.second?.handle.stop()]);
+    const failed = stopped.find((s) => s.status === 'rejected');
+    if (failed) throw failed.reason;
     // After a signal, cleanup.ts also stops what a phase abandoned mid-start (a container being created).
     if (halter.halted?.signal) await halter.stoppedAfterSignal;
   } finally {

@@ -193,9 +193,13 @@ export class JwksLab {
     return this.t.target.send(this.t.checkId, label, { token, ...options });
   }
 
-  /** `tokens` at the target's concurrency; returns every exchange, in order. */
-  async sendBatch(label: (i: number) => string, tokens: string[], options: SendOptions = {}, client: TargetClient = this.t.target): Promise<Exchange[]> {
-    return inFlight(tokens.map((token, i) => () => client.send(this.t.checkId, label(i), { token, ...options })), client.settings.concurrency);
+  /**
+   * `tokens` at the target's concurrency; returns every exchange, in order. With `untilMs` (a
+   * Date.now() deadline), no request is started after it: the exchanges of those sent.
+   */
+  async sendBatch(label: (i: number) => string, tokens: string[], options: SendOptions = {}, client: TargetClient = this.t.target, untilMs = Infinity): Promise<Exchange[]> {
+    const sent = await inFlight(tokens.map((token, i) => () => (Date.now() < untilMs ? client.send(this.t.checkId, label(i), { token, ...options }) : Promise.resolve(undefined))), client.settings.concurrency);
+    return sent.filter((e): e is Exchange => e !== undefined);
   }
 
   /** A client of its own, `concurrency` requests at once, on this check's timeline; the caller closes it. */
