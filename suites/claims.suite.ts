@@ -342,8 +342,8 @@ check(
     const result = expectAllRejected(crossed);
     if (result.verdict !== 'PASS') return result;
     const refusedControls = [ownSecond!, ownFirst!].filter((e) => e.outcome !== 'accepted');
-    if (refusedControls.length) return { verdict: 'ERROR', observed: `not attributable: ${result.observed}, but the same claims minted by their own issuer's key were refused too (${refusedControls.map((e) => `"${e.label}" ${statusOf(e)}`).join('; ')})` };
-    return { ...result, observed: `both issuers' own tokens accepted, from /token and minted; each one's claims signed by the other's key refused (${statusTally(crossed)}): keys are bound to their issuer` };
+    if (refusedControls.length) return { verdict: 'ERROR', observed: `not attributable: ${result.observed}, but the same claims minted by their own issuer's key were not accepted either (${refusedControls.map((e) => `"${e.label}" ${statusOf(e)}`).join('; ')})` };
+    return { ...result, observed: `both issuers' own tokens accepted, from /token and minted; each one's claims signed by the other's key not accepted (${statusTally(crossed)}${crossed.some((e) => e.outcome === 'server-error') ? ': a 5xx is ERR-NO-5XX\'s' : ''}): keys are bound to their issuer` };
   },
   { explains: CAUSES.keysNotBoundToIssuer, causes: [CAUSES.signaturesUnverified, CAUSES.issNotChecked] },
 );
