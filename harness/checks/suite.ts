@@ -398,12 +398,20 @@ async function openLab(name: string, run: ProvidedRun, label: string, estimateS:
   const timeline = timelines ? new TimelineSlot() : undefined;
   timeline?.begin();
   const target = new TargetClient(labRun.target, timeline?.observe);
+  let state: FamilyState;
   try {
-    return { ...(await prepare(name, labRun, rememberingSecrets(connectIssuer(lab.issuer, `${name}-${label}`)), target, timeline)), labId: lab.id, family: name, release, exitSinceLastAsked };
+    state = await prepare(name, labRun, rememberingSecrets(connectIssuer(lab.issuer, `${name}-${label}`)), target, timeline);
   } catch (err) {
     await release(false).catch(() => undefined);
     throw err;
   }
+  // A lab handed back healthy that refuses a fresh valid token now is the earlier check's leftover, not
+  // this check's backend: it is stopped, and the check takes another (a new lab's refusal stands).
+  if (state.gate && lab.reused) {
+    await release(false);
+    return openLab(name, run, label, estimateS, timelines, parent);
+  }
+  return { ...state, labId: lab.id, family: name, release, exitSinceLastAsked };
 }
 
 /** A measurement's scenario in a lab of its own (CheckTools.inNewLab); what it shows is what `work` returns. */

@@ -48,6 +48,8 @@ export interface LabConnection {
   /** The lab's restart route (a cold start of its backend). */
   control: TargetControlConnection;
   alternateKey?: { kid: string; alg: IssuerAlgorithm };
+  /** Handed back healthy by an earlier check, rather than started for this one. */
+  reused: boolean;
 }
 
 export interface LabRelease {
@@ -131,9 +133,9 @@ export class LabPool {
         else this.waitingParents.delete(parent);
       }
     }
-    if (lab) return this.connectionOf(lab);
+    if (lab) return this.connectionOf(lab, true);
     try {
-      return this.connectionOf(await this.open());
+      return this.connectionOf(await this.open(), false);
     } catch (err) {
       this.discarded();
       throw new Error(`the lab for ${request.name} could not be started: ${(err as Error).message}`);
@@ -263,7 +265,7 @@ export class LabPool {
     await lab.issuer.handle.stop();
   }
 
-  private connectionOf(lab: Lab): LabConnection {
+  private connectionOf(lab: Lab, reused: boolean): LabConnection {
     const control = this.options.control();
     return {
       id: lab.id,
@@ -271,6 +273,7 @@ export class LabPool {
       baseUrl: lab.launch.baseUrl,
       control: { url: `${control.url}/labs/${encodeURIComponent(lab.id)}`, token: control.token },
       ...(lab.issuer.alternateKey ? { alternateKey: lab.issuer.alternateKey } : {}),
+      reused,
     };
   }
 }
